@@ -1,0 +1,42 @@
+#pragma once
+// Port lists with nmap syntax: "22,80,1000-2000", "-" (all), "T:22,U:53", "-100", "60000-", names ("http").
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "portwarden/error.hpp"
+#include "portwarden/state.hpp"
+
+namespace portwarden {
+
+class ServiceNames;
+
+struct PortList {
+    std::vector<std::uint16_t> tcp;  // sorted, unique
+    std::vector<std::uint16_t> udp;  // sorted, unique
+    std::size_t size() const { return tcp.size() + udp.size(); }
+    bool empty() const { return tcp.empty() && udp.empty(); }
+};
+
+struct PortProtocols {
+    bool tcp = true;
+    bool udp = false;
+};
+
+// Unprefixed ports go to every protocol in `scanned`; T:/U: ports go to that protocol only
+// (and are dropped if it is not scanned, as nmap does). Names are looked up in `services`
+// (may be null: then names are an error). Errors name the bad token.
+Result<PortList> parse_ports(std::string_view spec, PortProtocols scanned, const ServiceNames* services);
+
+// The n most frequently open ports from the ranked list we ship (src/targets/top_ports_data.cpp).
+PortList top_ports(std::size_t n, PortProtocols scanned);
+std::span<const std::uint16_t> top_tcp_ports_ranked();
+std::span<const std::uint16_t> top_udp_ports_ranked();
+
+// Removes every port of `excluded` from `ports`.
+PortList without(const PortList& ports, const PortList& excluded);
+
+}  // namespace portwarden

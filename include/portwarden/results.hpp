@@ -1,0 +1,39 @@
+#pragma once
+// Results of a scan, as engines hand them to writers and library callers.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "portwarden/address.hpp"
+#include "portwarden/state.hpp"
+
+namespace portwarden {
+
+struct PortResult {
+    Proto proto = Proto::tcp;
+    std::uint16_t port = 0;
+    PortState state = PortState::filtered;
+    Reason reason = Reason::unknown;
+    std::optional<std::uint8_t> reason_ttl;   // TTL of the deciding reply, when known
+    std::optional<Address> reason_ip;         // set when the reply came from another address
+    std::optional<std::uint32_t> rtt_us;      // probe round trip, when a reply came
+};
+
+enum class HostState : std::uint8_t { up, down, unknown };
+std::string_view to_string(HostState s);
+
+struct HostResult {
+    Address address;
+    std::string hostname;  // as the user gave it, if a name was given
+    HostState state = HostState::unknown;
+    Reason reason = Reason::unknown;  // what proved it up (syn-ack, conn-refused, user-set, ...)
+    std::vector<PortResult> ports;    // sorted by (proto, port)
+    std::chrono::system_clock::time_point start_time;
+    std::chrono::system_clock::time_point end_time;
+    std::optional<std::uint32_t> srtt_us;  // smoothed RTT estimate at the end
+    bool complete = true;  // false: the scan stopped before every port of this host was settled
+};
+
+}  // namespace portwarden

@@ -1,0 +1,81 @@
+#pragma once
+// Running a scan through the library: targets x ports -> HostResult per host, as hosts complete.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "portwarden/classify.hpp"
+#include "portwarden/error.hpp"
+#include "portwarden/ports.hpp"
+#include "portwarden/results.hpp"
+#include "portwarden/targets.hpp"
+
+namespace portwarden {
+
+// Timing knobs, nmap's names and meanings (refguide "Timing and Performance").
+struct Timing {
+    std::chrono::microseconds initial_rtt_timeout{std::chrono::milliseconds(1000)};
+    std::chrono::microseconds min_rtt_timeout{std::chrono::milliseconds(100)};
+    std::chrono::microseconds max_rtt_timeout{std::chrono::milliseconds(10000)};
+    int max_retries = 10;            // upper cap; retries adapt to what the host needed
+    int max_parallelism = 0;         // probes in flight at once; 0 = as many as file descriptors allow
+    std::chrono::microseconds scan_delay{0};
+    std::chrono::microseconds host_timeout{0};  // 0 = none
+    double max_rate = 0;             // probes per second, 0 = unlimited
+    // -T0 .. -T5 (3 is the default).
+    static Timing from_template(int level);
+};
+
+struct ScanProgress {
+    std::uint64_t probes_total = 0;  // (host, port) pairs
+    std::uint64_t probes_done = 0;   // settled pairs
+    std::uint64_t open_found = 0;
+    std::uint64_t hosts_done = 0;
+    std::chrono::steady_clock::duration elapsed{};
+};
+
+struct ScanSummary {
+    std::uint64_t hosts_total = 0;
+    std::uint64_t hosts_up = 0;
+    std::uint64_t hosts_done = 0;
+    std::uint64_t probes_sent = 0;       // including retransmissions
+    std::uint64_t retransmissions = 0;
+    std::uint64_t ports_settled = 0;
+    bool interrupted = false;            // stopped by the caller (Ctrl-C) before the end
+    std::string error;                   // non-empty: the scan stopped early because of this
+    std::chrono::steady_clock::duration elapsed{};
+    std::chrono::system_clock::time_point start_time;
+    std::chrono::system_clock::time_point end_time;
+};
+
+struct ScanRequest {
+    TargetSet targets;
+    PortList ports;
+    Technique technique = Technique::connect;
+    Timing timing;
+    bool randomize_ports = true;   // false with -r
+    std::uint64_t seed = 0;        // 0 = pick one
+    std::size_t host_group = 64;   // hosts scanned together; results come out per host
+    // -Pn: treat every host as up. Otherwise hosts are pinged first (unprivileged: a connect
+    // to each ping port; any answer, even "connection refused", proves the host up).
+    bool skip_host_discovery = false;
+    std::vector<std::uint16_t> ping_ports{80, 443};
+};
+
+struct ScanCallbacks {
+    std::function<void(const HostResult&)> host_done;      // called once per host, in scan order
+    std::function<void(const ScanProgress&)> progress;     // called about every 250 ms
+};
+
+// Runs a connect scan (the only technique needing no privileges). Returns when done or when
+// `stop` is requested; hosts already finished have been handed to host_done, and hosts
+// started but unfinished are handed over with complete=false before it returns.
+// An error value means the request itself cannot run (nothing was sent); a failure in the
+// middle of a scan is reported in ScanSummary::error, after the results found so far.
+Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& callbacks,
+                             std::stop_token stop = {});
+
+}  // namespace portwarden

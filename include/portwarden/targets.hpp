@@ -1,0 +1,64 @@
+#pragma once
+// Target specifications with nmap syntax, IPv4 and IPv6 mixed freely:
+//   198.18.0.1   198.18.0.0/24   198.18.0-1.1-20   fd00::1   fd00::/120   host.name
+// A target set is a sorted, de-duplicated set of address intervals (flat memory for CIDRs),
+// with exclusions subtracted. Index i in [0, size()) maps to one address (for permutation/sharding).
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "portwarden/address.hpp"
+#include "portwarden/error.hpp"
+
+namespace portwarden {
+
+// Resolves a host name to its addresses (first one is scanned, as nmap does).
+using Resolver = std::function<Result<std::vector<Address>>(const std::string& name)>;
+Resolver system_resolver();  // getaddrinfo, once per name
+
+struct TargetParseOptions {
+    Resolver resolver;  // empty: host names are an error
+    // Largest accepted expansion of one spec (nmap refuses IPv6 prefixes shorter than it can scan).
+    std::uint64_t max_addresses = std::uint64_t{1} << 32;
+};
+
+class TargetSet {
+public:
+    // Adds one whitespace-free spec. Errors: "bad target '300.1.1.1': octet 300 > 255" style.
+    Result<void> add(std::string_view spec, const TargetParseOptions& options);
+    // Excludes one spec (same syntax) from the set.
+    Result<void> exclude(std::string_view spec, const TargetParseOptions& options);
+
+    std::uint64_t size() const;
+    bool empty() const { return size() == 0; }
+    Address at(std::uint64_t index) const;  // requires index < size()
+    // The name the user gave for this address, or empty.
+    std::string hostname_of(const Address& address) const;
+
+    struct Interval {
+        Address first;
+        std::uint64_t count = 0;  // addresses first, first+1, ..., first+count-1 (same family)
+    };
+    const std::vector<Interval>& intervals() const;
+
+private:
+    void normalize() const;
+    mutable std::vector<Interval> included_;
+    mutable std::vector<Interval> excluded_;
+    mutable std::vector<Interval> effective_;
+    mutable std::vector<std::uint64_t> prefix_;  // prefix sums of effective_ counts
+    mutable bool dirty_ = false;
+    std::map<Address, std::string> names_;
+};
+
+// Splits target-list file text (-iL, --excludefile) into specs: whitespace/newline separated,
+// '#' starts a comment.
+std::vector<std::string> split_target_list(std::string_view text);
+// Reads a file ("-" = standard input). Error names the path.
+Result<std::string> read_text_file(const std::string& path);
+
+}  // namespace portwarden

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package portwarden needs to build, test and benchmark. Idempotent:
+# when everything is already installed it does nothing (no apt-get update).
+set -euo pipefail
+packages=(
+  # build
+  cmake ninja-build g++ pkg-config
+  libcli11-dev libfmt-dev nlohmann-json3-dev libexpected-dev
+  # tests
+  libgtest-dev libgmock-dev libpugixml-dev
+  # test range, reference scanner, XML checks
+  iproute2 nftables procps nmap ndiff libxml2-utils python3
+)
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages (${missing[*]}); run as root (sudo) to install them" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

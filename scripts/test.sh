@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds, and runs every test:
+#   unit tests, the CLI bad-input table, and (as root) the network-namespace test range with
+#   the integration tests against nmap; then the unit tests again under ASan+UBSan.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bash scripts/install-deps.sh
+bash scripts/build.sh
+if [ "$(id -u)" -ne 0 ]; then
+  echo "test.sh: the test range needs root (network namespaces); run: sudo scripts/test.sh" >&2
+  exit 1
+fi
+ctest --test-dir build --output-on-failure --timeout 900
+echo "== unit tests under ASan+UBSan"
+PW_BUILD_DIR="$root/build-asan" bash scripts/build.sh -DPW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+ctest --test-dir build-asan --output-on-failure -L unit --timeout 900

@@ -1,0 +1,18 @@
+#pragma once
+// Runs CLI11 on an argument list and turns its errors into one line + exit code 2.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace portwarden::cli {
+
+// nullopt: parsed, go on. A value: stop and return it (0 after --help, 2 after an error,
+// which was printed as one line "portwarden: ...").
+std::optional<int> parse_or_exit(CLI::App& app, std::vector<std::string> args);
+
+// Prints "portwarden: <message>" on stderr and returns exit_bad_input.
+int bad_input(const std::string& message);
+
+}  // namespace portwarden::cli

@@ -1,0 +1,56 @@
+// portwarden: find out, fast and truthfully, what state every port is in.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+
+namespace {
+
+constexpr std::string_view usage = R"(usage: portwarden <command> [options]
+
+commands:
+  scan [nmap flags] TARGET...   scan ports (e.g. portwarden scan -sT -p- --reason 198.18.1.10)
+  probe HOST:PORT               one port's state, reason, round trip and a plain-language hint
+  wait HOST:PORT                wait until a port is open (exit 0) or say why it is not
+  version                       print the version
+
+Without a command, the arguments are those of `scan` (nmap habits work: portwarden -p 22 HOST).
+Run `portwarden <command> --help` for the options of a command.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    std::string command_line = "portwarden";
+    for (const auto& a : args) {
+        command_line += " " + a;
+    }
+    if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+        fmt::print("{}", usage);
+        return args.empty() ? portwarden::cli::exit_bad_input : portwarden::cli::exit_ok;
+    }
+    const std::string command = args[0];
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (command == "version" || command == "--version" || command == "-V") {
+        fmt::print("portwarden {}\n", PW_VERSION);
+        return portwarden::cli::exit_ok;
+    }
+    if (command == "scan") {
+        return portwarden::cli::scan_command(rest, command_line);
+    }
+    if (command == "probe") {
+        return portwarden::cli::probe_command(rest);
+    }
+    if (command == "wait") {
+        return portwarden::cli::wait_command(rest);
+    }
+    if (command.front() == '-' || command.find_first_of("./:") != std::string::npos) {
+        return portwarden::cli::scan_command(args, command_line);  // nmap habit: no subcommand
+    }
+    fmt::print(stderr, "portwarden: unknown command '{}' (try: portwarden help)\n", command);
+    return portwarden::cli::exit_bad_input;
+}

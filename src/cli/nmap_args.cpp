@@ -1,0 +1,143 @@
+#include "cli/nmap_args.hpp"
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace portwarden::cli {
+namespace {
+
+struct Rewrite {
+    std::string_view nmap;
+    std::string_view long_form;
+};
+
+// Flags that stand alone.
+constexpr std::array<Rewrite, 13> whole_flags{{
+    {"-sT", "--technique=connect"},
+    {"-sS", "--technique=syn"},
+    {"-sA", "--technique=ack"},
+    {"-sW", "--technique=window"},
+    {"-sM", "--technique=maimon"},
+    {"-sF", "--technique=fin"},
+    {"-sN", "--technique=null"},
+    {"-sX", "--technique=xmas"},
+    {"-sU", "--technique=udp"},
+    {"-Pn", "--skip-discovery"},
+    {"-6", "--ipv6"},
+    {"-n", "--no-dns"},
+    {"-R", "--reverse-dns"},
+}};
+
+// Flags whose value follows as the next argument.
+constexpr std::array<Rewrite, 6> valued_flags{{
+    {"-oX", "--xml"},
+    {"-oJ", "--json"},
+    {"-oN", "--normal"},
+    {"-oG", "--grepable"},
+    {"-oA", "--all-formats"},
+    {"-iL", "--input-list"},
+}};
+
+}  // namespace
+
+Result<std::vector<std::string>> translate_nmap_flags(const std::vector<std::string>& args) {
+    std::vector<std::string> out;
+    out.reserve(args.size());
+    bool positional_only = false;
+    for (const std::string& arg : args) {
+        if (positional_only || arg.size() < 2 || arg[0] != '-' || arg[1] == '-') {
+            positional_only = positional_only || arg == "--";
+            out.push_back(arg);
+            continue;
+        }
+        bool done = false;
+        for (const auto& f : whole_flags) {
+            if (arg == f.nmap) {
+                out.emplace_back(f.long_form);
+                done = true;
+                break;
+            }
+        }
+        for (const auto& f : valued_flags) {
+            if (!done && arg == f.nmap) {
+                out.emplace_back(f.long_form);
+                done = true;
+            }
+        }
+        if (done) {
+            continue;
+        }
+        const std::string_view a(arg);
+        if (a.size() == 3 && a[1] == 's') {
+            return fail(fmt::format("unsupported scan type '{}' (supported: -sT; -sS -sA -sW -sM -sF -sN -sX -sU "
+                                    "come with the raw engine)",
+                                    arg));
+        }
+        if (a.size() >= 3 && a[1] == 'o' && (a[2] == 'S' || a[2] == 'M' || a[2] == 'H')) {
+            return fail(fmt::format("unsupported output format '{}' (use -oN, -oX, -oG, -oJ or -oA)", arg));
+        }
+        if (a[1] == 'T' && a.size() >= 3) {  // -T4
+            out.emplace_back("--timing");
+            out.emplace_back(a.substr(2));
+            continue;
+        }
+        if (a[1] == 'p' && a.size() >= 3) {  // -p-, -p22,80
+            out.emplace_back("--ports");
+            out.emplace_back(a.substr(2));
+            continue;
+        }
+        if (a == "-T") {
+            out.emplace_back("--timing");
+            continue;
+        }
+        out.push_back(arg);
+    }
+    return out;
+}
+
+Result<std::chrono::microseconds> parse_duration(std::string_view text) {
+    const auto bad = [&] {
+        return fail(fmt::format("bad time '{}': expected a number with an optional unit ms, s, m or h", text));
+    };
+    if (text.empty()) {
+        return bad();
+    }
+    std::size_t unit_at = text.size();
+    while (unit_at > 0 && std::isalpha(static_cast<unsigned char>(text[unit_at - 1])) != 0) {
+        --unit_at;
+    }
+    const std::string_view number = text.substr(0, unit_at);
+    const std::string_view unit = text.substr(unit_at);
+    double value = 0;
+    const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (ec != std::errc{} || ptr != number.data() + number.size() || number.empty() || !std::isfinite(value) ||
+        value < 0) {
+        return bad();
+    }
+    double scale = 0;
+    if (unit.empty() || unit == "s") {
+        scale = 1e6;
+    } else if (unit == "ms") {
+        scale = 1e3;
+    } else if (unit == "m") {
+        scale = 60e6;
+    } else if (unit == "h") {
+        scale = 3600e6;
+    } else if (unit == "us") {
+        scale = 1;
+    } else {
+        return bad();
+    }
+    const double micros = value * scale;
+    if (micros > 1e15) {
+        return bad();
+    }
+    return std::chrono::microseconds(static_cast<std::int64_t>(micros));
+}
+
+}  // namespace portwarden::cli

@@ -1,0 +1,336 @@
+// `portwarden scan`: nmap-compatible flags -> ScanRequest -> writers.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/cli11_parse.hpp"
+#include "cli/commands.hpp"
+#include "cli/nmap_args.hpp"
+#include "cli/output_files.hpp"
+#include "cli/progress.hpp"
+#include "cli/signals.hpp"
+#include "portwarden/ports.hpp"
+#include "portwarden/scan.hpp"
+#include "portwarden/services.hpp"
+#include "portwarden/targets.hpp"
+
+namespace portwarden::cli {
+namespace {
+
+struct ScanArgs {
+    std::string technique = "connect";
+    std::string ports;
+    std::size_t top_ports = 0;
+    std::vector<std::string> targets;
+    std::string input_list;
+    std::vector<std::string> exclude;
+    std::string exclude_file;
+    std::string exclude_ports;
+    bool skip_discovery = false;
+    bool no_dns = false;
+    bool reverse_dns = false;
+    bool ipv6 = false;
+    bool sequential = false;
+    bool quiet = false;
+    std::string timing_level;
+    std::string max_retries;
+    std::string min_rtt;
+    std::string max_rtt;
+    std::string initial_rtt;
+    std::string host_timeout;
+    std::string scan_delay;
+    double max_rate = 0;
+    int max_parallelism = 0;
+    std::uint64_t seed = 0;
+    OutputArgs outputs;
+};
+
+Result<Technique> technique_named(const std::string& name) {
+    for (int i = 0; i < technique_count; ++i) {
+        const auto t = static_cast<Technique>(i);
+        if (to_string(t) == name) {
+            return t;
+        }
+    }
+    return fail(fmt::format("unknown scan technique '{}'", name));
+}
+
+Result<int> timing_level(const std::string& text) {
+    static constexpr std::array<std::string_view, 6> names{"paranoid", "sneaky", "polite",
+                                                            "normal",   "aggressive", "insane"};
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (text == names.at(i) || text == std::to_string(i)) {
+            return static_cast<int>(i);
+        }
+    }
+    return fail(fmt::format("bad timing template '-T{}': expected 0-5 or paranoid|sneaky|polite|normal|"
+                            "aggressive|insane",
+                            text));
+}
+
+Result<void> apply_duration(const std::string& flag, const std::string& text, std::chrono::microseconds& field) {
+    if (text.empty()) {
+        return {};
+    }
+    auto d = parse_duration(text);
+    if (!d) {
+        return fail(fmt::format("{}: {}", flag, d.error().message));
+    }
+    field = *d;
+    return {};
+}
+
+Result<Timing> build_timing(const ScanArgs& a) {
+    Timing t;
+    if (!a.timing_level.empty()) {
+        auto level = timing_level(a.timing_level);
+        if (!level) {
+            return tl::unexpected(level.error());
+        }
+        t = Timing::from_template(*level);
+    }
+    for (const auto& [flag, text, field] :
+         {std::tuple{"--min-rtt-timeout", a.min_rtt, &t.min_rtt_timeout},
+          std::tuple{"--max-rtt-timeout", a.max_rtt, &t.max_rtt_timeout},
+          std::tuple{"--initial-rtt-timeout", a.initial_rtt, &t.initial_rtt_timeout},
+          std::tuple{"--host-timeout", a.host_timeout, &t.host_timeout},
+          std::tuple{"--scan-delay", a.scan_delay, &t.scan_delay}}) {
+        if (auto r = apply_duration(flag, text, *field); !r) {
+            return tl::unexpected(r.error());
+        }
+    }
+    if (!a.max_retries.empty()) {
+        if (a.max_retries.find_first_not_of("0123456789") != std::string::npos || a.max_retries.size() > 3) {
+            return fail(fmt::format("bad --max-retries '{}': expected a number 0-100", a.max_retries));
+        }
+        t.max_retries = std::stoi(a.max_retries);
+    }
+    if (t.min_rtt_timeout > t.max_rtt_timeout) {
+        return fail("--min-rtt-timeout is larger than --max-rtt-timeout");
+    }
+    t.initial_rtt_timeout = std::clamp(t.initial_rtt_timeout, t.min_rtt_timeout, t.max_rtt_timeout);
+    if (a.max_rate < 0) {
+        return fail(fmt::format("bad --max-rate '{}': must be positive", a.max_rate));
+    }
+    t.max_rate = a.max_rate;
+    if (a.max_parallelism < 0) {
+        return fail(fmt::format("bad --max-parallelism '{}': must be positive", a.max_parallelism));
+    }
+    if (a.max_parallelism > 0) {
+        t.max_parallelism = a.max_parallelism;
+    }
+    return t;
+}
+
+std::vector<std::string> split_commas(const std::vector<std::string>& items) {
+    std::vector<std::string> out;
+    for (const std::string& item : items) {
+        std::size_t start = 0;
+        while (start <= item.size()) {
+            const auto comma = item.find(',', start);
+            const auto end = comma == std::string::npos ? item.size() : comma;
+            out.push_back(item.substr(start, end - start));
+            if (comma == std::string::npos) {
+                break;
+            }
+            start = comma + 1;
+        }
+    }
+    return out;
+}
+
+Result<TargetSet> build_targets(const ScanArgs& a) {
+    TargetParseOptions options;
+    options.resolver = system_resolver();
+    std::vector<std::string> specs = a.targets;
+    if (!a.input_list.empty()) {
+        auto text = read_text_file(a.input_list);
+        if (!text) {
+            return tl::unexpected(text.error());
+        }
+        for (auto& s : split_target_list(*text)) {
+            specs.push_back(std::move(s));
+        }
+    }
+    if (specs.empty()) {
+        return fail("no targets given (name hosts, networks or ranges, or use -iL FILE)");
+    }
+    TargetSet set;
+    for (const std::string& spec : specs) {
+        if (auto r = set.add(spec, options); !r) {
+            return tl::unexpected(r.error());
+        }
+    }
+    std::vector<std::string> excluded = split_commas(a.exclude);
+    if (!a.exclude_file.empty()) {
+        auto text = read_text_file(a.exclude_file);
+        if (!text) {
+            return tl::unexpected(text.error());
+        }
+        for (auto& s : split_target_list(*text)) {
+            excluded.push_back(std::move(s));
+        }
+    }
+    for (const std::string& spec : excluded) {
+        if (auto r = set.exclude(spec, options); !r) {
+            return tl::unexpected(Error{"--exclude: " + r.error().message});
+        }
+    }
+    if (set.empty()) {
+        return fail("every target is excluded: nothing to scan");
+    }
+    return set;
+}
+
+Result<PortList> build_ports(const ScanArgs& a, Technique technique, const ServiceNames& services) {
+    const PortProtocols scanned{technique != Technique::udp, technique == Technique::udp};
+    PortList ports;
+    if (!a.ports.empty()) {
+        auto parsed = parse_ports(a.ports, scanned, &services);
+        if (!parsed) {
+            return tl::unexpected(parsed.error());
+        }
+        ports = std::move(*parsed);
+    } else {
+        ports = top_ports(a.top_ports > 0 ? a.top_ports : 1000, scanned);
+    }
+    if (!a.exclude_ports.empty()) {
+        auto excluded = parse_ports(a.exclude_ports, scanned, &services);
+        if (!excluded) {
+            return fail("--exclude-ports: " + excluded.error().message);
+        }
+        ports = without(ports, *excluded);
+    }
+    if (ports.empty()) {
+        return fail("no ports left to scan");
+    }
+    return ports;
+}
+
+void define_flags(CLI::App& app, ScanArgs& a) {
+    app.add_option("targets", a.targets, "hosts, networks (CIDR), ranges (198.18.0-1.1-20), IPv6, names");
+    app.add_option("--technique", a.technique, "scan technique (-sT connect)");
+    app.add_option("--ports,-p", a.ports, "ports: 22,80,1000-2000, - (all), T:/U: prefixes, names");
+    app.add_option("--top-ports", a.top_ports, "scan the N most common ports (default 1000)");
+    app.add_option("--input-list", a.input_list, "-iL FILE: read targets from FILE (- = stdin)");
+    app.add_option("--exclude", a.exclude, "exclude hosts/networks (comma-separated)");
+    app.add_option("--excludefile", a.exclude_file, "exclude the targets listed in FILE");
+    app.add_option("--exclude-ports", a.exclude_ports, "ports not to scan");
+    app.add_flag("--skip-discovery", a.skip_discovery, "-Pn: treat every host as up");
+    app.add_flag("--no-dns", a.no_dns, "-n: no reverse DNS (the default; accepted for nmap compatibility)");
+    app.add_flag("--reverse-dns", a.reverse_dns, "-R: accepted for compatibility; reverse DNS is not done yet");
+    app.add_flag("--ipv6", a.ipv6, "-6: accepted for compatibility (IPv4 and IPv6 mix freely)");
+    app.add_flag("-r", a.sequential, "scan ports in order instead of randomly");
+    app.add_flag("-q,--quiet", a.quiet, "no progress line");
+    app.add_flag("--reason", a.outputs.reason, "show why each port is in its state");
+    app.add_flag("--open", a.outputs.open_only, "show only open ports");
+    app.add_flag("-v", a.outputs.verbosity, "more output");
+    app.add_option("--timing", a.timing_level, "-T0..-T5 timing template");
+    app.add_option("--max-retries", a.max_retries, "cap on retransmissions per port");
+    app.add_option("--min-rtt-timeout", a.min_rtt, "shortest probe time-out (e.g. 100ms)");
+    app.add_option("--max-rtt-timeout", a.max_rtt, "longest probe time-out");
+    app.add_option("--initial-rtt-timeout", a.initial_rtt, "time-out before any RTT is measured");
+    app.add_option("--host-timeout", a.host_timeout, "give up on a host after this long");
+    app.add_option("--scan-delay", a.scan_delay, "wait at least this long between probes to a host");
+    app.add_option("--max-rate", a.max_rate, "at most N probes per second");
+    app.add_option("--max-parallelism", a.max_parallelism, "at most N probes in flight");
+    app.add_option("--seed", a.seed, "seed of the random port/host order");
+    app.add_option("--xml", a.outputs.xml, "-oX FILE: Nmap XML (- = stdout)");
+    app.add_option("--json", a.outputs.json, "-oJ FILE: JSON Lines (- = stdout)");
+    app.add_option("--normal", a.outputs.normal, "-oN FILE: normal text (- = stdout)");
+    app.add_option("--grepable", a.outputs.grepable, "-oG FILE: grepable (- = stdout)");
+    app.add_option("--all-formats", a.outputs.all_base, "-oA BASE: BASE.nmap, BASE.xml, BASE.gnmap, BASE.jsonl");
+}
+
+}  // namespace
+
+int scan_command(const std::vector<std::string>& raw_args, const std::string& command_line) {
+    auto args = translate_nmap_flags(raw_args);
+    if (!args) {
+        return bad_input(args.error().message);
+    }
+    CLI::App app{"portwarden scan: find the state of every port (nmap-compatible flags)", "portwarden scan"};
+    ScanArgs a;
+    define_flags(app, a);
+    if (auto code = parse_or_exit(app, *args)) {
+        return *code;
+    }
+    auto technique = technique_named(a.technique);
+    if (!technique) {
+        return bad_input(technique.error().message);
+    }
+    auto timing = build_timing(a);
+    if (!timing) {
+        return bad_input(timing.error().message);
+    }
+    const ServiceNames services = ServiceNames::load_default();
+    auto ports = build_ports(a, *technique, services);
+    if (!ports) {
+        return bad_input(ports.error().message);
+    }
+    auto targets = build_targets(a);
+    if (!targets) {
+        return bad_input(targets.error().message);
+    }
+    ScanRequest request;
+    request.targets = std::move(*targets);
+    request.ports = std::move(*ports);
+    request.technique = *technique;
+    request.timing = *timing;
+    request.randomize_ports = !a.sequential;
+    request.seed = a.seed;
+    request.skip_host_discovery = a.skip_discovery;
+    if (*technique != Technique::connect) {
+        return bad_input(fmt::format("the {} scan needs the raw-packet engine, which this build does not have "
+                                     "yet; use -sT",
+                                     to_string(*technique)));
+    }
+
+    auto outputs = OutputSet::open(a.outputs);
+    if (!outputs) {
+        return bad_input(outputs.error().message);
+    }
+    output::RunInfo info;
+    info.args = command_line;
+    info.version = PW_VERSION;
+    info.technique = request.technique;
+    info.ports = request.ports;
+    info.start_time = std::chrono::system_clock::now();
+    info.services = &services;
+    info.show_reason = a.outputs.reason;
+    info.open_only = a.outputs.open_only;
+    info.verbosity = a.outputs.verbosity;
+
+    SignalStop signals;
+    ProgressLine progress(stderr, !a.quiet && isatty(STDERR_FILENO) == 1);
+    outputs->begin(info);
+    ScanCallbacks callbacks;
+    callbacks.host_done = [&](const HostResult& host) {
+        progress.clear();
+        outputs->host(host);
+    };
+    callbacks.progress = [&](const ScanProgress& p) { progress.update(p); };
+    auto summary = run_scan(request, callbacks, signals.token());
+    progress.clear();
+    if (!summary) {
+        outputs->abandon();
+        return bad_input(summary.error().message);
+    }
+    outputs->end(*summary);
+    if (!summary->error.empty()) {
+        fmt::print(stderr, "portwarden: scan stopped early: {}\n", summary->error);
+        return 1;
+    }
+    if (summary->interrupted) {
+        const int sig = signals.signal_received();
+        fmt::print(stderr, "portwarden: interrupted; the results found so far were written\n");
+        return 128 + (sig > 0 ? sig : 2);
+    }
+    return exit_ok;
+}
+
+}  // namespace portwarden::cli

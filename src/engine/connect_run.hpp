@@ -1,0 +1,71 @@
+#pragma once
+// A batch of TCP connect() probes over a group of hosts x a list of ports, run on epoll with
+// thousands in flight. Owns timing (per-host RTT estimate -> time-outs), adaptive retries
+// (only unanswered probes, only as deep as the host ever needed) and a per-host window.
+// Classification goes through the shared classifier table; results go to the caller by host.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "portwarden/address.hpp"
+#include "portwarden/classify.hpp"
+#include "portwarden/scan.hpp"
+
+namespace portwarden::engine {
+
+// What one settled port looks like inside the engine (compact: 16 bytes).
+struct Settled {
+    PortState state = PortState::filtered;
+    Reason reason = Reason::unknown;
+    bool done = false;
+    bool host_up = false;
+    std::uint32_t rtt_us = 0;  // 0 = no reply
+    std::uint32_t reason_ip_index = 0;  // 1-based into HostRun::reason_ips, 0 = none
+};
+
+struct HostRun {
+    Address address;
+    std::vector<Settled> ports;           // one per entry of the port list
+    std::vector<Address> reason_ips;      // replies that came from another address
+    std::uint32_t remaining = 0;
+    bool up = false;
+    Reason up_reason = Reason::unknown;
+    bool timed_out = false;               // --host-timeout hit
+    std::optional<std::uint32_t> srtt_us;
+    std::chrono::steady_clock::time_point start;
+};
+
+enum class RunMode : std::uint8_t {
+    scan,  // settle every (host, port)
+    ping,  // a host is finished by its first reply that proves it up
+};
+
+struct RunCounters {
+    std::uint64_t probes_sent = 0;
+    std::uint64_t retransmissions = 0;
+    std::uint64_t settled = 0;
+    std::uint64_t open = 0;
+};
+
+struct RunHooks {
+    std::function<void(std::size_t host_index)> host_finished;  // host's ports all settled
+    std::function<void(const RunCounters&)> tick;               // about every 250 ms
+};
+
+struct RunResult {
+    RunCounters counters;
+    bool stopped = false;     // stop was requested
+    std::string fatal_error;  // non-empty: the run could not go on (results so far are kept)
+};
+
+RunResult run_connect_probes(std::vector<HostRun>& hosts, std::span<const std::uint16_t> ports,
+                             RunMode mode, const Timing& timing, bool randomize, std::uint64_t seed,
+                             std::size_t socket_budget, const RunHooks& hooks,
+                             std::stop_token stop);
+
+}  // namespace portwarden::engine

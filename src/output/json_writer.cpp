@@ -1,0 +1,142 @@
+// JSON Lines output (-oJ): one JSON object per line, written and flushed as each host
+// finishes, so `tail -f` and line-by-line readers see results at once.
+//
+// Schema (every record has "type"; keys appear in the order shown):
+//
+//   {"type":"port", ...}     one per port result of every host that has any, closed and
+//                            filtered ports included (--open does not filter this output),
+//                            written before that host's "host" record:
+//     host       string  scanned address ("198.18.1.10", "fd00::1")
+//     hostname   string  the name the user gave for it, "" if none
+//     proto      string  "tcp" | "udp"
+//     port       number  1-65535
+//     state      string  nmap's state: "open", "closed", "filtered", "unfiltered",
+//                        "open|filtered", "closed|filtered"
+//     reason     string  nmap's reason: "syn-ack", "conn-refused", "reset", "no-response", ...
+//     ttl        number  TTL of the reply that decided the state       (only when known)
+//     rtt_us     number  round trip of the deciding probe, microseconds (only when known)
+//     reason_ip  string  the reply came from this other address        (only when known)
+//     time       string  when the host's results were final, UTC, "2026-11-22T10:00:00Z"
+//
+//   {"type":"host", ...}     one per host, after its port records:
+//     host, hostname         as above
+//     status     string  "up" | "down" | "unknown"
+//     reason     string  what decided the status ("syn-ack", "conn-refused", "no-response", ...)
+//     srtt_us    number  smoothed round-trip time, microseconds        (only when known)
+//     complete   bool    false: the scan stopped before every port of the host was settled
+//     ports_scanned number  port records written for this host
+//     start, end string  UTC times the host's scan started and finished
+//
+//   {"type":"summary", ...}  one, last:
+//     hosts_total     number  hosts reported (on an early stop: the hosts handed over so far)
+//     hosts_up        number
+//     probes_sent     number  including retransmissions
+//     retransmissions number
+//     elapsed_s       number  wall-clock seconds, millisecond precision
+//     interrupted     bool    true: stopped by Ctrl-C, results are partial
+//     error           string  why the scan stopped early                (only when it did)
+//
+// Strings are UTF-8; bytes that are not valid UTF-8 are replaced with U+FFFD.
+#include <cmath>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "output/format.hpp"
+#include "output/writer.hpp"
+
+namespace portwarden::output {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string dump_line(const Json& record) {
+    return record.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+Json port_record(const HostResult& host, const PortResult& p) {
+    Json j;
+    j["type"] = "port";
+    j["host"] = host.address.to_string();
+    j["hostname"] = host.hostname;
+    j["proto"] = to_string(p.proto);
+    j["port"] = p.port;
+    j["state"] = to_string(p.state);
+    j["reason"] = to_string(p.reason);
+    if (p.reason_ttl) {
+        j["ttl"] = *p.reason_ttl;
+    }
+    if (p.rtt_us) {
+        j["rtt_us"] = *p.rtt_us;
+    }
+    if (p.reason_ip) {
+        j["reason_ip"] = p.reason_ip->to_string();
+    }
+    j["time"] = iso_utc(host.end_time);
+    return j;
+}
+
+Json host_record(const HostResult& host) {
+    Json j;
+    j["type"] = "host";
+    j["host"] = host.address.to_string();
+    j["hostname"] = host.hostname;
+    j["status"] = to_string(host.state);
+    j["reason"] = to_string(host.reason);
+    if (host.srtt_us) {
+        j["srtt_us"] = *host.srtt_us;
+    }
+    j["complete"] = host.complete;
+    j["ports_scanned"] = host.ports.size();
+    j["start"] = iso_utc(host.start_time);
+    j["end"] = iso_utc(host.end_time);
+    return j;
+}
+
+Json summary_record(const ScanSummary& summary) {
+    const HostCounts counts = host_counts(summary);
+    Json j;
+    j["type"] = "summary";
+    j["hosts_total"] = counts.scanned;
+    j["hosts_up"] = counts.up;
+    j["probes_sent"] = summary.probes_sent;
+    j["retransmissions"] = summary.retransmissions;
+    j["elapsed_s"] = std::round(to_seconds(summary.elapsed) * 1000.0) / 1000.0;
+    j["interrupted"] = summary.interrupted;
+    if (!summary.error.empty()) {
+        j["error"] = summary.error;
+    }
+    return j;
+}
+
+class JsonWriter final : public Writer {
+public:
+    explicit JsonWriter(std::FILE* out) : out_(out) {}
+
+    void begin(const RunInfo& /*run*/) override {}
+
+    void host(const HostResult& host) override {
+        std::string out;
+        for (const PortResult& p : host.ports) {
+            out += dump_line(port_record(host, p));
+        }
+        out += dump_line(host_record(host));
+        write(out);
+    }
+
+    void end(const ScanSummary& summary) override { write(dump_line(summary_record(summary))); }
+
+private:
+    void write(const std::string& text) {
+        std::fwrite(text.data(), 1, text.size(), out_);
+        std::fflush(out_);
+    }
+
+    std::FILE* out_;
+};
+
+}  // namespace
+
+std::unique_ptr<Writer> make_json_writer(std::FILE* out) { return std::make_unique<JsonWriter>(out); }
+
+}  // namespace portwarden::output

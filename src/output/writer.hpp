@@ -1,0 +1,52 @@
+#pragma once
+// One writer per output format, all behind this interface. The CLI owns a list of writers and
+// calls begin() once, host() as each host completes (results are flushed at once), end() once
+// (also after Ctrl-C, with summary.interrupted set).
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "portwarden/classify.hpp"
+#include "portwarden/ports.hpp"
+#include "portwarden/results.hpp"
+#include "portwarden/scan.hpp"
+#include "portwarden/services.hpp"
+
+namespace portwarden::output {
+
+struct RunInfo {
+    std::string args;          // the command line as given ("portwarden scan -sT ...")
+    std::string version;       // PW_VERSION
+    Technique technique = Technique::connect;
+    PortList ports;            // what is scanned (for <scaninfo services=...>)
+    std::chrono::system_clock::time_point start_time;
+    const ServiceNames* services = nullptr;  // never null when writers run
+    bool show_reason = false;  // --reason (text output)
+    bool open_only = false;    // --open
+    int verbosity = 0;
+};
+
+class Writer {
+public:
+    virtual ~Writer() = default;
+    virtual void begin(const RunInfo& run) = 0;
+    virtual void host(const HostResult& host) = 0;
+    virtual void end(const ScanSummary& summary) = 0;
+};
+
+// Each writer writes to a FILE* it does not own (stdout or a file the CLI opened) and
+// flushes after every host.
+std::unique_ptr<Writer> make_text_writer(std::FILE* out);      // nmap-like normal output (-oN)
+std::unique_ptr<Writer> make_xml_writer(std::FILE* out);       // -oX, nmap.dtd-valid
+std::unique_ptr<Writer> make_json_writer(std::FILE* out);      // -oJ, JSON Lines
+std::unique_ptr<Writer> make_grepable_writer(std::FILE* out);  // -oG
+
+// nmap's -oN file flavour of the text output: the same host reports, but framed by
+// "# portwarden 0.1.0 scan initiated <date> as: <args>" and "# portwarden done at <date> -- ..."
+// comment lines instead of the terminal's "Starting ..." / "portwarden done: ..." lines (nmap
+// writes the terminal lines to stdout only). make_text_writer is the terminal flavour.
+std::unique_ptr<Writer> make_normal_file_writer(std::FILE* out);  // -oN FILE
+
+}  // namespace portwarden::output

@@ -1,0 +1,137 @@
+// Service names from nmap-services or /etc/services ("name port/proto [frequency|aliases] [# comment]").
+#include <array>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "portwarden/services.hpp"
+#include "portwarden/targets.hpp"
+
+namespace portwarden {
+namespace {
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+std::uint32_t key_of(std::uint16_t port, Proto proto) {
+    return (std::uint32_t{static_cast<std::uint8_t>(proto)} << 16) | port;
+}
+
+// The first two whitespace-separated fields of a line (comment already removed).
+std::array<std::string_view, 2> first_two_fields(std::string_view line) {
+    std::array<std::string_view, 2> fields{};
+    std::size_t found = 0;
+    std::size_t i = 0;
+    while (found < fields.size() && i < line.size()) {
+        while (i < line.size() && is_space(line[i])) {
+            ++i;
+        }
+        const std::size_t start = i;
+        while (i < line.size() && !is_space(line[i])) {
+            ++i;
+        }
+        if (i > start) {
+            fields[found++] = line.substr(start, i - start);
+        }
+    }
+    return fields;
+}
+
+struct PortProto {
+    std::uint16_t port = 0;
+    Proto proto = Proto::tcp;
+};
+
+// "80/tcp" -> {80, tcp}; other protocols (sctp, ddp) and junk -> nullopt.
+std::optional<PortProto> parse_port_proto(std::string_view text) {
+    const std::size_t slash = text.find('/');
+    if (slash == 0 || slash == std::string_view::npos || slash > 5) {
+        return std::nullopt;
+    }
+    std::uint32_t port = 0;
+    for (const char c : text.substr(0, slash)) {
+        if (c < '0' || c > '9') {
+            return std::nullopt;
+        }
+        port = port * 10 + static_cast<std::uint32_t>(c - '0');
+    }
+    if (port > 65535) {
+        return std::nullopt;
+    }
+    const std::string_view proto = text.substr(slash + 1);
+    if (proto == "tcp") {
+        return PortProto{static_cast<std::uint16_t>(port), Proto::tcp};
+    }
+    if (proto == "udp") {
+        return PortProto{static_cast<std::uint16_t>(port), Proto::udp};
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+ServiceNames ServiceNames::parse(std::string_view text) {
+    ServiceNames names;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string_view::npos) {
+            end = text.size();
+        }
+        std::string_view line = text.substr(start, end - start);
+        start = end + 1;
+        if (const std::size_t hash = line.find('#'); hash != std::string_view::npos) {
+            line = line.substr(0, hash);
+        }
+        // Fields after port/proto (nmap's frequency, /etc/services aliases) are not needed.
+        const auto [name, port_proto] = first_two_fields(line);
+        if (name.empty() || port_proto.empty()) {
+            continue;
+        }
+        const auto parsed = parse_port_proto(port_proto);
+        if (!parsed) {
+            continue;
+        }
+        names.by_port_.emplace(key_of(parsed->port, parsed->proto), std::string(name));
+        auto& by_name = parsed->proto == Proto::tcp ? names.tcp_by_name_ : names.udp_by_name_;
+        by_name.emplace(std::string(name), parsed->port);
+    }
+    return names;
+}
+
+Result<ServiceNames> ServiceNames::load_file(const std::string& path) {
+    auto text = read_text_file(path);
+    if (!text) {
+        return tl::unexpected(text.error());
+    }
+    ServiceNames names = parse(*text);
+    names.source_path = path;
+    return names;
+}
+
+ServiceNames ServiceNames::load_default() {
+    for (const char* path : {"/usr/share/nmap/nmap-services", "/etc/services"}) {
+        auto names = load_file(path);
+        if (names) {
+            return std::move(*names);
+        }
+    }
+    return ServiceNames{};
+}
+
+std::string_view ServiceNames::name(std::uint16_t port, Proto proto) const {
+    const auto it = by_port_.find(key_of(port, proto));
+    return it == by_port_.end() ? std::string_view() : std::string_view(it->second);
+}
+
+std::optional<std::uint16_t> ServiceNames::port(std::string_view name, Proto proto) const {
+    const auto& by_name = proto == Proto::tcp ? tcp_by_name_ : udp_by_name_;
+    const auto it = by_name.find(std::string(name));
+    if (it == by_name.end()) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
+}  // namespace portwarden

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Bad input: every case must exit 2 with exactly one line on stderr that names the bad token,
+# and print nothing on stdout. As root, each case runs in a fresh network namespace with no
+# links (unshare -n): no DNS lookup and no packet can leave, so a case that wrongly started a
+# scan or a lookup could not reach anything, and numeric-looking junk must be rejected without DNS.
+set -uo pipefail
+pw=${1:?usage: bad_input_test.sh PATH-TO-portwarden}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+isolate=()
+if [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
+  isolate=(unshare -n)
+elif [ "${CI:-}" = "true" ]; then
+  echo "FAIL: CI must run this test as root (unshare -n isolates it from any network)"; exit 1
+fi
+
+# expected-token <TAB> arguments (split on spaces)
+cases=$(cat <<'CASES'
+300.1.1.1	scan 300.1.1.1
+1.2.3.4.5	scan 1.2.3.4.5
+1.2.3	scan 1.2.3
+198.18.0.0/33	scan 198.18.0.0/33
+fd00::/129	scan fd00::/129
+fd00::g	scan fd00::g
+198.18.5-1.1	scan 198.18.5-1.1
+70000	scan -p 70000 198.18.0.1
+100-50	scan -p 100-50 198.18.0.1
+22,,80	scan -p 22,,80 198.18.0.1
+22a	scan -p 22a 198.18.0.1
+U:	scan -p U: 198.18.0.1
+SCTP	scan -p S:80 198.18.0.1
+-T9	scan -T9 198.18.0.1
+max-retries	scan --max-retries x 198.18.0.1
+5parsecs	scan --host-timeout 5parsecs 198.18.0.1
+-sV	scan -sV 198.18.0.1
+/nonexistent/dir/x.xml	scan -oX /nonexistent/dir/x.xml 198.18.0.1
+/nonexistent/targets	scan -iL /nonexistent/targets
+no targets	scan -p 22
+--bogus-flag	scan --bogus-flag 198.18.0.1
+300.1.1.1	scan --exclude 300.1.1.1 198.18.0.1
+standard output	scan -oJ - -oG - 198.18.0.1
+db	probe db
+99999	probe 198.18.0.1:99999
+[fd00::1	wait [fd00::1
+soon	wait 127.0.0.1:80 --timeout soon
+frobnicate	frobnicate
+CASES
+)
+
+pass=0
+fail=0
+while IFS=$'\t' read -r token argline; do
+  [ -z "$token" ] && continue
+  read -r -a argv <<<"$argline"
+  timeout 20 "${isolate[@]}" "$pw" "${argv[@]}" >"$tmp/out" 2>"$tmp/err" </dev/null
+  code=$?
+  lines=$(wc -l <"$tmp/err")
+  problem=""
+  [ "$code" -eq 2 ] || problem="exit $code (want 2)"
+  [ "$lines" -eq 1 ] || problem="$problem; $lines stderr lines (want 1)"
+  grep -qF -- "$token" "$tmp/err" || problem="$problem; stderr does not name '$token'"
+  [ -s "$tmp/out" ] && problem="$problem; printed on stdout"
+  if [ -z "$problem" ]; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL: portwarden $argline -> $problem"
+    sed 's/^/    stderr: /' "$tmp/err" | head -3
+  fi
+done <<<"$cases"
+echo "bad input: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -ge 20 ]

@@ -1,0 +1,50 @@
+#include <gtest/gtest.h>
+
+#include "cli/nmap_args.hpp"
+
+using portwarden::cli::parse_duration;
+using portwarden::cli::translate_nmap_flags;
+using V = std::vector<std::string>;
+
+TEST(CliArgs, TranslatesNmapFlags) {
+    const auto out = translate_nmap_flags(
+        V{"-sT", "-p-", "-Pn", "-n", "-T4", "-oX", "a.xml", "-oJ", "a.jsonl", "-iL", "-", "198.18.1.10"});
+    ASSERT_TRUE(out);
+    EXPECT_EQ(*out, (V{"--technique=connect", "--ports", "-", "--skip-discovery", "--no-dns", "--timing", "4",
+                       "--xml", "a.xml", "--json", "a.jsonl", "--input-list", "-", "198.18.1.10"}));
+}
+
+TEST(CliArgs, PortsGluedAndSeparate) {
+    EXPECT_EQ(*translate_nmap_flags(V{"-p22,80"}), (V{"--ports", "22,80"}));
+    EXPECT_EQ(*translate_nmap_flags(V{"-p", "22"}), (V{"-p", "22"}));
+    EXPECT_EQ(*translate_nmap_flags(V{"-T", "aggressive"}), (V{"--timing", "aggressive"}));
+}
+
+TEST(CliArgs, LongOptionsAndPositionalsPassThrough) {
+    EXPECT_EQ(*translate_nmap_flags(V{"--reason", "--top-ports", "100", "fd00::1"}),
+              (V{"--reason", "--top-ports", "100", "fd00::1"}));
+    EXPECT_EQ(*translate_nmap_flags(V{"--", "-sT"}), (V{"--", "-sT"}));
+}
+
+TEST(CliArgs, UnsupportedFlagsNameTheFlag) {
+    const auto v = translate_nmap_flags(V{"-sV"});
+    ASSERT_FALSE(v);
+    EXPECT_NE(v.error().message.find("'-sV'"), std::string::npos);
+    const auto o = translate_nmap_flags(V{"-oS", "x"});
+    ASSERT_FALSE(o);
+    EXPECT_NE(o.error().message.find("'-oS'"), std::string::npos);
+}
+
+TEST(CliArgs, Durations) {
+    using std::chrono::microseconds;
+    EXPECT_EQ(*parse_duration("250ms"), microseconds(250'000));
+    EXPECT_EQ(*parse_duration("2s"), microseconds(2'000'000));
+    EXPECT_EQ(*parse_duration("2"), microseconds(2'000'000));
+    EXPECT_EQ(*parse_duration("1.5m"), microseconds(90'000'000));
+    EXPECT_EQ(*parse_duration("1h"), microseconds(3'600'000'000));
+    for (const char* bad : {"", "ms", "-1s", "5x", "1..2s", "nan", "1e30h"}) {
+        const auto r = parse_duration(bad);
+        ASSERT_FALSE(r) << bad;
+        EXPECT_NE(r.error().message.find(std::string("'") + bad + "'"), std::string::npos) << bad;
+    }
+}

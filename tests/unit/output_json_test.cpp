@@ -1,0 +1,162 @@
+// JSON Lines output (-oJ): every line parsed back and checked field by field.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "output/writer.hpp"
+
+namespace portwarden::output {
+namespace {
+
+using namespace std::chrono_literals;
+using Json = nlohmann::ordered_json;
+
+const auto t0 = std::chrono::system_clock::time_point{std::chrono::sys_days{std::chrono::year{2026} / 11 / 22} + 10h};
+
+PortResult port(std::uint16_t number, PortState state, Reason reason, Proto proto = Proto::tcp) {
+    PortResult p;
+    p.proto = proto;
+    p.port = number;
+    p.state = state;
+    p.reason = reason;
+    return p;
+}
+
+class OutputJson : public ::testing::Test {
+protected:
+    void SetUp() override {
+        run_.args = "portwarden -sT -oJ - 198.18.1.10";
+        run_.version = "0.1.0";
+        run_.start_time = t0;
+        run_.services = &services_;
+        run_.ports.tcp = {22, 80};
+        run_.open_only = true;  // does not filter the JSON records
+        summary_.hosts_total = 2;
+        summary_.hosts_done = 2;
+        summary_.hosts_up = 1;
+        summary_.probes_sent = 7;
+        summary_.retransmissions = 3;
+        summary_.elapsed = 451600us;
+    }
+
+    std::vector<Json> render(const std::vector<HostResult>& hosts) const {
+        char* buf = nullptr;
+        std::size_t size = 0;
+        std::FILE* f = open_memstream(&buf, &size);
+        auto writer = make_json_writer(f);
+        writer->begin(run_);
+        for (const auto& h : hosts) {
+            writer->host(h);
+        }
+        writer->end(summary_);
+        std::fclose(f);
+        std::istringstream text(std::string(buf, size));
+        std::free(buf);
+        std::vector<Json> records;
+        for (std::string line; std::getline(text, line);) {
+            records.push_back(Json::parse(line));
+        }
+        return records;
+    }
+
+    ServiceNames services_ = ServiceNames::parse("ssh\t22/tcp\nhttp\t80/tcp\n");
+    RunInfo run_;
+    ScanSummary summary_;
+};
+
+TEST_F(OutputJson, PortHostAndSummaryRecordsFieldByField) {
+    HostResult h;
+    h.address = *Address::parse("198.18.1.10");
+    h.hostname = "web";
+    h.state = HostState::up;
+    h.reason = Reason::conn_refused;
+    h.srtt_us = 120;
+    h.start_time = t0;
+    h.end_time = t0 + 2s;
+    h.ports = {port(22, PortState::open, Reason::syn_ack), port(80, PortState::filtered, Reason::host_unreach)};
+    h.ports[0].reason_ttl = 64;
+    h.ports[0].rtt_us = 85;
+    h.ports[1].reason_ip = Address::parse("198.18.0.1");
+
+    HostResult down;
+    down.address = *Address::parse("fd00::2");
+    down.state = HostState::down;
+    down.reason = Reason::no_response;
+    down.start_time = t0;
+    down.end_time = t0 + 3s;
+
+    const auto records = render({h, down});
+    ASSERT_EQ(records.size(), 5U);
+
+    EXPECT_EQ(records[0].dump(),
+              R"({"type":"port","host":"198.18.1.10","hostname":"web","proto":"tcp","port":22,"state":"open",)"
+              R"("reason":"syn-ack","ttl":64,"rtt_us":85,"time":"2026-11-22T10:00:02Z"})");
+    const Json& filtered = records[1];
+    EXPECT_EQ(filtered["type"], "port");
+    EXPECT_EQ(filtered["port"], 80);
+    EXPECT_EQ(filtered["state"], "filtered");
+    EXPECT_EQ(filtered["reason"], "host-unreach");
+    EXPECT_EQ(filtered["reason_ip"], "198.18.0.1");
+    EXPECT_FALSE(filtered.contains("ttl"));
+    EXPECT_FALSE(filtered.contains("rtt_us"));
+
+    const Json& host = records[2];
+    EXPECT_EQ(host["type"], "host");
+    EXPECT_EQ(host["host"], "198.18.1.10");
+    EXPECT_EQ(host["hostname"], "web");
+    EXPECT_EQ(host["status"], "up");
+    EXPECT_EQ(host["reason"], "conn-refused");
+    EXPECT_EQ(host["srtt_us"], 120);
+    EXPECT_EQ(host["complete"], true);
+    EXPECT_EQ(host["ports_scanned"], 2);
+    EXPECT_EQ(host["start"], "2026-11-22T10:00:00Z");
+    EXPECT_EQ(host["end"], "2026-11-22T10:00:02Z");
+
+    EXPECT_EQ(records[3].dump(),
+              R"({"type":"host","host":"fd00::2","hostname":"","status":"down","reason":"no-response",)"
+              R"("complete":true,"ports_scanned":0,"start":"2026-11-22T10:00:00Z","end":"2026-11-22T10:00:03Z"})");
+
+    EXPECT_EQ(records[4].dump(),
+              R"({"type":"summary","hosts_total":2,"hosts_up":1,"probes_sent":7,"retransmissions":3,)"
+              R"("elapsed_s":0.452,"interrupted":false})");
+}
+
+TEST_F(OutputJson, InterruptedRunFlagsHostAndSummary) {
+    HostResult h;
+    h.address = *Address::parse("198.18.1.10");
+    h.state = HostState::up;
+    h.reason = Reason::syn_ack;
+    h.complete = false;
+    h.ports = {port(53, PortState::open_filtered, Reason::no_response, Proto::udp)};
+    summary_.interrupted = true;
+    summary_.hosts_total = 100;
+    summary_.hosts_done = 1;
+    const auto records = render({h});
+    ASSERT_EQ(records.size(), 3U);
+    EXPECT_EQ(records[0]["proto"], "udp");
+    EXPECT_EQ(records[0]["state"], "open|filtered");
+    EXPECT_EQ(records[1]["complete"], false);
+    EXPECT_EQ(records[2]["interrupted"], true);
+    EXPECT_EQ(records[2]["hosts_total"], 1);
+    EXPECT_FALSE(records[2].contains("error"));
+}
+
+TEST_F(OutputJson, InvalidUtf8InANameStillGivesValidJson) {
+    HostResult h;
+    h.address = *Address::parse("198.18.1.10");
+    h.hostname = "bad\xFFname";
+    h.state = HostState::up;
+    const auto records = render({h});
+    ASSERT_EQ(records.size(), 2U);
+    EXPECT_EQ(records[0]["hostname"], "bad\xEF\xBF\xBDname");
+}
+
+}  // namespace
+}  // namespace portwarden::output
