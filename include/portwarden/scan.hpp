@@ -63,6 +63,7 @@ struct ScanRequest {
     // to each ping port; any answer, even "connection refused", proves the host up).
     bool skip_host_discovery = false;
     std::vector<std::uint16_t> ping_ports{80, 443};
+    unsigned workers = 0;          // probing threads; 0 = one per CPU (at most 4) for big scans
 };
 
 struct ScanCallbacks {

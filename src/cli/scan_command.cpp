@@ -217,7 +217,7 @@ void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("--ports,-p", a.ports, "ports: 22,80,1000-2000, - (all), T:/U: prefixes, names");
     app.add_option("--top-ports", a.top_ports, "scan the N most common ports (default 1000)");
     app.add_option("--input-list", a.input_list, "-iL FILE: read targets from FILE (- = stdin)");
-    app.add_option("--exclude", a.exclude, "exclude hosts/networks (comma-separated)");
+    app.add_option("--exclude", a.exclude, "exclude hosts/networks (comma-separated)")->allow_extra_args(false);
     app.add_option("--excludefile", a.exclude_file, "exclude the targets listed in FILE");
     app.add_option("--exclude-ports", a.exclude_ports, "ports not to scan");
     app.add_flag("--skip-discovery", a.skip_discovery, "-Pn: treat every host as up");

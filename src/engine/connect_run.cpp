@@ -5,10 +5,14 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <memory>
+#include <mutex>
 #include <queue>
+#include <thread>
 
 #include "engine/rtt.hpp"
 #include "io/connect_socket.hpp"
@@ -20,9 +24,17 @@ namespace {
 using clock = std::chrono::steady_clock;
 using std::chrono::microseconds;
 
-constexpr int max_local_retries = 50;          // fd/port exhaustion: wait and try again
-constexpr double initial_window = 64;
+constexpr int max_local_retries = 50;  // fd/port exhaustion: wait and try again
+// Probes in flight per host at first. The window grows by one per settled probe (a reply, or
+// silence confirmed by every retry: a filtered port is not congestion) and halves when a
+// retransmission is answered (a probe was lost).
+constexpr double initial_window = 256;
+// Probes started per loop round before replies are harvested again: keeps RTT samples free of
+// our own queueing, and the number of sockets (each one costly to set up) small.
+constexpr std::size_t launches_per_round = 256;
 constexpr auto tick_interval = std::chrono::milliseconds(250);
+constexpr std::uint64_t cells_per_extra_worker = 4096;
+constexpr unsigned max_workers = 4;
 
 struct Work {
     std::uint32_t host = 0;
@@ -31,8 +43,11 @@ struct Work {
     std::uint8_t local_retries = 0;
 };
 
+// A probe socket, reused probe after probe (socket set-up and epoll registration are the
+// costly part of a connect probe). `generation` != 0 while a probe is in flight on it.
 struct Slot {
     int fd = -1;
+    Family family = Family::v4;
     std::uint32_t generation = 0;
     Work work;
     clock::time_point sent;
@@ -45,6 +60,74 @@ struct Deadline {
     bool operator>(const Deadline& other) const { return when > other.when; }
 };
 
+// One worker's view of one host: written only by that worker until it hands the host over.
+struct WorkerHost {
+    std::uint32_t remaining = 0;  // this worker's unsettled cells of the host
+    bool closed = false;          // finished here (all settled, timed out, or proven up in ping mode)
+    bool up = false;
+    Reason up_reason = Reason::unknown;
+    bool timed_out = false;
+    std::optional<std::uint32_t> srtt_us;
+};
+
+// What all workers of one run share.
+struct Shared {
+    Shared(std::vector<HostRun>& h, std::span<const std::uint16_t> p, const Timing& t, const RunOptions& o,
+           const RunHooks& k, unsigned n)
+        : hosts(h), ports(p), timing(t), options(o), hooks(k), workers(n),
+          order(h.size() * p.size(), o.seed), worker_hosts(h.size() * n),
+          pending(std::make_unique<std::atomic<unsigned>[]>(h.size())) {
+        for (std::size_t i = 0; i < h.size(); ++i) {
+            pending[i].store(n, std::memory_order_relaxed);
+        }
+    }
+
+    WorkerHost& of(unsigned worker, std::size_t host) { return worker_hosts.at(worker * hosts.size() + host); }
+
+    // Called by each worker once it is done with a host; the last one merges and reports it.
+    void worker_done_with(std::size_t h) {
+        if (pending[h].fetch_sub(1, std::memory_order_acq_rel) != 1) {
+            return;
+        }
+        HostRun& host = hosts.at(h);
+        for (unsigned k = 0; k < workers; ++k) {
+            const WorkerHost& w = of(k, h);
+            if (w.up && !host.up) {
+                host.up = true;
+                host.up_reason = w.up_reason;
+            }
+            host.timed_out = host.timed_out || w.timed_out;
+            if (w.srtt_us && (!host.srtt_us || *w.srtt_us < *host.srtt_us)) {
+                host.srtt_us = w.srtt_us;
+            }
+        }
+        finished_hosts.fetch_add(1, std::memory_order_release);
+        if (hooks.host_finished) {
+            const std::lock_guard lock(hook_mutex);
+            hooks.host_finished(h);
+        }
+    }
+
+    std::vector<HostRun>& hosts;
+    std::span<const std::uint16_t> ports;
+    const Timing& timing;
+    const RunOptions& options;
+    const RunHooks& hooks;
+    unsigned workers;
+    targets::Permutation order;
+    std::vector<WorkerHost> worker_hosts;  // [worker * hosts + host]
+    std::unique_ptr<std::atomic<unsigned>[]> pending;  // workers not yet done with each host
+    std::mutex hook_mutex;
+    std::mutex fatal_mutex;
+    std::string fatal;
+    std::atomic<bool> abort{false};
+    std::atomic<std::size_t> finished_hosts{0};
+    std::atomic<std::uint64_t> probes_sent{0};
+    std::atomic<std::uint64_t> retransmissions{0};
+    std::atomic<std::uint64_t> settled{0};
+    std::atomic<std::uint64_t> open{0};
+};
+
 struct HostTiming {
     explicit HostTiming(const Timing& timing) : rtt(timing) {}
     RttEstimator rtt;
@@ -52,64 +135,60 @@ struct HostTiming {
     double window = initial_window;
     int max_successful_tryno = 0;
     clock::time_point next_send{};
-    std::deque<Work> waiting;  // probes (new or retries) held back by this host's window
+    std::deque<Work> retries;  // retransmissions (and local-error retries): sent before new probes
+    std::deque<Work> held;     // new probes held back by this host's window
 };
 
+// One worker: its own epoll set, sockets and per-host timing, over the cells whose port index
+// is congruent to its number modulo the worker count.
 class Runner {
 public:
-    Runner(std::vector<HostRun>& hosts, std::span<const std::uint16_t> ports, RunMode mode,
-           const Timing& timing, bool randomize, std::uint64_t seed, std::size_t budget,
-           const RunHooks& hooks)
-        : hosts_(hosts), ports_(ports), mode_(mode), timing_(timing), randomize_(randomize),
-          order_(hosts.size() * ports.size(), seed), hooks_(hooks) {
+    Runner(Shared& shared, unsigned worker, std::size_t budget) : s_(shared), worker_(worker) {
         std::size_t limit = std::min<std::size_t>(budget, 16384);
-        if (timing.max_parallelism > 0) {
-            limit = std::min(limit, static_cast<std::size_t>(timing.max_parallelism));
+        if (s_.timing.max_parallelism > 0) {
+            limit = std::min(limit, std::max<std::size_t>(
+                                        static_cast<std::size_t>(s_.timing.max_parallelism) / s_.workers, 1));
         }
         global_limit_ = std::max<std::size_t>(limit, 1);
         max_window_ = static_cast<double>(global_limit_);
+        if (s_.timing.max_rate > 0) {
+            send_interval_ = std::chrono::duration_cast<clock::duration>(
+                std::chrono::duration<double>(static_cast<double>(s_.workers) / s_.timing.max_rate));
+        }
         slots_.resize(global_limit_);
-        free_slots_.reserve(global_limit_);
         for (std::size_t i = global_limit_; i > 0; --i) {
             free_slots_.push_back(static_cast<std::uint32_t>(i - 1));
         }
-        timing_state_.reserve(hosts.size());
-        for (std::size_t i = 0; i < hosts.size(); ++i) {
-            timing_state_.emplace_back(timing);
+        timing_state_.reserve(s_.hosts.size());
+        for (std::size_t i = 0; i < s_.hosts.size(); ++i) {
+            timing_state_.emplace_back(s_.timing);
         }
+        const auto n_ports = static_cast<std::uint32_t>(s_.ports.size());
+        const std::uint32_t mine = n_ports > worker ? (n_ports - worker + s_.workers - 1) / s_.workers : 0;
+        for (std::size_t h = 0; h < s_.hosts.size(); ++h) {
+            s_.of(worker_, h).remaining = mine;
+        }
+        open_hosts_ = s_.hosts.size();
     }
 
-    RunResult run(std::stop_token stop) {
-        RunResult result;
+    void run(const std::stop_token& stop, bool ticks) {
         epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
         if (epoll_fd_ < 0) {
-            result.fatal_error = std::string("epoll_create1: ") + std::strerror(errno);
-            return result;
+            set_fatal(std::string("epoll_create1: ") + std::strerror(errno));
+            return;
         }
-        for (std::size_t h = 0; h < hosts_.size(); ++h) {
-            hosts_[h].remaining = static_cast<std::uint32_t>(ports_.size());
-            hosts_[h].start = clock::now();
-            if (ports_.empty()) {
-                finish_host(h);
+        for (std::size_t h = 0; h < s_.hosts.size(); ++h) {
+            if (s_.of(worker_, h).remaining == 0) {
+                close_host(h);
             }
         }
         auto last_tick = clock::now();
         std::array<epoll_event, 1024> events{};
-        while (unsettled_hosts() > 0 && fatal_.empty()) {
-            if (stop.stop_requested()) {
-                result.stopped = true;
-                break;
-            }
+        while (open_hosts_ > 0 && !stop.stop_requested() && !s_.abort.load(std::memory_order_relaxed)) {
             fill();
-            if (in_flight_ == 0 && !has_sendable_work()) {
-                if (!has_any_work()) {
-                    break;  // nothing left: every port settled
-                }
-            }
-            const int wait_ms = wait_time_ms();
-            const int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), wait_ms);
+            const int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), wait_time_ms());
             if (n < 0 && errno != EINTR) {
-                fatal_ = std::string("epoll_wait: ") + std::strerror(errno);
+                set_fatal(std::string("epoll_wait: ") + std::strerror(errno));
                 break;
             }
             for (int i = 0; i < n; ++i) {
@@ -117,119 +196,141 @@ public:
             }
             expire(clock::now());
             check_host_timeouts(clock::now());
-            if (clock::now() - last_tick >= tick_interval && hooks_.tick) {
+            if (ticks && s_.hooks.tick && clock::now() - last_tick >= tick_interval) {
                 last_tick = clock::now();
-                hooks_.tick(counters_);
+                s_.hooks.tick(snapshot(s_));
             }
         }
-        close_all();
+        for (Slot& slot : slots_) {
+            io::abort_close(slot.fd);
+            slot.fd = -1;
+        }
         ::close(epoll_fd_);
-        result.counters = counters_;
-        result.fatal_error = fatal_;
-        return result;
+    }
+
+    static RunCounters snapshot(const Shared& s) {
+        RunCounters c;
+        c.probes_sent = s.probes_sent.load(std::memory_order_relaxed);
+        c.retransmissions = s.retransmissions.load(std::memory_order_relaxed);
+        c.settled = s.settled.load(std::memory_order_relaxed);
+        c.open = s.open.load(std::memory_order_relaxed);
+        return c;
     }
 
 private:
-    std::size_t unsettled_hosts() const { return hosts_.size() - finished_hosts_; }
-
-    bool has_any_work() const {
-        if (next_index_ < order_.size() || in_flight_ > 0) {
-            return true;
+    void set_fatal(std::string message) {
+        const std::lock_guard lock(s_.fatal_mutex);
+        if (s_.fatal.empty()) {
+            s_.fatal = std::move(message);
         }
-        return std::any_of(timing_state_.begin(), timing_state_.end(),
-                           [](const HostTiming& t) { return !t.waiting.empty(); });
+        s_.abort.store(true, std::memory_order_relaxed);
     }
 
-    bool has_sendable_work() const { return next_index_ < order_.size() || waiting_total_ > 0; }
-
     int wait_time_ms() const {
-        auto next = clock::now() + std::chrono::milliseconds(50);
+        const auto now = clock::now();
+        if (next_index_ < s_.order.size() && in_flight_ < global_limit_ && now >= next_send_) {
+            return 0;  // more to send: only harvest what is ready
+        }
+        auto next = now + std::chrono::milliseconds(50);
         if (!deadlines_.empty()) {
             next = std::min(next, deadlines_.top().when);
         }
         if (waiting_total_ > 0) {
-            next = std::min(next, clock::now() + std::chrono::milliseconds(5));
+            next = std::min(next, now + std::chrono::milliseconds(5));
         }
-        const auto delta = std::chrono::duration_cast<std::chrono::milliseconds>(next - clock::now());
+        if (send_interval_.count() > 0) {
+            next = std::min(next, next_send_);
+        }
+        const auto delta = std::chrono::duration_cast<std::chrono::milliseconds>(next - now);
         return static_cast<int>(std::clamp<std::int64_t>(delta.count() + 1, 0, 50));
     }
 
-    Work work_at(std::uint64_t index) const {
-        const std::uint64_t pos = randomize_ ? order_(index) : index;
-        const std::uint64_t n_ports = ports_.size();
-        Work w;
-        w.host = static_cast<std::uint32_t>(pos / n_ports);
-        w.port_index = static_cast<std::uint32_t>(pos % n_ports);
-        return w;
-    }
+    bool host_closed(std::uint32_t h) const { return s_.of(worker_, h).closed; }
 
     bool host_can_send(std::uint32_t host, clock::time_point now) const {
         const HostTiming& t = timing_state_.at(host);
         return static_cast<double>(t.in_flight) < t.window && now >= t.next_send;
     }
 
-    bool rate_allows(clock::time_point now) const { return now >= next_global_send_; }
+    // The next cell of this worker in the shared (permuted) order, if any.
+    std::optional<Work> next_work() {
+        const std::uint64_t n_ports = s_.ports.size();
+        while (next_index_ < s_.order.size()) {
+            const std::uint64_t index = next_index_++;
+            const std::uint64_t pos = s_.options.randomize ? s_.order(index) : index;
+            const auto port_index = static_cast<std::uint32_t>(pos % n_ports);
+            if (port_index % s_.workers != worker_) {
+                continue;
+            }
+            return Work{static_cast<std::uint32_t>(pos / n_ports), port_index, 0, 0};
+        }
+        return std::nullopt;
+    }
 
     void fill() {
         const auto now = clock::now();
-        // Held-back probes (retries first, as they are older) of hosts that now have room.
-        if (waiting_total_ > 0) {
-            for (std::uint32_t h = 0; h < timing_state_.size() && in_flight_ < global_limit_; ++h) {
-                HostTiming& t = timing_state_.at(h);
-                while (!t.waiting.empty() && in_flight_ < global_limit_ && host_can_send(h, now) &&
-                       rate_allows(now)) {
-                    const Work w = t.waiting.front();
-                    t.waiting.pop_front();
+        const std::size_t limit = std::min(global_limit_, in_flight_ + launches_per_round);
+        // Held-back probes of hosts that now have room: retries first, as they are older.
+        for (std::uint32_t h = 0; waiting_total_ > 0 && h < timing_state_.size() && in_flight_ < limit; ++h) {
+            HostTiming& t = timing_state_.at(h);
+            for (std::deque<Work>* queue : {&t.retries, &t.held}) {
+                while (!queue->empty() && in_flight_ < limit && host_can_send(h, now) && now >= next_send_) {
+                    const Work w = queue->front();
+                    queue->pop_front();
                     --waiting_total_;
                     launch(w, now);
                 }
             }
         }
-        // New probes in permuted order.
-        constexpr std::size_t max_waiting = 65536;
-        while (in_flight_ < global_limit_ && next_index_ < order_.size() && waiting_total_ < max_waiting &&
-               rate_allows(now)) {
-            const Work w = work_at(next_index_++);
-            if (hosts_.at(w.host).ports.at(w.port_index).done) {
-                continue;  // ping mode: host already proven up
+        // New probes wait only briefly for a busy host; past this many held, stop drawing more.
+        constexpr std::size_t max_waiting = 1024;
+        while (in_flight_ < limit && waiting_total_ < max_waiting && now >= next_send_) {
+            const auto w = next_work();
+            if (!w) {
+                break;
             }
-            if (host_can_send(w.host, now)) {
-                launch(w, now);
+            if (host_closed(w->host)) {
+                continue;
+            }
+            if (host_can_send(w->host, now)) {
+                launch(*w, now);
             } else {
-                timing_state_.at(w.host).waiting.push_back(w);
+                timing_state_.at(w->host).held.push_back(*w);
                 ++waiting_total_;
             }
         }
     }
 
     void launch(const Work& w, clock::time_point now) {
-        HostRun& host = hosts_.at(w.host);
-        if (host.ports.at(w.port_index).done) {
+        const HostRun& host = s_.hosts.at(w.host);
+        if (host_closed(w.host)) {
             return;
         }
-        const io::ConnectStart start = io::start_connect(host.address, ports_[w.port_index]);
+        const std::uint32_t slot_index = free_slots_.back();
+        if (!ensure_socket(slot_index, host.address.family())) {
+            requeue_local(w, errno);
+            return;
+        }
+        const io::ConnectStart start =
+            io::start_connect(slots_.at(slot_index).fd, host.address, s_.ports[w.port_index]);
         if (start.status == io::ConnectStatus::local_error) {
+            recycle(slot_index, true);
             requeue_local(w, start.error);
             return;
         }
-        ++counters_.probes_sent;
+        s_.probes_sent.fetch_add(1, std::memory_order_relaxed);
         if (w.tryno > 0) {
-            ++counters_.retransmissions;
+            s_.retransmissions.fetch_add(1, std::memory_order_relaxed);
         }
         HostTiming& t = timing_state_.at(w.host);
-        if (timing_.scan_delay.count() > 0) {
-            t.next_send = now + timing_.scan_delay;
+        if (s_.timing.scan_delay.count() > 0) {
+            t.next_send = now + s_.timing.scan_delay;
         }
-        if (timing_.max_rate > 0) {
-            next_global_send_ = now + std::chrono::duration_cast<clock::duration>(
-                                          std::chrono::duration<double>(1.0 / timing_.max_rate));
-        }
-        const std::uint32_t slot_index = free_slots_.back();
+        next_send_ = now + send_interval_;
         free_slots_.pop_back();
         Slot& slot = slots_.at(slot_index);
-        slot.fd = start.fd;
         if (++generation_ == 0) {
-            ++generation_;  // 0 marks a free slot
+            ++generation_;  // 0 marks an idle slot
         }
         slot.generation = generation_;
         slot.work = w;
@@ -240,43 +341,78 @@ private:
             settle_slot(slot_index, start.error, now);
             return;
         }
-        epoll_event ev{};
-        ev.events = EPOLLOUT | EPOLLERR | EPOLLHUP;
-        ev.data.u64 = (std::uint64_t{slot.generation} << 32) | slot_index;
-        if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, start.fd, &ev) != 0) {
-            fatal_ = std::string("epoll_ctl: ") + std::strerror(errno);
-            return;
-        }
-        deadlines_.push(Deadline{now + t.rtt.timeout(), slot_index, slot.generation});
+        // First look at the shortest time-out; expire() then holds the probe to the host's time-out
+        // as it stands at that moment (as nmap does), so probes sent before the first RTT sample
+        // do not keep the long initial time-out.
+        const auto first_check = std::min(t.rtt.timeout(), std::max(s_.timing.min_rtt_timeout, microseconds(1000)));
+        deadlines_.push(Deadline{now + first_check, slot_index, slot.generation});
     }
 
-    void requeue_local(Work w, int err) {
-        if (w.local_retries >= max_local_retries) {
-            fatal_ = std::string("cannot open a socket: ") + std::strerror(err);
-            return;
-        }
-        ++w.local_retries;
-        // Fewer sockets at once: the system is short of them.
-        global_limit_ = std::max<std::size_t>(in_flight_ > 16 ? in_flight_ - in_flight_ / 4 : 16, 16);
-        timing_state_.at(w.host).waiting.push_back(w);
-        ++waiting_total_;
-    }
-
-    void release(std::uint32_t slot_index) {
+    // Gives slot `slot_index` an open, epoll-registered socket of `family`.
+    bool ensure_socket(std::uint32_t slot_index, Family family) {
         Slot& slot = slots_.at(slot_index);
+        if (slot.fd >= 0 && slot.family == family) {
+            return true;
+        }
         io::abort_close(slot.fd);
-        slot.fd = -1;
+        slot.fd = io::open_probe_socket(family);
+        if (slot.fd < 0) {
+            return false;
+        }
+        slot.family = family;
+        epoll_event ev{};
+        // Edge-triggered: every state change of the socket (answer, error) wakes us once.
+        ev.events = EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLET;
+        ev.data.u64 = slot_index;
+        if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, slot.fd, &ev) != 0) {
+            const int err = errno;
+            io::abort_close(slot.fd);
+            slot.fd = -1;
+            errno = err;
+            return false;
+        }
+        return true;
+    }
+
+    // Makes an idle slot's socket ready for the next probe (or drops it if that fails).
+    void recycle(std::uint32_t slot_index, bool drain) {
+        Slot& slot = slots_.at(slot_index);
+        if (slot.fd >= 0 && !io::reset_for_reuse(slot.fd)) {
+            io::abort_close(slot.fd);
+            slot.fd = -1;
+        }
+        if (slot.fd >= 0 && drain) {
+            io::drain_errors(slot.fd);
+        }
+    }
+
+    // Ends the probe in flight on a slot. `drain`: its socket error was not read (time-out,
+    // success), so clear it before the socket probes again.
+    void release(std::uint32_t slot_index, bool drain) {
+        Slot& slot = slots_.at(slot_index);
+        recycle(slot_index, drain);
         slot.generation = 0;
         free_slots_.push_back(slot_index);
         --in_flight_;
         --timing_state_.at(slot.work.host).in_flight;
     }
 
+    void requeue_local(Work w, int err) {
+        if (w.local_retries >= max_local_retries) {
+            set_fatal(std::string("cannot open a socket: ") + std::strerror(err));
+            return;
+        }
+        ++w.local_retries;
+        // Fewer sockets at once: the system is short of them.
+        global_limit_ = std::max<std::size_t>(in_flight_ > 16 ? in_flight_ - in_flight_ / 4 : 16, 16);
+        timing_state_.at(w.host).retries.push_back(w);
+        ++waiting_total_;
+    }
+
     void complete(std::uint64_t token) {
-        const auto slot_index = static_cast<std::uint32_t>(token & 0xffffffffU);
-        const auto generation = static_cast<std::uint32_t>(token >> 32);
-        if (slot_index >= slots_.size() || slots_.at(slot_index).generation != generation) {
-            return;  // stale event for a slot already reused
+        const auto slot_index = static_cast<std::uint32_t>(token);
+        if (slot_index >= slots_.size() || slots_.at(slot_index).generation == 0) {
+            return;  // no probe in flight on this socket (a wake-up from its reset)
         }
         const int status = io::finish_status(slots_.at(slot_index).fd);
         if (status < 0) {
@@ -285,7 +421,7 @@ private:
         settle_slot(slot_index, status, clock::now());
     }
 
-    Verdict verdict_for(const Slot& slot, int status, std::optional<Address>& reason_ip) {
+    Verdict verdict_for(const Slot& slot, int status, std::optional<Address>& reason_ip) const {
         if (status == 0) {
             if (io::is_self_connect(slot.fd)) {
                 return Verdict{};  // simultaneous open with ourselves: try again from another port
@@ -293,14 +429,14 @@ private:
             return classify_connect_errno(0);
         }
         if (auto icmp = io::read_icmp_error(slot.fd)) {
-            const Address& target = hosts_.at(slot.work.host).address;
+            const Address& target = s_.hosts.at(slot.work.host).address;
             Response r;
             r.kind = ResponseKind::icmp;
             r.icmp_version = icmp->version;
             r.icmp_type = icmp->type;
             r.icmp_code = icmp->code;
             r.from_target = !icmp->offender || *icmp->offender == target;
-            Verdict v = classify(Technique::connect, r);
+            const Verdict v = classify(Technique::connect, r);
             if (v.resolved) {
                 if (!r.from_target) {
                     reason_ip = icmp->offender;
@@ -315,7 +451,7 @@ private:
         const Slot slot = slots_.at(slot_index);
         std::optional<Address> reason_ip;
         const Verdict v = verdict_for(slot, status, reason_ip);
-        release(slot_index);
+        release(slot_index, status == 0);
         const Work& w = slot.work;
         HostTiming& t = timing_state_.at(w.host);
         if (!v.resolved) {
@@ -335,15 +471,20 @@ private:
 
     int allowed_tryno(std::uint32_t host) const {
         const int adaptive = std::max(1, timing_state_.at(host).max_successful_tryno + 1);
-        return std::min(adaptive, std::max(0, timing_.max_retries));
+        return std::min(adaptive, std::max(0, s_.timing.max_retries));
     }
 
     void expire(clock::time_point now) {
         while (!deadlines_.empty() && deadlines_.top().when <= now) {
             const Deadline d = deadlines_.top();
             deadlines_.pop();
-            Slot& slot = slots_.at(d.slot);
-            if (slot.generation != d.generation || slot.fd < 0) {
+            const Slot& slot = slots_.at(d.slot);
+            if (slot.generation != d.generation) {
+                continue;
+            }
+            const auto due = slot.sent + timing_state_.at(slot.work.host).rtt.timeout();
+            if (due > now) {
+                deadlines_.push(Deadline{due, d.slot, d.generation});  // the host's time-out is longer
                 continue;
             }
             // A reply may have landed after the last epoll_wait: ask the socket before giving up.
@@ -353,110 +494,92 @@ private:
                 continue;
             }
             Work w = slot.work;
-            release(d.slot);
+            release(d.slot, true);
             if (w.tryno < allowed_tryno(w.host)) {
                 ++w.tryno;
                 w.local_retries = 0;
-                timing_state_.at(w.host).waiting.push_back(w);
+                timing_state_.at(w.host).retries.push_back(w);
                 ++waiting_total_;
             } else {
+                HostTiming& t = timing_state_.at(w.host);
+                t.window = std::min(t.window + 1, max_window_);
                 record(w, classify(Technique::connect, Response{}), 0, std::nullopt);
             }
         }
     }
 
     void check_host_timeouts(clock::time_point now) {
-        if (timing_.host_timeout.count() <= 0) {
+        if (s_.timing.host_timeout.count() <= 0) {
             return;
         }
-        for (std::size_t h = 0; h < hosts_.size(); ++h) {
-            HostRun& host = hosts_[h];
-            if (host.remaining > 0 && !host.timed_out && now - host.start > timing_.host_timeout) {
-                host.timed_out = true;
-                abandon_host(h);
+        for (std::size_t h = 0; h < s_.hosts.size(); ++h) {
+            WorkerHost& wh = s_.of(worker_, h);
+            if (!wh.closed && now - s_.hosts[h].start > s_.timing.host_timeout) {
+                wh.timed_out = true;
+                close_host(h);  // unsettled cells stay out of the result (state unknown)
             }
         }
-    }
-
-    void abandon_host(std::size_t h) {
-        for (std::uint32_t i = 0; i < slots_.size(); ++i) {
-            if (slots_[i].fd >= 0 && slots_[i].work.host == h) {
-                release(i);
-            }
-        }
-        HostTiming& t = timing_state_.at(h);
-        waiting_total_ -= t.waiting.size();
-        t.waiting.clear();
-        HostRun& host = hosts_[h];
-        for (Settled& s : host.ports) {
-            s.done = true;  // unsettled ports are left out of the result (state unknown)
-        }
-        finish_host(h);
     }
 
     void record(const Work& w, const Verdict& v, std::uint32_t rtt_us, const std::optional<Address>& reason_ip) {
-        HostRun& host = hosts_.at(w.host);
-        Settled& s = host.ports.at(w.port_index);
-        if (s.done) {
+        WorkerHost& wh = s_.of(worker_, w.host);
+        Settled& cell = s_.hosts.at(w.host).ports.at(w.port_index);
+        if (wh.closed || cell.done) {
             return;
         }
-        s.done = true;
-        s.state = v.state;
-        s.reason = v.reason;
-        s.host_up = v.host_up;
-        s.rtt_us = rtt_us;
+        cell.done = true;
+        cell.state = v.state;
+        cell.reason = v.reason;
+        cell.host_up = v.host_up;
+        cell.rtt_us = rtt_us;
         if (reason_ip) {
-            host.reason_ips.push_back(*reason_ip);
-            s.reason_ip_index = static_cast<std::uint32_t>(host.reason_ips.size());
+            cell.has_reason_ip = true;
+            cell.reason_ip = *reason_ip;
         }
-        ++counters_.settled;
+        s_.settled.fetch_add(1, std::memory_order_relaxed);
         if (v.state == PortState::open) {
-            ++counters_.open;
+            s_.open.fetch_add(1, std::memory_order_relaxed);
         }
-        if (v.host_up && !host.up) {
-            host.up = true;
-            host.up_reason = v.reason;
+        if (v.host_up && !wh.up) {
+            wh.up = true;
+            wh.up_reason = v.reason;
         }
-        --host.remaining;
-        if (mode_ == RunMode::ping && host.up && host.remaining > 0) {
-            abandon_host(w.host);  // proven up: the other ping probes are not needed
+        --wh.remaining;
+        if (wh.remaining == 0 || (s_.options.mode == RunMode::ping && wh.up)) {
+            close_host(w.host);  // in ping mode, one proof of life is enough
+        }
+    }
+
+    // This worker is done with host h: drop its probes still queued or in flight, hand over.
+    void close_host(std::size_t h) {
+        WorkerHost& wh = s_.of(worker_, h);
+        if (wh.closed) {
             return;
         }
-        if (host.remaining == 0) {
-            finish_host(w.host);
-        }
-    }
-
-    void finish_host(std::size_t h) {
-        HostRun& host = hosts_.at(h);
-        if (const auto srtt = timing_state_.at(h).rtt.srtt()) {
-            host.srtt_us = static_cast<std::uint32_t>(srtt->count());
-        }
-        ++finished_hosts_;
-        if (hooks_.host_finished) {
-            hooks_.host_finished(h);
-        }
-    }
-
-    void close_all() {
+        wh.closed = true;
         for (std::uint32_t i = 0; i < slots_.size(); ++i) {
-            if (slots_[i].fd >= 0) {
-                release(i);
+            if (slots_[i].generation != 0 && slots_[i].work.host == h) {
+                release(i, true);
             }
         }
+        HostTiming& t = timing_state_.at(h);
+        waiting_total_ -= t.retries.size() + t.held.size();
+        t.retries.clear();
+        t.held.clear();
+        if (const auto srtt = t.rtt.srtt()) {
+            wh.srtt_us = static_cast<std::uint32_t>(srtt->count());
+        }
+        --open_hosts_;
+        s_.worker_done_with(h);
     }
 
-    std::vector<HostRun>& hosts_;
-    std::span<const std::uint16_t> ports_;
-    RunMode mode_;
-    const Timing& timing_;
-    bool randomize_;
-    targets::Permutation order_;
-    const RunHooks& hooks_;
-
+    Shared& s_;
+    unsigned worker_;
     int epoll_fd_ = -1;
     std::size_t global_limit_ = 1;
     double max_window_ = initial_window;
+    clock::duration send_interval_{0};
+    clock::time_point next_send_{};
     std::vector<Slot> slots_;
     std::vector<std::uint32_t> free_slots_;
     std::vector<HostTiming> timing_state_;
@@ -464,26 +587,56 @@ private:
     std::uint64_t next_index_ = 0;
     std::size_t waiting_total_ = 0;
     std::size_t in_flight_ = 0;
-    std::size_t finished_hosts_ = 0;
+    std::size_t open_hosts_ = 0;
     std::uint32_t generation_ = 0;
-    clock::time_point next_global_send_{};
-    RunCounters counters_;
-    std::string fatal_;
 };
+
+unsigned worker_count(const RunOptions& options, std::size_t hosts, std::size_t ports) {
+    if (options.mode == RunMode::ping) {
+        return 1;  // a host's ping probes must see each other's answers
+    }
+    unsigned n = options.workers;
+    if (n == 0) {
+        const std::uint64_t cells = std::uint64_t{hosts} * ports;
+        const unsigned cpus = std::max(1U, std::thread::hardware_concurrency());
+        n = static_cast<unsigned>(std::min<std::uint64_t>(
+            {cpus, max_workers, 1 + cells / cells_per_extra_worker}));
+    }
+    return std::clamp<unsigned>(n, 1, static_cast<unsigned>(std::max<std::size_t>(ports, 1)));
+}
 
 }  // namespace
 
 RunResult run_connect_probes(std::vector<HostRun>& hosts, std::span<const std::uint16_t> ports,
-                             RunMode mode, const Timing& timing, bool randomize, std::uint64_t seed,
-                             std::size_t socket_budget, const RunHooks& hooks, std::stop_token stop) {
+                             const Timing& timing, const RunOptions& options, const RunHooks& hooks,
+                             std::stop_token stop) {
+    RunResult result;
     if (hosts.empty()) {
-        return {};
+        return result;
     }
+    const auto now = clock::now();
     for (HostRun& h : hosts) {
         h.ports.assign(ports.size(), Settled{});
+        h.start = now;
     }
-    Runner runner(hosts, ports, mode, timing, randomize, seed, socket_budget, hooks);
-    return runner.run(std::move(stop));
+    const unsigned workers = worker_count(options, hosts.size(), ports.size());
+    Shared shared(hosts, ports, timing, options, hooks, workers);
+    const std::size_t budget = std::max<std::size_t>(options.socket_budget / workers, 16);
+    {
+        std::vector<std::jthread> threads;
+        for (unsigned k = 1; k < workers; ++k) {
+            threads.emplace_back([&shared, k, budget, stop] {
+                Runner runner(shared, k, budget);
+                runner.run(stop, false);
+            });
+        }
+        Runner runner(shared, 0, budget);
+        runner.run(stop, true);
+    }  // joins the other workers
+    result.counters = Runner::snapshot(shared);
+    result.fatal_error = shared.fatal;
+    result.stopped = stop.stop_requested() && shared.finished_hosts.load() < hosts.size();
+    return result;
 }
 
 }  // namespace portwarden::engine

@@ -18,21 +18,22 @@
 
 namespace portwarden::engine {
 
-// What one settled port looks like inside the engine (compact: 16 bytes).
+// What one settled port looks like inside the engine. Each (host, port) cell is written by
+// exactly one worker thread, so cells need no locking.
 struct Settled {
     PortState state = PortState::filtered;
     Reason reason = Reason::unknown;
     bool done = false;
     bool host_up = false;
+    bool has_reason_ip = false;
     std::uint32_t rtt_us = 0;  // 0 = no reply
-    std::uint32_t reason_ip_index = 0;  // 1-based into HostRun::reason_ips, 0 = none
+    Address reason_ip;         // when has_reason_ip: the reply came from this other address
 };
 
+// A host being scanned. Fields after `ports` are filled in when the host finishes.
 struct HostRun {
     Address address;
     std::vector<Settled> ports;           // one per entry of the port list
-    std::vector<Address> reason_ips;      // replies that came from another address
-    std::uint32_t remaining = 0;
     bool up = false;
     Reason up_reason = Reason::unknown;
     bool timed_out = false;               // --host-timeout hit
@@ -63,9 +64,19 @@ struct RunResult {
     std::string fatal_error;  // non-empty: the run could not go on (results so far are kept)
 };
 
+struct RunOptions {
+    RunMode mode = RunMode::scan;
+    bool randomize = true;
+    std::uint64_t seed = 1;
+    std::size_t socket_budget = 1024;  // sockets all workers may hold together
+    unsigned workers = 0;              // threads; 0 = one per CPU (at most 4) for big runs
+};
+
+// Runs the probes; returns when every cell is settled, `stop` is requested, or a fatal error.
+// host_finished is called once per host, serialized (never two at once), from a worker thread;
+// tick from the calling thread.
 RunResult run_connect_probes(std::vector<HostRun>& hosts, std::span<const std::uint16_t> ports,
-                             RunMode mode, const Timing& timing, bool randomize, std::uint64_t seed,
-                             std::size_t socket_budget, const RunHooks& hooks,
+                             const Timing& timing, const RunOptions& options, const RunHooks& hooks,
                              std::stop_token stop);
 
 }  // namespace portwarden::engine

@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "engine/connect_run.hpp"
-#include "engine/fd_limit.hpp"
 #include "portwarden/scan.hpp"
 #include "portwarden/targets.hpp"
 
@@ -122,8 +121,11 @@ Result<ProbeResult> probe(std::string_view host, std::uint16_t port, const Probe
     std::vector<engine::HostRun> hosts(1);
     hosts[0].address = *address;
     const std::array<std::uint16_t, 1> ports{port};
-    const auto run = engine::run_connect_probes(hosts, ports, engine::RunMode::scan, timing, false, 1,
-                                                engine::usable_socket_budget(), engine::RunHooks{}, {});
+    engine::RunOptions run_options;
+    run_options.randomize = false;
+    run_options.socket_budget = 16;
+    run_options.workers = 1;
+    const auto run = engine::run_connect_probes(hosts, ports, timing, run_options, engine::RunHooks{}, {});
     if (!run.fatal_error.empty()) {
         return fail(run.fatal_error);
     }
@@ -134,8 +136,8 @@ Result<ProbeResult> probe(std::string_view host, std::uint16_t port, const Probe
     result.state = s.state;
     result.reason = s.reason;
     result.rtt = std::chrono::microseconds(s.rtt_us);
-    if (s.reason_ip_index > 0) {
-        result.reason_ip = hosts[0].reason_ips.at(s.reason_ip_index - 1);
+    if (s.has_reason_ip) {
+        result.reason_ip = s.reason_ip;
     }
     result.hint = hint_for(result);
     return result;

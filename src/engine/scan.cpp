@@ -1,6 +1,8 @@
 // run_scan: targets x ports in host groups; optional unprivileged host discovery first; each host
 // handed to the caller as soon as all its ports are settled.
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <random>
 
 #include "engine/connect_run.hpp"
@@ -38,8 +40,8 @@ HostResult to_host_result(const HostRun& run, std::span<const std::uint16_t> por
         if (s.rtt_us > 0) {
             p.rtt_us = s.rtt_us;
         }
-        if (s.reason_ip_index > 0) {
-            p.reason_ip = run.reason_ips.at(s.reason_ip_index - 1);
+        if (s.has_reason_ip) {
+            p.reason_ip = s.reason_ip;
         }
         out.ports.push_back(p);
     }
@@ -79,6 +81,8 @@ Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& ca
     progress.probes_total = total_hosts * ports.size();
     std::uint64_t settled_before = 0;
     std::uint64_t open_before = 0;
+    // Hosts finish on worker threads; the caller's callbacks never run two at once.
+    std::mutex callback_mutex;
 
     auto emit = [&](const HostResult& host) {
         ++summary.hosts_done;
@@ -104,9 +108,13 @@ Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& ca
         std::vector<Reason> up_reason(count, Reason::user_set);
         if (!request.skip_host_discovery) {
             std::vector<HostRun> pings = hosts;
-            engine::RunHooks hooks;
-            const auto r = engine::run_connect_probes(pings, ping_ports, RunMode::ping, request.timing,
-                                                      request.randomize_ports, seed ^ first, budget, hooks, stop);
+            engine::RunOptions ping_options;
+            ping_options.mode = RunMode::ping;
+            ping_options.randomize = request.randomize_ports;
+            ping_options.seed = seed ^ first;
+            ping_options.socket_budget = budget;
+            const auto r = engine::run_connect_probes(pings, ping_ports, request.timing, ping_options,
+                                                      engine::RunHooks{}, stop);
             summary.probes_sent += r.counters.probes_sent;
             summary.retransmissions += r.counters.retransmissions;
             if (r.stopped || !r.fatal_error.empty()) {
@@ -141,10 +149,12 @@ Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& ca
             HostResult result = to_host_result(hosts[h], ports, request.targets, true, group_start);
             result.state = HostState::up;
             result.reason = up_reason[h];
+            const std::lock_guard lock(callback_mutex);
             emitted[h] = true;
             emit(result);
         };
         hooks.tick = [&](const engine::RunCounters& c) {
+            const std::lock_guard lock(callback_mutex);
             if (callbacks.progress) {
                 progress.probes_done = settled_before + c.settled;
                 progress.open_found = open_before + c.open;
@@ -153,8 +163,12 @@ Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& ca
                 callbacks.progress(progress);
             }
         };
-        const auto r = engine::run_connect_probes(hosts, ports, RunMode::scan, request.timing,
-                                                  request.randomize_ports, seed + first, budget, hooks, stop);
+        engine::RunOptions options;
+        options.randomize = request.randomize_ports;
+        options.seed = seed + first;
+        options.socket_budget = budget;
+        options.workers = request.workers;
+        const auto r = engine::run_connect_probes(hosts, ports, request.timing, options, hooks, stop);
         summary.probes_sent += r.counters.probes_sent;
         summary.retransmissions += r.counters.retransmissions;
         settled_before += r.counters.settled;

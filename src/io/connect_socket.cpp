@@ -73,13 +73,13 @@ void set_int_option(int fd, int level, int name, int value) {
 
 }  // namespace
 
-ConnectStart start_connect(const Address& address, std::uint16_t port) {
-    const int family = address.is_v4() ? AF_INET : AF_INET6;
-    const int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+int open_probe_socket(Family family) {
+    const bool v4 = family == Family::v4;
+    const int fd = socket(v4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        return {ConnectStatus::local_error, -1, errno};
+        return -1;
     }
-    if (address.is_v4()) {
+    if (v4) {
         set_int_option(fd, SOL_IP, IP_RECVERR, 1);
     } else {
         set_int_option(fd, SOL_IPV6, IPV6_RECVERR, 1);
@@ -88,23 +88,32 @@ ConnectStart start_connect(const Address& address, std::uint16_t port) {
     (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_linger, sizeof abort_linger);
     // One SYN per attempt: the engine owns retransmission (and its timing), not the kernel.
     set_int_option(fd, IPPROTO_TCP, TCP_SYNCNT, 1);
+    return fd;
+}
 
+ConnectStart start_connect(int fd, const Address& address, std::uint16_t port) {
     const SockAddr target = to_sockaddr(address, port);
     // sockaddr_storage is designed to be passed as a sockaddr*.
     const int rc = connect(fd, static_cast<const sockaddr*>(static_cast<const void*>(&target.storage)),
                            target.length);
     if (rc == 0) {
-        return {ConnectStatus::done, fd, 0};
+        return {ConnectStatus::done, 0};
     }
     const int err = errno;
     if (err == EINPROGRESS) {
-        return {ConnectStatus::in_progress, fd, 0};
+        return {ConnectStatus::in_progress, 0};
     }
-    if (err == EADDRNOTAVAIL || err == ENOBUFS || err == ENOMEM || err == EAGAIN) {
-        ::close(fd);
-        return {ConnectStatus::local_error, -1, err};
+    if (err == EADDRNOTAVAIL || err == ENOBUFS || err == ENOMEM || err == EAGAIN || err == EALREADY ||
+        err == EISCONN) {
+        return {ConnectStatus::local_error, err};
     }
-    return {ConnectStatus::done, fd, err};
+    return {ConnectStatus::done, err};
+}
+
+bool reset_for_reuse(int fd) {
+    sockaddr unspec{};
+    unspec.sa_family = AF_UNSPEC;
+    return connect(fd, &unspec, sizeof unspec) == 0;
 }
 
 int finish_status(int fd) {
@@ -164,6 +173,14 @@ std::optional<IcmpError> read_icmp_error(int fd) {
         return out;
     }
     return std::nullopt;
+}
+
+void drain_errors(int fd) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    (void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    for (int i = 0; i < 8 && read_icmp_error(fd); ++i) {
+    }
 }
 
 bool is_self_connect(int fd) {

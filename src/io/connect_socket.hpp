@@ -26,12 +26,24 @@ enum class ConnectStatus : std::uint8_t {
 
 struct ConnectStart {
     ConnectStatus status = ConnectStatus::in_progress;
-    int fd = -1;     // valid for in_progress and done
     int error = 0;   // errno for done (0 = connected) and local_error
 };
 
-// Opens a socket and starts connecting to address:port.
-ConnectStart start_connect(const Address& address, std::uint16_t port);
+// A non-blocking TCP socket set up for probing (ICMP errors queued, one SYN per attempt, RST on
+// close). Returns -1 and sets errno when the system has no socket to give.
+int open_probe_socket(Family family);
+
+// Starts connecting `fd` (of the address's family, unconnected) to address:port.
+ConnectStart start_connect(int fd, const Address& address, std::uint16_t port);
+
+// Dissolves the socket's association (connect(AF_UNSPEC)) so it can probe again: an established
+// connection is reset with a RST, a pending one dropped. Each new connect takes a new source
+// port, so late replies to an earlier probe can never reach the next one. False: close it.
+bool reset_for_reuse(int fd);
+
+// Clears a pending socket error and any queued ICMP errors (for a socket whose last probe was
+// not settled by reading them: a time-out, or a connection that succeeded).
+void drain_errors(int fd);
 
 // After the socket reported readiness: 0 when connected, else the errno (SO_ERROR).
 // Returns -1 (not an errno) while the connection is still in progress.

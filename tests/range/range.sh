@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # portwarden test range: a small routed network of Linux network namespaces to scan.
 #
-#   range.sh up     [--name PREFIX] [--state DIR] [--truth FILE] [--listen PATH]
+#   range.sh up     [--name PREFIX] [--state DIR] [--truth FILE] [--listen PATH] [--replace]
 #   range.sh down   [--name PREFIX] [--state DIR]
 #   range.sh status [--name PREFIX] [--state DIR]
 #
@@ -11,6 +11,8 @@
 #                  every namespace and process it makes; `down` removes exactly those.
 #   --truth FILE   where `up` writes the ground-truth TSV (default DIR/truth.tsv).
 #   --listen PATH  the pw_listen binary (default: env PW_LISTEN, else pw_listen on PATH).
+#   --replace      if STATE already records a range (say, a test run that was interrupted
+#                  before range_down), tear exactly that down first instead of failing.
 #
 # Topology (all addresses live only inside namespaces made here; nothing touches the host's
 # own network namespace, and every link joins two namespaces made here):
@@ -65,26 +67,30 @@ PROG=range.sh
 log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-usage() {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
-  exit 2
+usage() { # [exit-code]
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit "${1:-2}"
 }
 
 # ---------------------------------------------------------------------------------------
 # Arguments.
 [[ $# -ge 1 ]] || usage
 CMD=$1; shift
+case "$CMD" in -h|--help|help) usage 0 ;; esac
 PREFIX="pw$$"
 STATE=""
+STATE_GIVEN=""
 TRUTH=""
 LISTEN="${PW_LISTEN:-}"
+REPLACE=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --name)   [[ $# -ge 2 ]] || usage; PREFIX=$2; shift 2 ;;
-    --state)  [[ $# -ge 2 ]] || usage; STATE=$2; shift 2 ;;
+    --state)  [[ $# -ge 2 ]] || usage; STATE=$2; STATE_GIVEN=1; shift 2 ;;
     --truth)  [[ $# -ge 2 ]] || usage; TRUTH=$2; shift 2 ;;
     --listen) [[ $# -ge 2 ]] || usage; LISTEN=$2; shift 2 ;;
-    -h|--help) usage ;;
+    --replace) REPLACE=1; shift ;;
+    -h|--help) usage 0 ;;
     *) log "unknown argument: $1"; usage ;;
   esac
 done
@@ -92,6 +98,8 @@ case "$CMD" in up|down|status) ;; *) log "unknown command: $CMD"; usage ;; esac
 [[ $PREFIX =~ ^[a-z][a-z0-9]{0,8}$ ]] ||
   die "--name must be [a-z][a-z0-9]{0,8} (namespace names PREFIX-plain stay <= 15 chars): '$PREFIX'"
 [[ -n $STATE ]] || STATE="/run/portwarden-range/$PREFIX"
+STATE=$(realpath -m -- "$STATE")
+[[ -z $TRUTH ]] || TRUTH=$(realpath -m -- "$TRUTH")
 PROG="range.sh[$PREFIX]"
 
 NS_SCAN="$PREFIX-scan"; NS_RTR="$PREFIX-rtr"
@@ -108,7 +116,8 @@ require_root() {
 
 # ---------------------------------------------------------------------------------------
 # State: STATE/netns (one name a line, in creation order), STATE/pids ("pid starttime ns
-# name"), STATE/files (files made outside STATE), STATE/info (key=value), STATE/ready.
+# name"), STATE/listen (the listener binary), STATE/files (files made outside STATE),
+# STATE/dirs (directories made outside STATE), STATE/info (key=value), STATE/ready.
 
 proc_starttime() { # pid -> field 22 of /proc/pid/stat (clock ticks since boot)
   local stat
@@ -121,12 +130,14 @@ proc_starttime() { # pid -> field 22 of /proc/pid/stat (clock ticks since boot)
 
 ns_exists() { [[ -e /run/netns/$1 ]]; }
 
-# True if pid is alive and is the same process that was recorded.
+# True if pid is alive and is the same process that was recorded: same start time, and its
+# command line names the listener binary recorded in STATE/listen.
 pid_matches() { # pid starttime
-  local now
+  local now what=pw_listen
   now=$(proc_starttime "$1") || return 1
   [[ $now == "$2" ]] || return 1
-  grep -qa pw_listen "/proc/$1/cmdline" 2>/dev/null
+  [[ -s $STATE/listen ]] && what=$(<"$STATE/listen")
+  grep -qaF -- "$what" "/proc/$1/cmdline" 2>/dev/null
 }
 
 teardown() {
@@ -158,8 +169,13 @@ teardown() {
   if [[ -f $STATE/files ]]; then
     while read -r f; do [[ -n $f ]] && rm -f -- "$f"; done <"$STATE/files"
   fi
+  if [[ -f $STATE/dirs ]]; then
+    while read -r f; do
+      if [[ -n $f ]]; then rmdir -- "$f" 2>/dev/null || true; fi
+    done <"$STATE/dirs"
+  fi
   if [[ $rc -eq 0 ]]; then
-    rm -f -- "$STATE"/netns "$STATE"/pids "$STATE"/files "$STATE"/info "$STATE"/ready \
+    rm -f -- "$STATE"/netns "$STATE"/pids "$STATE"/files "$STATE"/dirs "$STATE"/listen "$STATE"/info "$STATE"/ready \
       "$STATE"/truth.tsv "$STATE"/*.log "$STATE"/*.pid "$STATE"/*.pid.tmp "$STATE"/*.nft
     rmdir -- "$STATE" 2>/dev/null || log "state dir $STATE not empty; left in place"
   fi
@@ -242,6 +258,9 @@ start_listener() { # ns name tcp-ports udp-ports
   setsid ip netns exec "$ns" "$LISTEN" "${args[@]}" --pidfile "$pidfile" \
     </dev/null >"$logf" 2>&1 &
   local launcher=$!
+  # Record the launcher at once (setsid and ip exec in place, so normally it *is* the
+  # listener): an interrupted `up` can then still stop it.
+  if start=$(proc_starttime "$launcher"); then echo "$launcher $start $ns $name" >>"$STATE/pids"; fi
   for _ in $(seq 1 100); do          # bounded: 10 s
     [[ -s $pidfile ]] && break
     if ! kill -0 "$launcher" 2>/dev/null && [[ ! -s $pidfile ]]; then
@@ -252,8 +271,10 @@ start_listener() { # ns name tcp-ports udp-ports
   done
   [[ -s $pidfile ]] || die "pw_listen for $name in $ns did not start within 10 s: $(tail -n 1 "$logf")"
   pid=$(<"$pidfile")
-  start=$(proc_starttime "$pid") || die "pw_listen for $name (pid $pid) exited: $(tail -n 1 "$logf")"
-  echo "$pid $start $ns $name" >>"$STATE/pids"
+  if [[ $pid != "$launcher" ]]; then
+    start=$(proc_starttime "$pid") || die "pw_listen for $name (pid $pid) exited: $(tail -n 1 "$logf")"
+    echo "$pid $start $ns $name" >>"$STATE/pids"
+  fi
   # Ready only when the kernel lists every port as listening inside the namespace.
   local want_t want_u have_t have_u
   want_t=$(expand_ports "$tcp" | sort -un); want_u=$(expand_ports "$udp" | sort -un)
@@ -312,8 +333,14 @@ truth_lines() { # addr policy(accept|drop) listen accept drop rej_port rej_admin
 }
 
 write_truth() { # file
-  local out=$1 tmp="$1.tmp.$$"
-  mkdir -p -- "$(dirname -- "$out")"
+  local out=$1 tmp="$1.tmp.$$" dir
+  dir=$(dirname -- "$out")
+  local d=$dir
+  local -a made=()
+  while [[ ! -d $d ]]; do made+=("$d"); d=$(dirname -- "$d"); done
+  mkdir -p -- "$dir"
+  # Directories made here, deepest first: down removes them if they are empty.
+  [[ ${#made[@]} -eq 0 ]] || printf '%s\n' "${made[@]}" >>"$STATE/dirs"
   {
     echo "# portwarden test range ground truth (generated by tests/range/range.sh from its configuration)"
     echo "# columns: address<TAB>proto<TAB>port<TAB>state<TAB>reason  (TCP SYN scan, nmap vocabulary)"
@@ -363,8 +390,12 @@ do_up() {
     die "pw_listen not found (build target pw_listen; pass --listen PATH or env PW_LISTEN): '${LISTEN}'"
   LISTEN=$(readlink -f -- "$LISTEN")
   [[ -n $TRUTH ]] || TRUTH="$STATE/truth.tsv"
+  if [[ $REPLACE -eq 1 && ( -e $STATE/netns || -e $STATE/pids ) ]]; then
+    log "--replace: tearing down the range recorded in $STATE first"
+    teardown || die "could not tear down the old range recorded in $STATE"
+  fi
   if [[ -e $STATE/netns || -e $STATE/pids ]]; then
-    die "range '$PREFIX' already has state in $STATE (run: $0 down --name $PREFIX${STATE:+ --state $STATE})"
+    die "range '$PREFIX' already has state in $STATE (run: $0 down --name $PREFIX${STATE_GIVEN:+ --state $STATE})"
   fi
   mkdir -p -- "$STATE"
   : >"$STATE/netns"; : >"$STATE/pids"; : >"$STATE/files"
@@ -401,6 +432,7 @@ do_up() {
   drop_ruleset >"$STATE/drop.nft"
   ip netns exec "$NS_DROP" nft -f "$STATE/drop.nft"
 
+  echo "$LISTEN" >"$STATE/listen"
   log "starting listeners ($LISTEN)"
   start_listener "$NS_PLAIN" plain "$PLAIN_TCP" "$PLAIN_UDP"
   start_listener "$NS_FW" firewalled "$FW_TCP" ""
