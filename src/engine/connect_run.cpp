@@ -421,6 +421,29 @@ private:
         settle_slot(slot_index, status, clock::now());
     }
 
+    // The verdict of an ICMP error the kernel queued for this probe's socket, if any.
+    std::optional<Verdict> icmp_verdict(const Slot& slot, std::optional<Address>& reason_ip) const {
+        const auto icmp = io::read_icmp_error(slot.fd);
+        if (!icmp) {
+            return std::nullopt;
+        }
+        const Address& target = s_.hosts.at(slot.work.host).address;
+        Response r;
+        r.kind = ResponseKind::icmp;
+        r.icmp_version = icmp->version;
+        r.icmp_type = icmp->type;
+        r.icmp_code = icmp->code;
+        r.from_target = !icmp->offender || *icmp->offender == target;
+        const Verdict v = classify(Technique::connect, r);
+        if (!v.resolved) {
+            return std::nullopt;
+        }
+        if (!r.from_target) {
+            reason_ip = icmp->offender;
+        }
+        return v;
+    }
+
     Verdict verdict_for(const Slot& slot, int status, std::optional<Address>& reason_ip) const {
         if (status == 0) {
             if (io::is_self_connect(slot.fd)) {
@@ -428,21 +451,8 @@ private:
             }
             return classify_connect_errno(0);
         }
-        if (auto icmp = io::read_icmp_error(slot.fd)) {
-            const Address& target = s_.hosts.at(slot.work.host).address;
-            Response r;
-            r.kind = ResponseKind::icmp;
-            r.icmp_version = icmp->version;
-            r.icmp_type = icmp->type;
-            r.icmp_code = icmp->code;
-            r.from_target = !icmp->offender || *icmp->offender == target;
-            const Verdict v = classify(Technique::connect, r);
-            if (v.resolved) {
-                if (!r.from_target) {
-                    reason_ip = icmp->offender;
-                }
-                return v;
-            }
+        if (const auto v = icmp_verdict(slot, reason_ip)) {
+            return *v;
         }
         return classify_connect_errno(status);
     }
@@ -491,6 +501,16 @@ private:
             const int status = io::finish_status(slot.fd);
             if (status >= 0) {
                 settle_slot(d.slot, status, now);
+                continue;
+            }
+            // An ICMP error that arrived while connect() still held the socket lock does not end
+            // the connection (the kernel keeps it as a soft error), but it is queued: use it.
+            std::optional<Address> reason_ip;
+            if (const auto v = icmp_verdict(slot, reason_ip)) {
+                const Work done = slot.work;
+                const auto rtt = std::chrono::duration_cast<microseconds>(now - slot.sent);
+                release(d.slot, true);
+                record(done, *v, static_cast<std::uint32_t>(rtt.count()), reason_ip);
                 continue;
             }
             Work w = slot.work;
