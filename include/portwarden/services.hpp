@@ -6,7 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "portwarden/error.hpp"
 #include "portwarden/state.hpp"
@@ -28,9 +29,12 @@ public:
     std::string source_path;  // which file was read (empty if none)
 
 private:
-    std::unordered_map<std::uint32_t, std::string> by_port_;
-    std::unordered_map<std::string, std::uint16_t> tcp_by_name_;
-    std::unordered_map<std::string, std::uint16_t> udp_by_name_;
+    using NameIndex = std::vector<std::pair<std::uint32_t, std::uint16_t>>;  // (name offset, port)
+    std::string_view name_at(std::uint32_t offset) const;
+    std::string names_;                   // every name, each followed by a NUL
+    std::vector<std::uint32_t> by_port_;  // [proto * 65536 + port] -> name offset + 1; 0 = unknown
+    NameIndex tcp_by_name_;               // sorted by name (first occurrence of a name wins)
+    NameIndex udp_by_name_;
 };
 
 }  // namespace portwarden

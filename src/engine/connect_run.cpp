@@ -24,7 +24,7 @@ namespace {
 using clock = std::chrono::steady_clock;
 using std::chrono::microseconds;
 
-constexpr int max_local_retries = 50;  // fd/port exhaustion: wait and try again
+constexpr int max_local_retries = 200;  // fd/port exhaustion: back off 5 ms and try again
 // Probes in flight per host at first. The window grows by one per settled probe (a reply, or
 // silence confirmed by every retry: a filtered port is not congestion) and halves when a
 // retransmission is answered (a probe was lost).
@@ -75,7 +75,7 @@ struct Shared {
     Shared(std::vector<HostRun>& h, std::span<const std::uint16_t> p, const Timing& t, const RunOptions& o,
            const RunHooks& k, unsigned n)
         : hosts(h), ports(p), timing(t), options(o), hooks(k), workers(n),
-          order(h.size() * p.size(), o.seed), worker_hosts(h.size() * n),
+          order(p.size(), o.seed), worker_hosts(h.size() * n),
           pending(std::make_unique<std::atomic<unsigned>[]>(h.size())) {
         for (std::size_t i = 0; i < h.size(); ++i) {
             pending[i].store(n, std::memory_order_relaxed);
@@ -114,7 +114,7 @@ struct Shared {
     const RunOptions& options;
     const RunHooks& hooks;
     unsigned workers;
-    targets::Permutation order;
+    targets::Permutation order;  // keyed random order of the port list, walked by each host
     std::vector<WorkerHost> worker_hosts;  // [worker * hosts + host]
     std::unique_ptr<std::atomic<unsigned>[]> pending;  // workers not yet done with each host
     std::mutex hook_mutex;
@@ -136,11 +136,13 @@ struct HostTiming {
     int max_successful_tryno = 0;
     clock::time_point next_send{};
     std::deque<Work> retries;  // retransmissions (and local-error retries): sent before new probes
-    std::deque<Work> held;     // new probes held back by this host's window
+    std::uint64_t cursor = 0;  // next position in this host's walk of the port order
 };
 
 // One worker: its own epoll set, sockets and per-host timing, over the cells whose port index
-// is congruent to its number modulo the worker count.
+// is congruent to its number modulo the worker count. Each host walks the port list in a keyed
+// random order (from its own starting point); hosts are served round-robin, each within its own
+// window, so a silent host never holds up the others.
 class Runner {
 public:
     Runner(Shared& shared, unsigned worker, std::size_t budget) : s_(shared), worker_(worker) {
@@ -185,8 +187,9 @@ public:
         auto last_tick = clock::now();
         std::array<epoll_event, 1024> events{};
         while (open_hosts_ > 0 && !stop.stop_requested() && !s_.abort.load(std::memory_order_relaxed)) {
-            fill();
-            const int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), wait_time_ms());
+            const bool more_ready = fill();
+            const int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
+                                     more_ready ? 0 : wait_time_ms());
             if (n < 0 && errno != EINTR) {
                 set_fatal(std::string("epoll_wait: ") + std::strerror(errno));
                 break;
@@ -228,14 +231,11 @@ private:
 
     int wait_time_ms() const {
         const auto now = clock::now();
-        if (next_index_ < s_.order.size() && in_flight_ < global_limit_ && now >= next_send_) {
-            return 0;  // more to send: only harvest what is ready
-        }
         auto next = now + std::chrono::milliseconds(50);
         if (!deadlines_.empty()) {
             next = std::min(next, deadlines_.top().when);
         }
-        if (waiting_total_ > 0) {
+        if (retries_total_ > 0 || s_.timing.scan_delay.count() > 0) {
             next = std::min(next, now + std::chrono::milliseconds(5));
         }
         if (send_interval_.count() > 0) {
@@ -252,53 +252,50 @@ private:
         return static_cast<double>(t.in_flight) < t.window && now >= t.next_send;
     }
 
-    // The next cell of this worker in the shared (permuted) order, if any.
-    std::optional<Work> next_work() {
+    // The next new cell of host h for this worker, if any.
+    std::optional<Work> next_work(std::uint32_t h) {
+        HostTiming& t = timing_state_.at(h);
         const std::uint64_t n_ports = s_.ports.size();
-        while (next_index_ < s_.order.size()) {
-            const std::uint64_t index = next_index_++;
-            const std::uint64_t pos = s_.options.randomize ? s_.order(index) : index;
-            const auto port_index = static_cast<std::uint32_t>(pos % n_ports);
-            if (port_index % s_.workers != worker_) {
-                continue;
+        const std::uint64_t offset = s_.options.randomize ? (std::uint64_t{h} * 7919) % n_ports : 0;
+        while (t.cursor < n_ports) {
+            const std::uint64_t step = (t.cursor++ + offset) % n_ports;
+            const auto port_index = static_cast<std::uint32_t>(s_.options.randomize ? s_.order(step) : step);
+            if (port_index % s_.workers == worker_) {
+                return Work{h, port_index, 0, 0};
             }
-            return Work{static_cast<std::uint32_t>(pos / n_ports), port_index, 0, 0};
         }
         return std::nullopt;
     }
 
-    void fill() {
+    // Starts probes, one per host per pass (retries first), until the round's budget is spent
+    // or no host may send. True when it stopped on the budget: more could go out at once.
+    bool fill() {
         const auto now = clock::now();
         const std::size_t limit = std::min(global_limit_, in_flight_ + launches_per_round);
-        // Held-back probes of hosts that now have room: retries first, as they are older.
-        for (std::uint32_t h = 0; waiting_total_ > 0 && h < timing_state_.size() && in_flight_ < limit; ++h) {
-            HostTiming& t = timing_state_.at(h);
-            for (std::deque<Work>* queue : {&t.retries, &t.held}) {
-                while (!queue->empty() && in_flight_ < limit && host_can_send(h, now) && now >= next_send_) {
-                    const Work w = queue->front();
-                    queue->pop_front();
-                    --waiting_total_;
+        const auto n_hosts = static_cast<std::uint32_t>(s_.hosts.size());
+        bool launched = true;
+        while (launched && in_flight_ < limit && now >= next_send_) {
+            launched = false;
+            for (std::uint32_t step = 0; step < n_hosts && in_flight_ < limit && now >= next_send_; ++step) {
+                const std::uint32_t h = next_host_;
+                next_host_ = (next_host_ + 1) % n_hosts;
+                if (host_closed(h) || !host_can_send(h, now)) {
+                    continue;
+                }
+                HostTiming& t = timing_state_.at(h);
+                if (!t.retries.empty()) {
+                    const Work w = t.retries.front();
+                    t.retries.pop_front();
+                    --retries_total_;
                     launch(w, now);
+                    launched = true;
+                } else if (const auto w = next_work(h)) {
+                    launch(*w, now);
+                    launched = true;
                 }
             }
         }
-        // New probes wait only briefly for a busy host; past this many held, stop drawing more.
-        constexpr std::size_t max_waiting = 1024;
-        while (in_flight_ < limit && waiting_total_ < max_waiting && now >= next_send_) {
-            const auto w = next_work();
-            if (!w) {
-                break;
-            }
-            if (host_closed(w->host)) {
-                continue;
-            }
-            if (host_can_send(w->host, now)) {
-                launch(*w, now);
-            } else {
-                timing_state_.at(w->host).held.push_back(*w);
-                ++waiting_total_;
-            }
-        }
+        return in_flight_ >= limit && limit < global_limit_;
     }
 
     void launch(const Work& w, clock::time_point now) {
@@ -403,10 +400,11 @@ private:
             return;
         }
         ++w.local_retries;
+        next_send_ = std::max(next_send_, clock::now() + std::chrono::milliseconds(5));
         // Fewer sockets at once: the system is short of them.
         global_limit_ = std::max<std::size_t>(in_flight_ > 16 ? in_flight_ - in_flight_ / 4 : 16, 16);
         timing_state_.at(w.host).retries.push_back(w);
-        ++waiting_total_;
+        ++retries_total_;
     }
 
     void complete(std::uint64_t token) {
@@ -519,7 +517,7 @@ private:
                 ++w.tryno;
                 w.local_retries = 0;
                 timing_state_.at(w.host).retries.push_back(w);
-                ++waiting_total_;
+                ++retries_total_;
             } else {
                 HostTiming& t = timing_state_.at(w.host);
                 t.window = std::min(t.window + 1, max_window_);
@@ -583,9 +581,8 @@ private:
             }
         }
         HostTiming& t = timing_state_.at(h);
-        waiting_total_ -= t.retries.size() + t.held.size();
+        retries_total_ -= t.retries.size();
         t.retries.clear();
-        t.held.clear();
         if (const auto srtt = t.rtt.srtt()) {
             wh.srtt_us = static_cast<std::uint32_t>(srtt->count());
         }
@@ -604,8 +601,8 @@ private:
     std::vector<std::uint32_t> free_slots_;
     std::vector<HostTiming> timing_state_;
     std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
-    std::uint64_t next_index_ = 0;
-    std::size_t waiting_total_ = 0;
+    std::uint32_t next_host_ = 0;
+    std::size_t retries_total_ = 0;
     std::size_t in_flight_ = 0;
     std::size_t open_hosts_ = 0;
     std::uint32_t generation_ = 0;

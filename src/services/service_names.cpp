@@ -1,4 +1,5 @@
 // Service names from nmap-services or /etc/services ("name port/proto [frequency|aliases] [# comment]").
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string>
@@ -14,8 +15,8 @@ bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
-std::uint32_t key_of(std::uint16_t port, Proto proto) {
-    return (std::uint32_t{static_cast<std::uint8_t>(proto)} << 16) | port;
+std::size_t key_of(std::uint16_t port, Proto proto) {
+    return (std::size_t{static_cast<std::uint8_t>(proto)} << 16) | port;
 }
 
 // The first two whitespace-separated fields of a line (comment already removed).
@@ -73,6 +74,7 @@ std::optional<PortProto> parse_port_proto(std::string_view text) {
 
 ServiceNames ServiceNames::parse(std::string_view text) {
     ServiceNames names;
+    names.by_port_.assign(std::size_t{2} << 16, 0);
     std::size_t start = 0;
     while (start < text.size()) {
         std::size_t end = text.find('\n', start);
@@ -93,11 +95,27 @@ ServiceNames ServiceNames::parse(std::string_view text) {
         if (!parsed) {
             continue;
         }
-        names.by_port_.emplace(key_of(parsed->port, parsed->proto), std::string(name));
+        const auto offset = static_cast<std::uint32_t>(names.names_.size());
+        names.names_.append(name);
+        names.names_.push_back('\0');
+        std::uint32_t& slot = names.by_port_[key_of(parsed->port, parsed->proto)];
+        if (slot == 0) {
+            slot = offset + 1;  // first occurrence wins
+        }
         auto& by_name = parsed->proto == Proto::tcp ? names.tcp_by_name_ : names.udp_by_name_;
-        by_name.emplace(std::string(name), parsed->port);
+        by_name.emplace_back(offset, parsed->port);
+    }
+    for (NameIndex* index : {&names.tcp_by_name_, &names.udp_by_name_}) {
+        // Stable: among equal names the first in the file stays first.
+        std::stable_sort(index->begin(), index->end(), [&names](const auto& x, const auto& y) {
+            return names.name_at(x.first) < names.name_at(y.first);
+        });
     }
     return names;
+}
+
+std::string_view ServiceNames::name_at(std::uint32_t offset) const {
+    return std::string_view(names_.c_str() + offset);
 }
 
 Result<ServiceNames> ServiceNames::load_file(const std::string& path) {
@@ -121,14 +139,18 @@ ServiceNames ServiceNames::load_default() {
 }
 
 std::string_view ServiceNames::name(std::uint16_t port, Proto proto) const {
-    const auto it = by_port_.find(key_of(port, proto));
-    return it == by_port_.end() ? std::string_view() : std::string_view(it->second);
+    if (by_port_.empty()) {
+        return {};
+    }
+    const std::uint32_t slot = by_port_[key_of(port, proto)];
+    return slot == 0 ? std::string_view() : name_at(slot - 1);
 }
 
 std::optional<std::uint16_t> ServiceNames::port(std::string_view name, Proto proto) const {
-    const auto& by_name = proto == Proto::tcp ? tcp_by_name_ : udp_by_name_;
-    const auto it = by_name.find(std::string(name));
-    if (it == by_name.end()) {
+    const NameIndex& index = proto == Proto::tcp ? tcp_by_name_ : udp_by_name_;
+    const auto it = std::lower_bound(index.begin(), index.end(), name,
+                                     [this](const auto& entry, std::string_view n) { return name_at(entry.first) < n; });
+    if (it == index.end() || name_at(it->first) != name) {
         return std::nullopt;
     }
     return it->second;
