@@ -1,5 +1,7 @@
 #include "output/format.hpp"
 
+#include <cstdio>
+
 #include <array>
 #include <cmath>
 #include <ctime>
@@ -191,6 +193,13 @@ std::string xml_escape(std::string_view text) {
         ++i;
     }
     return out;
+}
+
+void write_flushed(std::FILE* out, const std::string& text) {
+    if (!text.empty()) {
+        std::fwrite(text.data(), 1, text.size(), out);
+    }
+    std::fflush(out);
 }
 
 }  // namespace portwarden::output

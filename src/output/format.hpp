@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdio>
 // Small formatting helpers shared by the writers: nmap's time stamps, number formats and
 // phrases ("1 IP address (1 host up)"), port range lists and XML escaping.
 #include <chrono>
@@ -54,5 +55,8 @@ std::string name_ip(const HostResult& host);
 // second '-' of "--"), except that valid UTF-8 passes through and other bytes that XML 1.0
 // cannot hold (control characters, invalid UTF-8) become the visible text "\xNN".
 std::string xml_escape(std::string_view text);
+
+// Writes `text` and flushes, so what a writer has produced is on disk at once (Ctrl-C included).
+void write_flushed(std::FILE* out, const std::string& text);
 
 }  // namespace portwarden::output

@@ -111,12 +111,7 @@ public:
     }
 
 private:
-    void write(const std::string& text) {
-        if (!text.empty()) {
-            std::fwrite(text.data(), 1, text.size(), out_);
-        }
-        std::fflush(out_);
-    }
+    void write(const std::string& text) { write_flushed(out_, text); }
 
     std::FILE* out_;
     RunInfo run_;
