@@ -40,8 +40,11 @@ cleanup() { bash tests/range/range.sh down --name "$name" >/dev/null 2>&1 || tru
 trap cleanup EXIT INT TERM
 bash tests/range/range.sh down --name "$name" >/dev/null 2>&1 || true
 echo "== bringing up the test range (network namespaces; nothing leaves this machine)"
-bash tests/range/range.sh up --name "$name" --truth "$work/truth.tsv" \
-  --listen "$root/build/tests/range/pw_listen" >/dev/null
+if ! bash tests/range/range.sh up --name "$name" --truth "$work/truth.tsv" \
+  --listen "$root/build/tests/range/pw_listen" >"$work/range.log" 2>&1; then
+  cat "$work/range.log" >&2
+  exit 1
+fi
 cat <<TXT
    scanner 198.18.0.2 -> router -> plain host      198.18.1.10  fd00:0:0:1::10  (listeners; every other port closed)
                                 -> firewalled host 198.18.2.10  fd00:0:0:2::10  (nftables: accept, drop, reject, admin-prohibited, tcp reset)

@@ -38,8 +38,10 @@
 //
 // Strings are UTF-8; bytes that are not valid UTF-8 are replaced with U+FFFD.
 #include <cmath>
+#include <iterator>
 #include <string>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "output/format.hpp"
@@ -54,27 +56,39 @@ std::string dump_line(const Json& record) {
     return record.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
-Json port_record(const HostResult& host, const PortResult& p) {
-    Json j;
-    j["type"] = "port";
-    j["host"] = host.address.to_string();
-    j["hostname"] = host.hostname;
-    j["proto"] = to_string(p.proto);
-    j["port"] = p.port;
-    j["state"] = to_string(p.state);
-    j["reason"] = to_string(p.reason);
-    if (p.reason_ttl) {
-        j["ttl"] = *p.reason_ttl;
+// Port records are the bulk of the output (65 535 per host with -p-), so they are formatted
+// directly: the per-host parts once, then only the fields of each port. The field order and
+// the JSON produced are the same as for a record built with nlohmann::ordered_json.
+class PortLines {
+public:
+    explicit PortLines(const HostResult& host)
+        : prefix_(fmt::format(R"({{"type":"port","host":"{}","hostname":{},"proto":")", host.address.to_string(),
+                              dump_string(host.hostname))),
+          time_(iso_utc(host.end_time)) {}
+
+    void append(std::string& out, const PortResult& p) const {
+        auto it = std::back_inserter(out);
+        fmt::format_to(it, R"({}{}","port":{},"state":"{}","reason":"{}")", prefix_, to_string(p.proto), p.port,
+                       to_string(p.state), to_string(p.reason));
+        if (p.reason_ttl) {
+            fmt::format_to(it, R"(,"ttl":{})", *p.reason_ttl);
+        }
+        if (p.rtt_us) {
+            fmt::format_to(it, R"(,"rtt_us":{})", *p.rtt_us);
+        }
+        if (p.reason_ip) {
+            fmt::format_to(it, R"(,"reason_ip":"{}")", p.reason_ip->to_string());
+        }
+        fmt::format_to(it, R"(,"time":"{}"}})""\n", time_);
     }
-    if (p.rtt_us) {
-        j["rtt_us"] = *p.rtt_us;
+
+private:
+    static std::string dump_string(const std::string& text) {
+        return Json(text).dump(-1, ' ', false, Json::error_handler_t::replace);
     }
-    if (p.reason_ip) {
-        j["reason_ip"] = p.reason_ip->to_string();
-    }
-    j["time"] = iso_utc(host.end_time);
-    return j;
-}
+    std::string prefix_;
+    std::string time_;
+};
 
 Json host_record(const HostResult& host) {
     Json j;
@@ -117,8 +131,10 @@ public:
 
     void host(const HostResult& host) override {
         std::string out;
+        out.reserve(host.ports.size() * 128);
+        const PortLines lines(host);
         for (const PortResult& p : host.ports) {
-            out += dump_line(port_record(host, p));
+            lines.append(out, p);
         }
         out += dump_line(host_record(host));
         write(out);
@@ -127,10 +143,7 @@ public:
     void end(const ScanSummary& summary) override { write(dump_line(summary_record(summary))); }
 
 private:
-    void write(const std::string& text) {
-        std::fwrite(text.data(), 1, text.size(), out_);
-        std::fflush(out_);
-    }
+    void write(const std::string& text) { write_flushed(out_, text); }
 
     std::FILE* out_;
 };
