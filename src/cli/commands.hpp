@@ -12,5 +12,4 @@ int scan_command(const std::vector<std::string>& args, const std::string& comman
 int probe_command(const std::vector<std::string>& args);
 int wait_command(const std::vector<std::string>& args);
 
-
 }  // namespace portwarden::cli

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "engine/rtt.hpp"
+#include "engine/run_shared.hpp"
 #include "io/connect_socket.hpp"
 #include "targets/permutation.hpp"
 
@@ -58,74 +59,6 @@ struct Deadline {
     std::uint32_t slot = 0;
     std::uint32_t generation = 0;
     bool operator>(const Deadline& other) const { return when > other.when; }
-};
-
-// One worker's view of one host: written only by that worker until it hands the host over.
-struct WorkerHost {
-    std::uint32_t remaining = 0;  // this worker's unsettled cells of the host
-    bool closed = false;          // finished here (all settled, timed out, or proven up in ping mode)
-    bool up = false;
-    Reason up_reason = Reason::unknown;
-    bool timed_out = false;
-    std::optional<std::uint32_t> srtt_us;
-};
-
-// What all workers of one run share.
-struct Shared {
-    Shared(std::vector<HostRun>& h, std::span<const std::uint16_t> p, const Timing& t, const RunOptions& o,
-           const RunHooks& k, unsigned n)
-        : hosts(h), ports(p), timing(t), options(o), hooks(k), workers(n),
-          order(p.size(), o.seed), worker_hosts(h.size() * n),
-          pending(std::make_unique<std::atomic<unsigned>[]>(h.size())) {
-        for (std::size_t i = 0; i < h.size(); ++i) {
-            pending[i].store(n, std::memory_order_relaxed);
-        }
-    }
-
-    WorkerHost& of(unsigned worker, std::size_t host) { return worker_hosts.at(worker * hosts.size() + host); }
-
-    // Called by each worker once it is done with a host; the last one merges and reports it.
-    void worker_done_with(std::size_t h) {
-        if (pending[h].fetch_sub(1, std::memory_order_acq_rel) != 1) {
-            return;
-        }
-        HostRun& host = hosts.at(h);
-        for (unsigned k = 0; k < workers; ++k) {
-            const WorkerHost& w = of(k, h);
-            if (w.up && !host.up) {
-                host.up = true;
-                host.up_reason = w.up_reason;
-            }
-            host.timed_out = host.timed_out || w.timed_out;
-            if (w.srtt_us && (!host.srtt_us || *w.srtt_us < *host.srtt_us)) {
-                host.srtt_us = w.srtt_us;
-            }
-        }
-        finished_hosts.fetch_add(1, std::memory_order_release);
-        if (hooks.host_finished) {
-            const std::lock_guard lock(hook_mutex);
-            hooks.host_finished(h);
-        }
-    }
-
-    std::vector<HostRun>& hosts;
-    std::span<const std::uint16_t> ports;
-    const Timing& timing;
-    const RunOptions& options;
-    const RunHooks& hooks;
-    unsigned workers;
-    targets::Permutation order;  // keyed random order of the port list, walked by each host
-    std::vector<WorkerHost> worker_hosts;  // [worker * hosts + host]
-    std::unique_ptr<std::atomic<unsigned>[]> pending;  // workers not yet done with each host
-    std::mutex hook_mutex;
-    std::mutex fatal_mutex;
-    std::string fatal;
-    std::atomic<bool> abort{false};
-    std::atomic<std::size_t> finished_hosts{0};
-    std::atomic<std::uint64_t> probes_sent{0};
-    std::atomic<std::uint64_t> retransmissions{0};
-    std::atomic<std::uint64_t> settled{0};
-    std::atomic<std::uint64_t> open{0};
 };
 
 struct HostTiming {
