@@ -27,6 +27,7 @@ std::string_view to_string(HostState s);
 struct HostResult {
     Address address;
     std::string hostname;  // as the user gave it, if a name was given
+    std::string ptr_name;  // reverse DNS name (-R), if one was found
     HostState state = HostState::unknown;
     Reason reason = Reason::unknown;  // what proved it up (syn-ack, conn-refused, user-set, ...)
     std::vector<PortResult> ports;    // sorted by (proto, port)

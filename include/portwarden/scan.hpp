@@ -64,6 +64,7 @@ struct ScanRequest {
     bool skip_host_discovery = false;
     std::vector<std::uint16_t> ping_ports{80, 443};
     unsigned workers = 0;          // probing threads; 0 = one per CPU (at most 4) for big scans
+    bool reverse_dns = false;      // -R: look up the PTR name of every host found up
 };
 
 struct ScanCallbacks {

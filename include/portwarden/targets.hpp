@@ -19,6 +19,8 @@ namespace portwarden {
 // Resolves a host name to its addresses (first one is scanned, as nmap does).
 using Resolver = std::function<Result<std::vector<Address>>(const std::string& name)>;
 Resolver system_resolver();  // getaddrinfo, once per name
+// The PTR name of an address (getnameinfo: /etc/hosts, then DNS), or "" when it has none.
+std::string reverse_lookup(const Address& address);
 
 struct TargetParseOptions {
     Resolver resolver;  // empty: host names are an error

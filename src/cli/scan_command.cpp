@@ -221,8 +221,8 @@ void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("--excludefile", a.exclude_file, "exclude the targets listed in FILE");
     app.add_option("--exclude-ports", a.exclude_ports, "ports not to scan");
     app.add_flag("--skip-discovery", a.skip_discovery, "-Pn: treat every host as up");
-    app.add_flag("--no-dns", a.no_dns, "-n: no reverse DNS (the default; accepted for nmap compatibility)");
-    app.add_flag("--reverse-dns", a.reverse_dns, "-R: accepted for compatibility; reverse DNS is not done yet");
+    app.add_flag("--no-dns", a.no_dns, "-n: no reverse DNS (the default without -R)");
+    app.add_flag("--reverse-dns", a.reverse_dns, "-R: look up the name (PTR) of every host found up");
     app.add_flag("--ipv6", a.ipv6, "-6: accepted for compatibility (IPv4 and IPv6 mix freely)");
     app.add_flag("-r", a.sequential, "scan ports in order instead of randomly");
     app.add_flag("-q,--quiet", a.quiet, "no progress line");
@@ -284,6 +284,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     request.randomize_ports = !a.sequential;
     request.seed = a.seed;
     request.skip_host_discovery = a.skip_discovery;
+    request.reverse_dns = a.reverse_dns;
     if (*technique != Technique::connect) {
         return bad_input(fmt::format("the {} scan needs the raw-packet engine, which this build does not have "
                                      "yet; use -sT",

@@ -84,7 +84,10 @@ Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& ca
     // Hosts finish on worker threads; the caller's callbacks never run two at once.
     std::mutex callback_mutex;
 
-    auto emit = [&](const HostResult& host) {
+    auto emit = [&](HostResult host) {
+        if (request.reverse_dns && host.state == HostState::up) {
+            host.ptr_name = reverse_lookup(host.address);
+        }
         ++summary.hosts_done;
         if (host.state == HostState::up) {
             ++summary.hosts_up;

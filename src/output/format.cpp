@@ -149,10 +149,11 @@ std::string_view service_name(const ServiceNames* names, std::uint16_t port, Pro
 }
 
 std::string name_ip(const HostResult& host) {
-    if (host.hostname.empty()) {
+    const std::string& name = host.hostname.empty() ? host.ptr_name : host.hostname;
+    if (name.empty()) {
         return host.address.to_string();
     }
-    return fmt::format("{} ({})", host.hostname, host.address.to_string());
+    return fmt::format("{} ({})", name, host.address.to_string());
 }
 
 std::string xml_escape(std::string_view text) {

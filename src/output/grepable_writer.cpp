@@ -23,7 +23,10 @@
 namespace portwarden::output {
 namespace {
 
-std::string host_prefix(const HostResult& host) { return fmt::format("Host: {} ()", host.address.to_string()); }
+// nmap puts the reverse-DNS name in the parentheses (empty without -R, as with nmap -n).
+std::string host_prefix(const HostResult& host) {
+    return fmt::format("Host: {} ({})", host.address.to_string(), host.ptr_name);
+}
 
 std::string status_word(HostState state) {
     switch (state) {

@@ -20,6 +20,7 @@
 //
 //   {"type":"host", ...}     one per host, after its port records:
 //     host, hostname         as above
+//     ptr        string  reverse-DNS name (-R)                          (only when found)
 //     status     string  "up" | "down" | "unknown"
 //     reason     string  what decided the status ("syn-ack", "conn-refused", "no-response", ...)
 //     srtt_us    number  smoothed round-trip time, microseconds        (only when known)
@@ -95,6 +96,9 @@ Json host_record(const HostResult& host) {
     j["type"] = "host";
     j["host"] = host.address.to_string();
     j["hostname"] = host.hostname;
+    if (!host.ptr_name.empty()) {
+        j["ptr"] = host.ptr_name;
+    }
     j["status"] = to_string(host.state);
     j["reason"] = to_string(host.reason);
     if (host.srtt_us) {

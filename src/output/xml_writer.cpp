@@ -68,6 +68,9 @@ std::string host_identity(const HostResult& host) {
         if (!host.hostname.empty()) {
             out += fmt::format("<hostname{} type=\"user\"/>\n", attr("name", host.hostname));
         }
+        if (!host.ptr_name.empty()) {
+            out += fmt::format("<hostname{} type=\"PTR\"/>\n", attr("name", host.ptr_name));
+        }
         out += "</hostnames>\n";
     }
     return out;

@@ -3,7 +3,7 @@
 # (unshare -n: loopback only, plus a veth pair whose far end silently drops 198.18.9.0/24), so nothing
 # can leave the machine:
 #   1. the example program examples/wait_for_service (exit 0 open, 1 closed);
-#   2. `portwarden probe` / `wait` exit codes: 0 open, 1 closed, 3 filtered/unreachable;
+#   2. `portwarden probe` / `wait` exit codes: 0 open, 1 closed, 3 filtered/unreachable; -R names;
 #   3. Ctrl-C during a scan: exit 130, hosts already finished are in every output file, the
 #      unfinished host is flushed as incomplete, the XML is still valid against nmap's DTD.
 set -uo pipefail
@@ -50,6 +50,13 @@ grep -q '"state":"closed","reason":"conn-refused"' "$tmp/p.json"; check "probe -
 "$pw" wait 127.0.0.1:18081 --timeout 5s -q; check "wait open" 0 $?
 "$pw" wait 127.0.0.1:18082 --timeout 600ms -q; check "wait still closed" 1 $?
 "$pw" wait 198.18.9.2:80 --timeout 600ms -q; check "wait filtered" 3 $?
+
+# -R: the PTR name of 127.0.0.1 comes from /etc/hosts (no DNS in this namespace).
+"$pw" scan -R -p 18081 -oG "$tmp/r.gnmap" -oX "$tmp/r.xml" 127.0.0.1 >"$tmp/r.txt"
+grep -q "scan report for localhost (127.0.0.1)" "$tmp/r.txt"; check "-R names the host in normal output" 0 $?
+grep -q "Host: 127.0.0.1 (localhost)" "$tmp/r.gnmap"; check "-R names the host in grepable output" 0 $?
+grep -q '<hostname name="localhost" type="PTR"/>' "$tmp/r.xml"; check "-R names the host in XML" 0 $?
+"$pw" scan -p 18081 127.0.0.1 | grep -q "scan report for 127.0.0.1$"; check "no reverse DNS without -R" 0 $?
 
 # 3. Ctrl-C: 127.0.0.1 finishes at once; 198.18.9.2 swallows every probe, so it is unfinished.
 "$pw" scan -sT -Pn -p 1-2999,18081 --initial-rtt-timeout 2s -oX "$tmp/int.xml" -oJ "$tmp/int.jsonl" \
