@@ -7,7 +7,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libcli11-dev libfmt-dev nlohmann-json3-dev libexpected-dev
   # tests
-  libgtest-dev libgmock-dev libpugixml-dev libtins-dev
+  libgtest-dev libgmock-dev libpugixml-dev libtins-dev libpcap-dev
   # test range, reference scanner, XML checks
   iproute2 nftables procps nmap ndiff libxml2-utils python3
 )
