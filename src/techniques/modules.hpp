@@ -27,6 +27,9 @@ Reply icmp_reply(const net::ParsedPacket& packet, const net::IcmpInfo& icmp,
 
 // True when `address` is our source for its family.
 bool is_our_source(const ScanContext& context, const Address& address);
+// The capture filter of a module probing with `l4` ("tcp" or "udp"): that protocol to our
+// source-port range, and ICMP/ICMPv6 errors, each to our address of its family.
+std::string reply_filter(const ScanContext& context, std::string_view l4);
 
 // "dst host A and (...)" per family with a source, joined by "or"; `v4` and `v6` are the
 // protocol parts for each family. Empty when the context has no source.

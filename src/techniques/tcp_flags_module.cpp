@@ -85,9 +85,7 @@ public:
     }
 
     std::string bpf_filter(const ScanContext& context) const override {
-        const std::string tcp = "tcp and " + detail::source_port_range(context);
-        return detail::filter_per_family(context, "(" + tcp + ") or icmp",
-                                         "(" + tcp + ") or icmp6");
+        return detail::reply_filter(context, "tcp");
     }
 
 private:

@@ -194,6 +194,11 @@ std::string source_port_range(const ScanContext& context) {
            std::to_string(last);
 }
 
+std::string reply_filter(const ScanContext& context, std::string_view l4) {
+    const std::string ours = "(" + std::string(l4) + " and " + source_port_range(context) + ")";
+    return filter_per_family(context, ours + " or icmp", ours + " or icmp6");
+}
+
 }  // namespace detail
 
 }  // namespace portwarden::techniques

@@ -75,9 +75,7 @@ public:
     }
 
     std::string bpf_filter(const ScanContext& context) const override {
-        const std::string udp = "udp and " + detail::source_port_range(context);
-        return detail::filter_per_family(context, "(" + udp + ") or icmp",
-                                         "(" + udp + ") or icmp6");
+        return detail::reply_filter(context, "udp");
     }
 
 private:
