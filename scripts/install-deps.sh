@@ -3,13 +3,15 @@
 # when everything is already installed it does nothing (no apt-get update).
 set -euo pipefail
 packages=(
-  # build
-  cmake ninja-build g++ pkg-config
+  # build (libpcap: BPF filters of the receive ring; libcap: dropping capabilities)
+  cmake ninja-build g++ pkg-config libpcap-dev libcap-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libexpected-dev
   # tests
-  libgtest-dev libgmock-dev libpugixml-dev libtins-dev libpcap-dev
+  libgtest-dev libgmock-dev libpugixml-dev libtins-dev libcap2-bin
   # test range, reference scanner, XML checks
   iproute2 nftables procps nmap ndiff libxml2-utils python3
+  # peers of the raw-engine benchmark
+  masscan zmap
 )
 missing=()
 for p in "${packages[@]}"; do

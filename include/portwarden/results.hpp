@@ -30,10 +30,13 @@ struct HostResult {
     std::string ptr_name;  // reverse DNS name (-R), if one was found
     HostState state = HostState::unknown;
     Reason reason = Reason::unknown;  // what proved it up (syn-ack, conn-refused, user-set, ...)
+    std::optional<std::uint8_t> reason_ttl;  // TTL of the reply that proved it up
     std::vector<PortResult> ports;    // sorted by (proto, port)
     std::chrono::system_clock::time_point start_time;
     std::chrono::system_clock::time_point end_time;
     std::optional<std::uint32_t> srtt_us;  // smoothed RTT estimate at the end
+    // Set when the host's ICMP rate limit was detected: its interval as measured (raw UDP scans).
+    std::optional<std::uint32_t> rate_limit_interval_us;
     bool complete = true;  // false: the scan stopped before every port of this host was settled
 };
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@ struct Timing {
     std::chrono::microseconds scan_delay{0};
     std::chrono::microseconds host_timeout{0};  // 0 = none
     double max_rate = 0;             // probes per second, 0 = unlimited
+    double min_rate = 0;             // raw engine: send at least this many probes per second
     // -T0 .. -T5 (3 is the default).
     static Timing from_template(int level);
 };
@@ -37,6 +39,14 @@ struct ScanProgress {
     std::chrono::steady_clock::duration elapsed{};
 };
 
+// Where an interrupted raw scan stopped: every (host, port) cell of host groups before `group`,
+// and of `group` at permutation positions before `position`, is settled and was reported.
+struct ResumePoint {
+    std::uint64_t group = 0;
+    std::uint64_t position = 0;
+    friend bool operator==(const ResumePoint&, const ResumePoint&) = default;
+};
+
 struct ScanSummary {
     std::uint64_t hosts_total = 0;
     std::uint64_t hosts_up = 0;
@@ -44,6 +54,12 @@ struct ScanSummary {
     std::uint64_t probes_sent = 0;       // including retransmissions
     std::uint64_t retransmissions = 0;
     std::uint64_t ports_settled = 0;
+    std::uint64_t replies_matched = 0;    // raw engine: replies validated as answers to our probes
+    std::uint64_t replies_unmatched = 0;  // raw engine: captured frames answering nothing of ours
+    std::uint64_t ring_drops = 0;         // raw engine: frames the kernel dropped (ring full)
+    std::vector<Address> rate_limited;    // hosts whose ICMP rate limit paced the scan
+    std::optional<ResumePoint> resume_point;  // set when a raw scan was interrupted
+    std::string engine;                   // "connect" or "raw (interface, reason)" for the user
     bool interrupted = false;            // stopped by the caller (Ctrl-C) before the end
     std::string error;                   // non-empty: the scan stopped early because of this
     std::chrono::steady_clock::duration elapsed{};
@@ -65,6 +81,12 @@ struct ScanRequest {
     std::vector<std::uint16_t> ping_ports{80, 443};
     unsigned workers = 0;          // probing threads; 0 = one per CPU (at most 4) for big scans
     bool reverse_dns = false;      // -R: look up the PTR name of every host found up
+    // Raw engine only:
+    std::uint32_t shard_index = 0;     // --shard I/N: scan only cells c with c mod N == I
+    std::uint32_t shard_count = 1;
+    std::optional<ResumePoint> resume_from;  // --resume: skip what an interrupted run reported
+    bool drop_privileges = false;      // after opening sockets: drop capabilities (and root)
+    std::string privileged_user = "nobody";
 };
 
 struct ScanCallbacks {

@@ -48,8 +48,9 @@ enum class Reason : std::uint8_t {
     nd_response,
     localhost_response,
     user_set,
+    rate_limited,  // portwarden: the host's ICMP rate limit left the port unconfirmed (time budget hit)
 };
-inline constexpr int reason_count = 29;
+inline constexpr int reason_count = 30;
 
 std::string_view to_string(Proto p);
 std::string_view to_string(PortState s);     // "open", "open|filtered", ...

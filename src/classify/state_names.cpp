@@ -45,6 +45,7 @@ constexpr std::array<ReasonName, reason_count> reason_names{{
     {Reason::nd_response, "nd-response", "nd-responses"},
     {Reason::localhost_response, "localhost-response", "localhost-responses"},
     {Reason::user_set, "user-set", "user-sets"},
+    {Reason::rate_limited, "rate-limited", "rate-limited"},
 }};
 
 constexpr std::array<std::string_view, port_state_count> state_names{

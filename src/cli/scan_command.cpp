@@ -12,6 +12,7 @@
 #include "cli/nmap_args.hpp"
 #include "cli/output_files.hpp"
 #include "cli/progress.hpp"
+#include "cli/resume_file.hpp"
 #include "cli/signals.hpp"
 #include "portwarden/ports.hpp"
 #include "portwarden/scan.hpp"
@@ -22,7 +23,7 @@ namespace portwarden::cli {
 namespace {
 
 struct ScanArgs {
-    std::string technique = "connect";
+    std::string technique;  // empty: SYN when raw sockets are permitted, else connect
     std::string ports;
     std::size_t top_ports = 0;
     std::vector<std::string> targets;
@@ -44,8 +45,12 @@ struct ScanArgs {
     std::string host_timeout;
     std::string scan_delay;
     double max_rate = 0;
+    double min_rate = 0;
     int max_parallelism = 0;
     std::uint64_t seed = 0;
+    std::string shard;
+    std::string resume;
+    std::string resume_file = "portwarden.resume";
     OutputArgs outputs;
 };
 
@@ -117,6 +122,13 @@ Result<Timing> build_timing(const ScanArgs& a) {
         return fail(fmt::format("bad --max-rate '{}': must be positive", a.max_rate));
     }
     t.max_rate = a.max_rate;
+    if (a.min_rate < 0) {
+        return fail(fmt::format("bad --min-rate '{}': must be positive", a.min_rate));
+    }
+    if (a.max_rate > 0 && a.min_rate > a.max_rate) {
+        return fail("--min-rate is larger than --max-rate");
+    }
+    t.min_rate = a.min_rate;
     if (a.max_parallelism < 0) {
         return fail(fmt::format("bad --max-parallelism '{}': must be positive", a.max_parallelism));
     }
@@ -213,7 +225,7 @@ Result<PortList> build_ports(const ScanArgs& a, Technique technique, const Servi
 
 void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("targets", a.targets, "hosts, networks (CIDR), ranges (198.18.0-1.1-20), IPv6, names");
-    app.add_option("--technique", a.technique, "scan technique (-sT connect)");
+    app.add_option("--technique", a.technique, "scan technique: connect syn ack window fin null xmas maimon udp (-sT -sS ...)");
     app.add_option("--ports,-p", a.ports, "ports: 22,80,1000-2000, - (all), T:/U: prefixes, names");
     app.add_option("--top-ports", a.top_ports, "scan the N most common ports (default 1000)");
     app.add_option("--input-list", a.input_list, "-iL FILE: read targets from FILE (- = stdin)");
@@ -237,13 +249,29 @@ void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("--host-timeout", a.host_timeout, "give up on a host after this long");
     app.add_option("--scan-delay", a.scan_delay, "wait at least this long between probes to a host");
     app.add_option("--max-rate", a.max_rate, "at most N probes per second");
+    app.add_option("--min-rate", a.min_rate, "raw scans: at least N probes per second (windows ignored)");
     app.add_option("--max-parallelism", a.max_parallelism, "at most N probes in flight");
+    app.add_option("--shard", a.shard, "I/N: scan only slice I of N (0-based) of the (host, port) index");
+    app.add_option("--resume", a.resume, "FILE: finish the interrupted scan FILE describes (same arguments)");
+    app.add_option("--resume-file", a.resume_file, "where an interrupted raw scan writes its resume point");
     app.add_option("--seed", a.seed, "seed of the random port/host order");
     app.add_option("--xml", a.outputs.xml, "-oX FILE: Nmap XML (- = stdout)");
     app.add_option("--json", a.outputs.json, "-oJ FILE: JSON Lines (- = stdout)");
     app.add_option("--normal", a.outputs.normal, "-oN FILE: normal text (- = stdout)");
     app.add_option("--grepable", a.outputs.grepable, "-oG FILE: grepable (- = stdout)");
     app.add_option("--all-formats", a.outputs.all_base, "-oA BASE: BASE.nmap, BASE.xml, BASE.gnmap, BASE.jsonl");
+}
+
+void print_raw_stats(const ScanSummary& s) {
+    std::string limited;
+    for (const auto& a : s.rate_limited) {
+        limited += (limited.empty() ? "" : ",") + a.to_string();
+    }
+    fmt::print(stderr,
+               "portwarden: {}: probes sent {} ({} retransmissions), replies matched {}, unmatched {}, ring drops {}; "
+               "ICMP rate limit detected on: {}\n",
+               s.engine, s.probes_sent, s.retransmissions, s.replies_matched, s.replies_unmatched, s.ring_drops,
+               limited.empty() ? "none" : limited);
 }
 
 }  // namespace
@@ -259,7 +287,9 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     if (auto code = parse_or_exit(app, *args)) {
         return *code;
     }
-    auto technique = technique_named(a.technique);
+    const bool raw_permitted = io_can_use_raw_sockets();
+    const bool technique_chosen = !a.technique.empty();
+    auto technique = technique_named(technique_chosen ? a.technique : (raw_permitted ? "syn" : "connect"));
     if (!technique) {
         return bad_input(technique.error().message);
     }
@@ -285,10 +315,41 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     request.seed = a.seed;
     request.skip_host_discovery = a.skip_discovery;
     request.reverse_dns = a.reverse_dns;
+    if (request.seed == 0) {
+        request.seed = random_seed();
+    }
+    if (!a.shard.empty()) {
+        auto shard = parse_shard(a.shard);
+        if (!shard) {
+            return bad_input(shard.error().message);
+        }
+        request.shard_index = shard->first;
+        request.shard_count = shard->second;
+    }
+    const std::string fingerprint = scan_fingerprint(request);
+    if (!a.resume.empty()) {
+        auto resume = read_resume_file(a.resume, fingerprint);
+        if (!resume) {
+            return bad_input(resume.error().message);
+        }
+        request.seed = resume->seed;
+        request.resume_from = resume->point;
+    }
     if (*technique != Technique::connect) {
-        return bad_input(fmt::format("the {} scan needs the raw-packet engine, which this build does not have "
-                                     "yet; use -sT",
-                                     to_string(*technique)));
+        if (!raw_permitted) {
+            return bad_input(fmt::format("the {} scan sends raw packets, which needs CAP_NET_RAW (run as root, or "
+                                         "`setcap cap_net_raw+ep` on the binary); -sT needs no privilege",
+                                         to_string(*technique)));
+        }
+        request.drop_privileges = true;
+    } else if (request.shard_count > 1 || request.resume_from) {
+        return bad_input("--shard and --resume need a raw scan (-sS, -sU, ...); the connect scan has neither");
+    }
+    if (!technique_chosen && !a.quiet) {
+        fmt::print(stderr, "{}\n",
+                   raw_permitted ? "portwarden: SYN scan (-sS): raw sockets are permitted (CAP_NET_RAW)"
+                                 : "portwarden: connect scan (-sT): raw sockets need CAP_NET_RAW, which this "
+                                   "process lacks");
     }
 
     auto outputs = OutputSet::open(a.outputs);
@@ -322,6 +383,12 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         return bad_input(summary.error().message);
     }
     outputs->end(*summary);
+    if (a.outputs.verbosity > 0 && request.technique != Technique::connect) {
+        print_raw_stats(*summary);
+    }
+    if (summary->resume_point) {
+        report_resume_point(a.resume_file, fingerprint, request.seed, *summary->resume_point);
+    }
     if (!summary->error.empty()) {
         fmt::print(stderr, "portwarden: scan stopped early: {}\n", summary->error);
         return 1;

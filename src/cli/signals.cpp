@@ -12,6 +12,7 @@ sigset_t stop_signals() {
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);  // the destructor's wake-up call, never a stop
     return set;
 }
 
@@ -25,7 +26,7 @@ SignalStop::SignalStop() {
         const timespec tick{0, 100'000'000};
         while (!self.stop_requested()) {
             const int sig = sigtimedwait(&wanted, nullptr, &tick);
-            if (sig > 0) {
+            if (sig > 0 && sig != SIGUSR1) {
                 signal_.store(sig);
                 source_.request_stop();
                 return;
@@ -36,6 +37,7 @@ SignalStop::SignalStop() {
 
 SignalStop::~SignalStop() {
     watcher_.request_stop();
+    pthread_kill(watcher_.native_handle(), SIGUSR1);  // no waiting out the 100 ms tick at exit
 }
 
 }  // namespace portwarden::cli

@@ -7,6 +7,7 @@
 
 #include "engine/connect_run.hpp"
 #include "engine/fd_limit.hpp"
+#include "engine/raw_scan.hpp"
 #include "portwarden/scan.hpp"
 
 namespace portwarden {
@@ -52,13 +53,13 @@ HostResult to_host_result(const HostRun& run, std::span<const std::uint16_t> por
 
 Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& callbacks, std::stop_token stop) {
     if (request.technique != Technique::connect) {
-        return fail(std::string("the ") + std::string(to_string(request.technique)) +
-                    " scan needs the raw-packet engine, which this build does not have yet; use -sT");
+        return engine::run_raw_scan(request, callbacks, stop);
     }
     if (!request.ports.udp.empty()) {
-        return fail("UDP ports need the raw-packet engine (-sU), which this build does not have yet");
+        return fail("UDP ports need a UDP scan (-sU); a connect scan (-sT) probes TCP ports only");
     }
     ScanSummary summary;
+    summary.engine = "connect() sockets";
     summary.start_time = std::chrono::system_clock::now();
     const auto steady_start = std::chrono::steady_clock::now();
     const std::span<const std::uint16_t> ports(request.ports.tcp);

@@ -1,0 +1,138 @@
+#include "cli/resume_file.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "io/privileges.hpp"
+#include "net/cookie.hpp"
+
+namespace portwarden::cli {
+
+namespace {
+
+constexpr std::string_view kMagic = "portwarden-resume 1";
+
+template <typename T>
+bool parse_number(std::string_view text, T& out) {
+    const auto* end = text.data() + text.size();
+    const auto r = std::from_chars(text.data(), end, out);
+    return r.ec == std::errc{} && r.ptr == end && !text.empty();
+}
+
+}  // namespace
+
+bool io_can_use_raw_sockets() { return io::can_use_raw_sockets(); }
+
+std::uint64_t random_seed() {
+    std::random_device rd;
+    const std::uint64_t seed = (std::uint64_t{rd()} << 32) | rd();
+    return seed == 0 ? 1 : seed;
+}
+
+Result<std::pair<std::uint32_t, std::uint32_t>> parse_shard(const std::string& text) {
+    const auto slash = text.find('/');
+    std::uint32_t index = 0;
+    std::uint32_t count = 0;
+    if (slash == std::string::npos || !parse_number(std::string_view(text).substr(0, slash), index) ||
+        !parse_number(std::string_view(text).substr(slash + 1), count) || count == 0 || count > 65536 ||
+        index >= count) {
+        return fail(fmt::format("bad --shard '{}': expected I/N with 0 <= I < N, e.g. 0/4", text));
+    }
+    return std::pair{index, count};
+}
+
+std::string scan_fingerprint(const ScanRequest& request) {
+    std::ostringstream text;
+    text << to_string(request.technique) << ';' << request.shard_index << '/' << request.shard_count << ';'
+         << (request.skip_host_discovery ? "Pn" : "ping") << ';' << (request.randomize_ports ? "rand" : "seq") << ';';
+    for (const auto p : request.ports.tcp) {
+        text << 'T' << p << ',';
+    }
+    for (const auto p : request.ports.udp) {
+        text << 'U' << p << ',';
+    }
+    for (const auto& interval : request.targets.intervals()) {
+        text << interval.first.to_string() << '+' << interval.count << ',';
+    }
+    const std::string s = text.str();
+    std::vector<std::uint8_t> bytes(s.begin(), s.end());
+    return fmt::format("{:016x}", net::siphash24(net::SipKey{0x7077617264656e31ULL, 0x726573756d650a00ULL}, bytes));
+}
+
+std::string format_resume_file(const std::string& fingerprint, std::uint64_t seed, const ResumePoint& point) {
+    return fmt::format("{}\nfingerprint={}\nseed={}\ngroup={}\nposition={}\n", kMagic, fingerprint, seed, point.group,
+                       point.position);
+}
+
+Result<ResumeState> read_resume_file(const std::string& path, const std::string& fingerprint) {
+    std::ifstream in(path);
+    if (!in) {
+        return fail(fmt::format("--resume {}: cannot read the file", path));
+    }
+    ResumeState state;
+    std::string line;
+    int number = 0;
+    bool magic = false;
+    bool have[4] = {false, false, false, false};
+    while (std::getline(in, line)) {
+        ++number;
+        if (number == 1) {
+            magic = line == kMagic;
+            if (!magic) {
+                return fail(fmt::format("{}:1: not a portwarden resume file", path));
+            }
+            continue;
+        }
+        const auto eq = line.find('=');
+        const std::string key = line.substr(0, eq);
+        const std::string_view value = eq == std::string::npos ? std::string_view{} : std::string_view(line).substr(eq + 1);
+        bool ok = eq != std::string::npos;
+        if (ok && key == "fingerprint") {
+            if (value != fingerprint) {
+                return fail(fmt::format("{}:{}: the resume file is for another scan (targets, ports, technique or "
+                                        "shard differ)",
+                                        path, number));
+            }
+            have[0] = true;
+        } else if (ok && key == "seed") {
+            ok = parse_number(value, state.seed);
+            have[1] = ok;
+        } else if (ok && key == "group") {
+            ok = parse_number(value, state.point.group);
+            have[2] = ok;
+        } else if (ok && key == "position") {
+            ok = parse_number(value, state.point.position);
+            have[3] = ok;
+        } else {
+            ok = false;
+        }
+        if (!ok) {
+            return fail(fmt::format("{}:{}: bad line '{}'", path, number, line));
+        }
+    }
+    if (!magic || !have[0] || !have[1] || !have[2] || !have[3]) {
+        return fail(fmt::format("{}: incomplete resume file (needs fingerprint, seed, group, position)", path));
+    }
+    return state;
+}
+
+void report_resume_point(const std::string& path, const std::string& fingerprint, std::uint64_t seed,
+                         const ResumePoint& point) {
+    std::ofstream out(path, std::ios::trunc);
+    out << format_resume_file(fingerprint, seed, point);
+    out.close();
+    if (out) {
+        fmt::print(stderr, "portwarden: resume point written to {}; finish with the same arguments plus --resume {}\n",
+                   path, path);
+    } else {
+        // Typically: started as root, now running as nobody in a directory it cannot write.
+        fmt::print(stderr, "portwarden: could not write {} (save these lines to it to resume): {}\n", path,
+                   format_resume_file(fingerprint, seed, point));
+    }
+}
+
+}  // namespace portwarden::cli

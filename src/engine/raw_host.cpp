@@ -1,0 +1,145 @@
+#include "engine/raw_host.hpp"
+
+#include <algorithm>
+
+namespace portwarden::engine {
+
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+
+RawHostTuning RawHostTuning::from(const Timing& timing, bool udp) {
+    RawHostTuning t;
+    t.max_retries = std::max(timing.max_retries, 0);
+    t.scan_delay = timing.scan_delay;
+    t.udp = udp;
+    if (timing.max_parallelism > 0) {
+        t.max_cwnd = static_cast<double>(timing.max_parallelism);
+        t.initial_cwnd = std::min(t.initial_cwnd, t.max_cwnd);
+    }
+    return t;
+}
+
+RawHostControl::RawHostControl(const Timing& timing, const RawHostTuning& tuning)
+    : rtt_(timing), tuning_(tuning), cwnd_(tuning.initial_cwnd), ssthresh_(tuning.max_cwnd) {}
+
+bool RawHostControl::window_full() const {
+    const double window = mode_ == PaceMode::paced ? 1.0 : cwnd_;
+    return static_cast<double>(in_flight_) >= std::max(window, 1.0);
+}
+
+Clock::time_point RawHostControl::next_send_time() const {
+    Clock::time_point t = last_send_ + tuning_.scan_delay;
+    if (mode_ == PaceMode::measuring) {
+        t = std::max(t, last_send_ + tuning_.measure_spacing);
+    } else if (mode_ == PaceMode::paced) {
+        t = std::max(t, token_free_at_);
+    }
+    return t;
+}
+
+bool RawHostControl::may_send(Clock::time_point now) const {
+    if (mode_ == PaceMode::measuring) {
+        return now >= next_send_time();  // measuring ignores the window: it must oversend
+    }
+    return !window_full() && now >= next_send_time();
+}
+
+void RawHostControl::on_send(Clock::time_point now) {
+    ++in_flight_;
+    last_send_ = now;
+}
+
+void RawHostControl::on_forget() {
+    if (in_flight_ > 0) {
+        --in_flight_;
+    }
+}
+
+std::uint8_t RawHostControl::allowed_tries() const {
+    const int wanted = std::max(2, static_cast<int>(max_successful_tryno_) + 2);
+    return static_cast<std::uint8_t>(std::clamp(wanted, 1, std::min(tuning_.max_retries + 1, 255)));
+}
+
+void RawHostControl::on_reply(Clock::time_point now, std::uint8_t counted_tries_before, bool icmp_error,
+                              Clock::time_point sent_at, std::optional<microseconds> rtt_sample) {
+    on_forget();
+    ++replies_;
+    if (rtt_sample) {
+        rtt_.sample(*rtt_sample);
+    }
+    if (icmp_error) {
+        ++icmp_errors_;
+    }
+    if (mode_ == PaceMode::measuring && icmp_error) {
+        measured_.push_back(now);
+        if (measured_.size() >= 4) {
+            leave_measuring(now);
+        }
+    } else if (mode_ == PaceMode::paced && icmp_error) {
+        // The answer used the limiter's token; the next one is there an interval after it.
+        token_free_at_ = std::max(token_free_at_, sent_at + *interval_);
+        if (counted_tries_before > 0) {
+            // A silent paced try was answered later: we were faster than the limiter.
+            interval_ = *interval_ + *interval_ / 32;
+        }
+    }
+    if (counted_tries_before > max_successful_tryno_) {
+        max_successful_tryno_ = counted_tries_before;
+    }
+    if (counted_tries_before > 0 && mode_ == PaceMode::none) {
+        // An earlier try of this port was lost: congestion (once per time-out period).
+        if (now - last_drop_ > rtt_.timeout()) {
+            ssthresh_ = std::max(static_cast<double>(in_flight_) / 2.0, 2.0);
+            cwnd_ = ssthresh_;
+            last_drop_ = now;
+        }
+        return;
+    }
+    if (cwnd_ < ssthresh_) {
+        cwnd_ += 1.0;
+    } else {
+        cwnd_ += 1.0 / cwnd_;
+    }
+    cwnd_ = std::min(cwnd_, tuning_.max_cwnd);
+}
+
+RawHostControl::Silence RawHostControl::on_timeout(Clock::time_point now, std::uint8_t counted_tries_before,
+                                                   Clock::time_point sent_at) {
+    on_forget();
+    if (replies_ == 0) {
+        cwnd_ = std::min(cwnd_ + 1.0, tuning_.max_cwnd);  // a silent host is not congested
+    }
+    if (tuning_.udp && !limiter_ruled_out_ && mode_ == PaceMode::none && icmp_errors_ > 0) {
+        mode_ = PaceMode::measuring;
+        measure_start_ = now;
+        measured_.clear();
+    }
+    if (mode_ == PaceMode::measuring) {
+        if (now - measure_start_ < tuning_.measure_limit) {
+            return Silence::retry_uncounted;
+        }
+        leave_measuring(now);
+    }
+    if (mode_ == PaceMode::paced && sent_at < paced_since_) {
+        return Silence::retry_uncounted;  // sent while measuring, into an empty bucket
+    }
+    const auto tries = static_cast<std::uint8_t>(counted_tries_before + 1);
+    return tries >= allowed_tries() ? Silence::settle : Silence::retry;
+}
+
+void RawHostControl::leave_measuring(Clock::time_point now) {
+    if (measured_.size() >= 2) {
+        const auto span = duration_cast<microseconds>(measured_.back() - measured_.front());
+        const auto interval = span / static_cast<long>(measured_.size() - 1);
+        interval_ = interval + interval / 20 + microseconds(2000);
+        mode_ = PaceMode::paced;
+        paced_since_ = now;
+        token_free_at_ = now + *interval_;
+    } else {
+        mode_ = PaceMode::none;
+        limiter_ruled_out_ = true;
+    }
+    measured_.clear();
+}
+
+}  // namespace portwarden::engine

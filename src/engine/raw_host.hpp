@@ -1,0 +1,114 @@
+#pragma once
+// Per-host timing of the raw engine, kept apart from I/O so it can be tested with a fake clock:
+// RTT estimate and time-out (nmap's timing.cc), a congestion window, adaptive retries, and the
+// handling of ICMP rate limits for UDP.
+//
+// Congestion window. It starts large (a LAN answers thousands of probes in flight) and grows by
+// one per answered probe, and also per time-out while the host has never answered anything (a
+// host that drops everything is not congested; it must not make the scan crawl). When a retry
+// is answered, an earlier try was lost: ssthresh = in-flight / 2 and the window drops to it
+// (at most once per time-out period); above ssthresh it grows by 1/cwnd per answer.
+//
+// Adaptive retries (nmap's allowedTryno): a silent port gets max(2, deepest answered try + 2)
+// tries, capped at --max-retries + 1, so retries go only as deep as the host ever needed.
+//
+// UDP and ICMP rate limits. Linux answers closed UDP ports with ICMP port-unreachable at most
+// once per net.ipv4.icmp_ratelimit (1 s) per destination after a burst of 6, so silence after a
+// burst proves nothing. When a host that has sent ICMP errors leaves probes unanswered, the host
+// enters `measuring`: its unanswered ports are re-sent quickly (50 per second) without counting
+// as tries, and the spacing of the ICMP errors that come back is the limiter's interval I (every
+// answer still settles a port, so no time is lost). Then `paced`: one probe in flight; after an
+// answered probe the next waits until its send time + 1.05 I (the limiter has a token again),
+// after a silent one it goes at once (the token was not used). A silence in paced mode is a real
+// silence, so it counts as a try; a port is open|filtered only after such tries. If measuring
+// sees fewer than two errors in 4 s, the silence is real (a firewall, not a limiter): back to
+// normal, and the re-sent ports count as tried once.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "engine/rtt.hpp"
+#include "portwarden/scan.hpp"
+
+namespace portwarden::engine {
+
+using Clock = std::chrono::steady_clock;
+
+enum class PaceMode : std::uint8_t { none, measuring, paced };
+
+struct RawHostTuning {
+    double initial_cwnd = 1024;
+    double max_cwnd = 16384;
+    int max_retries = 10;
+    std::chrono::microseconds scan_delay{0};
+    bool udp = false;  // handle ICMP rate limits (UDP scans)
+    std::chrono::microseconds measure_spacing{20000};     // 50 probes/s while measuring
+    std::chrono::microseconds measure_limit{4000000};     // give up measuring after 4 s
+    static RawHostTuning from(const Timing& timing, bool udp);
+};
+
+class RawHostControl {
+public:
+    RawHostControl(const Timing& timing, const RawHostTuning& tuning);
+
+    // May a probe be sent now (window and pacing)?
+    bool may_send(Clock::time_point now) const;
+    // When pacing (or the scan delay) next allows a send; now or earlier when it does already.
+    Clock::time_point next_send_time() const;
+    bool window_full() const;
+
+    void on_send(Clock::time_point now);
+
+    // A reply to a probe sent at `sent_at` (the cell's latest try) arrived. `tryno_counted` is
+    // the number of counted tries before this one; `icmp_error` for ICMP errors; rtt_sample when
+    // the reply answers the latest try (Karn).
+    void on_reply(Clock::time_point now, std::uint8_t counted_tries_before, bool icmp_error,
+                  Clock::time_point sent_at, std::optional<std::chrono::microseconds> rtt_sample);
+
+    enum class Silence : std::uint8_t {
+        retry,            // send again; the silent try counted
+        retry_uncounted,  // send again; the silence proved nothing (measuring a rate limit)
+        settle,           // tries exhausted: the port is silent
+    };
+    // A probe timed out; `counted_tries` includes the silent one when it counts.
+    // `sent_at`: when the silent probe left (a probe sent while measuring proves nothing later).
+    Silence on_timeout(Clock::time_point now, std::uint8_t counted_tries_before, Clock::time_point sent_at);
+
+    // A probe was abandoned without a reply or a time-out (its cell settled by another try).
+    void on_forget();
+
+    std::chrono::microseconds timeout() const { return rtt_.timeout(); }
+    std::optional<std::chrono::microseconds> srtt() const { return rtt_.srtt(); }
+    std::uint8_t allowed_tries() const;
+    PaceMode pace_mode() const { return mode_; }
+    bool rate_limited() const { return mode_ == PaceMode::paced; }
+    std::optional<std::chrono::microseconds> limiter_interval() const { return interval_; }
+    double cwnd() const { return cwnd_; }
+    std::uint32_t in_flight() const { return in_flight_; }
+    bool ever_replied() const { return replies_ > 0; }
+
+private:
+    void leave_measuring(Clock::time_point now);
+
+    RttEstimator rtt_;
+    RawHostTuning tuning_;
+    double cwnd_;
+    double ssthresh_;
+    std::uint32_t in_flight_ = 0;
+    std::uint64_t replies_ = 0;
+    std::uint64_t icmp_errors_ = 0;
+    std::uint8_t max_successful_tryno_ = 0;
+    Clock::time_point last_send_{};
+    Clock::time_point last_drop_{};
+    // rate-limit handling (UDP)
+    PaceMode mode_ = PaceMode::none;
+    bool limiter_ruled_out_ = false;
+    Clock::time_point measure_start_{};
+    std::vector<Clock::time_point> measured_;  // arrival times of ICMP errors while measuring
+    std::optional<std::chrono::microseconds> interval_;
+    Clock::time_point token_free_at_{};        // paced: when the limiter has a token again
+    Clock::time_point paced_since_{};
+};
+
+}  // namespace portwarden::engine

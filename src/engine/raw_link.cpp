@@ -1,0 +1,169 @@
+#include "engine/raw_link.hpp"
+
+#include <chrono>
+
+#include "net/cookie.hpp"
+#include "net/packet_view.hpp"
+
+namespace portwarden::engine {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// On loopback our own probes come back to the ring as incoming frames (source == destination).
+// They are recognised exactly, not guessed: a TCP probe of ours carries seq = the cookie of its
+// own 4-tuple, and a UDP probe's source port is the one derived for its flow.
+bool is_own_probe(const net::ParsedPacket& p, const techniques::ScanContext& context) {
+    if (p.src != p.dst) {
+        return false;
+    }
+    if (p.tcp) {
+        return p.tcp->seq == net::syn_cookie(context.key, p.src, p.dst, p.tcp->src_port, p.tcp->dst_port) &&
+               techniques::tryno_from_source_port(context, p.src, p.dst, p.tcp->src_port, p.tcp->dst_port);
+    }
+    if (p.udp) {
+        return techniques::tryno_from_source_port(context, p.src, p.dst, p.udp->src_port, p.udp->dst_port)
+            .has_value();
+    }
+    return false;
+}
+
+std::string combined_filter(const techniques::ScanContext& context,
+                            const std::vector<const techniques::Module*>& modules) {
+    std::vector<std::string> parts;
+    for (const auto* m : modules) {
+        const std::string f = m->bpf_filter(context);
+        if (f.empty()) {
+            continue;
+        }
+        bool seen = false;
+        for (const auto& p : parts) {
+            seen = seen || p == f;
+        }
+        if (!seen) {
+            parts.push_back(f);
+        }
+    }
+    std::string out;
+    for (const auto& p : parts) {
+        out += out.empty() ? "(" + p + ")" : " or (" + p + ")";
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LinkIo>> LinkIo::open(const io::Route& route, const techniques::ScanContext& context,
+                                             std::vector<const techniques::Module*> modules) {
+    auto tx = io::TxSocket::open(route.ifindex, route.link);
+    if (!tx) {
+        return tl::unexpected(tx.error());
+    }
+    const std::string filter = combined_filter(context, modules);
+    if (filter.empty()) {
+        return fail("no capture filter: the scan has no source address");
+    }
+    io::RxOptions ring;  // 4 MB: tens of thousands of replies, set up in a few ms
+    ring.block_size = std::size_t{1} << 20;
+    ring.block_count = 4;
+    ring.block_timeout = std::chrono::milliseconds(2);
+    auto rx = io::RxSocket::open(route.ifindex, route.link, filter, ring);
+    if (!rx) {
+        return tl::unexpected(rx.error());
+    }
+    std::unique_ptr<LinkIo> link(new LinkIo(std::move(*tx), std::move(*rx), context, std::move(modules)));
+    link->thread_ = std::thread([l = link.get()] { l->receive_loop(); });
+    return link;
+}
+
+LinkIo::LinkIo(io::TxSocket tx, io::RxSocket rx, const techniques::ScanContext& context,
+               std::vector<const techniques::Module*> modules)
+    : tx_(std::move(tx)), rx_(std::move(rx)), context_(context), modules_(std::move(modules)),
+      link_type_(rx_.link_type()) {}
+
+LinkIo::~LinkIo() {
+    stop_.store(true);
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+    // Closing a packet socket waits for an RCU grace period (~20 ms): close both at once.
+    std::thread closer([rx = std::move(rx_)]() mutable { (void)rx; });
+    { io::TxSocket tx = std::move(tx_); }
+    closer.join();
+}
+
+Result<std::size_t> LinkIo::send(std::span<const net::ConstBytes> frames) {
+    auto sent = tx_.send(frames);
+    if (sent && *sent < frames.size()) {
+        const std::lock_guard lock(mutex_);
+        ++stats_.send_retries;
+    }
+    return sent;
+}
+
+void LinkIo::on_frame(net::ConstBytes frame, Clock::time_point at, std::vector<CapturedReply>& batch) {
+    const auto packet = net::parse_frame(frame, link_type_);
+    bool matched = false;
+    if (packet && !is_own_probe(*packet, context_)) {
+        for (const auto* m : modules_) {
+            if (auto reply = m->validate(*packet, context_)) {
+                batch.push_back(CapturedReply{*reply, at, m});
+                matched = true;
+            }
+        }
+    }
+    const std::lock_guard lock(mutex_);
+    ++stats_.frames_seen;
+    if (!matched) {
+        ++stats_.unmatched;
+    }
+}
+
+void LinkIo::receive_loop() {
+    std::vector<CapturedReply> batch;
+    while (!stop_.load(std::memory_order_relaxed)) {
+        batch.clear();
+        Clock::time_point at{};
+        auto got = rx_.poll(std::chrono::milliseconds(5), [&](net::ConstBytes frame) {
+            if (at == Clock::time_point{}) {
+                at = Clock::now();
+            }
+            on_frame(frame, at, batch);
+        });
+        if (!got) {
+            const std::lock_guard lock(mutex_);
+            rx_error_ = got.error().message;
+            ready_.notify_all();
+            return;
+        }
+        if (!batch.empty()) {
+            const std::lock_guard lock(mutex_);
+            queue_.insert(queue_.end(), batch.begin(), batch.end());
+            ready_.notify_all();
+        }
+    }
+}
+
+void LinkIo::take_replies(std::vector<CapturedReply>& out, Clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    if (queue_.empty() && rx_error_.empty()) {
+        ready_.wait_until(lock, deadline, [&] { return !queue_.empty() || !rx_error_.empty(); });
+    }
+    out.insert(out.end(), queue_.begin(), queue_.end());
+    queue_.clear();
+}
+
+RawIoStats LinkIo::stats() {
+    const auto ring = rx_.take_stats();
+    const std::lock_guard lock(mutex_);
+    stats_.ring_drops += ring.drops;
+    return stats_;
+}
+
+std::string LinkIo::receive_error() {
+    const std::lock_guard lock(mutex_);
+    return rx_error_;
+}
+
+}  // namespace portwarden::engine

@@ -1,0 +1,56 @@
+#pragma once
+// RawIo on one network interface: an AF_PACKET transmit socket, and a receive thread reading
+// the TPACKET_V3 ring (BPF-filtered to candidate replies) that parses every frame with the
+// bounds-checked views and keeps only the replies a module validates as answers to our probes.
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/raw_io.hpp"
+#include "io/packet_socket.hpp"
+#include "io/route.hpp"
+#include "techniques/technique.hpp"
+
+namespace portwarden::engine {
+
+class LinkIo final : public RawIo {
+public:
+    // Opens the sockets on the route's interface. `modules` validate replies (first match per
+    // module); `context` is copied.
+    static Result<std::unique_ptr<LinkIo>> open(const io::Route& route, const techniques::ScanContext& context,
+                                                std::vector<const techniques::Module*> modules);
+    ~LinkIo() override;
+
+    Result<std::size_t> send(std::span<const net::ConstBytes> frames) override;
+    void take_replies(std::vector<CapturedReply>& out, std::chrono::steady_clock::time_point deadline) override;
+    RawIoStats stats() override;
+    std::string receive_error() override;
+
+    io::TxSocket& tx() { return tx_; }
+
+private:
+    LinkIo(io::TxSocket tx, io::RxSocket rx, const techniques::ScanContext& context,
+           std::vector<const techniques::Module*> modules);
+    void receive_loop();
+    void on_frame(net::ConstBytes frame, std::chrono::steady_clock::time_point at,
+                  std::vector<CapturedReply>& batch);
+
+    io::TxSocket tx_;
+    io::RxSocket rx_;
+    techniques::ScanContext context_;  // a copy: the environment holding the original moves
+    std::vector<const techniques::Module*> modules_;
+    net::LinkType link_type_;
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::vector<CapturedReply> queue_;
+    RawIoStats stats_;        // under mutex_
+    std::string rx_error_;    // under mutex_
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+}  // namespace portwarden::engine

@@ -1,0 +1,539 @@
+#include "engine/raw_run.hpp"
+
+#include <algorithm>
+#include <thread>
+#include <cstdlib>
+#include <fmt/format.h>
+
+namespace portwarden::engine {
+
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr std::size_t kFrameCapacity = 2048;
+constexpr std::size_t kMaxBacklogPerRound = 4096;  // cells parked for blocked hosts per round
+constexpr auto kTickEvery = milliseconds(250);
+
+}  // namespace
+
+RawRun::RawRun(std::vector<RawTarget> targets, std::vector<RawColumn> columns, const RawTemplates& templates,
+               const techniques::ScanContext& context, const Timing& timing, const RawRunOptions& options,
+               RawIo& io)
+    : targets_(std::move(targets)), columns_(std::move(columns)), templates_(templates), context_(context),
+      timing_(timing), options_(options), io_(io),
+      order_(std::max<std::uint64_t>(std::uint64_t{targets_.size()} * columns_.size(), 1), options.seed),
+      cells_(targets_.size() * columns_.size()), column_of_port_(65536, -1) {
+    const bool udp = !columns_.empty() && columns_.front().module->technique() == Technique::udp;
+    const RawHostTuning tuning = RawHostTuning::from(timing, udp);
+    hosts_.reserve(targets_.size());
+    for (std::size_t h = 0; h < targets_.size(); ++h) {
+        hosts_.emplace_back(RawHostControl(timing, tuning));
+        host_index_.emplace_back(targets_[h].address, static_cast<std::uint32_t>(h));
+    }
+    std::sort(host_index_.begin(), host_index_.end());
+    for (std::size_t c = 0; c < columns_.size(); ++c) {
+        column_of_port_.at(columns_[c].port) = static_cast<std::int32_t>(c);
+    }
+    const std::uint32_t shards = std::max<std::uint32_t>(options_.shard_count, 1);
+    for (std::size_t i = 0; i < cells_.size(); ++i) {
+        const std::size_t h = columns_.empty() ? 0 : i / columns_.size();
+        if (i % shards != options_.shard_index ||
+            (h < options_.disabled_hosts.size() && options_.disabled_hosts[h])) {
+            cells_[i].skipped = true;
+        }
+    }
+    // Resume: positions below start_position were settled by an earlier run.
+    const std::uint64_t start = std::min<std::uint64_t>(options_.start_position, cells_.size());
+    for (std::uint64_t p = 0; p < start; ++p) {
+        cells_[cell_at(p)].skipped = true;
+    }
+    next_position_ = start;
+    for (std::size_t i = 0; i < cells_.size(); ++i) {
+        if (!cells_[i].skipped) {
+            ++hosts_[i / columns_.size()].remaining;
+        }
+    }
+    for (auto& set : frame_buffers_) {
+        set.assign(std::max<std::size_t>(options_.batch, 1), std::vector<std::uint8_t>(kFrameCapacity));
+    }
+    frame_views_.resize(frame_buffers_[0].size());
+}
+
+std::optional<std::uint32_t> RawRun::find_host(const Address& a) const {
+    const auto it = std::lower_bound(host_index_.begin(), host_index_.end(), a,
+                                     [](const auto& entry, const Address& key) { return entry.first < key; });
+    if (it == host_index_.end() || it->first != a) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
+void RawRun::queue_push(HostSlot& host, std::uint32_t cell, bool front) {
+    cells_[cell].queued = true;
+    if (host.q_head == kNone) {
+        cells_[cell].next = kNone;
+        host.q_head = host.q_tail = cell;
+    } else if (front) {
+        cells_[cell].next = host.q_head;
+        host.q_head = cell;
+    } else {
+        cells_[cell].next = kNone;
+        cells_[host.q_tail].next = cell;
+        host.q_tail = cell;
+    }
+}
+
+std::uint32_t RawRun::queue_pop(HostSlot& host) {
+    const std::uint32_t cell = host.q_head;
+    host.q_head = cells_[cell].next;
+    if (host.q_head == kNone) {
+        host.q_tail = kNone;
+    }
+    cells_[cell].next = kNone;
+    cells_[cell].queued = false;
+    return cell;
+}
+
+void RawRun::out_push(HostSlot& host, const Outstanding& o) {
+    std::uint32_t node = pool_free_;
+    if (node == kNone) {
+        node = static_cast<std::uint32_t>(pool_.size());
+        pool_.push_back(o);
+    } else {
+        pool_free_ = pool_[node].next;
+        pool_[node] = o;
+    }
+    pool_[node].next = kNone;
+    if (host.out_head == kNone) {
+        host.out_head = host.out_tail = node;
+    } else {
+        pool_[host.out_tail].next = node;
+        host.out_tail = node;
+    }
+}
+
+void RawRun::out_pop(HostSlot& host) {
+    const std::uint32_t node = host.out_head;
+    host.out_head = pool_[node].next;
+    if (host.out_head == kNone) {
+        host.out_tail = kNone;
+    }
+    pool_[node].next = pool_free_;
+    pool_free_ = node;
+}
+
+std::uint32_t RawRun::cell_at(std::uint64_t position) const {
+    return static_cast<std::uint32_t>(options_.randomize ? order_(position) : position);
+}
+
+std::uint32_t RawRun::micros_since_start(Clock::time_point t) const {
+    const auto us = duration_cast<microseconds>(t - run_start_).count();
+    return static_cast<std::uint32_t>(std::clamp<long long>(us, 0, 0xffffffffLL));
+}
+
+std::optional<Address> RawRun::reason_ip(std::size_t h, std::size_t c) const {
+    const auto it = reason_ips_.find(static_cast<std::uint32_t>(h * columns_.size() + c));
+    if (it == reason_ips_.end()) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
+void RawRun::mark_ready(std::size_t h) {
+    HostSlot& host = hosts_[h];
+    if (!host.in_ready && !host.queue_empty() && !host.finished) {
+        host.in_ready = true;
+        ready_.push_back(static_cast<std::uint32_t>(h));
+    }
+}
+
+bool RawRun::send_cell(std::uint32_t cell_index, Clock::time_point now) {
+    RawCell& cell = cells_[cell_index];
+    const std::size_t h = cell_index / columns_.size();
+    const std::size_t c = cell_index % columns_.size();
+    const RawTarget& target = targets_[h];
+    const net::ProbeTemplate* tmpl = templates_.get(c, target.address.family());
+    if (tmpl == nullptr || tmpl->size() > kFrameCapacity) {
+        settle(cell_index, PortState::filtered, Reason::unknown);  // cannot probe: left out
+        return false;
+    }
+    std::vector<std::uint8_t>& buf = frame_buffers_[active_set_][pending_frames_];
+    const std::span<std::uint8_t> frame(buf.data(), tmpl->size());
+    if (!tmpl->write(frame) ||
+        !columns_[c].module->make_probe(frame, *tmpl, context_, target.address, columns_[c].port, cell.tries)) {
+        settle(cell_index, PortState::filtered, Reason::unknown);
+        return false;
+    }
+    if (context_.ethernet(target.address.family()) && frame.size() >= 6) {
+        std::copy(target.next_hop_mac.begin(), target.next_hop_mac.end(), frame.begin());
+    }
+    frame_views_[pending_frames_] = frame;
+    ++pending_frames_;
+    HostSlot& host = hosts_[h];
+    if (!host.started) {
+        host.started = true;
+        host.start = now;
+    }
+    out_push(host, Outstanding{now, cell_index, kNone, cell.tries});
+    host.control.on_send(now);
+    if (cell.tries > 0) {
+        ++counters_.retransmissions;
+    }
+    ++cell.tries;
+    cell.sent_us = micros_since_start(now);
+    ++counters_.probes_sent;
+    if (pending_frames_ == frame_views_.size()) {
+        flush_sends();
+    }
+    return true;
+}
+
+void RawRun::flush_sends() {
+    const std::span<const net::ConstBytes> frames(frame_views_.data(), pending_frames_);
+    pending_frames_ = 0;
+    if (frames.empty() || !fatal_.empty()) {
+        return;
+    }
+    // A full batch goes to the idle helper (and the other buffer set is filled meanwhile);
+    // otherwise the scheduler sends it itself.
+    if (helper_ && frames.size() == frame_views_.size() && helper_->idle()) {
+        if (auto err = helper_->drain(); !err.empty()) {
+            fatal_ = err;
+            return;
+        }
+        helper_->submit(std::vector<net::ConstBytes>(frames.begin(), frames.end()));
+        active_set_ ^= 1;
+        return;
+    }
+    if (auto err = send_all(io_, frames); !err.empty()) {
+        fatal_ = err;
+    }
+}
+
+void RawRun::settle(std::uint32_t cell_index, PortState state, Reason reason) {
+    RawCell& cell = cells_[cell_index];
+    if (cell.done) {
+        return;
+    }
+    cell.done = true;
+    cell.state = state;
+    cell.reason = reason;
+    ++counters_.settled;
+    if (state == PortState::open) {
+        ++counters_.open;
+    }
+    const std::size_t h = cell_index / columns_.size();
+    HostSlot& host = hosts_[h];
+    if (host.remaining > 0 && --host.remaining == 0) {
+        finish_host(h);
+    }
+}
+
+void RawRun::finish_host(std::size_t h, bool report) {
+    HostSlot& host = hosts_[h];
+    if (host.finished) {
+        return;
+    }
+    host.finished = true;
+    while (!host.queue_empty()) {
+        queue_pop(host);
+    }
+    while (host.out_head != kNone) {
+        out_pop(host);
+    }
+    --hosts_left_;
+    if (report && hooks_ != nullptr && hooks_->host_finished) {
+        hooks_->host_finished(h);
+    }
+}
+
+void RawRun::handle_reply(const CapturedReply& r) {
+    const auto hit = find_host(r.reply.target);
+    const std::int32_t column = column_of_port_.at(r.reply.port);
+    if (!hit || column < 0) {
+        return;
+    }
+    const std::size_t h = *hit;
+    const auto cell_index = static_cast<std::uint32_t>(h * columns_.size() + static_cast<std::size_t>(column));
+    RawCell& cell = cells_[cell_index];
+    if (cell.skipped || r.reply.tryno >= cell.tries || r.module != columns_[static_cast<std::size_t>(column)].module) {
+        return;  // not a probe this run sent
+    }
+    ++counters_.replies_matched;
+    HostSlot& host = hosts_[h];
+    const Verdict verdict = classify(r.module->technique(), r.reply.response);
+    if (verdict.host_up && !host.up) {
+        host.up = true;
+        host.up_reason = verdict.reason;
+        host.up_ttl = r.reply.ttl;
+    }
+    if (cell.done || host.finished) {
+        ++counters_.replies_late;
+        return;
+    }
+    if (!verdict.resolved) {
+        return;
+    }
+    const bool latest = r.reply.tryno + 1 == cell.tries;
+    std::optional<microseconds> sample;
+    const auto sent_at = run_start_ + microseconds(cell.sent_us);
+    if (latest) {
+        sample = duration_cast<microseconds>(r.at - sent_at);
+        cell.rtt_us = static_cast<std::uint32_t>(std::max<long long>(sample->count(), 1));
+    }
+    const bool icmp_error = r.reply.response.kind == ResponseKind::icmp;
+    host.control.on_reply(r.at, cell.counted, icmp_error, sent_at, sample);
+    cell.ttl = r.reply.ttl;
+    if (r.reply.responder != r.reply.target) {
+        reason_ips_.emplace(cell_index, r.reply.responder);
+    }
+    if (options_.ping) {
+        if (verdict.host_up) {
+            settle(cell_index, verdict.state, verdict.reason);
+            finish_host(h);
+        } else {
+            settle(cell_index, verdict.state, verdict.reason);
+        }
+        return;
+    }
+    settle(cell_index, verdict.state, verdict.reason);
+}
+
+void RawRun::handle_timeouts(Clock::time_point now) {
+    for (std::size_t h = 0; h < hosts_.size(); ++h) {
+        HostSlot& host = hosts_[h];
+        const auto timeout = host.control.timeout();
+        while (host.out_head != kNone) {
+            const Outstanding& o = pool_[host.out_head];
+            RawCell& cell = cells_[o.cell];
+            const bool live = !cell.done && o.tryno + 1 == cell.tries && !host.finished;
+            if (live && now < o.sent + timeout) {
+                break;
+            }
+            const std::uint32_t cell_index = o.cell;
+            const Clock::time_point sent = o.sent;
+            out_pop(host);
+            if (!live) {
+                continue;  // answered, superseded or host finished
+            }
+            const auto silence = host.control.on_timeout(now, cell.counted, sent);
+            if (silence != RawHostControl::Silence::retry_uncounted) {
+                ++cell.counted;
+            }
+            if (silence == RawHostControl::Silence::settle || cell.tries >= options_.max_sends_per_cell) {
+                const Verdict v = classify(columns_[cell_index % columns_.size()].module->technique(), Response{});
+                settle(cell_index, v.state, v.reason);
+                continue;
+            }
+            if (!cell.queued) {
+                queue_push(host, cell_index, true);  // retries go before new cells of the host
+            }
+            mark_ready(h);
+        }
+    }
+}
+
+void RawRun::check_host_timeouts(Clock::time_point now) {
+    if (timing_.host_timeout.count() <= 0) {
+        return;
+    }
+    for (std::size_t h = 0; h < hosts_.size(); ++h) {
+        HostSlot& host = hosts_[h];
+        if (host.finished || !host.started || now - host.start < timing_.host_timeout) {
+            continue;
+        }
+        host.timed_out = true;
+        if (host.control.pace_mode() != PaceMode::none) {
+            // The time budget ran out while the host's rate limit held answers back: what is
+            // unconfirmed is said so, never guessed open|filtered.
+            for (std::size_t c = 0; c < columns_.size(); ++c) {
+                const auto i = static_cast<std::uint32_t>(h * columns_.size() + c);
+                if (!cells_[i].done && !cells_[i].skipped) {
+                    settle(i, PortState::closed_filtered, Reason::rate_limited);
+                }
+            }
+        }
+        finish_host(h);
+    }
+}
+
+Clock::time_point RawRun::next_wakeup(Clock::time_point now) const {
+    Clock::time_point wake = now + milliseconds(20);
+    for (const HostSlot& host : hosts_) {
+        if (host.finished) {
+            continue;
+        }
+        if (host.out_head != kNone) {
+            wake = std::min(wake, pool_[host.out_head].sent + host.control.timeout());
+        }
+        if (!host.queue_empty() && (!host.control.window_full() || host.control.pace_mode() == PaceMode::measuring)) {
+            wake = std::min(wake, host.control.next_send_time());
+        }
+    }
+    return std::max(wake, now);
+}
+
+RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
+    hooks_ = &hooks;
+    run_start_ = Clock::now();
+    rate_refill_ = run_start_;
+    if (options_.helper_sender && cells_.size() >= 4 * frame_views_.size()) {
+        helper_ = std::make_unique<HelperSender>(io_);
+    }
+    hosts_left_ = hosts_.size();
+    Result result;
+    // Hosts with nothing to scan in this shard/resume slice are finished at once.
+    for (std::size_t h = 0; h < hosts_.size(); ++h) {
+        if (hosts_[h].remaining == 0) {
+            finish_host(h, false);  // nothing of it in this shard / resumed slice: not reported
+        }
+    }
+    std::vector<CapturedReply> replies;
+    auto last_tick = run_start_;
+    const bool debug = std::getenv("PW_DEBUG_RUN") != nullptr;  // a timeline on stderr, 4 lines/s
+    const std::uint64_t positions = cells_.size();
+    const double max_rate = timing_.max_rate;
+    const double min_rate = timing_.min_rate;
+    while (hosts_left_ > 0 && fatal_.empty()) {
+        if (stop.stop_requested()) {
+            result.stopped = true;
+            break;
+        }
+        auto now = Clock::now();
+        replies.clear();
+        io_.take_replies(replies, now);
+        for (const auto& r : replies) {
+            handle_reply(r);
+        }
+        now = Clock::now();
+        handle_timeouts(now);
+        check_host_timeouts(now);
+        if (auto err = io_.receive_error(); !err.empty()) {
+            fatal_ = err;
+            break;
+        }
+
+        // Sending budget for this round (global --max-rate token bucket).
+        std::size_t budget = options_.batch;
+        if (max_rate > 0) {
+            const double elapsed = std::chrono::duration<double>(now - rate_refill_).count();
+            rate_refill_ = now;
+            rate_tokens_ = std::min(rate_tokens_ + elapsed * max_rate, std::max(1.0, max_rate / 100.0));
+            budget = std::min(budget, static_cast<std::size_t>(rate_tokens_));
+        }
+        // --min-rate: below it, windows are ignored.
+        const double since_start = std::chrono::duration<double>(now - run_start_).count();
+        const bool behind_min_rate =
+            min_rate > 0 && static_cast<double>(counters_.probes_sent) < min_rate * since_start;
+        std::size_t sent_now = 0;
+
+        // 1. Queued cells (retries first) of hosts that may send now, a fair share each.
+        const std::size_t quota = std::max<std::size_t>(1, budget / std::max<std::size_t>(ready_.size(), 1));
+        for (std::size_t n = ready_.size(); n > 0 && sent_now < budget; --n) {
+            const std::uint32_t h = ready_.front();
+            ready_.pop_front();
+            HostSlot& host = hosts_[h];
+            host.in_ready = false;
+            for (std::size_t k = 0; k < quota && sent_now < budget && !host.finished && !host.queue_empty(); ++k) {
+                if (!host.control.may_send(now) &&
+                    !(behind_min_rate && host.control.pace_mode() == PaceMode::none)) {
+                    break;
+                }
+                const std::uint32_t c = queue_pop(host);
+                if (!cells_[c].done && send_cell(c, now)) {
+                    ++sent_now;
+                }
+            }
+            mark_ready(h);
+        }
+        // 2. New cells in permutation order.
+        std::size_t parked = 0;
+        while (sent_now < budget && next_position_ < positions && parked < kMaxBacklogPerRound) {
+            const std::uint32_t c = cell_at(next_position_++);
+            RawCell& cell = cells_[c];
+            const std::size_t h = c / columns_.size();
+            HostSlot& host = hosts_[h];
+            if (cell.skipped || cell.done) {
+                continue;
+            }
+            if (host.finished) {
+                continue;
+            }
+            if (host.queue_empty() &&
+                (host.control.may_send(now) || (behind_min_rate && host.control.pace_mode() == PaceMode::none))) {
+                if (send_cell(c, now)) {
+                    ++sent_now;
+                }
+            } else {
+                queue_push(host, c, false);
+                mark_ready(h);
+                ++parked;
+            }
+        }
+        if (pending_frames_ > 0) {
+            flush_sends();
+        }
+        if (max_rate > 0) {
+            rate_tokens_ -= static_cast<double>(sent_now);
+        }
+        if (debug && now - last_tick >= kTickEvery) {
+            const auto& hc = hosts_[0].control;
+            fmt::print(stderr, "t={} pos={} sent={} settled={} cwnd={} inflight={} timeout={}us ready={} mode={} iv={}\n",
+                       duration_cast<milliseconds>(now - run_start_).count(), next_position_, counters_.probes_sent,
+                       counters_.settled, hc.cwnd(), hc.in_flight(), hc.timeout().count(), ready_.size(),
+                       static_cast<int>(hc.pace_mode()), hc.limiter_interval() ? hc.limiter_interval()->count() : 0);
+        }
+        if (hooks.tick && now - last_tick >= kTickEvery) {
+            last_tick = now;
+            hooks.tick(counters_);
+        }
+        if (sent_now == 0 && hosts_left_ > 0) {
+            auto wake = next_wakeup(now);
+            if (max_rate > 0 && rate_tokens_ < 1.0) {
+                wake = std::min(wake, now + microseconds(static_cast<long long>(1e6 / max_rate)));
+            }
+            io_.take_replies(replies, wake);  // handled at the top of the next round
+            for (const auto& r : replies) {
+                handle_reply(r);
+            }
+            replies.clear();
+        }
+    }
+    if (helper_) {
+        if (auto err = helper_->drain(); !err.empty() && fatal_.empty()) {
+            fatal_ = err;
+        }
+        helper_.reset();
+    }
+    result.counters = counters_;
+    result.fatal_error = fatal_;
+    hooks_ = nullptr;
+    return result;
+}
+
+std::uint64_t RawRun::low_water() const {
+    std::uint64_t p = std::min<std::uint64_t>(options_.start_position, cells_.size());
+    while (p < cells_.size()) {
+        const RawCell& cell = cells_[cell_at(p)];
+        const bool host_done = hosts_[cell_at(p) / columns_.size()].finished &&
+                               !hosts_[cell_at(p) / columns_.size()].timed_out;
+        if (!cell.skipped && !cell.done && !host_done) {
+            break;
+        }
+        ++p;
+    }
+    return p;
+}
+
+std::vector<bool> RawRun::cells_before(std::uint64_t position) const {
+    std::vector<bool> before(cells_.size(), false);
+    for (std::uint64_t p = 0; p < position && p < cells_.size(); ++p) {
+        before[cell_at(p)] = true;
+    }
+    return before;
+}
+
+}  // namespace portwarden::engine

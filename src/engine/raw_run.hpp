@@ -1,0 +1,207 @@
+#pragma once
+// The raw scheduler: one group of hosts x a list of probe columns (a port and the module that
+// probes it), sent in the order of a keyed permutation of the (host, column) index so probes
+// to hosts and ports are interleaved at random. Per-host timing and rate-limit handling live in
+// RawHostControl; every reply is classified through the shared classifier table.
+//
+// Memory per run: 16 bytes per cell plus queues bounded by the cells; nothing per probe
+// beyond the probes in flight.
+//
+// Shards: cell c belongs to shard (c mod N); a run only sends its shard's cells, so shards are
+// disjoint and together cover the index exactly. Resume: cells at permutation positions below
+// `start_position` were settled by an earlier run and are skipped; low_water() tells the first
+// position not yet settled, for the next resume file.
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <utility>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/raw_host.hpp"
+#include "engine/raw_io.hpp"
+#include "engine/raw_sender.hpp"
+#include "net/templates.hpp"
+#include "portwarden/classify.hpp"
+#include "portwarden/scan.hpp"
+#include "targets/permutation.hpp"
+#include "techniques/technique.hpp"
+
+namespace portwarden::engine {
+
+struct RawColumn {
+    std::uint16_t port = 0;
+    const techniques::Module* module = nullptr;
+};
+
+struct RawTarget {
+    Address address;
+    net::MacAddress next_hop_mac{};  // written into each frame's destination MAC (Ethernet links)
+};
+
+struct RawCell {
+    std::uint32_t sent_us = 0;  // latest send, µs since the run started
+    std::uint32_t rtt_us = 0;   // of the deciding reply, 0 = none
+    PortState state = PortState::filtered;
+    Reason reason = Reason::unknown;
+    std::uint8_t tries = 0;     // probes sent (the try number of the next one)
+    std::uint8_t counted = 0;   // silent tries that counted as evidence
+    std::uint8_t ttl = 0;       // of the deciding reply
+    bool done = false;
+    bool skipped = false;       // not ours to scan here (other shard, or resumed past)
+    bool queued = false;
+    std::uint32_t next = 0xffffffffU;  // the host's send queue (an intrusive list)
+};
+
+struct RawRunOptions {
+    bool ping = false;               // a host is finished by its first reply proving it up
+    bool randomize = true;
+    std::uint64_t seed = 1;
+    std::uint32_t shard_index = 0;
+    std::uint32_t shard_count = 1;
+    std::uint64_t start_position = 0;
+    std::vector<bool> disabled_hosts;      // hosts not to scan (down, unreachable): skipped
+    std::uint8_t max_sends_per_cell = 11;  // = the context's max_tries
+    std::size_t batch = 256;               // frames per send call
+    bool helper_sender = true;             // a second sending thread (see raw_sender.hpp)
+};
+
+struct RawCounters {
+    std::uint64_t probes_sent = 0;
+    std::uint64_t retransmissions = 0;
+    std::uint64_t replies_matched = 0;
+    std::uint64_t replies_late = 0;  // matched a probe whose port was already settled
+    std::uint64_t settled = 0;
+    std::uint64_t open = 0;
+};
+
+struct RawRunHooks {
+    std::function<void(std::size_t host)> host_finished;
+    std::function<void(const RawCounters&)> tick;  // about every 250 ms
+};
+
+// The templates a run patches: one per (family, column) pair that needs it.
+struct RawTemplates {
+    // index: column * 2 + (family == v6); empty when that family is not scanned
+    std::vector<std::optional<net::ProbeTemplate>> by_column;
+    const net::ProbeTemplate* get(std::size_t column, Family family) const {
+        const auto& t = by_column.at(column * 2 + (family == Family::v6 ? 1 : 0));
+        return t ? &*t : nullptr;
+    }
+};
+
+class RawRun {
+public:
+    RawRun(std::vector<RawTarget> targets, std::vector<RawColumn> columns, const RawTemplates& templates,
+           const techniques::ScanContext& context, const Timing& timing, const RawRunOptions& options,
+           RawIo& io);
+
+    struct Result {
+        RawCounters counters;
+        bool stopped = false;
+        std::string fatal_error;
+    };
+    Result run(const RawRunHooks& hooks, std::stop_token stop);
+
+    std::size_t host_count() const { return targets_.size(); }
+    std::size_t column_count() const { return columns_.size(); }
+    const RawTarget& target(std::size_t h) const { return targets_.at(h); }
+    const RawCell& cell(std::size_t h, std::size_t c) const { return cells_.at(h * columns_.size() + c); }
+    std::optional<Address> reason_ip(std::size_t h, std::size_t c) const;
+    const RawHostControl& control(std::size_t h) const { return hosts_.at(h).control; }
+    bool host_up(std::size_t h) const { return hosts_.at(h).up; }
+    Reason host_up_reason(std::size_t h) const { return hosts_.at(h).up_reason; }
+    std::optional<std::uint8_t> host_up_ttl(std::size_t h) const { return hosts_.at(h).up_ttl; }
+    bool host_timed_out(std::size_t h) const { return hosts_.at(h).timed_out; }
+    bool host_finished(std::size_t h) const { return hosts_.at(h).finished; }
+    // Every cell at a permutation position below this is settled (or not ours).
+    std::uint64_t low_water() const;
+    // Whether a cell's position is below `position` (for flushing an interrupted run).
+    std::vector<bool> cells_before(std::uint64_t position) const;
+
+private:
+    static constexpr std::uint32_t kNone = 0xffffffffU;
+    // A probe in flight; nodes live in one pool and form a FIFO per host (by send time).
+    struct Outstanding {
+        Clock::time_point sent;
+        std::uint32_t cell = 0;
+        std::uint32_t next = kNone;
+        std::uint8_t tryno = 0;
+    };
+    // Per host: a few words (no containers), so a 65 536-host group stays small.
+    struct HostSlot {
+        explicit HostSlot(RawHostControl c) : control(std::move(c)) {}
+        RawHostControl control;
+        std::uint32_t out_head = kNone;  // in-flight FIFO (pool indices)
+        std::uint32_t out_tail = kNone;
+        std::uint32_t q_head = kNone;    // cells waiting to be (re)sent (cell indices)
+        std::uint32_t q_tail = kNone;
+        std::uint32_t remaining = 0;
+        bool queue_empty() const { return q_head == kNone; }
+        Clock::time_point start{};
+        bool started = false;
+        bool finished = false;
+        bool timed_out = false;
+        bool up = false;
+        bool in_ready = false;
+        Reason up_reason = Reason::unknown;
+        std::optional<std::uint8_t> up_ttl;
+    };
+
+    std::uint32_t cell_at(std::uint64_t position) const;
+    void queue_push(HostSlot& host, std::uint32_t cell, bool front);
+    std::uint32_t queue_pop(HostSlot& host);
+    void out_push(HostSlot& host, const Outstanding& o);
+    void out_pop(HostSlot& host);
+    std::optional<std::uint32_t> find_host(const Address& a) const;
+    bool send_cell(std::uint32_t cell, Clock::time_point now);
+    void flush_sends();
+    void handle_reply(const CapturedReply& r);
+    void handle_timeouts(Clock::time_point now);
+    void settle(std::uint32_t cell, PortState state, Reason reason);
+    void finish_host(std::size_t h, bool report = true);
+    void check_host_timeouts(Clock::time_point now);
+    void mark_ready(std::size_t h);
+    Clock::time_point next_wakeup(Clock::time_point now) const;
+    std::uint32_t micros_since_start(Clock::time_point t) const;
+
+    std::vector<RawTarget> targets_;
+    std::vector<RawColumn> columns_;
+    const RawTemplates& templates_;
+    const techniques::ScanContext& context_;
+    const Timing& timing_;
+    RawRunOptions options_;
+    RawIo& io_;
+    targets::Permutation order_;
+    std::vector<RawCell> cells_;
+    std::vector<HostSlot> hosts_;
+    std::vector<std::pair<Address, std::uint32_t>> host_index_;  // sorted by address
+    std::vector<Outstanding> pool_;
+    std::uint32_t pool_free_ = kNone;
+    std::vector<std::int32_t> column_of_port_;
+    std::unordered_map<std::uint32_t, Address> reason_ips_;
+    std::deque<std::uint32_t> ready_;
+    std::uint64_t next_position_ = 0;
+    std::size_t hosts_left_ = 0;
+    Clock::time_point run_start_{};
+    const RawRunHooks* hooks_ = nullptr;
+    RawCounters counters_;
+    // send batching: two buffer sets; one may be in the helper sender's hands
+    std::vector<std::vector<std::uint8_t>> frame_buffers_[2];
+    std::vector<net::ConstBytes> frame_views_;
+    std::size_t pending_frames_ = 0;
+    int active_set_ = 0;
+    std::unique_ptr<HelperSender> helper_;
+    std::string fatal_;
+    // global rate limit
+    double rate_tokens_ = 0;
+    Clock::time_point rate_refill_{};
+};
+
+}  // namespace portwarden::engine

@@ -1,0 +1,296 @@
+// run_raw_scan: the raw-packet path of run_scan. Host groups (bounded cells, so memory stays
+// flat as targets grow), optional raw host discovery (SYN to 443 and ACK to 80: any RST or
+// SYN-ACK proves a host up), then the scan run of the group; hosts are handed over as they
+// finish. Interrupted: the finished hosts are out already, the others are flushed with the
+// cells settled below the run's low-water position, and the resume point says where to go on.
+#include "engine/raw_scan.hpp"
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "engine/raw_setup.hpp"
+#include "io/privileges.hpp"
+
+namespace portwarden::engine {
+
+namespace {
+
+constexpr std::uint64_t kMaxGroupCells = std::uint64_t{1} << 18;
+constexpr std::uint64_t kMaxGroupHosts = 16384;
+
+HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns, std::size_t h,
+                       const std::vector<bool>* only_cells, Proto proto, const TargetSet& targets,
+                       std::chrono::system_clock::time_point start) {
+    HostResult out;
+    out.address = run.target(h).address;
+    out.hostname = targets.hostname_of(out.address);
+    out.start_time = start;
+    out.end_time = std::chrono::system_clock::now();
+    if (const auto srtt = run.control(h).srtt()) {
+        out.srtt_us = static_cast<std::uint32_t>(srtt->count());
+    }
+    out.complete = run.host_finished(h) && !run.host_timed_out(h) && only_cells == nullptr;
+    if (const auto interval = run.control(h).limiter_interval()) {
+        out.rate_limit_interval_us = static_cast<std::uint32_t>(interval->count());
+    }
+    for (std::size_t c = 0; c < run.column_count(); ++c) {
+        const RawCell& cell = run.cell(h, c);
+        if (!cell.done || cell.skipped || cell.reason == Reason::unknown) {
+            continue;
+        }
+        if (only_cells != nullptr && !(*only_cells)[h * run.column_count() + c]) {
+            continue;  // settled past the low-water mark: a resumed run will report it
+        }
+        PortResult p;
+        p.proto = proto;
+        p.port = columns[c].port;
+        p.state = cell.state;
+        p.reason = cell.reason;
+        if (cell.ttl != 0) {
+            p.reason_ttl = cell.ttl;
+        }
+        if (cell.rtt_us != 0) {
+            p.rtt_us = cell.rtt_us;
+        }
+        p.reason_ip = run.reason_ip(h, c);
+        out.ports.push_back(p);
+    }
+    std::sort(out.ports.begin(), out.ports.end(),
+              [](const PortResult& a, const PortResult& b) { return a.port < b.port; });
+    return out;
+}
+
+}  // namespace
+
+Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks& callbacks, std::stop_token stop) {
+    const bool udp = request.technique == Technique::udp;
+    const std::vector<std::uint16_t>& ports = udp ? request.ports.udp : request.ports.tcp;
+    if (udp && !request.ports.tcp.empty()) {
+        return fail("a UDP scan (-sU) takes UDP ports; TCP ports need a TCP scan type in another run");
+    }
+    if (!udp && !request.ports.udp.empty()) {
+        return fail("UDP ports need -sU (one scan type per run)");
+    }
+    if (request.shard_count == 0 || request.shard_index >= request.shard_count) {
+        return fail(fmt::format("bad shard {}/{}: the index must be below the count", request.shard_index,
+                                request.shard_count));
+    }
+    const techniques::Module& scan_module = techniques::module_for(request.technique);
+    const techniques::Module& syn_ping = techniques::module_for(Technique::syn);
+    const techniques::Module& ack_ping = techniques::module_for(Technique::ack);
+    std::vector<const techniques::Module*> modules{&scan_module};
+    if (!request.skip_host_discovery) {
+        for (const auto* m : {&syn_ping, &ack_ping}) {
+            if (std::find(modules.begin(), modules.end(), m) == modules.end()) {
+                modules.push_back(m);
+            }
+        }
+    }
+    auto env = open_raw_environment(request.targets, request.timing, udp, modules);
+    if (!env) {
+        return tl::unexpected(env.error());
+    }
+    ScanSummary summary;
+    summary.engine = fmt::format("raw packets on {}", env->ifname);
+    if (request.drop_privileges) {
+        auto dropped = io::drop_privileges(request.privileged_user);
+        if (!dropped) {
+            return tl::unexpected(dropped.error());
+        }
+    }
+
+    std::vector<RawColumn> columns;
+    columns.reserve(ports.size());
+    for (const std::uint16_t p : ports) {
+        columns.push_back(RawColumn{p, &scan_module});
+    }
+    std::vector<RawColumn> ping_columns{{443, &syn_ping}, {80, &ack_ping}};
+    auto templates = make_templates(*env, columns);
+    if (!templates) {
+        return tl::unexpected(templates.error());
+    }
+    RawTemplates ping_templates;
+    if (!request.skip_host_discovery) {
+        auto t = make_templates(*env, ping_columns);
+        if (!t) {
+            return tl::unexpected(t.error());
+        }
+        ping_templates = std::move(*t);
+    }
+
+    std::uint64_t seed = request.seed;
+    if (seed == 0) {
+        std::random_device rd;
+        seed = (std::uint64_t{rd()} << 32) | rd();
+    }
+    summary.start_time = std::chrono::system_clock::now();
+    const auto steady_start = std::chrono::steady_clock::now();
+    const std::uint64_t total_hosts = request.targets.size();
+    summary.hosts_total = total_hosts;
+    const std::uint64_t cols = std::max<std::uint64_t>(columns.size(), 1);
+    const std::uint64_t group = std::clamp<std::uint64_t>(kMaxGroupCells / cols, 1, kMaxGroupHosts);
+    const Proto proto = udp ? Proto::udp : Proto::tcp;
+
+    ScanProgress progress;
+    progress.probes_total = total_hosts * columns.size();
+    std::uint64_t settled_before = 0;
+    std::uint64_t open_before = 0;
+    auto emit = [&](HostResult host) {
+        if (request.reverse_dns && host.state == HostState::up) {
+            host.ptr_name = reverse_lookup(host.address);
+        }
+        ++summary.hosts_done;
+        if (host.state == HostState::up) {
+            ++summary.hosts_up;
+        }
+        if (host.rate_limit_interval_us) {
+            summary.rate_limited.push_back(host.address);
+        }
+        if (callbacks.host_done) {
+            callbacks.host_done(host);
+        }
+    };
+    auto count = [&](const RawRun::Result& r) {
+        summary.probes_sent += r.counters.probes_sent;
+        summary.retransmissions += r.counters.retransmissions;
+        summary.replies_matched += r.counters.replies_matched;
+    };
+
+    const std::uint64_t first_group = request.resume_from ? request.resume_from->group : 0;
+    std::string fatal;
+    bool stopped = false;
+    for (std::uint64_t g = first_group; g * group < total_hosts && !stopped && fatal.empty(); ++g) {
+        const std::uint64_t first = g * group;
+        const std::uint64_t n = std::min(group, total_hosts - first);
+        const auto group_start = std::chrono::system_clock::now();
+        std::vector<Address> addresses(n);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            addresses[i] = request.targets.at(first + i);
+        }
+        auto resolved = resolve_targets(*env, addresses);
+        if (!resolved) {
+            fatal = resolved.error().message;
+            break;
+        }
+        std::vector<RawTarget> targets;
+        std::vector<Reason> up_reason(n, Reason::user_set);
+        std::vector<std::optional<std::uint8_t>> up_ttl(n);
+        std::vector<bool> enabled(n, true);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            targets.push_back((*resolved)[i].value_or(RawTarget{addresses[i], {}}));
+            enabled[i] = (*resolved)[i].has_value();
+        }
+        const std::uint64_t start_position =
+            request.resume_from && request.resume_from->group == g ? request.resume_from->position : 0;
+        if (!request.skip_host_discovery) {
+            RawRunOptions ping_options;
+            ping_options.ping = true;
+            ping_options.seed = seed ^ (g + 1);
+            ping_options.max_sends_per_cell = env->context.max_tries;
+            RawRun ping(targets, ping_columns, ping_templates, env->context, request.timing, ping_options, *env->io);
+            const auto r = ping.run(RawRunHooks{}, stop);
+            count(r);
+            if (r.stopped || !r.fatal_error.empty()) {
+                stopped = r.stopped;
+                fatal = r.fatal_error;
+                summary.resume_point = ResumePoint{g, start_position};
+                break;
+            }
+            for (std::uint64_t i = 0; i < n; ++i) {
+                if (enabled[i] && ping.host_up(i)) {
+                    up_reason[i] = ping.host_up_reason(i);
+                    up_ttl[i] = ping.host_up_ttl(i);
+                    continue;
+                }
+                enabled[i] = false;
+                HostResult down;
+                down.address = addresses[i];
+                down.hostname = request.targets.hostname_of(down.address);
+                down.state = HostState::down;
+                down.reason = Reason::no_response;
+                down.start_time = group_start;
+                down.end_time = std::chrono::system_clock::now();
+                emit(down);
+            }
+        } else {
+            for (std::uint64_t i = 0; i < n; ++i) {
+                if (!enabled[i]) {  // no next hop answered ARP/ND: the host cannot be reached
+                    HostResult down;
+                    down.address = addresses[i];
+                    down.hostname = request.targets.hostname_of(down.address);
+                    down.state = HostState::down;
+                    down.reason = Reason::no_response;
+                    down.start_time = down.end_time = group_start;
+                    emit(down);
+                }
+            }
+        }
+
+        RawRunOptions options;
+        options.randomize = request.randomize_ports;
+        options.seed = seed + g;
+        options.shard_index = request.shard_index;
+        options.shard_count = request.shard_count;
+        options.start_position = start_position;
+        options.max_sends_per_cell = env->context.max_tries;
+        options.disabled_hosts.resize(n);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            options.disabled_hosts[i] = !enabled[i];
+        }
+        RawRun run(targets, columns, *templates, env->context, request.timing, options, *env->io);
+        auto finished_host = [&](std::size_t h, const std::vector<bool>* only) {
+            HostResult result = host_result(run, columns, h, only, proto, request.targets, group_start);
+            result.state = HostState::up;
+            result.reason = up_reason[h];
+            result.reason_ttl = up_ttl[h];
+            emit(std::move(result));
+        };
+        RawRunHooks hooks;
+        hooks.host_finished = [&](std::size_t h) { finished_host(h, nullptr); };
+        hooks.tick = [&](const RawCounters& c) {
+            if (callbacks.progress) {
+                progress.probes_done = settled_before + c.settled;
+                progress.open_found = open_before + c.open;
+                progress.hosts_done = summary.hosts_done;
+                progress.elapsed = std::chrono::steady_clock::now() - steady_start;
+                callbacks.progress(progress);
+            }
+        };
+        const auto r = run.run(hooks, stop);
+        count(r);
+        settled_before += r.counters.settled;
+        open_before += r.counters.open;
+        stopped = r.stopped;
+        fatal = r.fatal_error;
+        if (stopped || !fatal.empty()) {
+            const std::uint64_t low = run.low_water();
+            summary.resume_point = ResumePoint{g, low};
+            const std::vector<bool> before = run.cells_before(low);
+            for (std::size_t h = 0; h < run.host_count(); ++h) {
+                if (enabled[h] && !run.host_finished(h)) {
+                    finished_host(h, &before);
+                }
+            }
+        }
+    }
+    const RawIoStats io_stats = env->io->stats();
+    {
+        // Packet sockets take an RCU grace period each to close: close them concurrently.
+        std::thread closer([rx = std::move(env->neighbour_rx)]() mutable { rx.reset(); });
+        env->io.reset();
+        closer.join();
+    }
+    summary.replies_unmatched = io_stats.unmatched;
+    summary.ring_drops = io_stats.ring_drops;
+    summary.ports_settled = settled_before;
+    summary.interrupted = stopped;
+    summary.error = fatal;
+    summary.end_time = std::chrono::system_clock::now();
+    summary.elapsed = std::chrono::steady_clock::now() - steady_start;
+    return summary;
+}
+
+}  // namespace portwarden::engine

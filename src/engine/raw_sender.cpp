@@ -1,0 +1,77 @@
+#include "engine/raw_sender.hpp"
+
+#include <chrono>
+
+namespace portwarden::engine {
+
+std::string send_all(RawIo& io, std::span<const net::ConstBytes> frames) {
+    std::size_t done = 0;
+    int stalls = 0;
+    while (done < frames.size()) {
+        auto sent = io.send(frames.subspan(done));
+        if (!sent) {
+            return sent.error().message;
+        }
+        done += *sent;
+        if (*sent == 0) {
+            if (++stalls > 20000) {  // about 2 s of a full queue
+                return "the network interface stopped accepting packets";
+            }
+            std::this_thread::sleep_for(std::chrono::microseconds(100));
+        }
+    }
+    return {};
+}
+
+HelperSender::HelperSender(RawIo& io) : io_(io), thread_([this] { loop(); }) {}
+
+HelperSender::~HelperSender() {
+    {
+        const std::lock_guard lock(mutex_);
+        quit_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+}
+
+bool HelperSender::idle() {
+    const std::lock_guard lock(mutex_);
+    return !busy_;
+}
+
+void HelperSender::submit(std::vector<net::ConstBytes> frames) {
+    {
+        const std::lock_guard lock(mutex_);
+        batch_ = std::move(frames);
+        busy_ = true;
+    }
+    cv_.notify_all();
+}
+
+std::string HelperSender::drain() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return !busy_; });
+    return std::exchange(error_, {});
+}
+
+void HelperSender::loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        cv_.wait(lock, [&] { return busy_ || quit_; });
+        if (busy_) {
+            std::vector<net::ConstBytes> batch = std::move(batch_);
+            lock.unlock();
+            std::string error = send_all(io_, batch);
+            lock.lock();
+            if (!error.empty() && error_.empty()) {
+                error_ = std::move(error);
+            }
+            busy_ = false;
+            cv_.notify_all();
+            continue;
+        }
+        return;  // quit, nothing pending
+    }
+}
+
+}  // namespace portwarden::engine

@@ -1,0 +1,172 @@
+#include "engine/raw_setup.hpp"
+
+#include <algorithm>
+#include <array>
+#include <random>
+
+#include <fmt/format.h>
+
+namespace portwarden::engine {
+
+namespace {
+
+net::SipKey random_key() {
+    std::random_device rd;
+    std::array<std::uint8_t, 16> bytes{};
+    for (auto& b : bytes) {
+        b = static_cast<std::uint8_t>(rd());
+    }
+    return net::SipKey::from_bytes(bytes);
+}
+
+std::optional<Address> first_of(const TargetSet& targets, Family family) {
+    for (const auto& interval : targets.intervals()) {
+        if (interval.count > 0 && interval.first.family() == family) {
+            return interval.first;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<net::EthernetAddresses> link_header(const io::Route& route) {
+    switch (route.link) {
+        case io::LinkKind::ethernet: return net::EthernetAddresses{route.if_mac, net::MacAddress{}};
+        case io::LinkKind::loopback: return net::EthernetAddresses{};
+        case io::LinkKind::raw_ip: break;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timing& timing, bool udp,
+                                            const std::vector<const techniques::Module*>& modules) {
+    RawEnvironment env;
+    env.context.key = random_key();
+    const int tries = udp ? 60 : std::clamp(timing.max_retries + 1, 1, 60);
+    env.context.max_tries = static_cast<std::uint8_t>(std::max(tries, udp ? 60 : 2));
+    std::optional<io::Route> first;
+    for (const Family family : {Family::v4, Family::v6}) {
+        const auto address = first_of(targets, family);
+        if (!address) {
+            continue;
+        }
+        auto route = io::route_to(*address);
+        if (!route) {
+            return tl::unexpected(route.error());
+        }
+        if (first && first->ifindex != route->ifindex) {
+            return fail(fmt::format("IPv4 targets leave through {} and IPv6 targets through {}; scan them separately",
+                                    first->ifname, route->ifname));
+        }
+        if (family == Family::v4) {
+            env.context.source_v4 = route->source;
+            env.context.ethernet_v4 = link_header(*route);
+            env.route_v4 = *route;
+        } else {
+            env.context.source_v6 = route->source;
+            env.context.ethernet_v6 = link_header(*route);
+            env.route_v6 = *route;
+        }
+        if (!first) {
+            first = *route;
+        }
+    }
+    if (!first) {
+        return fail("no targets to scan");
+    }
+    env.link = first->link;
+    env.ifindex = first->ifindex;
+    env.ifname = first->ifname;
+    auto link = LinkIo::open(*first, env.context, modules);
+    if (!link) {
+        return fail(fmt::format("{}: {}", first->ifname, link.error().message));
+    }
+    env.io = std::move(*link);
+    if (env.link == io::LinkKind::ethernet) {
+        io::RxOptions small;  // ARP and neighbour advertisements only
+        small.block_size = std::size_t{1} << 16;
+        small.block_count = 2;
+        auto rx = io::RxSocket::open(env.ifindex, env.link, io::neighbour_filter(), small);
+        if (!rx) {
+            return fail(fmt::format("{}: {}", first->ifname, rx.error().message));
+        }
+        env.neighbour_rx = std::make_unique<io::RxSocket>(std::move(*rx));
+    }
+    return env;
+}
+
+Result<RawTemplates> make_templates(const RawEnvironment& env, const std::vector<RawColumn>& columns) {
+    RawTemplates out;
+    out.by_column.resize(columns.size() * 2);
+    std::map<std::tuple<const techniques::Module*, Family, std::uint32_t>, std::size_t> made;
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        for (const Family family : {Family::v4, Family::v6}) {
+            if (!env.context.source(family)) {
+                continue;
+            }
+            const auto* module = columns[c].module;
+            const auto key = std::make_tuple(module, family, module->template_variant(columns[c].port));
+            const std::size_t slot = c * 2 + (family == Family::v6 ? 1 : 0);
+            if (const auto it = made.find(key); it != made.end()) {
+                out.by_column[slot] = out.by_column[it->second];
+                continue;
+            }
+            auto tmpl = module->make_template(env.context, family, columns[c].port);
+            if (!tmpl) {
+                return tl::unexpected(tmpl.error());
+            }
+            out.by_column[slot] = std::move(*tmpl);
+            made.emplace(key, slot);
+        }
+    }
+    return out;
+}
+
+Result<std::vector<std::optional<RawTarget>>> resolve_targets(RawEnvironment& env,
+                                                              const std::vector<Address>& addresses) {
+    std::vector<std::optional<RawTarget>> out(addresses.size());
+    std::vector<Address> hops(addresses.size());
+    std::vector<io::NeighbourQuery> queries;
+    std::map<Address, bool> asked;
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+        auto route = io::route_to(addresses[i]);
+        if (!route) {
+            return tl::unexpected(route.error());
+        }
+        const auto& source = env.context.source(addresses[i].family());
+        if (route->ifindex != env.ifindex || !source || route->source != *source) {
+            return fail(fmt::format("{} is reached through {} from {}, the scan uses {}; scan it separately",
+                                    addresses[i].to_string(), route->ifname, route->source.to_string(),
+                                    env.ifname));
+        }
+        hops[i] = route->next_hop();
+        if (env.link != io::LinkKind::ethernet || env.next_hop_macs.count(hops[i]) != 0 || asked.count(hops[i]) != 0) {
+            continue;
+        }
+        asked[hops[i]] = true;
+        queries.push_back(io::NeighbourQuery{hops[i], route->source, route->if_mac});
+    }
+    if (!queries.empty()) {
+        auto macs = io::resolve_neighbours(env.ifindex, env.io->tx(), *env.neighbour_rx, queries);
+        if (!macs) {
+            return tl::unexpected(macs.error());
+        }
+        for (const auto& [hop, mac] : *macs) {
+            env.next_hop_macs[hop] = mac;
+        }
+    }
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+        if (env.link != io::LinkKind::ethernet) {
+            out[i] = RawTarget{addresses[i], net::MacAddress{}};
+            continue;
+        }
+        const auto it = env.next_hop_macs.find(hops[i]);
+        if (it != env.next_hop_macs.end()) {
+            out[i] = RawTarget{addresses[i], it->second};
+        }
+    }
+    return out;
+}
+
+}  // namespace portwarden::engine

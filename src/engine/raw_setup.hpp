@@ -1,0 +1,47 @@
+#pragma once
+// Everything a raw scan needs before its first probe: the route (interface, source address)
+// per address family, the scan context (key, addresses, link headers), the probe templates of
+// each column, the sockets (opened once, so privileges can be dropped right after), and the
+// next-hop MAC of every target of a host group.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/raw_link.hpp"
+#include "engine/raw_run.hpp"
+#include "io/neighbour.hpp"
+#include "io/packet_socket.hpp"
+#include "io/route.hpp"
+#include "portwarden/scan.hpp"
+#include "techniques/technique.hpp"
+
+namespace portwarden::engine {
+
+struct RawEnvironment {
+    techniques::ScanContext context;
+    std::optional<io::Route> route_v4;
+    std::optional<io::Route> route_v6;
+    io::LinkKind link = io::LinkKind::ethernet;
+    int ifindex = 0;
+    std::string ifname;
+    std::unique_ptr<LinkIo> io;
+    std::unique_ptr<io::RxSocket> neighbour_rx;  // ARP / NA replies (Ethernet links only)
+    std::map<Address, net::MacAddress> next_hop_macs;
+};
+
+// Routes for the families in `targets`, the context and the sockets. `modules` are every module
+// the scan will use (scan and ping). Errors: one line, naming the target or interface.
+Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timing& timing, bool udp,
+                                            const std::vector<const techniques::Module*>& modules);
+
+// The templates for `columns` in the families the environment has.
+Result<RawTemplates> make_templates(const RawEnvironment& env, const std::vector<RawColumn>& columns);
+
+// Next-hop MACs of `addresses` (kernel table, then ARP/NS). Addresses that route through another
+// interface or source give an error; unresolvable next hops leave the address out of the result.
+Result<std::vector<std::optional<RawTarget>>> resolve_targets(RawEnvironment& env,
+                                                              const std::vector<Address>& addresses);
+
+}  // namespace portwarden::engine

@@ -1,0 +1,249 @@
+// RxSocket: a TPACKET_V3 receive ring behind a libpcap-compiled classic BPF filter.
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "io/netlink.hpp"
+#include "io/packet_detail.hpp"
+#include "io/packet_socket.hpp"
+
+namespace portwarden::io {
+
+namespace {
+
+constexpr int kSnapLength = 65535;
+constexpr unsigned kFrameSize = 2048;  // only sizes the kernel's frame count; V3 frames vary
+constexpr std::size_t kStatusOffset = offsetof(tpacket_block_desc, hdr.bh1.block_status);
+
+// Compiles a pcap-filter(7) expression for the link type of the socket's frames.
+Result<std::vector<sock_filter>> compile_filter(const std::string& filter, LinkKind kind) {
+    pcap_t* dead = pcap_open_dead(kind == LinkKind::raw_ip ? DLT_RAW : DLT_EN10MB, kSnapLength);
+    if (dead == nullptr) {
+        return fail("capture filter \"" + filter + "\": libpcap could not start");
+    }
+    bpf_program program{};
+    if (pcap_compile(dead, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        std::string message = "capture filter \"" + filter + "\": " + pcap_geterr(dead);
+        pcap_close(dead);
+        return fail(std::move(message));
+    }
+    std::vector<sock_filter> code;
+    for (const bpf_insn& insn : std::span<const bpf_insn>(program.bf_insns, program.bf_len)) {
+        code.push_back(sock_filter{insn.code, insn.jt, insn.jf, insn.k});
+    }
+    pcap_freecode(&program);
+    pcap_close(dead);
+    return code;
+}
+
+std::uint32_t load_status(const std::uint8_t* block) {
+    std::uint32_t status = 0;
+    std::memcpy(&status, block + kStatusOffset, sizeof(status));
+    std::atomic_thread_fence(std::memory_order_acquire);
+    return status;
+}
+
+void release_block(std::uint8_t* block) {
+    const std::uint32_t status = TP_STATUS_KERNEL;
+    std::atomic_thread_fence(std::memory_order_release);
+    std::memcpy(block + kStatusOffset, &status, sizeof(status));
+}
+
+// Calls on_frame for each frame of a block the kernel handed over; every header and frame is
+// checked against the block's bounds.
+std::size_t walk_block(net::ConstBytes block,
+                       const std::function<void(net::ConstBytes frame)>& on_frame) {
+    const auto desc = netlink::load_struct<tpacket_block_desc>(block);
+    if (!desc) {
+        return 0;
+    }
+    std::size_t delivered = 0;
+    std::size_t offset = desc->hdr.bh1.offset_to_first_pkt;
+    for (std::uint32_t i = 0; i < desc->hdr.bh1.num_pkts; ++i) {
+        const auto frame_header =
+            offset < block.size() ? netlink::load_struct<tpacket3_hdr>(block.subspan(offset))
+                                  : std::nullopt;
+        if (!frame_header) {
+            break;
+        }
+        const auto frame =
+            net::slice(block, offset + frame_header->tp_mac, frame_header->tp_snaplen);
+        if (!frame) {
+            break;
+        }
+        on_frame(*frame);
+        ++delivered;
+        if (frame_header->tp_next_offset == 0) {
+            break;
+        }
+        offset += frame_header->tp_next_offset;
+    }
+    return delivered;
+}
+
+}  // namespace
+
+Result<RxSocket> RxSocket::open(int ifindex, LinkKind kind, const std::string& filter,
+                                const RxOptions& options) {
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    if (options.block_size < page || options.block_size % page != 0 ||
+        options.block_size % kFrameSize != 0 || options.block_count == 0 ||
+        options.block_size > (std::size_t{1} << 30) / options.block_count) {
+        return fail(detail::socket_error(ifindex, "ring", EINVAL) +
+                    " (block size must be a multiple of the page size)");
+    }
+    std::vector<sock_filter> code;
+    if (!filter.empty()) {
+        auto compiled = compile_filter(filter, kind);
+        if (!compiled) {
+            return tl::unexpected(compiled.error());
+        }
+        code = std::move(*compiled);
+    }
+    // Protocol 0 until bind(): nothing is queued before the filter and the ring are in place.
+    const auto fd = detail::open_packet_socket(ifindex, kind == LinkKind::raw_ip ? SOCK_DGRAM
+                                                                                 : SOCK_RAW);
+    if (!fd) {
+        return tl::unexpected(fd.error());
+    }
+    RxSocket socket;
+    socket.fd_ = *fd;
+    socket.ifindex_ = ifindex;
+    socket.kind_ = kind;
+    const auto step_failed = [&](const char* step) {
+        return fail(detail::socket_error(ifindex, step, errno));
+    };
+    if (!code.empty()) {
+        const sock_fprog program{static_cast<unsigned short>(code.size()), code.data()};
+        if (::setsockopt(*fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) != 0) {
+            return step_failed("attach filter");
+        }
+    }
+    if (!detail::set_int_option(*fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)) {
+        return step_failed("PACKET_IGNORE_OUTGOING");
+    }
+    if (!detail::set_int_option(*fd, SOL_PACKET, PACKET_VERSION, TPACKET_V3)) {
+        return step_failed("TPACKET_V3");
+    }
+    tpacket_req3 request{};
+    request.tp_block_size = static_cast<unsigned>(options.block_size);
+    request.tp_block_nr = static_cast<unsigned>(options.block_count);
+    request.tp_frame_size = kFrameSize;
+    request.tp_frame_nr = static_cast<unsigned>(options.block_size / kFrameSize *
+                                                options.block_count);
+    request.tp_retire_blk_tov = static_cast<unsigned>(options.block_timeout.count());
+    if (::setsockopt(*fd, SOL_PACKET, PACKET_RX_RING, &request, sizeof(request)) != 0) {
+        return step_failed("PACKET_RX_RING");
+    }
+    const std::size_t ring_size = options.block_size * options.block_count;
+    void* ring = ::mmap(nullptr, ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+    if (ring == MAP_FAILED) {
+        return step_failed("mmap");
+    }
+    socket.ring_ = static_cast<std::uint8_t*>(ring);
+    socket.ring_size_ = ring_size;
+    socket.block_size_ = options.block_size;
+    socket.block_count_ = options.block_count;
+    const auto bound = detail::bind_packet_socket(*fd, ifindex, ETH_P_ALL);
+    if (!bound) {
+        return tl::unexpected(bound.error());
+    }
+    return socket;
+}
+
+RxSocket::RxSocket(RxSocket&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      ifindex_(other.ifindex_),
+      kind_(other.kind_),
+      ring_(std::exchange(other.ring_, nullptr)),
+      ring_size_(std::exchange(other.ring_size_, 0)),
+      block_size_(other.block_size_),
+      block_count_(other.block_count_),
+      next_block_(other.next_block_) {}
+
+RxSocket& RxSocket::operator=(RxSocket&& other) noexcept {
+    if (this != &other) {
+        RxSocket old(std::move(*this));
+        fd_ = std::exchange(other.fd_, -1);
+        ifindex_ = other.ifindex_;
+        kind_ = other.kind_;
+        ring_ = std::exchange(other.ring_, nullptr);
+        ring_size_ = std::exchange(other.ring_size_, 0);
+        block_size_ = other.block_size_;
+        block_count_ = other.block_count_;
+        next_block_ = other.next_block_;
+    }
+    return *this;
+}
+
+RxSocket::~RxSocket() {
+    if (ring_ != nullptr) {
+        ::munmap(ring_, ring_size_);
+    }
+    if (fd_ >= 0) {
+        ::close(fd_);
+    }
+}
+
+Result<std::size_t> RxSocket::poll(std::chrono::milliseconds timeout,
+                                   const std::function<void(net::ConstBytes frame)>& on_frame) {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + timeout;
+    std::size_t delivered = 0;
+    for (;;) {
+        // Blocks come back in ring order; take every one the kernel has handed over.
+        for (std::size_t n = 0; n < block_count_; ++n) {
+            std::uint8_t* block = ring_ + next_block_ * block_size_;
+            if ((load_status(block) & TP_STATUS_USER) == 0) {
+                break;
+            }
+            delivered += walk_block(net::ConstBytes(block, block_size_), on_frame);
+            release_block(block);
+            next_block_ = (next_block_ + 1) % block_count_;
+        }
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+        if (delivered > 0 || left.count() <= 0) {
+            return delivered;
+        }
+        pollfd waiting{fd_, POLLIN, 0};
+        const int ready = ::poll(&waiting, 1, static_cast<int>(left.count()));
+        if (ready < 0 && errno != EINTR) {
+            return fail(detail::socket_error(ifindex_, "poll", errno));
+        }
+        if (ready > 0 && (waiting.revents & POLLERR) != 0) {
+            int error = 0;
+            socklen_t length = sizeof(error);
+            ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &length);  // reading clears it
+            if (error != 0) {
+                return fail(detail::socket_error(ifindex_, "receive", error));
+            }
+        }
+    }
+}
+
+RxStats RxSocket::take_stats() {
+    tpacket_stats_v3 stats{};
+    socklen_t length = sizeof(stats);
+    if (::getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &stats, &length) != 0) {
+        return {};
+    }
+    // The kernel's tp_packets already includes tp_drops: both passed the filter.
+    return RxStats{stats.tp_packets, stats.tp_drops};
+}
+
+net::LinkType RxSocket::link_type() const { return frame_link_type(kind_); }
+
+}  // namespace portwarden::io

@@ -1,0 +1,110 @@
+#pragma once
+// AF_PACKET sockets on one interface: a transmit socket that sends batches of complete frames
+// with sendmmsg(), and a receive socket reading a TPACKET_V3 memory-mapped ring behind a
+// classic-BPF filter compiled by libpcap, so that only candidate replies reach user space.
+// Both are move-only and close their descriptors (and unmap the ring) on destruction.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+
+#include "io/route.hpp"
+#include "net/bytes.hpp"
+#include "net/packet_view.hpp"
+#include "portwarden/error.hpp"
+
+namespace portwarden::io {
+
+// The link type frames have on a socket for this kind of interface (loopback and Ethernet
+// frames carry an Ethernet header; raw-IP links none).
+net::LinkType frame_link_type(LinkKind kind);
+
+class TxSocket {
+public:
+    // Opens and binds a sending socket to the interface (SOCK_RAW for ethernet/loopback,
+    // SOCK_DGRAM with the IP ethertype per frame for raw_ip; PACKET_QDISC_BYPASS when allowed;
+    // on loopback also a raw IPv4 socket, see ip4_fd_).
+    // Fails with a one-line error naming the interface ("permission denied: raw sockets need
+    // CAP_NET_RAW", ...).
+    static Result<TxSocket> open(int ifindex, LinkKind kind);
+
+    TxSocket(TxSocket&& other) noexcept;
+    TxSocket& operator=(TxSocket&& other) noexcept;
+    TxSocket(const TxSocket&) = delete;
+    TxSocket& operator=(const TxSocket&) = delete;
+    ~TxSocket();
+
+    // Sends the frames with as few sendmmsg() calls as possible. Returns how many were sent
+    // (a prefix of `frames`); fewer than all when the kernel's queue is full (ENOBUFS/EAGAIN,
+    // the caller retries the rest later). Errors only for failures that retrying cannot fix.
+    Result<std::size_t> send(std::span<const net::ConstBytes> frames);
+
+    int fd() const { return fd_; }
+
+private:
+    TxSocket(int fd, int ifindex, LinkKind kind) : fd_(fd), ifindex_(ifindex), kind_(kind) {}
+    Result<std::size_t> send_run(std::span<const net::ConstBytes> frames, bool via_ip4);
+    int fd_ = -1;
+    int ifindex_ = 0;
+    LinkKind kind_ = LinkKind::ethernet;
+    // Loopback only: IPv4 frames injected on lo with AF_PACKET go through input routing,
+    // which drops them as martians (a local or 127/8 source arriving from outside) unless
+    // net.ipv4.conf.lo.accept_local / route_localnet are set. So IPv4 frames on loopback are
+    // sent, without their Ethernet header, through a raw IPv4 socket (IP_HDRINCL) instead;
+    // the kernel then loops them back like its own packets. IPv6 needs no such detour.
+    int ip4_fd_ = -1;
+};
+
+struct RxStats {
+    std::uint64_t packets = 0;  // frames that passed the filter (PACKET_STATISTICS tp_packets)
+    std::uint64_t drops = 0;    // frames the kernel dropped because the ring was full
+};
+
+struct RxOptions {
+    std::size_t block_size = std::size_t{1} << 20;  // bytes per ring block (power of two pages)
+    std::size_t block_count = 8;
+    std::chrono::milliseconds block_timeout{5};     // a partly filled block is handed over after this
+};
+
+class RxSocket {
+public:
+    // Opens a TPACKET_V3 ring bound to the interface, ignoring our own outgoing frames
+    // (PACKET_IGNORE_OUTGOING), with `filter` (pcap-filter(7) syntax, compiled by libpcap for
+    // the interface's link type) attached before the ring starts filling. An empty filter
+    // admits everything. A filter that does not compile is an error quoting libpcap's message.
+    static Result<RxSocket> open(int ifindex, LinkKind kind, const std::string& filter,
+                                 const RxOptions& options = {});
+
+    RxSocket(RxSocket&& other) noexcept;
+    RxSocket& operator=(RxSocket&& other) noexcept;
+    RxSocket(const RxSocket&) = delete;
+    RxSocket& operator=(const RxSocket&) = delete;
+    ~RxSocket();
+
+    // Waits up to `timeout` for a filled block, then calls on_frame for every frame of every
+    // ready block (in order) and hands the blocks back to the kernel. Returns the number of
+    // frames delivered (0 on time-out). Frames are only valid during the callback.
+    Result<std::size_t> poll(std::chrono::milliseconds timeout,
+                             const std::function<void(net::ConstBytes frame)>& on_frame);
+
+    // Counters since the previous call (PACKET_STATISTICS resets them when read).
+    RxStats take_stats();
+
+    net::LinkType link_type() const;
+    int fd() const { return fd_; }
+
+private:
+    RxSocket() = default;
+    int fd_ = -1;
+    int ifindex_ = 0;
+    LinkKind kind_ = LinkKind::ethernet;
+    std::uint8_t* ring_ = nullptr;
+    std::size_t ring_size_ = 0;
+    std::size_t block_size_ = 0;
+    std::size_t block_count_ = 0;
+    std::size_t next_block_ = 0;
+};
+
+}  // namespace portwarden::io

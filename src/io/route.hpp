@@ -1,0 +1,45 @@
+#pragma once
+// Where a raw probe to an address leaves from: asked of the kernel's routing and neighbour
+// tables over rtnetlink (RTM_GETROUTE, RTM_GETNEIGH), as `ip route get` / `ip neigh` do.
+// Nothing here sends a packet to the network; only netlink messages to the kernel.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "net/templates.hpp"
+#include "portwarden/address.hpp"
+#include "portwarden/error.hpp"
+
+namespace portwarden::io {
+
+// How frames look on an interface (from its ARPHRD type).
+enum class LinkKind : std::uint8_t {
+    ethernet,  // ARPHRD_ETHER (Ethernet, veth, bridges, VLANs): 14-byte header, needs MACs
+    loopback,  // ARPHRD_LOOPBACK: Ethernet header with zero MACs
+    raw_ip,    // ARPHRD_NONE / tunnels (tun, ipip, sit, gre, wireguard): frames start at IP
+};
+
+struct Route {
+    Address destination;              // the address asked about
+    Address source;                   // the preferred source the kernel would use
+    int ifindex = 0;
+    std::string ifname;
+    LinkKind link = LinkKind::ethernet;
+    unsigned mtu = 1500;
+    net::MacAddress if_mac{};         // the interface's own MAC (ethernet; zero otherwise)
+    std::optional<Address> gateway;   // next hop when not on-link; nullopt: destination is on-link
+    bool local = false;               // the destination is one of our own addresses (RTN_LOCAL)
+
+    // The address whose link-layer address frames must carry: the gateway, else the destination.
+    const Address& next_hop() const { return gateway ? *gateway : destination; }
+};
+
+// The route to `destination` (RTM_GETROUTE with the interface's details from RTM_GETLINK).
+// Errors name the destination: "no route to 198.18.9.9", "unreachable", ...
+Result<Route> route_to(const Address& destination);
+
+// The neighbour table's link-layer address for `next_hop` on `ifindex` when the entry is usable
+// (NUD_REACHABLE, STALE, DELAY, PROBE, PERMANENT, NOARP); nullopt when absent or incomplete/failed.
+Result<std::optional<net::MacAddress>> neighbour_mac(int ifindex, const Address& next_hop);
+
+}  // namespace portwarden::io
