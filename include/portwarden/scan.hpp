@@ -59,6 +59,8 @@ struct ScanSummary {
     std::uint64_t ring_drops = 0;         // raw engine: frames the kernel dropped (ring full)
     std::vector<Address> rate_limited;    // hosts whose ICMP rate limit paced the scan
     std::optional<ResumePoint> resume_point;  // set when a raw scan was interrupted
+    std::uint64_t seed = 0;               // the seed the scan used (needed to resume it)
+    std::string resume_fingerprint;       // set by callers that can resume (the CLI)
     std::string engine;                   // "connect" or "raw (interface, reason)" for the user
     bool interrupted = false;            // stopped by the caller (Ctrl-C) before the end
     std::string error;                   // non-empty: the scan stopped early because of this

@@ -2,10 +2,12 @@
 
 #include <charconv>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "io/privileges.hpp"
 #include "net/cookie.hpp"
@@ -68,10 +70,48 @@ std::string format_resume_file(const std::string& fingerprint, std::uint64_t see
                        point.position);
 }
 
+// The "resume" object of the summary record of our JSON Lines output (-oJ).
+Result<ResumeState> read_resume_from_json(const std::string& path, const std::string& fingerprint) {
+    std::ifstream in(path);
+    std::string line;
+    std::optional<nlohmann::json> resume;
+    int number = 0;
+    int resume_line = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        const auto j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_discarded()) {
+            return fail(fmt::format("{}:{}: not JSON", path, number));
+        }
+        if (j.is_object() && j.value("type", "") == "summary" && j.contains("resume")) {
+            resume = j["resume"];
+            resume_line = number;
+        }
+    }
+    if (!resume) {
+        return fail(fmt::format("{}: no resume point in this output (the scan was not interrupted)", path));
+    }
+    try {
+        if ((*resume)["fingerprint"].get<std::string>() != fingerprint) {
+            return fail(fmt::format("{}:{}: the resume point is for another scan (targets, ports, technique or "
+                                    "shard differ)",
+                                    path, resume_line));
+        }
+        return ResumeState{(*resume)["seed"].get<std::uint64_t>(),
+                           ResumePoint{(*resume)["group"].get<std::uint64_t>(),
+                                       (*resume)["position"].get<std::uint64_t>()}};
+    } catch (const nlohmann::json::exception&) {
+        return fail(fmt::format("{}:{}: malformed resume object", path, resume_line));
+    }
+}
+
 Result<ResumeState> read_resume_file(const std::string& path, const std::string& fingerprint) {
     std::ifstream in(path);
     if (!in) {
         return fail(fmt::format("--resume {}: cannot read the file", path));
+    }
+    if (in.peek() == '{') {
+        return read_resume_from_json(path, fingerprint);
     }
     ResumeState state;
     std::string line;
@@ -130,8 +170,11 @@ void report_resume_point(const std::string& path, const std::string& fingerprint
                    path, path);
     } else {
         // Typically: started as root, now running as nobody in a directory it cannot write.
-        fmt::print(stderr, "portwarden: could not write {} (save these lines to it to resume): {}\n", path,
-                   format_resume_file(fingerprint, seed, point));
+        // The -oJ output holds the same resume point; --resume accepts it too.
+        fmt::print(stderr,
+                   "portwarden: could not write {}; resume from the -oJ output, or save these lines to a file: "
+                   "{}\n",
+                   path, format_resume_file(fingerprint, seed, point));
     }
 }
 

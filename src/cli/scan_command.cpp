@@ -382,6 +382,9 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         outputs->abandon();
         return bad_input(summary.error().message);
     }
+    if (summary->resume_point) {
+        summary->resume_fingerprint = fingerprint;  // JSON Lines output can then be resumed from
+    }
     outputs->end(*summary);
     if (a.outputs.verbosity > 0 && request.technique != Technique::connect) {
         print_raw_stats(*summary);

@@ -126,6 +126,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
         std::random_device rd;
         seed = (std::uint64_t{rd()} << 32) | rd();
     }
+    summary.seed = seed;
     summary.start_time = std::chrono::system_clock::now();
     const auto steady_start = std::chrono::steady_clock::now();
     const std::uint64_t total_hosts = request.targets.size();

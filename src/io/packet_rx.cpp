@@ -103,7 +103,7 @@ Result<RxSocket> RxSocket::open(int ifindex, LinkKind kind, const std::string& f
         options.block_size % kFrameSize != 0 || options.block_count == 0 ||
         options.block_size > (std::size_t{1} << 30) / options.block_count) {
         return fail(detail::socket_error(ifindex, "ring", EINVAL) +
-                    " (block size must be a multiple of the page size)");
+                    " (block size: a multiple of the page size and of 2048; count: 1 or more)");
     }
     std::vector<sock_filter> code;
     if (!filter.empty()) {
@@ -200,6 +200,9 @@ RxSocket::~RxSocket() {
 
 Result<std::size_t> RxSocket::poll(std::chrono::milliseconds timeout,
                                    const std::function<void(net::ConstBytes frame)>& on_frame) {
+    if (ring_ == nullptr) {
+        return fail(detail::socket_error(ifindex_, "poll", EBADF));  // moved from
+    }
     using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + timeout;
     std::size_t delivered = 0;

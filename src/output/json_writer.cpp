@@ -36,6 +36,10 @@
 //     elapsed_s       number  wall-clock seconds, millisecond precision
 //     interrupted     bool    true: stopped by Ctrl-C, results are partial
 //     error           string  why the scan stopped early                (only when it did)
+//     replies_matched, replies_unmatched, ring_drops  number  raw scans: receive statistics
+//     rate_limited    array   raw scans: hosts whose ICMP rate limit paced the scan
+//     resume          object  interrupted raw scans: {fingerprint, seed, group, position};
+//                             `portwarden scan ... --resume THIS_FILE` finishes the scan
 //
 // Strings are UTF-8; bytes that are not valid UTF-8 are replaced with U+FFFD.
 #include <cmath>
@@ -121,6 +125,22 @@ Json summary_record(const ScanSummary& summary) {
     j["retransmissions"] = summary.retransmissions;
     j["elapsed_s"] = std::round(to_seconds(summary.elapsed) * 1000.0) / 1000.0;
     j["interrupted"] = summary.interrupted;
+    if (summary.engine.rfind("raw", 0) == 0) {
+        j["replies_matched"] = summary.replies_matched;
+        j["replies_unmatched"] = summary.replies_unmatched;
+        j["ring_drops"] = summary.ring_drops;
+        Json limited = Json::array();
+        for (const auto& a : summary.rate_limited) {
+            limited.push_back(a.to_string());
+        }
+        j["rate_limited"] = limited;
+    }
+    if (summary.resume_point && !summary.resume_fingerprint.empty()) {
+        j["resume"] = {{"fingerprint", summary.resume_fingerprint},
+                       {"seed", summary.seed},
+                       {"group", summary.resume_point->group},
+                       {"position", summary.resume_point->position}};
+    }
     if (!summary.error.empty()) {
         j["error"] = summary.error;
     }
