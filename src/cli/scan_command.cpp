@@ -345,16 +345,16 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     } else if (request.shard_count > 1 || request.resume_from) {
         return bad_input("--shard and --resume need a raw scan (-sS, -sU, ...); the connect scan has neither");
     }
+
+    auto outputs = OutputSet::open(a.outputs);
+    if (!outputs) {
+        return bad_input(outputs.error().message);
+    }
     if (!technique_chosen && !a.quiet) {
         fmt::print(stderr, "{}\n",
                    raw_permitted ? "portwarden: SYN scan (-sS): raw sockets are permitted (CAP_NET_RAW)"
                                  : "portwarden: connect scan (-sT): raw sockets need CAP_NET_RAW, which this "
                                    "process lacks");
-    }
-
-    auto outputs = OutputSet::open(a.outputs);
-    if (!outputs) {
-        return bad_input(outputs.error().message);
     }
     output::RunInfo info;
     info.args = command_line;

@@ -17,23 +17,12 @@ trap 'rm -rf "$tmp"' EXIT
 
 cat >"$tmp/inner.sh" <<'INNER'
 set -uo pipefail
-pw=$1; example=$2; tmp=$3
+pw=$1; example=$2; tmp=$3; sandbox=$4
 pass=0; fail=0
 check() { # description expected actual
   if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected $2, got $3"; fi
 }
-ip link set lo up
-ip link add pwsink0 type veth peer name pwsink1
-ip addr add 198.18.9.1/24 dev pwsink0
-ip link set pwsink0 up && ip link set pwsink1 up
-ip neigh replace 198.18.9.2 lladdr 02:00:00:00:00:02 dev pwsink0 nud permanent
-python3 -c '
-import signal, socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 18081)); s.listen(64)
-signal.pause()' &
-listener=$!
-for _ in $(seq 50); do "$pw" probe 127.0.0.1:18081 --timeout 100ms >/dev/null 2>&1 && break; sleep 0.1; done
+source "$sandbox"
 
 # 1. The example program.
 "$example" 127.0.0.1:18081 2000 >"$tmp/ex.out"; check "example on an open port" 0 $?
@@ -56,7 +45,7 @@ grep -q '"state":"closed","reason":"conn-refused"' "$tmp/p.json"; check "probe -
 grep -q "scan report for localhost (127.0.0.1)" "$tmp/r.txt"; check "-R names the host in normal output" 0 $?
 grep -q "Host: 127.0.0.1 (localhost)" "$tmp/r.gnmap"; check "-R names the host in grepable output" 0 $?
 grep -q '<hostname name="localhost" type="PTR"/>' "$tmp/r.xml"; check "-R names the host in XML" 0 $?
-"$pw" scan -p 18081 127.0.0.1 | grep -q "scan report for 127.0.0.1$"; check "no reverse DNS without -R" 0 $?
+"$pw" scan -p 18081 127.0.0.1 >"$tmp/n.txt"; grep -q "scan report for 127.0.0.1$" "$tmp/n.txt"; check "no reverse DNS without -R" 0 $?
 
 # 3. Ctrl-C: 127.0.0.1 finishes at once; 198.18.9.2 swallows every probe, so it is unfinished.
 "$pw" scan -sT -Pn -p 1-2999,18081 --initial-rtt-timeout 2s -oX "$tmp/int.xml" -oJ "$tmp/int.jsonl" \
@@ -87,4 +76,4 @@ kill "$listener" 2>/dev/null; wait "$listener" 2>/dev/null
 echo "lifecycle: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
 INNER
-unshare -n bash "$tmp/inner.sh" "$pw" "$example" "$tmp"
+unshare -n bash "$tmp/inner.sh" "$pw" "$example" "$tmp" "$(cd "$(dirname "$0")" && pwd)/sandbox.sh"
