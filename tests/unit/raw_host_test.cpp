@@ -1,0 +1,139 @@
+// RawHostControl: congestion window, adaptive retries and the UDP rate-limit state machine,
+// driven with a synthetic clock (no I/O, no sleeping).
+#include <gtest/gtest.h>
+
+#include "engine/raw_host.hpp"
+
+namespace portwarden::engine {
+namespace {
+
+using namespace std::chrono_literals;
+using Silence = RawHostControl::Silence;
+
+Clock::time_point at(std::chrono::microseconds t) { return Clock::time_point{} + 1000s + t; }
+
+RawHostControl make(bool udp, int max_retries = 10) {
+    Timing timing;
+    timing.max_retries = max_retries;
+    return RawHostControl(timing, RawHostTuning::from(timing, udp));
+}
+
+TEST(RawHost, RetriesAdaptToTheDeepestAnsweredTry) {
+    auto h = make(false, 10);
+    EXPECT_EQ(h.allowed_tries(), 2);  // one retry by default
+    h.on_send(at(0us));
+    h.on_reply(at(1ms), 2, false, at(0us), std::nullopt);  // answered on the third try
+    EXPECT_EQ(h.allowed_tries(), 4);
+    auto capped = make(false, 1);
+    capped.on_send(at(0us));
+    capped.on_reply(at(1ms), 5, false, at(0us), std::nullopt);
+    EXPECT_EQ(capped.allowed_tries(), 2);  // --max-retries 1
+}
+
+TEST(RawHost, SilentTriesSettleAfterTheAllowedCount) {
+    auto h = make(false);
+    h.on_send(at(0us));
+    EXPECT_EQ(h.on_timeout(at(1s), 0, at(0us)), Silence::retry);
+    h.on_send(at(1s));
+    EXPECT_EQ(h.on_timeout(at(2s), 1, at(1s)), Silence::settle);
+}
+
+TEST(RawHost, ASilentHostIsNotCongested) {
+    auto h = make(false);
+    const double start = h.cwnd();
+    for (int i = 0; i < 100; ++i) {
+        h.on_send(at(0us));
+    }
+    for (int i = 0; i < 100; ++i) {
+        (void)h.on_timeout(at(1s), 0, at(0us));
+    }
+    EXPECT_EQ(h.cwnd(), start + 100);
+    EXPECT_EQ(h.in_flight(), 0U);
+}
+
+TEST(RawHost, AnAnsweredRetryHalvesTheWindowOncePerTimeout) {
+    auto h = make(false);
+    for (int i = 0; i < 400; ++i) {
+        h.on_send(at(0us));
+    }
+    h.on_reply(at(10ms), 0, false, at(0us), 10ms);  // an RTT sample: timeout becomes 100 ms
+    h.on_reply(at(20ms), 1, false, at(0us), std::nullopt);  // a retry answered: loss
+    EXPECT_DOUBLE_EQ(h.cwnd(), 398.0 / 2.0);
+    h.on_reply(at(30ms), 1, false, at(0us), std::nullopt);  // same period: no second cut
+    EXPECT_DOUBLE_EQ(h.cwnd(), 199.0);
+    EXPECT_TRUE(h.window_full());
+}
+
+TEST(RawHost, TcpSilenceNeverStartsRateLimitMeasuring) {
+    auto h = make(false);
+    h.on_send(at(0us));
+    h.on_send(at(0us));
+    h.on_reply(at(1ms), 0, true, at(0us), 1ms);  // an ICMP error
+    EXPECT_EQ(h.on_timeout(at(200ms), 0, at(0us)), Silence::retry);
+    EXPECT_EQ(h.pace_mode(), PaceMode::none);
+}
+
+TEST(RawHost, UdpRateLimitIsMeasuredThenPaced) {
+    auto h = make(true);
+    // Burst: 10 probes, 6 ICMP errors, then silence.
+    for (int i = 0; i < 10; ++i) {
+        h.on_send(at(0us));
+    }
+    for (int i = 0; i < 6; ++i) {
+        h.on_reply(at(1ms), 0, true, at(0us), 1ms);
+    }
+    EXPECT_EQ(h.on_timeout(at(100ms), 0, at(0us)), Silence::retry_uncounted);
+    EXPECT_EQ(h.pace_mode(), PaceMode::measuring);
+    // While measuring, silence proves nothing and sends go at 50 per second.
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(h.on_timeout(at(100ms), 0, at(0us)), Silence::retry_uncounted);
+    }
+    h.on_send(at(110ms));
+    EXPECT_FALSE(h.may_send(at(120ms)));
+    EXPECT_TRUE(h.may_send(at(130ms)));
+    EXPECT_EQ(h.on_timeout(at(210ms), 0, at(110ms)), Silence::retry_uncounted);
+    // The limiter answers once per second: 4 errors 1 s apart end the measurement.
+    for (int k = 1; k <= 4; ++k) {
+        h.on_send(at(std::chrono::microseconds(k * 1000000 - 1000)));
+        h.on_reply(at(std::chrono::microseconds(k * 1000000)), 0, true,
+                   at(std::chrono::microseconds(k * 1000000 - 1000)), 1ms);
+    }
+    ASSERT_EQ(h.pace_mode(), PaceMode::paced);
+    ASSERT_TRUE(h.limiter_interval());
+    EXPECT_EQ(*h.limiter_interval(), 1000ms + 50ms + 2ms);
+    EXPECT_TRUE(h.rate_limited());
+    EXPECT_EQ(h.in_flight(), 0U);
+    // Probes sent while measuring that time out now still prove nothing.
+    h.on_send(at(3990ms));
+    EXPECT_EQ(h.on_timeout(at(4100ms), 0, at(3990ms)), Silence::retry_uncounted);
+    // Paced: one in flight, the next only when the limiter has a token again.
+    EXPECT_FALSE(h.may_send(at(4500ms)));
+    EXPECT_TRUE(h.may_send(at(5052ms)));
+    h.on_send(at(5052ms));
+    EXPECT_FALSE(h.may_send(at(5053ms)));  // window of one
+    h.on_reply(at(5053ms), 0, true, at(5052ms), 1ms);
+    EXPECT_FALSE(h.may_send(at(5100ms)));
+    EXPECT_TRUE(h.may_send(at(6104ms)));
+    // A silent paced probe used no token: the next goes at once, and the silence counts.
+    h.on_send(at(6104ms));
+    EXPECT_EQ(h.on_timeout(at(6204ms), 0, at(6104ms)), Silence::retry);
+    EXPECT_TRUE(h.may_send(at(6204ms)));
+}
+
+TEST(RawHost, MeasuringWithoutErrorsRulesTheLimiterOut) {
+    auto h = make(true);
+    h.on_send(at(0us));
+    h.on_send(at(0us));
+    h.on_reply(at(1ms), 0, true, at(0us), 1ms);
+    EXPECT_EQ(h.on_timeout(at(100ms), 0, at(0us)), Silence::retry_uncounted);
+    h.on_send(at(200ms));
+    // 4 s later nothing has come back: a firewall drops these, no limiter holds them.
+    EXPECT_EQ(h.on_timeout(at(4200ms), 0, at(200ms)), Silence::retry);
+    EXPECT_EQ(h.pace_mode(), PaceMode::none);
+    h.on_send(at(4300ms));
+    EXPECT_EQ(h.on_timeout(at(4400ms), 1, at(4300ms)), Silence::settle);
+    EXPECT_EQ(h.pace_mode(), PaceMode::none);  // never measured again
+}
+
+}  // namespace
+}  // namespace portwarden::engine
