@@ -495,7 +495,8 @@ RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
             if (max_rate > 0 && rate_tokens_ < 1.0) {
                 wake = std::min(wake, now + microseconds(static_cast<long long>(1e6 / max_rate)));
             }
-            io_.take_replies(replies, wake);  // handled at the top of the next round
+            replies.clear();
+            io_.take_replies(replies, wake);
             for (const auto& r : replies) {
                 handle_reply(r);
             }

@@ -19,7 +19,7 @@ namespace portwarden::engine {
 namespace {
 
 constexpr std::uint64_t kMaxGroupCells = std::uint64_t{1} << 18;
-constexpr std::uint64_t kMaxGroupHosts = 16384;
+constexpr std::uint64_t kMaxGroupHosts = 8192;
 
 HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns, std::size_t h,
                        const std::vector<bool>* only_cells, Proto proto, const TargetSet& targets,
