@@ -68,7 +68,7 @@ struct RawRunOptions {
     std::uint64_t start_position = 0;
     std::vector<bool> disabled_hosts;      // hosts not to scan (down, unreachable): skipped
     std::uint8_t max_sends_per_cell = 11;  // = the context's max_tries
-    std::size_t batch = 256;               // frames per send call
+    std::size_t batch = 512;               // frames per send call
     bool helper_sender = true;             // a second sending thread (see raw_sender.hpp)
 };
 

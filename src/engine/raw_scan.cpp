@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/emit.hpp"
 #include "engine/raw_setup.hpp"
 #include "io/privileges.hpp"
 
@@ -139,21 +140,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
     progress.probes_total = total_hosts * columns.size();
     std::uint64_t settled_before = 0;
     std::uint64_t open_before = 0;
-    auto emit = [&](HostResult host) {
-        if (request.reverse_dns && host.state == HostState::up) {
-            host.ptr_name = reverse_lookup(host.address);
-        }
-        ++summary.hosts_done;
-        if (host.state == HostState::up) {
-            ++summary.hosts_up;
-        }
-        if (host.rate_limit_interval_us) {
-            summary.rate_limited.push_back(host.address);
-        }
-        if (callbacks.host_done) {
-            callbacks.host_done(host);
-        }
-    };
+    HostEmitter emit(request, callbacks, summary);
     auto count = [&](const RawRun::Result& r) {
         summary.probes_sent += r.counters.probes_sent;
         summary.retransmissions += r.counters.retransmissions;
@@ -207,25 +194,12 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
                     continue;
                 }
                 enabled[i] = false;
-                HostResult down;
-                down.address = addresses[i];
-                down.hostname = request.targets.hostname_of(down.address);
-                down.state = HostState::down;
-                down.reason = Reason::no_response;
-                down.start_time = group_start;
-                down.end_time = std::chrono::system_clock::now();
-                emit(down);
+                emit.down(addresses[i], group_start);
             }
         } else {
             for (std::uint64_t i = 0; i < n; ++i) {
                 if (!enabled[i]) {  // no next hop answered ARP/ND: the host cannot be reached
-                    HostResult down;
-                    down.address = addresses[i];
-                    down.hostname = request.targets.hostname_of(down.address);
-                    down.state = HostState::down;
-                    down.reason = Reason::no_response;
-                    down.start_time = down.end_time = group_start;
-                    emit(down);
+                    emit.down(addresses[i], group_start);
                 }
             }
         }

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "engine/connect_run.hpp"
+#include "engine/emit.hpp"
 #include "engine/fd_limit.hpp"
 #include "engine/raw_scan.hpp"
 #include "portwarden/scan.hpp"
@@ -85,18 +86,7 @@ Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& ca
     // Hosts finish on worker threads; the caller's callbacks never run two at once.
     std::mutex callback_mutex;
 
-    auto emit = [&](HostResult host) {
-        if (request.reverse_dns && host.state == HostState::up) {
-            host.ptr_name = reverse_lookup(host.address);
-        }
-        ++summary.hosts_done;
-        if (host.state == HostState::up) {
-            ++summary.hosts_up;
-        }
-        if (callbacks.host_done) {
-            callbacks.host_done(host);
-        }
-    };
+    engine::HostEmitter emit(request, callbacks, summary);
 
     bool stopped = false;
     std::string fatal;
@@ -134,14 +124,7 @@ Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& ca
                     reasons.push_back(pings[i].up_reason);
                     continue;
                 }
-                HostResult down;
-                down.address = hosts[i].address;
-                down.hostname = request.targets.hostname_of(down.address);
-                down.state = HostState::down;
-                down.reason = Reason::no_response;
-                down.start_time = group_start;
-                down.end_time = std::chrono::system_clock::now();
-                emit(down);
+                emit.down(hosts[i].address, group_start);
             }
             hosts = std::move(up_hosts);
             up_reason = std::move(reasons);
