@@ -110,6 +110,9 @@ std::string status_line(const HostResult& host, const RunInfo& run) {
     std::string line = "Host is up";
     if (run.show_reason) {
         line += fmt::format(", received {}", to_string(host.reason));
+        if (host.reason_ttl && *host.reason_ttl != 0) {
+            line += fmt::format(" ttl {}", *host.reason_ttl);
+        }
     }
     if (host.srtt_us) {
         line += fmt::format(" ({}s latency)", sig_digits(static_cast<double>(*host.srtt_us) / 1e6, 2));

@@ -59,8 +59,8 @@ std::string scaninfos(const RunInfo& run) {
 
 // <status>, <address> and <hostnames> (nmap's write_xml_initial_hostinfo).
 std::string host_identity(const HostResult& host) {
-    std::string out = fmt::format("<status state=\"{}\"{} reason_ttl=\"0\"/>\n", to_string(host.state),
-                                  attr("reason", to_string(host.reason)));
+    std::string out = fmt::format("<status state=\"{}\"{} reason_ttl=\"{}\"/>\n", to_string(host.state),
+                                  attr("reason", to_string(host.reason)), host.reason_ttl.value_or(0));
     out += fmt::format("<address{} addrtype=\"{}\"/>\n", attr("addr", host.address.to_string()),
                        host.address.is_v4() ? "ipv4" : "ipv6");
     if (!host.hostname.empty() || host.state == HostState::up) {
