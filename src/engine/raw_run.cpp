@@ -23,7 +23,7 @@ RawRun::RawRun(std::vector<RawTarget> targets, std::vector<RawColumn> columns, c
                const techniques::ScanContext& context, const Timing& timing, const RawRunOptions& options,
                RawIo& io)
     : targets_(std::move(targets)), columns_(std::move(columns)), templates_(templates), context_(context),
-      timing_(timing), options_(options), io_(io),
+      timing_(timing), options_(options), io_(io), group_rtt_(timing),
       order_(std::max<std::uint64_t>(std::uint64_t{targets_.size()} * columns_.size(), 1), options.seed),
       cells_(targets_.size() * columns_.size()), column_of_port_(65536, -1) {
     const bool udp = !columns_.empty() && columns_.front().module->technique() == Technique::udp;
@@ -132,6 +132,16 @@ std::uint32_t RawRun::cell_at(std::uint64_t position) const {
 std::uint32_t RawRun::micros_since_start(Clock::time_point t) const {
     const auto us = duration_cast<microseconds>(t - run_start_).count();
     return static_cast<std::uint32_t>(std::clamp<long long>(us, 0, 0xffffffffLL));
+}
+
+// A host that has not answered yet waits as long as the group's estimate says (nmap's group
+// timing): one silent address in a sweep must not keep the initial 1 s time-out.
+std::chrono::microseconds RawRun::timeout_of(const HostSlot& host) const {
+    if (host.control.srtt() || !group_sampled_) {
+        return host.control.timeout();
+    }
+    return std::max(host.control.timeout() < group_rtt_.timeout() ? host.control.timeout() : group_rtt_.timeout(),
+                    timing_.min_rtt_timeout);
 }
 
 std::optional<Address> RawRun::reason_ip(std::size_t h, std::size_t c) const {
@@ -286,6 +296,10 @@ void RawRun::handle_reply(const CapturedReply& r) {
     }
     const bool icmp_error = r.reply.response.kind == ResponseKind::icmp;
     host.control.on_reply(r.at, cell.counted, icmp_error, sent_at, sample);
+    if (sample) {
+        group_rtt_.sample(*sample);
+        group_sampled_ = true;
+    }
     cell.ttl = r.reply.ttl;
     if (r.reply.responder != r.reply.target) {
         reason_ips_.emplace(cell_index, r.reply.responder);
@@ -305,7 +319,7 @@ void RawRun::handle_reply(const CapturedReply& r) {
 void RawRun::handle_timeouts(Clock::time_point now) {
     for (std::size_t h = 0; h < hosts_.size(); ++h) {
         HostSlot& host = hosts_[h];
-        const auto timeout = host.control.timeout();
+        const auto timeout = timeout_of(host);
         while (host.out_head != kNone) {
             const Outstanding& o = pool_[host.out_head];
             RawCell& cell = cells_[o.cell];
@@ -367,7 +381,7 @@ Clock::time_point RawRun::next_wakeup(Clock::time_point now) const {
             continue;
         }
         if (host.out_head != kNone) {
-            wake = std::min(wake, pool_[host.out_head].sent + host.control.timeout());
+            wake = std::min(wake, pool_[host.out_head].sent + timeout_of(host));
         }
         if (!host.queue_empty() && (!host.control.window_full() || host.control.pace_mode() == PaceMode::measuring)) {
             wake = std::min(wake, host.control.next_send_time());

@@ -170,6 +170,7 @@ private:
     void mark_ready(std::size_t h);
     Clock::time_point next_wakeup(Clock::time_point now) const;
     std::uint32_t micros_since_start(Clock::time_point t) const;
+    std::chrono::microseconds timeout_of(const HostSlot& host) const;
 
     std::vector<RawTarget> targets_;
     std::vector<RawColumn> columns_;
@@ -178,6 +179,8 @@ private:
     const Timing& timing_;
     RawRunOptions options_;
     RawIo& io_;
+    RttEstimator group_rtt_;     // every sample of the run (for hosts without their own)
+    bool group_sampled_ = false;
     targets::Permutation order_;
     std::vector<RawCell> cells_;
     std::vector<HostSlot> hosts_;
