@@ -10,8 +10,8 @@ packages=(
   libgtest-dev libgmock-dev libpugixml-dev libtins-dev libcap2-bin
   # test range, reference scanner, XML checks
   iproute2 nftables procps nmap ndiff libxml2-utils python3
-  # peers of the raw-engine benchmark
-  masscan zmap
+  # peers of the raw-engine benchmark; GNU time for its peak-RSS row
+  masscan zmap time
 )
 missing=()
 for p in "${packages[@]}"; do

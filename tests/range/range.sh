@@ -4,6 +4,7 @@
 #   range.sh up     [--name PREFIX] [--state DIR] [--truth FILE] [--listen PATH] [--replace]
 #   range.sh down   [--name PREFIX] [--state DIR]
 #   range.sh status [--name PREFIX] [--state DIR]
+#   range.sh icmp-ratelimit on|off [--name PREFIX] [--state DIR]
 #
 #   --name PREFIX  names every namespace PREFIX-<role> (default pw<PID of this shell>, so
 #                  parallel runs do not collide). [a-z0-9], starts with a letter, <= 9 chars.
@@ -13,6 +14,12 @@
 #   --listen PATH  the pw_listen binary (default: env PW_LISTEN, else pw_listen on PATH).
 #   --replace      if STATE already records a range (say, a test run that was interrupted
 #                  before range_down), tear exactly that down first instead of failing.
+#   icmp-ratelimit on   restores the kernel's ICMP error rate limits as `up` found them (the
+#                  defaults; on kernel 6.x net.ipv4.icmp_ratelimit=1000 ms, net.ipv6.icmp.
+#                  ratelimit=100 ms, icmp_msgs_per_sec=1000, icmp_msgs_burst=50) in the router
+#                  and every target namespace; `off` sets the per-destination limits to 0 and
+#                  the global budget (icmp_msgs_per_sec/burst) to 1000000, i.e. no limit.
+#                  Prints what it set (read back), one line per namespace.
 #
 # Topology (all addresses live only inside namespaces made here; nothing touches the host's
 # own network namespace, and every link joins two namespaces made here):
@@ -20,24 +27,43 @@
 #   PREFIX-scan  198.18.0.2/24  fd00:0:0:100::2/64 --- PREFIX-rtr 198.18.0.1 fd00:0:0:100::1
 #   PREFIX-rtr   forwards v4+v6, one veth per subnet:
 #     PREFIX-plain 198.18.1.10 fd00:0:0:1::10  no firewall: listeners on PLAIN_TCP, all
-#                                               other TCP ports closed (kernel RST)
+#                                               other TCP ports closed (kernel RST); UDP echo
+#                                               on PLAIN_UDP, all other UDP ports closed
+#                                               (kernel ICMP port-unreachable)
 #     PREFIX-fw    198.18.2.10 fd00:0:0:2::10  nftables `inet` table (see FW_* below)
 #     PREFIX-drop  198.18.3.10 fd00:0:0:3::10  nftables input policy drop (drops everything;
 #                                               the router has permanent ARP/ND entries for
 #                                               it, since it would not answer ND either)
+#     PREFIX-sweep 198.18.4.0/24 fd00:0:0:4::/120  the sweep block, TCP port 80 only (see
+#                                               SWEEP_* below): "open" addresses live in
+#                                               PREFIX-sweep (listener on 80), "closed" ones
+#                                               on the router's side of the link (nothing
+#                                               listens there: kernel RST), "absent" ones are
+#                                               dropped by the router (nft forward rule).
+#   The silent block 198.19.0.0/16 (and fd00:0:0:5::/64) is routed by the router to
+#   PREFIX-drop, whose nftables prerouting chain drops it: a sweep of it gets no answer at
+#   all, yet every probe really leaves the scanner (for send-rate and memory benchmarks).
 #
-# Ground truth: one line per (address, proto, port) for all 65535 TCP ports of every host
-# address (v4 and v6):  address<TAB>proto<TAB>port<TAB>state<TAB>reason  in the words a TCP
-# SYN scan (nmap -sS --reason) must use: open syn-ack, closed reset, filtered no-response,
-# filtered port-unreach, filtered admin-prohibited. It is computed from the port lists below
-# (the same variables that configure listeners and firewall rules), never from a scan.
-# A header of `# key=value` and `# host ROLE V4 V6` lines tells tests the namespaces.
+# Ground truth: one line per (address, proto, port) for all 65535 TCP and all 65535 UDP
+# ports of every host address (v4 and v6):  address<TAB>proto<TAB>port<TAB>state<TAB>reason.
+# TCP lines use the words a TCP SYN scan (nmap -sS --reason) must use: open syn-ack, closed
+# reset, filtered no-response, filtered port-unreach, filtered admin-prohibited. UDP lines
+# use the words of nmap -sU --reason: open udp-response, closed port-unreach, open|filtered
+# no-response, filtered admin-prohibited. Plus TCP port 80 of each of the 256 addresses of
+# the sweep block (v4 and v6): open syn-ack, closed reset, filtered no-response. It is
+# computed from the port lists below (the same variables that configure listeners and
+# firewall rules), never from a scan. A header of `# key=value`, `# host ROLE V4 V6`,
+# `# sweep ...` and `# silent ...` lines tells tests the namespaces.
 #
-# ICMP rate limits: the kernel defaults are left alone (net.ipv4.icmp_ratelimit=1000 ms per
+# ICMP rate limits: `up` leaves the kernel defaults alone (net.ipv4.icmp_ratelimit=1000 ms per
 # destination with a burst of 6, net.ipv4.icmp_msgs_per_sec/burst, net.ipv6.icmp.ratelimit).
-# That is why only TWO ports answer with an ICMP error (8080 port-unreachable and 8081
-# admin-prohibited on the firewalled host): each is one message per probe, so a scan stays
-# within the burst and the truth holds even though the rate limit is in force.
+# For TCP only TWO ports answer with an ICMP error (8080 port-unreachable and 8081
+# admin-prohibited on the firewalled host): each is one message per probe, so a TCP scan stays
+# within the burst and the truth holds even though the rate limit is in force. UDP is another
+# matter: every closed UDP port answers with an ICMP error, so with the limit on a host sends
+# about one per second (v4) after the burst of 6; a UDP scan has to wait for them (or the
+# tests switch the limit off with `icmp-ratelimit off`). The truth states what each port
+# does, not what a hurried scanner sees.
 #
 # Safety: packets go only between namespaces made here (198.18.0.0/15, fd00::/8). The only
 # processes started are one pw_listen per host namespace; their PIDs (and start times, to
@@ -48,13 +74,19 @@ set -euo pipefail
 # ---------------------------------------------------------------------------------------
 # Range configuration: ports (shared by setup and truth).
 PLAIN_TCP="1,22,80,443,5432,8080,31337,65535"
-PLAIN_UDP="53,161"                # UDP echo (not part of the TCP truth)
+PLAIN_UDP="53,161"                # UDP echo                   -> open udp-response
 FW_TCP="22,80,443,8080,8081,8082,11000"   # listeners behind the firewall
 FW_ACCEPT="22,80"                 # tcp dport accept           -> open syn-ack
 FW_DROP="443,10000-11999"         # tcp dport drop             -> filtered no-response
 FW_REJECT_PORT="8080"             # reject (icmp/icmpv6 port-unreachable) -> filtered port-unreach
 FW_REJECT_ADMIN="8081"            # reject with icmpx admin-prohibited    -> filtered admin-prohibited
 FW_REJECT_RST="8082"              # reject with tcp reset      -> closed reset (forged RST)
+# UDP behind the firewall (the TCP rules above match TCP only): every other UDP port reaches
+# the stack and is closed (kernel ICMP port-unreachable -> closed port-unreach).
+FW_UDP="53,161"                   # UDP echo listeners
+FW_UDP_DROP="161"                 # udp dport drop             -> open|filtered no-response
+FW_UDP_REJECT_ADMIN="137"         # udp reject with icmpx admin-prohibited -> filtered admin-prohibited
+                                  # (53: accepted by the policy -> open udp-response)
 DROP_TCP="22,80"                  # listeners on the drop-everything host (never reached)
 
 SCAN_V4=198.18.0.2;  SCAN_V6=fd00:0:0:100::2
@@ -63,12 +95,24 @@ PLAIN_V4=198.18.1.10; PLAIN_V6=fd00:0:0:1::10
 FW_V4=198.18.2.10;    FW_V6=fd00:0:0:2::10
 DROP_V4=198.18.3.10;  DROP_V6=fd00:0:0:3::10
 
+# The sweep block: address N (0..255) is 198.18.4.N and fd00:0:0:4::<N in hex>.
+#   N = 1 (the router's own address on the link) and N % 4 == 1: "closed" (the address is on
+#     the router, nothing listens on 80 there: kernel RST)       -> closed reset
+#   N % 4 == 2 or 3 (N <= 254): "open" (in PREFIX-sweep, listener on 80) -> open syn-ack
+#   N % 4 == 0, and N = 255: "absent" (the router drops it: no host, no ARP, no ICMP)
+#                                                                -> filtered no-response
+#   (N = 0 is the v6 subnet-router anycast address of the router and N = 255 the v4
+#   broadcast: no host, no answer.)
+SWEEP_NET4=198.18.4;  SWEEP_NET6=fd00:0:0:4:
+SWEEP_PORT=80
+SILENT_V4=198.19.0.0/16; SILENT_V6=fd00:0:0:5::/64
+
 PROG=range.sh
 log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 usage() { # [exit-code]
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit "${1:-2}"
 }
 
@@ -83,6 +127,12 @@ STATE_GIVEN=""
 TRUTH=""
 LISTEN="${PW_LISTEN:-}"
 REPLACE=0
+RL_MODE=""
+if [[ $CMD == icmp-ratelimit ]]; then
+  [[ $# -ge 1 ]] || usage
+  RL_MODE=$1; shift
+  case "$RL_MODE" in on|off) ;; *) log "icmp-ratelimit wants on or off, not '$RL_MODE'"; usage ;; esac
+fi
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --name)   [[ $# -ge 2 ]] || usage; PREFIX=$2; shift 2 ;;
@@ -94,7 +144,7 @@ while [[ $# -gt 0 ]]; do
     *) log "unknown argument: $1"; usage ;;
   esac
 done
-case "$CMD" in up|down|status) ;; *) log "unknown command: $CMD"; usage ;; esac
+case "$CMD" in up|down|status|icmp-ratelimit) ;; *) log "unknown command: $CMD"; usage ;; esac
 [[ $PREFIX =~ ^[a-z][a-z0-9]{0,8}$ ]] ||
   die "--name must be [a-z][a-z0-9]{0,8} (namespace names PREFIX-plain stay <= 15 chars): '$PREFIX'"
 [[ -n $STATE ]] || STATE="/run/portwarden-range/$PREFIX"
@@ -103,7 +153,7 @@ STATE=$(realpath -m -- "$STATE")
 PROG="range.sh[$PREFIX]"
 
 NS_SCAN="$PREFIX-scan"; NS_RTR="$PREFIX-rtr"
-NS_PLAIN="$PREFIX-plain"; NS_FW="$PREFIX-fw"; NS_DROP="$PREFIX-drop"
+NS_PLAIN="$PREFIX-plain"; NS_FW="$PREFIX-fw"; NS_DROP="$PREFIX-drop"; NS_SWEEP="$PREFIX-sweep"
 
 require_root() {
   if [[ $(id -u) -ne 0 ]]; then
@@ -176,7 +226,8 @@ teardown() {
   fi
   if [[ $rc -eq 0 ]]; then
     rm -f -- "$STATE"/netns "$STATE"/pids "$STATE"/files "$STATE"/dirs "$STATE"/listen "$STATE"/info "$STATE"/ready \
-      "$STATE"/truth.tsv "$STATE"/*.log "$STATE"/*.pid "$STATE"/*.pid.tmp "$STATE"/*.nft
+      "$STATE"/truth.tsv "$STATE"/*.log "$STATE"/*.pid "$STATE"/*.pid.tmp "$STATE"/*.nft \
+      "$STATE"/*.ip "$STATE"/icmp_defaults
     rmdir -- "$STATE" 2>/dev/null || log "state dir $STATE not empty; left in place"
   fi
   return "$rc"
@@ -221,16 +272,77 @@ table inet portwarden_fw {
     tcp dport ${b}${FW_REJECT_PORT}${e} reject
     tcp dport ${b}${FW_REJECT_ADMIN}${e} reject with icmpx type admin-prohibited
     tcp dport ${b}${FW_REJECT_RST}${e} reject with tcp reset
+    udp dport ${b}${FW_UDP_DROP}${e} drop
+    udp dport ${b}${FW_UDP_REJECT_ADMIN}${e} reject with icmpx type admin-prohibited
   }
 }
 EOF
 }
 
+# The drop host: drops everything addressed to it (input), and everything routed to it for
+# the silent block (prerouting, before the kernel looks for a route: it does not forward).
 drop_ruleset() {
   cat <<EOF
 table inet portwarden_drop {
   chain input {
     type filter hook input priority filter; policy drop;
+  }
+  chain prerouting {
+    type filter hook prerouting priority raw; policy accept;
+    ip daddr $SILENT_V4 drop
+    ip6 daddr $SILENT_V6 drop
+  }
+}
+EOF
+}
+
+# Sweep block: what address N (0..255) is: open | closed | absent (see SWEEP_* above).
+sweep_kind() { # N
+  local n=$1
+  if (( n == 1 )); then echo closed
+  elif (( n == 0 || n == 255 )); then echo absent
+  else case $(( n % 4 )) in 0) echo absent ;; 1) echo closed ;; *) echo open ;; esac
+  fi
+}
+sweep_v4() { echo "$SWEEP_NET4.$1"; }
+sweep_v6() { # canonical form (RFC 5952): N = 0 is fd00:0:0:4::, not fd00:0:0:4::0
+  if (( $1 == 0 )); then echo "${SWEEP_NET6}:"; else printf '%s:%x\n' "$SWEEP_NET6" "$1"; fi
+}
+# The numbers N of one kind, as ranges ("2-3,6-7,...").
+sweep_list() { # kind
+  local n lo=-1 prev=-1 out=""
+  for n in $(seq 0 256); do
+    if (( n <= 255 )) && [[ $(sweep_kind "$n") == "$1" ]]; then
+      if (( lo < 0 )); then lo=$n; fi
+      prev=$n
+      continue
+    fi
+    if (( lo >= 0 )); then
+      if (( lo == prev )); then out+="${out:+,}$lo"; else out+="${out:+,}$lo-$prev"; fi
+      lo=-1
+    fi
+  done
+  echo "$out"
+}
+
+# The router: the sweep block's open addresses are forwarded to PREFIX-sweep; every other
+# address of the block that is not the router's own is dropped here (it "does not exist":
+# no ARP/ND, no ICMP error). The router's own addresses (N = 1 and the closed ones) are local
+# and never reach the forward hook.
+rtr_ruleset() {
+  local n v4="" v6=""
+  for n in $(seq 0 255); do
+    [[ $(sweep_kind "$n") == open ]] || continue
+    v4+="${v4:+, }$(sweep_v4 "$n")"; v6+="${v6:+, }$(sweep_v6 "$n")"
+  done
+  cat <<EOF
+table inet portwarden_rtr {
+  set sweep_open4 { type ipv4_addr; elements = { $v4 } }
+  set sweep_open6 { type ipv6_addr; elements = { $v6 } }
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    ip daddr $SWEEP_NET4.0/24 ip daddr != @sweep_open4 drop
+    ip6 daddr ${SWEEP_NET6}:/64 ip6 daddr != @sweep_open6 drop
   }
 }
 EOF
@@ -332,6 +444,47 @@ truth_lines() { # addr policy(accept|drop) listen accept drop rej_port rej_admin
     }'
 }
 
+# UDP truth for one host address: 65535 lines in nmap -sU words. Rules in nft rule order
+# (the firewalled host's UDP rules); "listen" (UDP echo) decides open/closed where the
+# datagram reaches the stack: an echo answers (open udp-response), a closed port makes the
+# kernel send ICMP port-unreachable (closed port-unreach).
+truth_udp_lines() { # addr policy(accept|drop) listen drop rej_admin
+  awk -v addr="$1" -v policy="$2" -v listen="$3" -v drp="$4" -v radmin="$5" '
+    function mark(spec, arr,   n, it, i, r, p) {
+      n = split(spec, it, ",")
+      for (i = 1; i <= n; i++) {
+        if (it[i] == "") continue
+        if (split(it[i], r, "-") == 2) { for (p = r[1] + 0; p <= r[2] + 0; p++) arr[p] = 1 }
+        else arr[it[i] + 0] = 1
+      }
+    }
+    BEGIN {
+      mark(listen, L); mark(drp, D); mark(radmin, RA)
+      for (p = 1; p <= 65535; p++) {
+        if (policy == "drop")  { s = "open|filtered\tno-response" }
+        else if (p in D)       { s = "open|filtered\tno-response" }
+        else if (p in RA)      { s = "filtered\tadmin-prohibited" }
+        else                   { s = (p in L) ? "open\tudp-response" : "closed\tport-unreach" }
+        printf "%s\tudp\t%d\t%s\n", addr, p, s
+      }
+    }'
+}
+
+# Truth of the sweep block: TCP port SWEEP_PORT of each of its 256 addresses, v4 then v6.
+truth_sweep_lines() {
+  local fam n s
+  for fam in 4 6; do
+    for n in $(seq 0 255); do
+      case $(sweep_kind "$n") in
+        open) s="open	syn-ack" ;;
+        closed) s="closed	reset" ;;
+        *) s="filtered	no-response" ;;
+      esac
+      printf '%s\ttcp\t%d\t%s\n' "$("sweep_v$fam" "$n")" "$SWEEP_PORT" "$s"
+    done
+  done
+}
+
 write_truth() { # file
   local out=$1 tmp="$1.tmp.$$" dir
   dir=$(dirname -- "$out")
@@ -343,11 +496,12 @@ write_truth() { # file
   [[ ${#made[@]} -eq 0 ]] || printf '%s\n' "${made[@]}" >>"$STATE/dirs"
   {
     echo "# portwarden test range ground truth (generated by tests/range/range.sh from its configuration)"
-    echo "# columns: address<TAB>proto<TAB>port<TAB>state<TAB>reason  (TCP SYN scan, nmap vocabulary)"
+    echo "# columns: address<TAB>proto<TAB>port<TAB>state<TAB>reason  (nmap vocabulary: tcp lines as a TCP SYN scan -sS, udp lines as a UDP scan -sU)"
     echo "# prefix=$PREFIX"
     echo "# state_dir=$STATE"
     echo "# scanner_ns=$NS_SCAN"
     echo "# router_ns=$NS_RTR"
+    echo "# sweep_ns=$NS_SWEEP"
     echo "# scanner $SCAN_V4 $SCAN_V6"
     echo "# router $RTR_V4 $RTR_V6"
     echo "# host plain $PLAIN_V4 $PLAIN_V6"
@@ -356,17 +510,88 @@ write_truth() { # file
     echo "# host_ns plain $NS_PLAIN"
     echo "# host_ns firewalled $NS_FW"
     echo "# host_ns drop $NS_DROP"
-    echo "# plain tcp_listen=$PLAIN_TCP udp_echo=$PLAIN_UDP (udp is not in this truth)"
+    echo "# plain tcp_listen=$PLAIN_TCP udp_echo=$PLAIN_UDP"
     echo "# firewalled tcp_listen=$FW_TCP accept=$FW_ACCEPT drop=$FW_DROP reject_port_unreach=$FW_REJECT_PORT reject_admin_prohibited=$FW_REJECT_ADMIN reject_tcp_reset=$FW_REJECT_RST"
+    echo "# firewalled udp_echo=$FW_UDP udp_drop=$FW_UDP_DROP udp_reject_admin_prohibited=$FW_UDP_REJECT_ADMIN (other udp: closed port-unreach)"
     echo "# drop tcp_listen=$DROP_TCP input_policy=drop"
+    echo "# sweep net $SWEEP_NET4.0/24 ${SWEEP_NET6}:/120"
+    echo "# sweep port $SWEEP_PORT"
+    echo "# sweep open $(sweep_list open)"
+    echo "# sweep closed $(sweep_list closed)"
+    echo "# sweep absent $(sweep_list absent)"
+    echo "# sweep (address N is $SWEEP_NET4.N and ${SWEEP_NET6}:<N in hex>; open: listener, closed: kernel RST, absent: dropped by the router)"
+    echo "# silent $SILENT_V4 $SILENT_V6 (routed to the drop host, dropped by its nftables: never answers)"
     local a
     for a in $PLAIN_V4 $PLAIN_V6; do truth_lines "$a" accept "$PLAIN_TCP" "" "" "" "" ""; done
     for a in $FW_V4 $FW_V6; do
       truth_lines "$a" accept "$FW_TCP" "$FW_ACCEPT" "$FW_DROP" "$FW_REJECT_PORT" "$FW_REJECT_ADMIN" "$FW_REJECT_RST"
     done
     for a in $DROP_V4 $DROP_V6; do truth_lines "$a" drop "$DROP_TCP" "" "" "" "" ""; done
+    for a in $PLAIN_V4 $PLAIN_V6; do truth_udp_lines "$a" accept "$PLAIN_UDP" "" ""; done
+    for a in $FW_V4 $FW_V6; do truth_udp_lines "$a" accept "$FW_UDP" "$FW_UDP_DROP" "$FW_UDP_REJECT_ADMIN"; done
+    for a in $DROP_V4 $DROP_V6; do truth_udp_lines "$a" drop "" "" ""; done
+    truth_sweep_lines
   } >"$tmp"
   mv -f -- "$tmp" "$out"
+}
+
+# The sweep block (see SWEEP_* at the top): veth h4 (router) -- eth0 (PREFIX-sweep). The
+# router holds .1 and the closed addresses, PREFIX-sweep the open ones (a listener on
+# SWEEP_PORT answers on all of them); the absent ones exist nowhere and the router drops them
+# (rtr_ruleset), so it never resolves them (no ARP/ND failure, no ICMP host-unreachable).
+setup_sweep() {
+  local n k rb="$STATE/sweep-rtr.ip" sb="$STATE/sweep-ns.ip"
+  ip -n "$NS_RTR" link add h4 type veth peer name eth0 netns "$NS_SWEEP"
+  {
+    echo "addr add $SWEEP_NET4.1/24 dev h4"
+    echo "addr add ${SWEEP_NET6}:1/64 dev h4 nodad"
+  } >"$rb"
+  : >"$sb"
+  for n in $(seq 2 254); do
+    k=$(sweep_kind "$n")
+    if [[ $k == closed ]]; then
+      echo "addr add $(sweep_v4 "$n")/32 dev h4" >>"$rb"
+      echo "addr add $(sweep_v6 "$n")/128 dev h4 nodad" >>"$rb"
+    elif [[ $k == open ]]; then
+      echo "addr add $(sweep_v4 "$n")/24 dev eth0" >>"$sb"
+      echo "addr add $(sweep_v6 "$n")/64 dev eth0 nodad" >>"$sb"
+    fi
+  done
+  ip -n "$NS_RTR" -batch "$rb"
+  ip -n "$NS_SWEEP" -batch "$sb"
+  ip -n "$NS_RTR" link set h4 up
+  ip -n "$NS_SWEEP" link set eth0 up
+  ip -n "$NS_SWEEP" route add default via "$SWEEP_NET4.1"
+  ip -n "$NS_SWEEP" -6 route add default via "${SWEEP_NET6}:1"
+}
+
+ICMP_KEYS=(net.ipv4.icmp_ratelimit net.ipv6.icmp.ratelimit net.ipv4.icmp_msgs_per_sec net.ipv4.icmp_msgs_burst)
+
+# `icmp-ratelimit on|off`: in the router and every target namespace of the range.
+do_icmp_ratelimit() {
+  require_root
+  [[ -f $STATE/ready && -f $STATE/netns ]] || die "range '$PREFIX' is not up (no $STATE/ready)"
+  local -a kv=() nss=()
+  local ns k line
+  if [[ $RL_MODE == off ]]; then
+    kv=(net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
+        net.ipv4.icmp_msgs_per_sec=1000000 net.ipv4.icmp_msgs_burst=1000000)
+  elif [[ -s $STATE/icmp_defaults ]]; then
+    mapfile -t kv <"$STATE/icmp_defaults"
+  else
+    kv=(net.ipv4.icmp_ratelimit=1000 net.ipv6.icmp.ratelimit=1000
+        net.ipv4.icmp_msgs_per_sec=1000 net.ipv4.icmp_msgs_burst=50)
+  fi
+  while read -r ns; do
+    [[ -n $ns && $ns != "$NS_SCAN" ]] && nss+=("$ns")
+  done <"$STATE/netns"
+  for ns in "${nss[@]}"; do
+    ns_exists "$ns" || die "netns $ns is missing"
+    ip netns exec "$ns" sysctl -qw "${kv[@]}" >/dev/null || die "sysctl failed in $ns"
+    line=""
+    for k in "${ICMP_KEYS[@]}"; do line+=" $k=$(ip netns exec "$ns" sysctl -n "$k")"; done
+    echo "icmp-ratelimit $RL_MODE: $ns:$line"
+  done
 }
 
 UP_DONE=0
@@ -403,7 +628,7 @@ do_up() {
   trap 'exit 130' INT TERM HUP
 
   log "creating namespaces"
-  for t in "$NS_SCAN" "$NS_RTR" "$NS_PLAIN" "$NS_FW" "$NS_DROP"; do add_ns "$t"; done
+  for t in "$NS_SCAN" "$NS_RTR" "$NS_PLAIN" "$NS_FW" "$NS_DROP" "$NS_SWEEP"; do add_ns "$t"; done
   ip netns exec "$NS_RTR" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 >/dev/null
 
   log "creating links"
@@ -425,21 +650,36 @@ do_up() {
   [[ -n $mac ]] || die "cannot read MAC of eth0 in $NS_DROP"
   ip -n "$NS_RTR" neigh replace "$DROP_V4" lladdr "$mac" dev h3 nud permanent
   ip -n "$NS_RTR" -6 neigh replace "$DROP_V6" lladdr "$mac" dev h3 nud permanent
+  # The silent block goes to the drop host, which drops it (drop_ruleset).
+  ip -n "$NS_RTR" route add "$SILENT_V4" via "$DROP_V4" dev h3
+  ip -n "$NS_RTR" -6 route add "$SILENT_V6" via "$DROP_V6" dev h3
+
+  log "creating the sweep block"
+  setup_sweep
 
   log "loading firewalls"
   fw_ruleset >"$STATE/firewalled.nft"
   ip netns exec "$NS_FW" nft -f "$STATE/firewalled.nft"
   drop_ruleset >"$STATE/drop.nft"
   ip netns exec "$NS_DROP" nft -f "$STATE/drop.nft"
+  rtr_ruleset >"$STATE/router.nft"
+  ip netns exec "$NS_RTR" nft -f "$STATE/router.nft"
 
   echo "$LISTEN" >"$STATE/listen"
   log "starting listeners ($LISTEN)"
   start_listener "$NS_PLAIN" plain "$PLAIN_TCP" "$PLAIN_UDP"
-  start_listener "$NS_FW" firewalled "$FW_TCP" ""
+  start_listener "$NS_FW" firewalled "$FW_TCP" "$FW_UDP"
   start_listener "$NS_DROP" drop "$DROP_TCP" ""
+  start_listener "$NS_SWEEP" sweep "$SWEEP_PORT" ""
 
   log "checking reachability"
   for t in "$PLAIN_V4" "$PLAIN_V6" "$FW_V4" "$FW_V6"; do check_reachable "$t" 22; done
+  check_reachable "$(sweep_v4 2)" "$SWEEP_PORT"; check_reachable "$(sweep_v6 2)" "$SWEEP_PORT"
+
+  # The ICMP rate limits as the kernel made them (restored by `icmp-ratelimit on`).
+  for t in "${ICMP_KEYS[@]}"; do
+    echo "$t=$(ip netns exec "$NS_PLAIN" sysctl -n "$t")"
+  done >"$STATE/icmp_defaults"
 
   log "writing truth to $TRUTH"
   if [[ $TRUTH != "$STATE/truth.tsv" ]]; then echo "$TRUTH" >>"$STATE/files"; fi
@@ -451,6 +691,7 @@ do_up() {
     echo "plain_ns=$NS_PLAIN"
     echo "firewalled_ns=$NS_FW"
     echo "drop_ns=$NS_DROP"
+    echo "sweep_ns=$NS_SWEEP"
     echo "truth=$TRUTH"
     echo "listen=$LISTEN"
   } >"$STATE/info"
@@ -489,4 +730,5 @@ case "$CMD" in
   up) do_up ;;
   down) do_down ;;
   status) do_status ;;
+  icmp-ratelimit) do_icmp_ratelimit ;;
 esac
