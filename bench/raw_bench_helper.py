@@ -20,8 +20,9 @@ integration tests, tests/integration/range_common.py and raw_scan_test.py).
       Run inside a namespace: appends "monotonic_time tx_packets" of IFACE to OUT every 2 ms
       for at most SECONDS (or until SIGTERM).
   rate SAMPLES
-      From a sample file: "PACKETS SECONDS PPS" of the sending phase (from the sample before
-      the first increase of tx_packets to the sample of its last increase).
+      From a sample file: "PACKETS SECONDS PPS PEAK" of the sending phase (from the sample
+      before the first increase of tx_packets to the sample of its last increase); PEAK is
+      the highest rate over any 100 ms of it.
 """
 import os
 import signal
@@ -159,17 +160,25 @@ def cmd_rate(samples):
             if len(w) == 2:
                 pts.append((float(w[0]), int(w[1])))
     if len(pts) < 2:
-        print("0 0 0")
+        print("0 0 0 0")
         return 1
     first = next((i for i in range(1, len(pts)) if pts[i][1] != pts[0][1]), None)
     if first is None:
-        print("0 0 0")
+        print("0 0 0 0")
         return 1
     last = max(i for i in range(1, len(pts)) if pts[i][1] != pts[i - 1][1])
     t0, c0 = pts[first - 1]
     t1, c1 = pts[last]
     secs = max(t1 - t0, 1e-6)
-    print(c1 - c0, f"{secs:.3f}", f"{(c1 - c0) / secs:.0f}")
+    peak, j = 0.0, first - 1
+    for i in range(first - 1, last + 1):   # two pointers: windows of >= 100 ms
+        j = max(j, i)
+        while j <= last and pts[j][0] - pts[i][0] < 0.1:
+            j += 1
+        if j > last:
+            break
+        peak = max(peak, (pts[j][1] - pts[i][1]) / (pts[j][0] - pts[i][0]))
+    print(c1 - c0, f"{secs:.3f}", f"{(c1 - c0) / secs:.0f}", f"{peak:.0f}")
     return 0
 
 
