@@ -12,8 +12,9 @@
 #   udp    -sU --top-ports 100 of the plain host (v4) with the kernel ICMP rate limit on
 #          (vs nmap -T4, and the time the limit itself requires: (closed ports - 6) x 1 s)
 #          and off (vs nmap -T4)
-#   rate   send rate (packets/s) of ours scanning the silent block 198.19.0.0/16 (-sS -Pn
-#          -p80 --max-retries 0: exactly 65536 probes) vs ceiling_sender (identical 60-byte
+#   rate   send rate (packets/s) of ours scanning every port of the drop host (-sS -Pn -p-
+#          --max-retries 0 --min-rate 100000000: 65535 probes in one sending phase; a sweep of
+#          the silent /16 sends in bursts, one host group at a time) vs ceiling_sender (identical 60-byte
 #          SYN frames with AF_PACKET sendmmsg) on the same interface; both measured from the
 #          interface's tx_packets counter (sampled every 2 ms) over the sending phase; the
 #          results column adds ours' peak rate over 100 ms
@@ -328,9 +329,11 @@ sample_run() {
 if want_row rate; then
   : >"$work/rate-ours.rates"; : >"$work/rate-ceiling.rates"; : >"$work/rate-ours.times"
   : >"$work/rate-ours.peaks"; : >"$work/rate-ceiling.peaks"
-  cdst="${SILENT4%/*}"; cdst="${cdst%.*}.1"
+  cdst="$DROP4"
   for i in $(seq 1 "$runs"); do
-    sample_run rate-ours run_ours rate-ours 300 -sS -Pn -n -p80 --max-retries 0 "$SILENT4" || true
+    # Every port of the drop host, windows ignored (--min-rate): one continuous sending phase.
+    # (A sweep of the silent /16 sends in bursts, one host group at a time: see the rss row.)
+    sample_run rate-ours run_ours rate-ours 300 -sS -Pn -n -p- --max-retries 0 --min-rate 100000000 "$DROP4" || true
     if [ -x "$ceiling" ]; then
       sample_run rate-ceiling timeout 30 ip netns exec "$scan_ns" "$ceiling" --iface "$IFACE" \
         --dst-mac "$RMAC" --src "$SCAN4" --dst "$cdst" --seconds 3 >"$work/ceiling.out" 2>&1 ||
@@ -342,9 +345,9 @@ if want_row rate; then
   o=$(median <"$work/rate-ours.rates"); c=$(median <"$work/rate-ceiling.rates")
   res="$(err_note rate-ours)$(err_note rate-ceiling)"
   [ -e "$work/rate-ours.err" ] ||
-    res="${res}ours: 65536 probes, wall $(secs "$(med rate-ours)"), peak over 100 ms $(median <"$work/rate-ours.peaks") pps; "
+    res="${res}ours: 65535 probes, wall $(secs "$(med rate-ours)"), peak over 100 ms $(median <"$work/rate-ours.peaks") pps; "
   res="${res}ceiling: identical 60-byte SYNs, sendmmsg x64, 3 s"
-  row "send rate -sS $SILENT4 :80" "$( [ -n "$o" ] && echo "$o pps" || echo n/a)" "ceiling_sender" \
+  row "send rate -sS -p- $DROP4" "$( [ -n "$o" ] && echo "$o pps" || echo n/a)" "ceiling_sender" \
     "$( [ -n "$c" ] && echo "$c pps" || echo n/a)" "$(ratio "$o" "$c")" "$res"
 fi
 
