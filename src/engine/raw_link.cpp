@@ -102,7 +102,7 @@ Result<std::size_t> LinkIo::send(std::span<const net::ConstBytes> frames) {
     return sent;
 }
 
-void LinkIo::on_frame(net::ConstBytes frame, Clock::time_point at, std::vector<CapturedReply>& batch) {
+bool LinkIo::on_frame(net::ConstBytes frame, Clock::time_point at, std::vector<CapturedReply>& batch) {
     const auto packet = net::parse_frame(frame, link_type_);
     bool matched = false;
     if (packet && !is_own_probe(*packet, context_)) {
@@ -113,11 +113,7 @@ void LinkIo::on_frame(net::ConstBytes frame, Clock::time_point at, std::vector<C
             }
         }
     }
-    const std::lock_guard lock(mutex_);
-    ++stats_.frames_seen;
-    if (!matched) {
-        ++stats_.unmatched;
-    }
+    return matched;
 }
 
 void LinkIo::receive_loop() {
@@ -125,11 +121,16 @@ void LinkIo::receive_loop() {
     while (!stop_.load(std::memory_order_relaxed)) {
         batch.clear();
         Clock::time_point at{};
+        std::uint64_t seen = 0;
+        std::uint64_t unmatched = 0;
         auto got = rx_.poll(std::chrono::milliseconds(5), [&](net::ConstBytes frame) {
             if (at == Clock::time_point{}) {
                 at = Clock::now();
             }
-            on_frame(frame, at, batch);
+            ++seen;
+            if (!on_frame(frame, at, batch)) {
+                ++unmatched;
+            }
         });
         if (!got) {
             const std::lock_guard lock(mutex_);
@@ -137,10 +138,14 @@ void LinkIo::receive_loop() {
             ready_.notify_all();
             return;
         }
-        if (!batch.empty()) {
+        if (seen > 0) {
             const std::lock_guard lock(mutex_);
-            queue_.insert(queue_.end(), batch.begin(), batch.end());
-            ready_.notify_all();
+            stats_.frames_seen += seen;
+            stats_.unmatched += unmatched;
+            if (!batch.empty()) {
+                queue_.insert(queue_.end(), batch.begin(), batch.end());
+                ready_.notify_all();
+            }
         }
     }
 }

@@ -36,7 +36,8 @@ private:
     LinkIo(io::TxSocket tx, io::RxSocket rx, const techniques::ScanContext& context,
            std::vector<const techniques::Module*> modules);
     void receive_loop();
-    void on_frame(net::ConstBytes frame, std::chrono::steady_clock::time_point at,
+    // Appends the replies the frame carries to `batch`; false when it answers nothing of ours.
+    bool on_frame(net::ConstBytes frame, std::chrono::steady_clock::time_point at,
                   std::vector<CapturedReply>& batch);
 
     io::TxSocket tx_;
