@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: installs what is missing, builds, and runs the main job.
-#  - As root: brings up the namespace test range (tests/range/range.sh), scans every TCP port of
-#    its plain, firewalled and drop-everything hosts over IPv4 and IPv6 with reasons, probes two
+#  - As root: brings up the namespace test range (tests/range/range.sh), SYN-scans every TCP port
+#    of its plain, firewalled and drop-everything hosts over IPv4 and IPv6 with reasons, UDP-scans
+#    the plain host's top 100 UDP ports, probes two
 #    ports the way an application developer would, and tears the range down again.
 #  - Without root (nothing can be installed then, so the dependencies must already be there):
 #    starts three listeners on 127.0.0.1 and scans 127.0.0.1.
@@ -52,8 +53,10 @@ cat <<TXT
 TXT
 in_range() { ip netns exec "$name-scan" "$@"; }
 echo
-echo "\$ portwarden scan -sT -p- --reason 198.18.1.10 198.18.2.10 198.18.3.10 fd00:0:0:1::10 fd00:0:0:2::10"
-in_range "$pw" scan -sT -p- --reason 198.18.1.10 198.18.2.10 198.18.3.10 fd00:0:0:1::10 fd00:0:0:2::10
+echo "\$ portwarden scan -sS -p- --reason 198.18.1.10 198.18.2.10 198.18.3.10 fd00:0:0:1::10 fd00:0:0:2::10"
+in_range "$pw" scan -sS -p- --reason 198.18.1.10 198.18.2.10 198.18.3.10 fd00:0:0:1::10 fd00:0:0:2::10
+echo "\$ portwarden scan -sU --top-ports 100 --reason -v fd00:0:0:1::10   # exact under the ICMP rate limit"
+in_range "$pw" scan -sU --top-ports 100 --reason -v fd00:0:0:1::10
 echo "\$ portwarden probe 198.18.1.10:5433"
 in_range "$pw" probe 198.18.1.10:5433 || true
 echo "\$ portwarden probe 198.18.2.10:8081"
