@@ -115,7 +115,9 @@ RawHostControl::Silence RawHostControl::on_timeout(Clock::time_point now, std::u
         measured_.clear();
     }
     if (mode_ == PaceMode::measuring) {
-        if (now - measure_start_ < tuning_.measure_limit) {
+        const auto measuring_for = now - measure_start_;
+        const bool quiet = measured_.empty() && measuring_for >= tuning_.quiet_limit;
+        if (!quiet && measuring_for < tuning_.measure_limit) {
             return Silence::retry_uncounted;
         }
         leave_measuring(now);

@@ -44,7 +44,8 @@ struct RawHostTuning {
     std::chrono::microseconds scan_delay{0};
     bool udp = false;  // handle ICMP rate limits (UDP scans)
     std::chrono::microseconds measure_spacing{20000};     // 50 probes/s while measuring
-    std::chrono::microseconds measure_limit{4000000};     // give up measuring after 4 s
+    std::chrono::microseconds quiet_limit{1500000};       // no error at all for 1.5 s: no limiter
+    std::chrono::microseconds measure_limit{10000000};    // give up measuring after 10 s
     static RawHostTuning from(const Timing& timing, bool udp);
 };
 

@@ -120,6 +120,19 @@ TEST(RawHost, UdpRateLimitIsMeasuredThenPaced) {
     EXPECT_TRUE(h.may_send(at(6204ms)));
 }
 
+TEST(RawHost, OneErrorKeepsMeasuringPastTheQuietLimit) {
+    auto h = make(true);
+    h.on_send(at(0us));
+    h.on_send(at(0us));
+    h.on_reply(at(1ms), 0, true, at(0us), 1ms);
+    EXPECT_EQ(h.on_timeout(at(100ms), 0, at(0us)), Silence::retry_uncounted);
+    h.on_send(at(1000ms));
+    h.on_reply(at(1100ms), 0, true, at(1000ms), 1ms);  // the limiter's next token, 1 s later
+    h.on_send(at(1900ms));
+    EXPECT_EQ(h.on_timeout(at(2000ms), 0, at(1900ms)), Silence::retry_uncounted);
+    EXPECT_EQ(h.pace_mode(), PaceMode::measuring);
+}
+
 TEST(RawHost, MeasuringWithoutErrorsRulesTheLimiterOut) {
     auto h = make(true);
     h.on_send(at(0us));
@@ -127,11 +140,13 @@ TEST(RawHost, MeasuringWithoutErrorsRulesTheLimiterOut) {
     h.on_reply(at(1ms), 0, true, at(0us), 1ms);
     EXPECT_EQ(h.on_timeout(at(100ms), 0, at(0us)), Silence::retry_uncounted);
     h.on_send(at(200ms));
-    // 4 s later nothing has come back: a firewall drops these, no limiter holds them.
-    EXPECT_EQ(h.on_timeout(at(4200ms), 0, at(200ms)), Silence::retry);
+    EXPECT_EQ(h.on_timeout(at(1500ms), 0, at(200ms)), Silence::retry_uncounted);  // 1.4 s: still measuring
+    h.on_send(at(1500ms));
+    // 1.5 s without a single error: a firewall drops these, no limiter holds them.
+    EXPECT_EQ(h.on_timeout(at(1700ms), 0, at(1500ms)), Silence::retry);
     EXPECT_EQ(h.pace_mode(), PaceMode::none);
-    h.on_send(at(4300ms));
-    EXPECT_EQ(h.on_timeout(at(4400ms), 1, at(4300ms)), Silence::settle);
+    h.on_send(at(1800ms));
+    EXPECT_EQ(h.on_timeout(at(1900ms), 1, at(1800ms)), Silence::settle);
     EXPECT_EQ(h.pace_mode(), PaceMode::none);  // never measured again
 }
 
