@@ -1,5 +1,6 @@
 #include "engine/raw_link.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "net/cookie.hpp"
@@ -37,11 +38,7 @@ std::string combined_filter(const techniques::ScanContext& context,
         if (f.empty()) {
             continue;
         }
-        bool seen = false;
-        for (const auto& p : parts) {
-            seen = seen || p == f;
-        }
-        if (!seen) {
+        if (std::find(parts.begin(), parts.end(), f) == parts.end()) {
             parts.push_back(f);
         }
     }

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <thread>
-#include <cstdlib>
-#include <fmt/format.h>
 
 namespace portwarden::engine {
 
@@ -56,8 +54,9 @@ RawRun::RawRun(std::vector<RawTarget> targets, std::vector<RawColumn> columns, c
             ++hosts_[i / columns_.size()].remaining;
         }
     }
-    for (auto& set : frame_buffers_) {
-        set.assign(std::max<std::size_t>(options_.batch, 1), std::vector<std::uint8_t>(kFrameCapacity));
+    for (int set = 0; set < 2; ++set) {
+        frame_buffers_[set].assign(std::max<std::size_t>(options_.batch, 1), std::vector<std::uint8_t>(kFrameCapacity));
+        buffer_template_[set].assign(frame_buffers_[set].size(), nullptr);
     }
     frame_views_.resize(frame_buffers_[0].size());
 }
@@ -140,8 +139,7 @@ std::chrono::microseconds RawRun::timeout_of(const HostSlot& host) const {
     if (host.control.srtt() || !group_sampled_) {
         return host.control.timeout();
     }
-    return std::max(host.control.timeout() < group_rtt_.timeout() ? host.control.timeout() : group_rtt_.timeout(),
-                    timing_.min_rtt_timeout);
+    return std::max(std::min(host.control.timeout(), group_rtt_.timeout()), timing_.min_rtt_timeout);
 }
 
 std::optional<Address> RawRun::reason_ip(std::size_t h, std::size_t c) const {
@@ -171,8 +169,12 @@ bool RawRun::send_cell(std::uint32_t cell_index, Clock::time_point now) {
         return false;
     }
     std::vector<std::uint8_t>& buf = frame_buffers_[active_set_][pending_frames_];
+    const net::ProbeTemplate*& held = buffer_template_[active_set_][pending_frames_];
     const std::span<std::uint8_t> frame(buf.data(), tmpl->size());
-    if (!tmpl->write(frame) ||
+    if (held != tmpl) {
+        held = tmpl->write(frame) ? tmpl : nullptr;
+    }
+    if (held == nullptr ||
         !columns_[c].module->make_probe(frame, *tmpl, context_, target.address, columns_[c].port, cell.tries)) {
         settle(cell_index, PortState::filtered, Reason::unknown);
         return false;
@@ -304,16 +306,10 @@ void RawRun::handle_reply(const CapturedReply& r) {
     if (r.reply.responder != r.reply.target) {
         reason_ips_.emplace(cell_index, r.reply.responder);
     }
-    if (options_.ping) {
-        if (verdict.host_up) {
-            settle(cell_index, verdict.state, verdict.reason);
-            finish_host(h);
-        } else {
-            settle(cell_index, verdict.state, verdict.reason);
-        }
-        return;
-    }
     settle(cell_index, verdict.state, verdict.reason);
+    if (options_.ping && verdict.host_up) {
+        finish_host(h);  // discovery: one reply proving the host up is enough
+    }
 }
 
 void RawRun::handle_timeouts(Clock::time_point now) {
@@ -407,7 +403,6 @@ RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
     }
     std::vector<CapturedReply> replies;
     auto last_tick = run_start_;
-    const bool debug = std::getenv("PW_DEBUG_RUN") != nullptr;  // a timeline on stderr, 4 lines/s
     const std::uint64_t positions = cells_.size();
     const double max_rate = timing_.max_rate;
     const double min_rate = timing_.min_rate;
@@ -493,13 +488,6 @@ RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
         if (max_rate > 0) {
             rate_tokens_ -= static_cast<double>(sent_now);
         }
-        if (debug && now - last_tick >= kTickEvery) {
-            const auto& hc = hosts_[0].control;
-            fmt::print(stderr, "t={} pos={} sent={} settled={} cwnd={} inflight={} timeout={}us ready={} mode={} iv={}\n",
-                       duration_cast<milliseconds>(now - run_start_).count(), next_position_, counters_.probes_sent,
-                       counters_.settled, hc.cwnd(), hc.in_flight(), hc.timeout().count(), ready_.size(),
-                       static_cast<int>(hc.pace_mode()), hc.limiter_interval() ? hc.limiter_interval()->count() : 0);
-        }
         if (hooks.tick && now - last_tick >= kTickEvery) {
             last_tick = now;
             hooks.tick(counters_);
@@ -531,14 +519,13 @@ RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
 
 std::uint64_t RawRun::low_water() const {
     std::uint64_t p = std::min<std::uint64_t>(options_.start_position, cells_.size());
-    while (p < cells_.size()) {
-        const RawCell& cell = cells_[cell_at(p)];
-        const bool host_done = hosts_[cell_at(p) / columns_.size()].finished &&
-                               !hosts_[cell_at(p) / columns_.size()].timed_out;
-        if (!cell.skipped && !cell.done && !host_done) {
+    for (; p < cells_.size(); ++p) {
+        const std::uint32_t c = cell_at(p);
+        const HostSlot& host = hosts_[c / columns_.size()];
+        const bool settled = cells_[c].skipped || cells_[c].done || (host.finished && !host.timed_out);
+        if (!settled) {
             break;
         }
-        ++p;
     }
     return p;
 }

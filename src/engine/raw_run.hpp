@@ -86,13 +86,15 @@ struct RawRunHooks {
     std::function<void(const RawCounters&)> tick;  // about every 250 ms
 };
 
-// The templates a run patches: one per (family, column) pair that needs it.
+// The templates a run patches: each distinct one stored once (a TCP scan of 65 535 ports has one
+// per family), and per (column, family) the index of the one it uses.
 struct RawTemplates {
-    // index: column * 2 + (family == v6); empty when that family is not scanned
-    std::vector<std::optional<net::ProbeTemplate>> by_column;
+    static constexpr std::uint32_t kNone = 0xffffffffU;
+    std::vector<net::ProbeTemplate> unique;
+    std::vector<std::uint32_t> index;  // [column * 2 + (family == v6)]; kNone: family not scanned
     const net::ProbeTemplate* get(std::size_t column, Family family) const {
-        const auto& t = by_column.at(column * 2 + (family == Family::v6 ? 1 : 0));
-        return t ? &*t : nullptr;
+        const std::uint32_t i = index.at(column * 2 + (family == Family::v6 ? 1 : 0));
+        return i == kNone ? nullptr : &unique.at(i);
     }
 };
 
@@ -197,6 +199,8 @@ private:
     RawCounters counters_;
     // send batching: two buffer sets; one may be in the helper sender's hands
     std::vector<std::vector<std::uint8_t>> frame_buffers_[2];
+    // The template each buffer holds: a probe patches it in place, rewriting it only on a change.
+    std::vector<const net::ProbeTemplate*> buffer_template_[2];
     std::vector<net::ConstBytes> frame_views_;
     std::size_t pending_frames_ = 0;
     int active_set_ = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -98,8 +99,8 @@ Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timi
 
 Result<RawTemplates> make_templates(const RawEnvironment& env, const std::vector<RawColumn>& columns) {
     RawTemplates out;
-    out.by_column.resize(columns.size() * 2);
-    std::map<std::tuple<const techniques::Module*, Family, std::uint32_t>, std::size_t> made;
+    out.index.assign(columns.size() * 2, RawTemplates::kNone);
+    std::map<std::tuple<const techniques::Module*, Family, std::uint32_t>, std::uint32_t> made;
     for (std::size_t c = 0; c < columns.size(); ++c) {
         for (const Family family : {Family::v4, Family::v6}) {
             if (!env.context.source(family)) {
@@ -107,17 +108,16 @@ Result<RawTemplates> make_templates(const RawEnvironment& env, const std::vector
             }
             const auto* module = columns[c].module;
             const auto key = std::make_tuple(module, family, module->template_variant(columns[c].port));
-            const std::size_t slot = c * 2 + (family == Family::v6 ? 1 : 0);
-            if (const auto it = made.find(key); it != made.end()) {
-                out.by_column[slot] = out.by_column[it->second];
-                continue;
+            auto it = made.find(key);
+            if (it == made.end()) {
+                auto tmpl = module->make_template(env.context, family, columns[c].port);
+                if (!tmpl) {
+                    return tl::unexpected(tmpl.error());
+                }
+                out.unique.push_back(std::move(*tmpl));
+                it = made.emplace(key, static_cast<std::uint32_t>(out.unique.size() - 1)).first;
             }
-            auto tmpl = module->make_template(env.context, family, columns[c].port);
-            if (!tmpl) {
-                return tl::unexpected(tmpl.error());
-            }
-            out.by_column[slot] = std::move(*tmpl);
-            made.emplace(key, slot);
+            out.index[c * 2 + (family == Family::v6 ? 1 : 0)] = it->second;
         }
     }
     return out;
@@ -128,7 +128,7 @@ Result<std::vector<std::optional<RawTarget>>> resolve_targets(RawEnvironment& en
     std::vector<std::optional<RawTarget>> out(addresses.size());
     std::vector<Address> hops(addresses.size());
     std::vector<io::NeighbourQuery> queries;
-    std::map<Address, bool> asked;
+    std::set<Address> asked;
     for (std::size_t i = 0; i < addresses.size(); ++i) {
         auto route = io::route_to(addresses[i]);
         if (!route) {
@@ -141,10 +141,10 @@ Result<std::vector<std::optional<RawTarget>>> resolve_targets(RawEnvironment& en
                                     env.ifname));
         }
         hops[i] = route->next_hop();
-        if (env.link != io::LinkKind::ethernet || env.next_hop_macs.count(hops[i]) != 0 || asked.count(hops[i]) != 0) {
+        if (env.link != io::LinkKind::ethernet || env.next_hop_macs.count(hops[i]) != 0 ||
+            !asked.insert(hops[i]).second) {
             continue;
         }
-        asked[hops[i]] = true;
         queries.push_back(io::NeighbourQuery{hops[i], route->source, route->if_mac});
     }
     if (!queries.empty()) {

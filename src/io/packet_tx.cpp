@@ -21,7 +21,6 @@ namespace {
 
 constexpr std::size_t kBatch = 256;   // messages per sendmmsg() (the kernel allows 1024)
 constexpr int kSendBuffer = 4 << 20;  // bytes of frames the kernel may hold for us
-constexpr std::size_t kEthernetHeader = 14;
 constexpr std::size_t kIpv4MinHeader = 20;
 constexpr std::size_t kIpv4TotalLength = 2;
 constexpr std::size_t kIpv4Dst = 16;
@@ -38,11 +37,11 @@ bool is_ipv4_ethernet(net::ConstBytes frame) {
 
 // The IPv4 packet inside an Ethernet frame, without link padding; nullopt when malformed.
 std::optional<net::ConstBytes> ipv4_packet(net::ConstBytes frame) {
-    const auto total = net::load_be16(frame, kEthernetHeader + kIpv4TotalLength);
+    const auto total = net::load_be16(frame, net::kEthernetHeader + kIpv4TotalLength);
     if (!total || *total < kIpv4MinHeader) {
         return std::nullopt;
     }
-    return net::slice(frame, kEthernetHeader, *total);
+    return net::slice(frame, net::kEthernetHeader, *total);
 }
 
 void close_fd(int& fd) {

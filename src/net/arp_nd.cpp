@@ -6,7 +6,6 @@ namespace portwarden::net {
 
 namespace {
 
-constexpr std::size_t kEthernetHeader = 14;
 constexpr std::size_t kEthernetMinFrame = 60;
 constexpr std::size_t kEthDst = 0;
 constexpr std::size_t kEthSrc = 6;

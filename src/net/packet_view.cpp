@@ -6,7 +6,6 @@ namespace portwarden::net {
 
 namespace {
 
-constexpr std::size_t kEthernetHeader = 14;
 constexpr std::size_t kVlanTag = 4;
 constexpr std::size_t kMaxVlanTags = 2;
 constexpr std::size_t kIpv4MinHeader = 20;

@@ -6,7 +6,6 @@ namespace portwarden::net {
 
 namespace {
 
-constexpr std::size_t kEthernetHeader = 14;
 constexpr std::size_t kEthernetMinFrame = 60;  // without FCS; shorter frames are padded
 constexpr std::size_t kIpv4Header = 20;
 constexpr std::size_t kIpv6Header = 40;

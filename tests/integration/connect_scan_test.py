@@ -30,7 +30,7 @@ import time
 import xml.etree.ElementTree as ET
 
 from range_common import (MAX_SHOWN, Case, RangeRunner, compare, fmt_sr, norm_addr,
-                          parse_jsonl, parse_nmap_xml, preflight, show_diffs, xml_host)
+                          parse_jsonl, parse_nmap_xml, show_diffs, start, xml_host)
 
 # Extra flags for ours on the drop-everything host with -Pn -p- (65535 unanswered ports must
 # finish within OUR_TIMEOUT; nmap -sT -Pn -T4 -p- does not: it hits --host-timeout 300s).
@@ -185,17 +185,9 @@ def main():
                     help="run only this case (repeatable; default all)")
     ap.add_argument("--workdir", default=None, help="where scan outputs go (kept)")
     args = ap.parse_args()
-    problem = preflight("connect_scan_test", args)
+    runner, problem = start("connect_scan_test", args, Runner, "connect_scan")
     if problem:
         print(problem)
-        print("0 passed, 1 failed")
-        return 1
-    if args.workdir is None:
-        args.workdir = os.path.join(os.path.dirname(os.path.abspath(args.truth)), "connect_scan")
-    os.makedirs(args.workdir, exist_ok=True)
-    runner = Runner(args)
-    if not os.path.exists(f"/run/netns/{runner.ns}"):
-        print(f"connect_scan_test: scanner namespace {runner.ns} does not exist (range down?)")
         print("0 passed, 1 failed")
         return 1
     cases = args.case or ALL_CASES

@@ -392,6 +392,21 @@ def preflight(prog, args, tools=("ip", "nmap", "ndiff", "xmllint", "timeout")):
     return None
 
 
+def start(prog, args, make_runner, subdir):
+    """Preflight, default work directory, the runner, its scanner namespace: (runner, None) when
+    the test can run, else (None, the message to print)."""
+    problem = preflight(prog, args)
+    if problem:
+        return None, problem
+    if args.workdir is None:
+        args.workdir = os.path.join(os.path.dirname(os.path.abspath(args.truth)), subdir)
+    os.makedirs(args.workdir, exist_ok=True)
+    runner = make_runner(args)
+    if not os.path.exists(f"/run/netns/{runner.ns}"):
+        return None, f"{prog}: scanner namespace {runner.ns} does not exist (range down?)"
+    return runner, None
+
+
 class RangeRunner:
     """Runs ours and nmap in the range's scanner namespace; common checks."""
 

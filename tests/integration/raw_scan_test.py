@@ -73,7 +73,7 @@ import time
 import xml.etree.ElementTree as ET
 
 from range_common import (ALL_TCP_PORTS, MAX_SHOWN, Case, RangeRunner, compare, fmt_sr,
-                          norm_addr, parse_jsonl, parse_nmap_xml, preflight, run, show_diffs,
+                          norm_addr, parse_jsonl, parse_nmap_xml, run, show_diffs, start,
                           summarize_diffs, tail, xml_host)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -454,17 +454,9 @@ def main():
             print(f"raw_scan_test: unknown case '{c}' (see --list)")
             print("0 passed, 1 failed")
             return 1
-    problem = preflight("raw_scan_test", args)
+    runner, problem = start("raw_scan_test", args, Runner, "raw_scan")
     if problem:
         print(problem)
-        print("0 passed, 1 failed")
-        return 1
-    if args.workdir is None:
-        args.workdir = os.path.join(os.path.dirname(os.path.abspath(args.truth)), "raw_scan")
-    os.makedirs(args.workdir, exist_ok=True)
-    runner = Runner(args)
-    if not os.path.exists(f"/run/netns/{runner.ns}"):
-        print(f"raw_scan_test: scanner namespace {runner.ns} does not exist (range down?)")
         print("0 passed, 1 failed")
         return 1
     specs = [SPECS[c] for c in args.case] if args.case else list(SPECS.values())

@@ -418,9 +418,8 @@ check_reachable() { # addr port
 
 # Truth for one host address: 65535 lines. Rules are applied in nft rule order; "listen"
 # decides open/closed where the packet reaches the stack.
-truth_lines() { # addr policy(accept|drop) listen accept drop rej_port rej_admin rej_rst
-  awk -v addr="$1" -v policy="$2" -v listen="$3" -v acc="$4" -v drp="$5" \
-      -v rport="$6" -v radmin="$7" -v rrst="$8" '
+# awk: mark(spec, arr) sets arr[p] for every port of a list like "22,80,10000-11999".
+AWK_MARK='
     function mark(spec, arr,   n, it, i, r, p) {
       n = split(spec, it, ",")
       for (i = 1; i <= n; i++) {
@@ -428,7 +427,10 @@ truth_lines() { # addr policy(accept|drop) listen accept drop rej_port rej_admin
         if (split(it[i], r, "-") == 2) { for (p = r[1] + 0; p <= r[2] + 0; p++) arr[p] = 1 }
         else arr[it[i] + 0] = 1
       }
-    }
+    }'
+truth_lines() { # addr policy(accept|drop) listen accept drop rej_port rej_admin rej_rst
+  awk -v addr="$1" -v policy="$2" -v listen="$3" -v acc="$4" -v drp="$5" \
+      -v rport="$6" -v radmin="$7" -v rrst="$8" "$AWK_MARK"'
     BEGIN {
       mark(listen, L); mark(acc, A); mark(drp, D); mark(rport, RP); mark(radmin, RA); mark(rrst, RR)
       for (p = 1; p <= 65535; p++) {
@@ -449,15 +451,7 @@ truth_lines() { # addr policy(accept|drop) listen accept drop rej_port rej_admin
 # datagram reaches the stack: an echo answers (open udp-response), a closed port makes the
 # kernel send ICMP port-unreachable (closed port-unreach).
 truth_udp_lines() { # addr policy(accept|drop) listen drop rej_admin
-  awk -v addr="$1" -v policy="$2" -v listen="$3" -v drp="$4" -v radmin="$5" '
-    function mark(spec, arr,   n, it, i, r, p) {
-      n = split(spec, it, ",")
-      for (i = 1; i <= n; i++) {
-        if (it[i] == "") continue
-        if (split(it[i], r, "-") == 2) { for (p = r[1] + 0; p <= r[2] + 0; p++) arr[p] = 1 }
-        else arr[it[i] + 0] = 1
-      }
-    }
+  awk -v addr="$1" -v policy="$2" -v listen="$3" -v drp="$4" -v radmin="$5" "$AWK_MARK"'
     BEGIN {
       mark(listen, L); mark(drp, D); mark(radmin, RA)
       for (p = 1; p <= 65535; p++) {
