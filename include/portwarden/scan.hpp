@@ -73,6 +73,9 @@ struct ScanRequest {
     TargetSet targets;
     PortList ports;
     Technique technique = Technique::connect;
+    // --scanflags: raw TCP probes carry these flags (FIN=0x01 ... CWR=0x80) instead of the
+    // technique's own, and replies are read as `technique` reads them (nmap: SYN by default).
+    std::optional<std::uint8_t> scan_flags;
     Timing timing;
     bool randomize_ports = true;   // false with -r
     std::uint64_t seed = 0;        // 0 = pick one

@@ -140,4 +140,60 @@ Result<std::chrono::microseconds> parse_duration(std::string_view text) {
     return std::chrono::microseconds(static_cast<std::int64_t>(micros));
 }
 
+Result<std::uint8_t> parse_tcp_flags(std::string_view text) {
+    const auto bad = [&] {
+        return fail(fmt::format("bad --scanflags '{}': expected 0-255 or flag names such as SYNFIN "
+                                "(FIN SYN RST PSH ACK URG ECE CWR, ALL, NONE)",
+                                text));
+    };
+    if (text.empty()) {
+        return bad();
+    }
+    if (std::isdigit(static_cast<unsigned char>(text[0])) != 0) {
+        const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+        const std::string_view digits = hex ? text.substr(2) : text;
+        unsigned value = 0;
+        const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, hex ? 16 : 10);
+        if (ec != std::errc{} || ptr != digits.data() + digits.size() || value > 255) {
+            return bad();
+        }
+        return static_cast<std::uint8_t>(value);
+    }
+    struct Name {
+        std::string_view name;
+        unsigned bits;
+    };
+    constexpr std::array<Name, 10> names{{{"FIN", 0x01}, {"SYN", 0x02}, {"RST", 0x04}, {"PSH", 0x08},
+                                          {"ACK", 0x10}, {"URG", 0x20}, {"ECE", 0x40}, {"CWR", 0x80},
+                                          {"ALL", 0xff}, {"NONE", 0x00}}};
+    unsigned flags = 0;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        if (text[at] == '|' || text[at] == ',' || text[at] == '+') {
+            ++at;
+            continue;
+        }
+        bool matched = false;
+        for (const Name& n : names) {
+            if (text.size() - at < n.name.size()) {
+                continue;
+            }
+            bool same = true;
+            for (std::size_t i = 0; i < n.name.size() && same; ++i) {
+                same = std::toupper(static_cast<unsigned char>(text[at + i])) == n.name[i];
+            }
+            if (same) {
+                flags |= n.bits;
+                at += n.name.size();
+                matched = true;
+                break;
+            }
+        }
+        if (!matched) {
+            return bad();
+        }
+    }
+    return static_cast<std::uint8_t>(flags);
+}
+
 }  // namespace portwarden::cli

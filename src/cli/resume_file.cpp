@@ -51,6 +51,9 @@ std::string scan_fingerprint(const ScanRequest& request) {
     std::ostringstream text;
     text << to_string(request.technique) << ';' << request.shard_index << '/' << request.shard_count << ';'
          << (request.skip_host_discovery ? "Pn" : "ping") << ';' << (request.randomize_ports ? "rand" : "seq") << ';';
+    if (request.scan_flags) {
+        text << "flags" << unsigned{*request.scan_flags} << ';';
+    }
     for (const auto p : request.ports.tcp) {
         text << 'T' << p << ',';
     }

@@ -24,6 +24,7 @@ namespace {
 
 struct ScanArgs {
     std::string technique;  // empty: SYN when raw sockets are permitted, else connect
+    std::string scan_flags;  // --scanflags (raw TCP scans; replies read as -sS unless -s says)
     std::string ports;
     std::size_t top_ports = 0;
     std::vector<std::string> targets;
@@ -226,6 +227,8 @@ Result<PortList> build_ports(const ScanArgs& a, Technique technique, const Servi
 void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("targets", a.targets, "hosts, networks (CIDR), ranges (198.18.0-1.1-20), IPv6, names");
     app.add_option("--technique", a.technique, "scan technique: connect syn ack window fin null xmas maimon udp (-sT -sS ...)");
+    app.add_option("--scanflags", a.scan_flags, "raw TCP probes with these flags (SYNFIN, URGPSHFIN, 9, ...); "
+                                                "replies read as -sS, or as the -s type given");
     app.add_option("--ports,-p", a.ports, "ports: 22,80,1000-2000, - (all), T:/U: prefixes, names");
     app.add_option("--top-ports", a.top_ports, "scan the N most common ports (default 1000)");
     app.add_option("--input-list", a.input_list, "-iL FILE: read targets from FILE (- = stdin)");
@@ -289,9 +292,24 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     }
     const bool raw_permitted = io_can_use_raw_sockets();
     const bool technique_chosen = !a.technique.empty();
-    auto technique = technique_named(technique_chosen ? a.technique : (raw_permitted ? "syn" : "connect"));
+    std::optional<std::uint8_t> scan_flags;
+    if (!a.scan_flags.empty()) {
+        auto flags = parse_tcp_flags(a.scan_flags);
+        if (!flags) {
+            return bad_input(flags.error().message);
+        }
+        scan_flags = *flags;
+    }
+    // --scanflags alone is a raw TCP scan whose replies are read as a SYN scan's (nmap).
+    auto technique = technique_named(technique_chosen ? a.technique
+                                     : (raw_permitted || scan_flags) ? "syn"
+                                                                     : "connect");
     if (!technique) {
         return bad_input(technique.error().message);
+    }
+    if (scan_flags && (*technique == Technique::connect || *technique == Technique::udp)) {
+        return bad_input(fmt::format("--scanflags sets the flags of raw TCP probes; it cannot go with the {} scan",
+                                     to_string(*technique)));
     }
     auto timing = build_timing(a);
     if (!timing) {
@@ -310,6 +328,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     request.targets = std::move(*targets);
     request.ports = std::move(*ports);
     request.technique = *technique;
+    request.scan_flags = scan_flags;
     request.timing = *timing;
     request.randomize_ports = !a.sequential;
     request.seed = a.seed;
@@ -350,7 +369,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     if (!outputs) {
         return bad_input(outputs.error().message);
     }
-    if (!technique_chosen && !a.quiet) {
+    if (!technique_chosen && !scan_flags && !a.quiet) {
         fmt::print(stderr, "{}\n",
                    raw_permitted ? "portwarden: SYN scan (-sS): raw sockets are permitted (CAP_NET_RAW)"
                                  : "portwarden: connect scan (-sT): raw sockets need CAP_NET_RAW, which this "
@@ -360,6 +379,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     info.args = command_line;
     info.version = PW_VERSION;
     info.technique = request.technique;
+    info.scan_flags = request.scan_flags;
     info.ports = request.ports;
     info.start_time = std::chrono::system_clock::now();
     info.services = &services;

@@ -79,7 +79,16 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
         return fail(fmt::format("bad shard {}/{}: the index must be below the count", request.shard_index,
                                 request.shard_count));
     }
-    const techniques::Module& scan_module = techniques::module_for(request.technique);
+    std::unique_ptr<techniques::Module> custom_module;
+    if (request.scan_flags) {
+        auto made = techniques::make_custom_flags_module(*request.scan_flags, request.technique);
+        if (!made) {
+            return tl::unexpected(made.error());
+        }
+        custom_module = std::move(*made);
+    }
+    const techniques::Module& scan_module =
+        custom_module ? *custom_module : techniques::module_for(request.technique);
     const techniques::Module& syn_ping = techniques::module_for(Technique::syn);
     const techniques::Module& ack_ping = techniques::module_for(Technique::ack);
     std::vector<const techniques::Module*> modules{&scan_module};

@@ -56,6 +56,9 @@ Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& ca
     if (request.technique != Technique::connect) {
         return engine::run_raw_scan(request, callbacks, stop);
     }
+    if (request.scan_flags) {
+        return fail("--scanflags sets the flags of raw TCP probes; a connect scan (-sT) cannot choose them");
+    }
     if (!request.ports.udp.empty()) {
         return fail("UDP ports need a UDP scan (-sU); a connect scan (-sT) probes TCP ports only");
     }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ struct RunInfo {
     std::string args;          // the command line as given ("portwarden scan -sT ...")
     std::string version;       // PW_VERSION
     Technique technique = Technique::connect;
+    std::optional<std::uint8_t> scan_flags;  // --scanflags (<scaninfo scanflags="FINSYN">)
     PortList ports;            // what is scanned (for <scaninfo services=...>)
     std::chrono::system_clock::time_point start_time;
     const ServiceNames* services = nullptr;  // never null when writers run

@@ -17,6 +17,7 @@
 // Where we differ from nmap: <times rttvar> and <times to> are "-1" (nmap's "not known"
 // value) because the engine reports only the smoothed RTT; an unfinished host carries a
 // comment="..." attribute (nmap.dtd allows one) saying its results are partial.
+#include <array>
 #include <string>
 
 #include <fmt/format.h>
@@ -38,9 +39,23 @@ std::string attr(const char* name, std::string_view value) {
     return fmt::format(" {}=\"{}\"", name, xml_escape(value));
 }
 
-std::string scaninfo(std::string_view type, std::string_view proto, const std::vector<std::uint16_t>& ports) {
-    return fmt::format("<scaninfo{}{} numservices=\"{}\"{}/>\n", attr("type", type), attr("protocol", proto),
-                       ports.size(), attr("services", range_list(ports)));
+// nmap's spelling of --scanflags: the names of the set flags, lowest bit first ("FINSYN").
+std::string flag_names(std::uint8_t flags) {
+    constexpr std::array<std::string_view, 8> names{"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+    std::string out;
+    for (std::size_t bit = 0; bit < names.size(); ++bit) {
+        if ((flags >> bit & 1U) != 0) {
+            out += names[bit];
+        }
+    }
+    return out;
+}
+
+std::string scaninfo(std::string_view type, std::string_view proto, const std::vector<std::uint16_t>& ports,
+                     std::optional<std::uint8_t> scan_flags = std::nullopt) {
+    return fmt::format("<scaninfo{}{}{} numservices=\"{}\"{}/>\n", attr("type", type),
+                       scan_flags ? attr("scanflags", flag_names(*scan_flags)) : std::string(),
+                       attr("protocol", proto), ports.size(), attr("services", range_list(ports)));
 }
 
 std::string scaninfos(const RunInfo& run) {
@@ -49,7 +64,7 @@ std::string scaninfos(const RunInfo& run) {
     }
     std::string out;
     if (!run.ports.tcp.empty() || run.ports.udp.empty()) {
-        out += scaninfo(to_string(run.technique), "tcp", run.ports.tcp);
+        out += scaninfo(to_string(run.technique), "tcp", run.ports.tcp, run.scan_flags);
     }
     if (!run.ports.udp.empty()) {
         out += scaninfo("udp", "udp", run.ports.udp);

@@ -10,6 +10,8 @@ A case ID is TECH:HOST-FAMILY (`--list` prints them all; default: all):
   sS sA sW sF sN sX sM : {plain,firewalled}-{v4,v6}   all 65535 TCP ports
       ours: portwarden scan -sX -p- -n --reason -oX ours.xml -oJ ours.jsonl ADDR
       nmap: nmap -n -sX -p- --reason -T4 -oX nmap.xml ADDR
+  SYNFIN    : {plain,firewalled}-{v4,v6}   all 65535 TCP ports, --scanflags SYNFIN (probes
+      with SYN and FIN, replies read as a SYN scan's), ours and nmap alike
   sU        : {plain,firewalled}-{v4,v6}   UDP --top-ports 100, kernel ICMP rate limit ON
       (the kernel default: about 1 ICMP error per second per destination after a burst of
       6, v4; ours must still be exact, so it has to wait, ~95 s on v4). nmap is NOT run in
@@ -39,8 +41,11 @@ and each technique turns a behaviour into (state, reason):
       -sW       closed reset (*)           closed reset      filtered no-response       filtered <r>
       -sF/N/X   open|filtered no-response  closed reset      open|filtered no-response  filtered <r>
       -sM       closed reset (**)          closed reset      open|filtered no-response  filtered <r>
+      SYNFIN    filtered no-response (***) closed reset      filtered no-response       filtered <r>
   (*) Linux sends every RST with window 0, so -sW calls every RST port closed.
   (**) Linux answers FIN/ACK on a listening socket with a RST (BSD stacks drop it).
+  (***) Linux drops a segment with SYN and FIN on a listening socket (tcp_rcv_state_process),
+  so with --scanflags SYNFIN (read as -sS) a listener is silent: filtered.
   A firewall's forged RST (`reject with tcp reset`) behaves as a kernel RST for every
   technique (nft answers any non-RST segment, window 0). UDP lines of the truth are already
   in -sU words (open udp-response, closed port-unreach, open|filtered no-response, filtered
@@ -80,7 +85,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RANGE_SH = os.path.join(HERE, "..", "range", "range.sh")
 
 TCP_TECHS = ["sS", "sA", "sW", "sF", "sN", "sX", "sM"]
-SCAN_TYPE = {"sS": "syn", "sA": "ack", "sW": "window", "sF": "fin", "sN": "null",
+SCAN_TYPE = {"SYNFIN": "syn", "sS": "syn", "sA": "ack", "sW": "window", "sF": "fin", "sN": "null",
              "sX": "xmas", "sM": "maimon", "sU": "udp"}
 UDP_TOP = 100
 DROP_TCP_TOP = 1000
@@ -104,6 +109,8 @@ MAPPING = {
     "sM": {LISTENER: ("closed", "reset"), RST: ("closed", "reset"),
            DROPPED: ("open|filtered", "no-response"), ICMP: ("filtered", None)},
 }
+MAPPING["SYNFIN"] = {LISTENER: ("filtered", "no-response"), RST: ("closed", "reset"),
+                     DROPPED: ("filtered", "no-response"), ICMP: ("filtered", None)}
 MAPPING["sN"] = MAPPING["sF"]
 MAPPING["sX"] = MAPPING["sF"]
 
@@ -154,6 +161,11 @@ def all_specs():
                 specs.append(Spec(tech, role, fam,
                                   [f"-{tech}", "-p-", "-n", "--reason"],
                                   ["-n", f"-{tech}", "-p-", "--reason", "-T4"]))
+    for role in ("plain", "firewalled"):
+        for fam in ("v4", "v6"):
+            specs.append(Spec("SYNFIN", role, fam,
+                              ["--scanflags", "SYNFIN", "-p-", "-n", "--reason"],
+                              ["-n", "--scanflags", "SYNFIN", "-p-", "--reason", "-T4"]))
     top = ["--top-ports", str(UDP_TOP)]
     for role in ("plain", "firewalled"):
         for fam in ("v4", "v6"):
@@ -313,6 +325,11 @@ class Runner(RangeRunner):
         if xr.scan_type(proto) != want_type:
             case.fail(f"ours.xml <scaninfo type=\"{xr.scan_type(proto)}\">, nmap writes "
                       f"\"{want_type}\" for -{spec.tech}")
+
+        if spec.tech == "SYNFIN":
+            flags = [e.get("scanflags") for e in ET.parse(xml).getroot().iter("scaninfo")]
+            if flags != ["FINSYN"]:
+                case.fail(f"ours.xml <scaninfo scanflags> is {flags}, nmap writes ['FINSYN']")
 
         # 4. DTD-valid XML.
         self.check_dtd(case, xml)

@@ -3,6 +3,7 @@
 #include "cli/nmap_args.hpp"
 
 using portwarden::cli::parse_duration;
+using portwarden::cli::parse_tcp_flags;
 using portwarden::cli::translate_nmap_flags;
 using V = std::vector<std::string>;
 
@@ -44,6 +45,24 @@ TEST(CliArgs, Durations) {
     EXPECT_EQ(*parse_duration("1h"), microseconds(3'600'000'000));
     for (const char* bad : {"", "ms", "-1s", "5x", "1..2s", "nan", "1e30h"}) {
         const auto r = parse_duration(bad);
+        ASSERT_FALSE(r) << bad;
+        EXPECT_NE(r.error().message.find(std::string("'") + bad + "'"), std::string::npos) << bad;
+    }
+}
+
+TEST(CliArgs, ScanFlags) {
+    EXPECT_EQ(*parse_tcp_flags("SYNFIN"), 0x03);
+    EXPECT_EQ(*parse_tcp_flags("finsyn"), 0x03);
+    EXPECT_EQ(*parse_tcp_flags("URGPSHFIN"), 0x29);
+    EXPECT_EQ(*parse_tcp_flags("ACK|PSH"), 0x18);
+    EXPECT_EQ(*parse_tcp_flags("ECECWR"), 0xc0);
+    EXPECT_EQ(*parse_tcp_flags("ALL"), 0xff);
+    EXPECT_EQ(*parse_tcp_flags("NONE"), 0x00);
+    EXPECT_EQ(*parse_tcp_flags("9"), 0x09);
+    EXPECT_EQ(*parse_tcp_flags("0x12"), 0x12);
+    EXPECT_EQ(*parse_tcp_flags("255"), 0xff);
+    for (const char* bad : {"", "256", "SYNFOO", "SY", "0x", "0x100", "-1", "9x", "SYN FIN"}) {
+        const auto r = parse_tcp_flags(bad);
         ASSERT_FALSE(r) << bad;
         EXPECT_NE(r.error().message.find(std::string("'") + bad + "'"), std::string::npos) << bad;
     }
