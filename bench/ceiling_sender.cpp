@@ -1,17 +1,21 @@
 // ceiling_sender: the send-rate ceiling of one interface for the raw-engine benchmark.
 //
 //   ceiling_sender --iface IF --dst-mac MAC --src IP --dst IP [--dport N] [--seconds S]
-//                  [--batch N] [--qdisc-bypass]
+//                  [--batch N] [--count N] [--qdisc-bypass]
 //
 // Sends identical 60-byte Ethernet frames (a 54-byte IPv4 TCP SYN, no options, padded with
 // zeros to the 60-byte minimum) from IF to MAC with AF_PACKET sendmmsg() in batches of N
 // (default 64) for S seconds (default 3, at most 60), then prints one line:
 //   ceiling_sender: IF sent FRAMES frames in SECS s: RATE frames/s (ENOBUFS retries: K)
+// --count N stops after N frames (or S seconds, whichever comes first): the bench uses it to
+// time a fixed amount of work, e.g. 65535 SYNs to a closed port of the plain host, whose
+// answering RSTs cost the machine what a scan's replies cost (the kernel floor of a scan).
 // Nothing else is done per frame (no checksum, no permutation, no receive): what the
 // kernel's AF_PACKET path and the link take is the most any sender could reach on IF.
 //
 // Safety: it refuses any destination outside 198.18.0.0/15 and 127.0.0.0/8 (the test
 // range's addresses and loopback). Needs CAP_NET_RAW. Plain C++20 and Linux; no deps.
+#include <algorithm>
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
@@ -43,7 +47,7 @@ namespace {
 void usage(int code) {
     std::fprintf(code == 0 ? stdout : stderr,
                  "usage: ceiling_sender --iface IF --dst-mac MAC --src IP --dst IP [--dport N]\n"
-                 "                      [--seconds S] [--batch N] [--qdisc-bypass]\n");
+                 "                      [--seconds S] [--batch N] [--count N] [--qdisc-bypass]\n");
     std::exit(code);
 }
 
@@ -131,7 +135,7 @@ std::array<std::uint8_t, 60> build_frame(const std::array<std::uint8_t, 6>& dst_
 
 int main(int argc, char** argv) {
     std::string iface, dst_mac_text, src_text, dst_text;
-    long dport = 80, seconds = 3, batch = 64;
+    long dport = 80, seconds = 3, batch = 64, count = 0;
     bool bypass = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
@@ -146,6 +150,7 @@ int main(int argc, char** argv) {
         else if (arg == "--dport") { dport = number(value(), 1, 65535, "--dport"); }
         else if (arg == "--seconds") { seconds = number(value(), 1, 60, "--seconds"); }
         else if (arg == "--batch") { batch = number(value(), 1, 1024, "--batch"); }
+        else if (arg == "--count") { count = number(value(), 1, 100000000, "--count"); }
         else if (arg == "--qdisc-bypass") { bypass = true; }
         else if (arg == "-h" || arg == "--help") { usage(0); }
         else { std::fprintf(stderr, "ceiling_sender: unknown argument '%s'\n", argv[i]); usage(2); }
@@ -197,9 +202,11 @@ int main(int argc, char** argv) {
     const auto stop = start + std::chrono::seconds(seconds);
     std::uint64_t sent = 0, retries = 0;
     auto now = start;
-    while (now < stop) {  // bounded by --seconds (at most 60)
-        for (int k = 0; k < 16; ++k) {
-            const int r = ::sendmmsg(fd, msgs.data(), static_cast<unsigned>(n), 0);
+    const auto limit = count > 0 ? static_cast<std::uint64_t>(count) : UINT64_MAX;
+    while (now < stop && sent < limit) {  // bounded by --seconds (at most 60) and --count
+        for (int k = 0; k < 16 && sent < limit; ++k) {
+            const auto want = static_cast<unsigned>(std::min<std::uint64_t>(n, limit - sent));
+            const int r = ::sendmmsg(fd, msgs.data(), want, 0);
             if (r > 0) {
                 sent += static_cast<std::uint64_t>(r);
             } else if (r < 0 && (errno == ENOBUFS || errno == EAGAIN || errno == EINTR)) {

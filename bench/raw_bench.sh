@@ -182,7 +182,7 @@ zmap_run() { # TAG ARGS...
 }
 
 row() { # label ours peer-name peer-value ratio results
-  printf '%-36s %10s  %-16s %10s %7s  %s\n' "$1" "$2" "$3" "$4" "$5" "$6"
+  printf '%-40s %10s  %-16s %10s %7s  %s\n' "$1" "$2" "$3" "$4" "$5" "$6"
 }
 secs() { [ -n "$1" ] && printf '%.2f s' "$1" || echo "n/a"; }
 ratio() { if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; else echo "-"; fi; }
@@ -194,6 +194,38 @@ status=0
 row "row" "portwarden" "peer" "" "ratio" "results"
 
 # --- tcp: -sS -p- ------------------------------------------------------------------------
+# floor_row NMAP-TAG: the kernel floor of a -p- SYN scan of the plain host on this machine.
+# Two ceiling_senders at once (one per CPU) send 65535 bare SYNs to a closed port of the
+# plain host, so the range answers each with a RST, as it does for a scan: the router
+# forwards every packet twice and the target builds a RST. No receive ring, no user-space
+# work, no start-up of a scanner: no scan of that host can finish faster here. Printed as
+# a time and as its ratio to nmap's (the floor's share of nmap's time).
+floor_row() {
+  local nt=$1 port t0 p1 p2 rc=0 note
+  [ -x "$ceiling" ] || { row "floor: 65535 SYN->RST, 2 senders" "n/a" "" "" "-" "(no ceiling_sender at $ceiling)"; return; }
+  port=$(awk -F'\t' -v a="$PLAIN4" '$1 == a && $2 == "tcp" && $4 == "closed" { print $3; exit }' "$truth")
+  : >"$work/floor.times"
+  for _ in $(seq 1 "$runs"); do
+    t0=$(now)
+    ip netns exec "$scan_ns" "$ceiling" --iface "$IFACE" --dst-mac "$RMAC" --src "$SCAN4" --dst "$PLAIN4" \
+      --dport "$port" --count 32768 --qdisc-bypass >"$work/floor1.out" 2>&1 &
+    p1=$!
+    ip netns exec "$scan_ns" "$ceiling" --iface "$IFACE" --dst-mac "$RMAC" --src "$SCAN4" --dst "$PLAIN4" \
+      --dport "$port" --count 32767 --qdisc-bypass >"$work/floor2.out" 2>&1 &
+    p2=$!
+    wait "$p1" || rc=$?
+    wait "$p2" || rc=$?
+    [ "$rc" -eq 0 ] || break
+    since "$t0" >>"$work/floor.times"
+  done
+  if [ "$rc" -ne 0 ]; then
+    note="(error: $(first_line "$work/floor1.out" "ceiling_sender failed"))"
+  else
+    note="no scanner: 65535 SYNs to closed port $port, half from each of 2 ceiling_senders at once: the range's own kernel work; 0.35 x nmap = $(awk -v n="$(med "$nt")" 'BEGIN { printf "%.2f", 0.35 * n }') s"
+  fi
+  row "floor -p- plain $PLAIN4 (2 bare senders)" "$(secs "$(med floor)")" "nmap -T4" "$(secs "$(med "$nt")")" \
+    "$(ratio "$(med floor)" "$(med "$nt")")" "$note"
+}
 if want_row tcp; then
   for target in "plain $PLAIN4" "plain $PLAIN6" "firewalled $FW4" "firewalled $FW6"; do
     read -r role addr <<<"$target"
@@ -216,6 +248,7 @@ if want_row tcp; then
     fi
     row "-sS -p- $role $addr" "$(ours_cell "$o")" "nmap -T4" "$(secs "$(med "$n")")" \
       "$(ratio "$(med "$o")" "$(med "$n")")" "$res"
+    if [ "$role $addr" = "plain $PLAIN4" ]; then floor_row "$n"; fi
   done
 fi
 
