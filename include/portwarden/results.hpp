@@ -24,6 +24,14 @@ struct PortResult {
 enum class HostState : std::uint8_t { up, down, unknown };
 std::string_view to_string(HostState s);
 
+// One hop of a --traceroute path: the router (or the target) that answered a probe sent
+// with this TTL, or none when nothing answered at that TTL.
+struct TraceHop {
+    std::uint8_t ttl = 0;
+    std::optional<Address> address;
+    std::uint32_t rtt_us = 0;
+};
+
 struct HostResult {
     Address address;
     std::string hostname;  // as the user gave it, if a name was given
@@ -38,6 +46,15 @@ struct HostResult {
     // Set when the host's ICMP rate limit was detected: its interval as measured (raw UDP scans).
     std::optional<std::uint32_t> rate_limit_interval_us;
     bool complete = true;  // false: the scan stopped before every port of this host was settled
+    // Routers between us and the host, inferred from reason_ttl: the initial TTL is the smallest
+    // of 32, 64, 128, 255 not below it. nmap's "Network Distance" (XML <distance>) is this + 1.
+    std::optional<std::uint8_t> hops;
+    std::vector<TraceHop> trace;  // --traceroute: TTL 1 upward, ending at the host itself
+    std::string trace_proto;      // the probe the trace used: "tcp", "udp" or "icmp"
+    std::uint16_t trace_port = 0; // its port (tcp/udp)
 };
+
+// The routers between us and a host whose reply arrived with `ttl` (see HostResult::hops).
+std::uint8_t hops_from_ttl(std::uint8_t ttl);
 
 }  // namespace portwarden

@@ -69,6 +69,16 @@ struct ScanSummary {
     std::chrono::system_clock::time_point end_time;
 };
 
+struct DiscoveryProbes {
+    bool icmp_echo = true;                        // -PE
+    bool icmp_timestamp = true;                   // -PP (IPv4 only; IPv6 has no timestamp)
+    std::vector<std::uint16_t> syn_ports{443};    // -PS
+    std::vector<std::uint16_t> ack_ports{80};     // -PA
+    std::vector<std::uint16_t> udp_ports;         // -PU (nmap's default port: 40125)
+    bool arp = true;            // ARP / ND decides for on-link hosts (--disable-arp-ping: false)
+    bool ignore_rst = false;    // --discovery-ignore-rst: a RST proves nothing (forged by a firewall)
+};
+
 struct ScanRequest {
     TargetSet targets;
     PortList ports;
@@ -84,6 +94,10 @@ struct ScanRequest {
     // to each ping port; any answer, even "connection refused", proves the host up).
     bool skip_host_discovery = false;
     std::vector<std::uint16_t> ping_ports{80, 443};
+    // Raw host discovery (nmap's -PE -PP -PS -PA -PU; default -PE -PS443 -PA80 -PP, and ARP /
+    // Neighbour Discovery for hosts on a directly attached Ethernet link).
+    DiscoveryProbes discovery;
+    bool ping_only = false;        // -sn: discovery only, no port scan
     unsigned workers = 0;          // probing threads; 0 = one per CPU (at most 4) for big scans
     bool reverse_dns = false;      // -R: look up the PTR name of every host found up
     // Raw engine only:

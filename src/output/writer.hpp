@@ -23,6 +23,7 @@ struct RunInfo {
     Technique technique = Technique::connect;
     std::optional<std::uint8_t> scan_flags;  // --scanflags (<scaninfo scanflags="FINSYN">)
     PortList ports;            // what is scanned (for <scaninfo services=...>)
+    bool ping_only = false;    // -sn / discover: host discovery only (no <scaninfo>, no ports)
     std::chrono::system_clock::time_point start_time;
     const ServiceNames* services = nullptr;  // never null when writers run
     bool show_reason = false;  // --reason (text output)
