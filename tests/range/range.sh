@@ -10,7 +10,8 @@
 #                  parallel runs do not collide). [a-z0-9], starts with a letter, <= 9 chars.
 #   --state DIR    state directory (default /run/portwarden-range/PREFIX). `up` records in it
 #                  every namespace and process it makes; `down` removes exactly those.
-#   --truth FILE   where `up` writes the ground-truth TSV (default DIR/truth.tsv).
+#   --truth FILE   where `up` writes the ground-truth TSV (default DIR/truth.tsv); the
+#                  host-discovery truth goes next to it, FILE minus .tsv plus .discovery.tsv.
 #   --listen PATH  the pw_listen binary (default: env PW_LISTEN, else pw_listen on PATH).
 #   --replace      if STATE already records a range (say, a test run that was interrupted
 #                  before range_down), tear exactly that down first instead of failing.
@@ -19,7 +20,8 @@
 #                  ratelimit=100 ms, icmp_msgs_per_sec=1000, icmp_msgs_burst=50) in the router
 #                  and every target namespace; `off` sets the per-destination limits to 0 and
 #                  the global budget (icmp_msgs_per_sec/burst) to 1000000, i.e. no limit.
-#                  Prints what it set (read back), one line per namespace.
+#                  Prints what it set (read back), one line per namespace. (PREFIX-disc is
+#                  left alone: its limits are always off.)
 #
 # Topology (all addresses live only inside namespaces made here; nothing touches the host's
 # own network namespace, and every link joins two namespaces made here):
@@ -43,6 +45,25 @@
 #   The silent block 198.19.0.0/16 (and fd00:0:0:5::/64) is routed by the router to
 #   PREFIX-drop, whose nftables prerouting chain drops it: a sweep of it gets no answer at
 #   all, yet every probe really leaves the scanner (for send-rate and memory benchmarks).
+#     PREFIX-rtr2  198.18.7.2 fd00:0:0:7::2    a second router (transit 198.18.7.0/24,
+#                                               fd00:0:0:7::/64), in front of:
+#       PREFIX-disc  198.18.8.2 fd00:0:0:8::2  the discovery block 198.18.5.0/24 and
+#                                               fd00:0:0:50::/64 (16 addresses ::0-::f):
+#                                               one address per host, nftables per address
+#                                               (see DISC_* below); 2 routers from the scanner
+#   PREFIX-scan also has a second link, eth1 198.18.6.2/24 fd00:0:0:6::2/64, to
+#     PREFIX-lan   the LAN 198.18.6.0/28, fd00:0:0:6::/124 (see LAN_* below): hosts on the
+#                  scanner's own link, for ARP / ND ping (0 routers). The scanner's default
+#                  routes stay via eth0 (the router); eth1 only adds its connected routes.
+#
+# Discovery truth: a second TSV next to the truth, <truth without .tsv>.discovery.tsv (its
+# path is in the truth header `# discovery_truth=` and in STATE/info), one line per address
+# of the discovery block (256 v4 + 16 v6) and of the LAN (16 + 16):
+#   address<TAB>up|down<TAB>reasons<TAB>hops<TAB>behaviour<TAB>udp_ping
+# reasons: the nmap --reason words a default `nmap -sn` (root: ICMP echo, TCP SYN 443, TCP ACK
+# 80, ICMP timestamp; ARP / ND on the local link) may report, comma-separated when several
+# probes get an answer (nmap reports the first reply, which is racy); no-response when down.
+# udp_ping: what `nmap -sn -PU` (UDP to a closed port -> ICMP port-unreachable) says.
 #
 # Ground truth: one line per (address, proto, port) for all 65535 TCP and all 65535 UDP
 # ports of every host address (v4 and v6):  address<TAB>proto<TAB>port<TAB>state<TAB>reason.
@@ -107,12 +128,49 @@ SWEEP_NET4=198.18.4;  SWEEP_NET6=fd00:0:0:4:
 SWEEP_PORT=80
 SILENT_V4=198.19.0.0/16; SILENT_V6=fd00:0:0:5::/64
 
+# The discovery block (host discovery, issue #4): address N is 198.18.5.N (N = 0..255) and
+# fd00:0:0:50::<N in hex> (N = 0..15 only), all in PREFIX-disc behind the second router
+# PREFIX-rtr2: the scanner reaches it through 2 routers (TTL / hop limit - 2). Its behaviour
+# is chosen by N % 12 (disc_kind), each made by nftables in PREFIX-disc (disc_ruleset):
+#    0, 9  absent          no such host: PREFIX-rtr2 drops it (forward chain): no ICMP error
+#    1     icmp-only       ICMP echo + timestamp answered (v6: echo); all TCP / UDP dropped
+#    2     rst-only        ICMP dropped; TCP reaches the stack, closed ports: RST (443: nft
+#                          `reject with tcp reset`, since the 443 listener is on every
+#                          address); UDP dropped
+#    3     silent          the address exists (on PREFIX-disc) but everything is dropped
+#    4     echo-only       only ICMP echo answered
+#    5     synack-443      ICMP and UDP dropped; TCP reaches the stack: the listener on 443
+#                          answers SYN-ACK, ACK to 80 gets a RST
+#    6     udp-only        only UDP reaches the stack: a closed port -> ICMP port-unreachable
+#    7     timestamp-only  only ICMP timestamp answered (v6 has none: down)
+#    8     ack80-only      only TCP port 80 (ACK -> RST); SYN 443 and ICMP dropped
+#   10     all             no filter: echo, timestamp, SYN-ACK on 443, RST on 80, UDP unreach
+#   11     syn443-only     only TCP port 443 (listener: SYN-ACK)
+#   N = 0 and N = 255 are absent too. PREFIX-disc's ICMP error rate limits are off (so every
+#   udp-only / all host answers a UDP ping however many are pinged at once); `icmp-ratelimit`
+#   leaves PREFIX-disc alone.
+DISC_NET4=198.18.5;   DISC_NET6=fd00:0:0:50:
+DISC_V6_COUNT=16                  # v6 addresses N = 0..15
+DISC_SYN_PORT=443; DISC_ACK_PORT=80   # nmap's default TCP ping ports (-PS443 -PA80)
+TRANSIT_V4=198.18.7;  TRANSIT_V6=fd00:0:0:7:   # PREFIX-rtr .1 -- PREFIX-rtr2 .2
+DLINK_V4=198.18.8;    DLINK_V6=fd00:0:0:8:     # PREFIX-rtr2 .1 -- PREFIX-disc .2
+DISC_HOPS=2
+# The LAN: PREFIX-scan's eth1 (198.18.6.2/24, fd00:0:0:6::2/64) -- PREFIX-lan's eth0. Address
+# N = 0..15 is 198.18.6.N and fd00:0:0:6::<N in hex> (lan_kind):
+#   N = 2          scanner         the scanner's own address (nmap: localhost-response)
+#   N % 4 == 1     lan-up          in PREFIX-lan: answers ARP / ND and IP
+#   N % 4 == 3     lan-ipdrop      in PREFIX-lan, nftables drops all IP to it (ND excepted):
+#                                  still up for nmap, whose ARP / ND ping it answers
+#   other N        absent          nowhere: no ARP / ND reply
+LAN_NET4=198.18.6;    LAN_NET6=fd00:0:0:6:
+LAN_SCAN_N=2; LAN_COUNT=16
+
 PROG=range.sh
 log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 usage() { # [exit-code]
-  sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit "${1:-2}"
 }
 
@@ -154,6 +212,7 @@ PROG="range.sh[$PREFIX]"
 
 NS_SCAN="$PREFIX-scan"; NS_RTR="$PREFIX-rtr"
 NS_PLAIN="$PREFIX-plain"; NS_FW="$PREFIX-fw"; NS_DROP="$PREFIX-drop"; NS_SWEEP="$PREFIX-sweep"
+NS_RTR2="$PREFIX-rtr2"; NS_DISC="$PREFIX-disc"; NS_LAN="$PREFIX-lan"
 
 require_root() {
   if [[ $(id -u) -ne 0 ]]; then
@@ -227,7 +286,7 @@ teardown() {
   if [[ $rc -eq 0 ]]; then
     rm -f -- "$STATE"/netns "$STATE"/pids "$STATE"/files "$STATE"/dirs "$STATE"/listen "$STATE"/info "$STATE"/ready \
       "$STATE"/truth.tsv "$STATE"/*.log "$STATE"/*.pid "$STATE"/*.pid.tmp "$STATE"/*.nft \
-      "$STATE"/*.ip "$STATE"/icmp_defaults
+      "$STATE"/*.ip "$STATE"/icmp_defaults "$STATE"/truth.discovery.tsv
     rmdir -- "$STATE" 2>/dev/null || log "state dir $STATE not empty; left in place"
   fi
   return "$rc"
@@ -347,6 +406,278 @@ table inet portwarden_rtr {
 }
 EOF
 }
+
+# ---------------------------------------------------------------------------------------
+# The discovery block and the LAN (see DISC_* and LAN_* at the top).
+
+disc_kind() { # N -> behaviour of 198.18.5.N / fd00:0:0:50::<N hex>
+  local n=$1
+  if (( n == 0 || n == 255 )); then echo absent; return; fi
+  case $(( n % 12 )) in
+    0|9) echo absent ;;         1) echo icmp-only ;;       2) echo rst-only ;;
+    3) echo silent ;;           4) echo echo-only ;;       5) echo synack-443 ;;
+    6) echo udp-only ;;         7) echo timestamp-only ;;  8) echo ack80-only ;;
+    10) echo all ;;             11) echo syn443-only ;;
+  esac
+}
+disc_v4() { echo "$DISC_NET4.$1"; }
+disc_v6() { if (( $1 == 0 )); then echo "${DISC_NET6}:"; else printf '%s:%x\n' "$DISC_NET6" "$1"; fi; }
+# The addresses (v4 and v6) of one kind, comma-separated (for nft sets).
+disc_addrs() { # kind 4|6
+  local n out="" max=255
+  [[ $2 == 6 ]] && max=$(( DISC_V6_COUNT - 1 ))
+  for n in $(seq 0 "$max"); do
+    [[ $(disc_kind "$n") == "$1" ]] && out+="${out:+, }$("disc_v$2" "$n")"
+  done
+  echo "$out"
+}
+# What nmap says about a discovery-block host of a kind: status, reasons, udp_ping.
+# nmap -sn's default probes, in the order it sends them: ICMP echo, TCP SYN 443, TCP ACK 80,
+# ICMP timestamp (v4 only; ICMPv6 has no timestamp).
+disc_truth() { # kind 4|6
+  local r
+  case $1 in
+    icmp-only)      if [[ $2 == 4 ]]; then r=echo-reply,timestamp-reply; else r=echo-reply; fi ;;
+    echo-only)      r=echo-reply ;;
+    timestamp-only) if [[ $2 == 4 ]]; then r=timestamp-reply; else r=""; fi ;;
+    all)            if [[ $2 == 4 ]]; then r=echo-reply,syn-ack,reset,timestamp-reply
+                    else r=echo-reply,syn-ack,reset; fi ;;
+    rst-only)       r=reset ;;
+    synack-443)     r=syn-ack,reset ;;
+    ack80-only)     r=reset ;;
+    syn443-only)    r=syn-ack ;;
+    *)              r="" ;;      # udp-only, silent, absent
+  esac
+  local udp=down
+  case $1 in udp-only|all) udp=up ;; esac
+  if [[ -n $r ]]; then printf 'up\t%s\t%s\n' "$r" "$udp"; else printf 'down\tno-response\t%s\n' "$udp"; fi
+}
+
+lan_kind() { # N (0..15)
+  local n=$1
+  if (( n == LAN_SCAN_N )); then echo scanner
+  else case $(( n % 4 )) in 1) echo lan-up ;; 3) echo lan-ipdrop ;; *) echo absent ;; esac
+  fi
+}
+lan_v4() { echo "$LAN_NET4.$1"; }
+lan_v6() { if (( $1 == 0 )); then echo "${LAN_NET6}:"; else printf '%s:%x\n' "$LAN_NET6" "$1"; fi; }
+
+nft_set() { # name type elements
+  if [[ -n $3 ]]; then echo "  set $1 { type $2; elements = { $3 } }"; else echo "  set $1 { type $2; }"; fi
+}
+
+ND_TYPES="nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect"
+
+# PREFIX-disc: per-address allow rules, then everything else addressed to the block is dropped
+# (silent hosts, and whatever a host's kind does not answer). ND (ICMPv6 133-137) is always
+# accepted first (the link to PREFIX-rtr2 needs it; no rule below could match it anyway).
+disc_ruleset() {
+  local k t
+  echo "table inet portwarden_disc {"
+  for k in icmp-only echo-only timestamp-only rst-only synack-443 ack80-only syn443-only udp-only all; do
+    t=${k//-/_}
+    nft_set "${t}_v4" ipv4_addr "$(disc_addrs "$k" 4)"
+    nft_set "${t}_v6" ipv6_addr "$(disc_addrs "$k" 6)"
+  done
+  cat <<EOT
+  chain input {
+    type filter hook input priority filter; policy accept;
+    icmpv6 type { $ND_TYPES } accept
+    ip daddr @icmp_only_v4 icmp type { echo-request, timestamp-request } accept
+    ip6 daddr @icmp_only_v6 icmpv6 type echo-request accept
+    ip daddr @echo_only_v4 icmp type echo-request accept
+    ip6 daddr @echo_only_v6 icmpv6 type echo-request accept
+    ip daddr @timestamp_only_v4 icmp type timestamp-request accept
+    ip daddr @rst_only_v4 tcp dport $DISC_SYN_PORT reject with tcp reset
+    ip6 daddr @rst_only_v6 tcp dport $DISC_SYN_PORT reject with tcp reset
+    ip daddr @rst_only_v4 meta l4proto tcp accept
+    ip6 daddr @rst_only_v6 meta l4proto tcp accept
+    ip daddr @synack_443_v4 meta l4proto tcp accept
+    ip6 daddr @synack_443_v6 meta l4proto tcp accept
+    ip daddr @ack80_only_v4 tcp dport $DISC_ACK_PORT accept
+    ip6 daddr @ack80_only_v6 tcp dport $DISC_ACK_PORT accept
+    ip daddr @syn443_only_v4 tcp dport $DISC_SYN_PORT accept
+    ip6 daddr @syn443_only_v6 tcp dport $DISC_SYN_PORT accept
+    ip daddr @udp_only_v4 meta l4proto udp accept
+    ip6 daddr @udp_only_v6 meta l4proto udp accept
+    ip daddr @all_v4 accept
+    ip6 daddr @all_v6 accept
+    ip daddr $DISC_NET4.0/24 drop
+    ip6 daddr ${DISC_NET6}:/64 drop
+  }
+}
+EOT
+}
+
+# PREFIX-rtr2 forwards only the block's present addresses (every kind but absent): an absent
+# one is dropped here, so nothing resolves it and no ICMP host-unreachable comes back.
+rtr2_ruleset() {
+  local n v4="" v6=""
+  for n in $(seq 0 255); do
+    [[ $(disc_kind "$n") == absent ]] && continue
+    v4+="${v4:+, }$(disc_v4 "$n")"
+    (( n < DISC_V6_COUNT )) && v6+="${v6:+, }$(disc_v6 "$n")"
+  done
+  echo "table inet portwarden_rtr2 {"
+  nft_set present4 ipv4_addr "$v4"
+  nft_set present6 ipv6_addr "$v6"
+  cat <<EOT
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    ip daddr $DISC_NET4.0/24 ip daddr != @present4 drop
+    ip6 daddr ${DISC_NET6}:/64 ip6 daddr != @present6 drop
+  }
+}
+EOT
+}
+
+# PREFIX-lan: the lan-ipdrop addresses drop all IP (ARP is not IP; ND is accepted first).
+lan_ruleset() {
+  local n v4="" v6=""
+  for n in $(seq 0 $(( LAN_COUNT - 1 ))); do
+    [[ $(lan_kind "$n") == lan-ipdrop ]] || continue
+    v4+="${v4:+, }$(lan_v4 "$n")"; v6+="${v6:+, }$(lan_v6 "$n")"
+  done
+  echo "table inet portwarden_lan {"
+  nft_set ipdrop4 ipv4_addr "$v4"
+  nft_set ipdrop6 ipv6_addr "$v6"
+  cat <<EOT
+  chain input {
+    type filter hook input priority filter; policy accept;
+    icmpv6 type { $ND_TYPES } accept
+    ip daddr @ipdrop4 drop
+    ip6 daddr @ipdrop6 drop
+  }
+}
+EOT
+}
+
+# veth with end $2 in namespace $1 and end $4 in namespace $3, made inside $1 with its peer
+# placed directly into $3 (no interface ever exists in the host's namespace); both up.
+link_pair() { # ns-a end-a ns-b end-b
+  ip -n "$1" link add "$2" type veth peer name "$4" netns "$3"
+  ip -n "$1" link set "$2" up
+  ip -n "$3" link set "$4" up
+}
+
+# The second router and the discovery block:
+#   PREFIX-rtr r2 198.18.7.1 -- eth0 198.18.7.2 PREFIX-rtr2 eth1 198.18.8.1 -- eth0 198.18.8.2
+#   PREFIX-disc (+ every present block address, /32 and /128, on its eth0).
+setup_discovery() {
+  local n k db="$STATE/disc-ns.ip"
+  ip netns exec "$NS_RTR2" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 >/dev/null
+  link_pair "$NS_RTR" r2 "$NS_RTR2" eth0
+  ip -n "$NS_RTR" addr add "$TRANSIT_V4.1/24" dev r2
+  ip -n "$NS_RTR" -6 addr add "${TRANSIT_V6}:1/64" dev r2 nodad
+  ip -n "$NS_RTR2" addr add "$TRANSIT_V4.2/24" dev eth0
+  ip -n "$NS_RTR2" -6 addr add "${TRANSIT_V6}:2/64" dev eth0 nodad
+  link_pair "$NS_RTR2" eth1 "$NS_DISC" eth0
+  ip -n "$NS_RTR2" addr add "$DLINK_V4.1/24" dev eth1
+  ip -n "$NS_RTR2" -6 addr add "${DLINK_V6}:1/64" dev eth1 nodad
+  {
+    echo "addr add $DLINK_V4.2/24 dev eth0"
+    echo "addr add ${DLINK_V6}:2/64 dev eth0 nodad"
+    for n in $(seq 0 255); do
+      k=$(disc_kind "$n")
+      [[ $k == absent ]] && continue
+      echo "addr add $(disc_v4 "$n")/32 dev eth0"
+      (( n < DISC_V6_COUNT )) && echo "addr add $(disc_v6 "$n")/128 dev eth0 nodad"
+    done
+  } >"$db"
+  ip -n "$NS_DISC" -batch "$db"
+  # Routes: rtr -> rtr2 -> disc for the block (and the rtr2-disc link); back by default routes.
+  ip -n "$NS_RTR" route add "$DISC_NET4.0/24" via "$TRANSIT_V4.2" dev r2
+  ip -n "$NS_RTR" route add "$DLINK_V4.0/24" via "$TRANSIT_V4.2" dev r2
+  ip -n "$NS_RTR" -6 route add "${DISC_NET6}:/64" via "${TRANSIT_V6}:2" dev r2
+  ip -n "$NS_RTR" -6 route add "${DLINK_V6}:/64" via "${TRANSIT_V6}:2" dev r2
+  ip -n "$NS_RTR2" route add default via "$TRANSIT_V4.1"
+  ip -n "$NS_RTR2" -6 route add default via "${TRANSIT_V6}:1"
+  ip -n "$NS_RTR2" route add "$DISC_NET4.0/24" via "$DLINK_V4.2" dev eth1
+  ip -n "$NS_RTR2" -6 route add "${DISC_NET6}:/64" via "${DLINK_V6}:2" dev eth1
+  ip -n "$NS_DISC" route add default via "$DLINK_V4.1"
+  ip -n "$NS_DISC" -6 route add default via "${DLINK_V6}:1"
+  # No ICMP error rate limit in PREFIX-disc: the udp-only and all hosts each answer a UDP ping
+  # with a port-unreachable, and the kernel's limit is per destination (the scanner) and
+  # global (50 burst): with many hosts pinged at once most would be dropped.
+  ip netns exec "$NS_DISC" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0 \
+    net.ipv4.icmp_msgs_per_sec=1000000 net.ipv4.icmp_msgs_burst=1000000 >/dev/null
+}
+
+# The LAN: a second veth from PREFIX-scan (eth1) to PREFIX-lan (eth0). The scanner's existing
+# routes (its default routes via eth0) must not change: eth1 only adds connected routes.
+setup_lan() {
+  local n k lb="$STATE/lan-ns.ip" before after
+  before=$( { ip -n "$NS_SCAN" -4 route show; ip -n "$NS_SCAN" -6 route show; } | sort)
+  link_pair "$NS_SCAN" eth1 "$NS_LAN" eth0
+  ip -n "$NS_SCAN" addr add "$(lan_v4 "$LAN_SCAN_N")/24" dev eth1
+  ip -n "$NS_SCAN" -6 addr add "$(lan_v6 "$LAN_SCAN_N")/64" dev eth1 nodad
+  : >"$lb"
+  for n in $(seq 0 $(( LAN_COUNT - 1 ))); do
+    k=$(lan_kind "$n")
+    [[ $k == lan-up || $k == lan-ipdrop ]] || continue
+    echo "addr add $(lan_v4 "$n")/24 dev eth0" >>"$lb"
+    echo "addr add $(lan_v6 "$n")/64 dev eth0 nodad" >>"$lb"
+  done
+  ip -n "$NS_LAN" -batch "$lb"
+  after=$( { ip -n "$NS_SCAN" -4 route show; ip -n "$NS_SCAN" -6 route show; } | sort)
+  local lost
+  lost=$(comm -23 <(echo "$before") <(echo "$after"))
+  [[ -z $lost ]] || die "adding eth1 to $NS_SCAN changed its routes; lost: $lost"
+  [[ $(ip -n "$NS_SCAN" route show default) == *"dev eth0"* &&
+     $(ip -n "$NS_SCAN" -6 route show default) == *"dev eth0"* ]] ||
+    die "$NS_SCAN's default routes are not via eth0 any more"
+}
+
+# Discovery truth: address, up|down, reasons, hops, behaviour, udp_ping (see the header).
+write_disc_truth() { # file
+  local out=$1 tmp="$1.tmp.$$" n k fam t st rs udp
+  {
+    echo "# portwarden test range host-discovery truth (generated by tests/range/range.sh from its configuration)"
+    echo "# columns: address<TAB>status<TAB>reasons<TAB>hops<TAB>behaviour<TAB>udp_ping"
+    echo "# status/reasons: nmap -sn as root (ICMP echo, TCP SYN $DISC_SYN_PORT, TCP ACK $DISC_ACK_PORT, ICMP timestamp (v4); ARP/ND on the local link),"
+    echo "#   reasons = the acceptable nmap --reason words, comma-separated (nmap reports the first reply: racy); no-response when down"
+    echo "# hops: routers between the scanner and the host (nmap's reason_ttl = 64 - hops for IP replies)"
+    echo "# udp_ping: nmap -sn -PU (UDP to a closed port; port-unreach proves it up; on the LAN ARP/ND is used whatever -P says)"
+    echo "# prefix=$PREFIX"
+    echo "# scanner_ns=$NS_SCAN"
+    echo "# router2_ns=$NS_RTR2"
+    echo "# disc_ns=$NS_DISC"
+    echo "# lan_ns=$NS_LAN"
+    echo "# block_v4=$DISC_NET4.0/24"
+    echo "# block_v6=${DISC_NET6}:/$(( 128 - $(awk -v c="$DISC_V6_COUNT" 'BEGIN { print int(log(c) / log(2) + 0.5) }') ))"
+    echo "# lan_v4=$LAN_NET4.0/$(( 32 - $(awk -v c="$LAN_COUNT" 'BEGIN { print int(log(c) / log(2) + 0.5) }') ))"
+    echo "# lan_v6=${LAN_NET6}:/$(( 128 - $(awk -v c="$LAN_COUNT" 'BEGIN { print int(log(c) / log(2) + 0.5) }') ))"
+    echo "# scanner_lan $(lan_v4 "$LAN_SCAN_N") $(lan_v6 "$LAN_SCAN_N") (eth1)"
+    echo "# block: address N is $DISC_NET4.N (0-255) and ${DISC_NET6}:<N in hex> (0-$(( DISC_V6_COUNT - 1 ))), behaviour by N % 12, behind $NS_RTR and $NS_RTR2"
+    for k in absent icmp-only rst-only silent echo-only synack-443 udp-only timestamp-only ack80-only all syn443-only; do
+      echo "# block $k v4: $(disc_addrs "$k" 4 | sed "s/$DISC_NET4\.//g; s/ //g")"
+    done
+    for fam in 4 6; do
+      local max=255
+      [[ $fam == 6 ]] && max=$(( DISC_V6_COUNT - 1 ))
+      for n in $(seq 0 "$max"); do
+        k=$(disc_kind "$n")
+        IFS=$'\t' read -r st rs udp < <(disc_truth "$k" "$fam")
+        printf '%s\t%s\t%s\t%d\t%s\t%s\n' "$("disc_v$fam" "$n")" "$st" "$rs" "$DISC_HOPS" "$k" "$udp"
+      done
+    done
+    for fam in 4 6; do
+      for n in $(seq 0 $(( LAN_COUNT - 1 ))); do
+        k=$(lan_kind "$n")
+        case $k in
+          scanner) t="up	localhost-response" ;;
+          absent) t="down	no-response" ;;
+          *) if [[ $fam == 4 ]]; then t="up	arp-response"; else t="up	nd-response"; fi ;;
+        esac
+        printf '%s\t%s\t0\t%s\t%s\n' "$("lan_v$fam" "$n")" "$t" "$k" "${t%%	*}"
+      done
+    done
+  } >"$tmp"
+  mv -f -- "$tmp" "$out"
+}
+
+# <truth>.tsv -> <truth>.discovery.tsv (any other name: + .discovery.tsv).
+disc_truth_path() { echo "${1%.tsv}.discovery.tsv"; }
 
 # Ports listening (TCP or UDP) in a namespace, one a line.
 listening_ports() { # ns t|u
@@ -493,6 +824,7 @@ write_truth() { # file
     echo "# columns: address<TAB>proto<TAB>port<TAB>state<TAB>reason  (nmap vocabulary: tcp lines as a TCP SYN scan -sS, udp lines as a UDP scan -sU)"
     echo "# prefix=$PREFIX"
     echo "# state_dir=$STATE"
+    echo "# discovery_truth=$(disc_truth_path "$out")"
     echo "# scanner_ns=$NS_SCAN"
     echo "# router_ns=$NS_RTR"
     echo "# sweep_ns=$NS_SWEEP"
@@ -577,7 +909,8 @@ do_icmp_ratelimit() {
         net.ipv4.icmp_msgs_per_sec=1000 net.ipv4.icmp_msgs_burst=50)
   fi
   while read -r ns; do
-    [[ -n $ns && $ns != "$NS_SCAN" ]] && nss+=("$ns")
+    # Not the scanner; not PREFIX-disc, whose limits stay off (setup_discovery).
+    [[ -n $ns && $ns != "$NS_SCAN" && $ns != "$NS_DISC" ]] && nss+=("$ns")
   done <"$STATE/netns"
   for ns in "${nss[@]}"; do
     ns_exists "$ns" || die "netns $ns is missing"
@@ -622,7 +955,10 @@ do_up() {
   trap 'exit 130' INT TERM HUP
 
   log "creating namespaces"
-  for t in "$NS_SCAN" "$NS_RTR" "$NS_PLAIN" "$NS_FW" "$NS_DROP" "$NS_SWEEP"; do add_ns "$t"; done
+  for t in "$NS_SCAN" "$NS_RTR" "$NS_PLAIN" "$NS_FW" "$NS_DROP" "$NS_SWEEP" \
+           "$NS_RTR2" "$NS_DISC" "$NS_LAN"; do
+    add_ns "$t"
+  done
   ip netns exec "$NS_RTR" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 >/dev/null
 
   log "creating links"
@@ -650,6 +986,9 @@ do_up() {
 
   log "creating the sweep block"
   setup_sweep
+  log "creating the discovery block (behind $NS_RTR2) and the LAN"
+  setup_discovery
+  setup_lan
 
   log "loading firewalls"
   fw_ruleset >"$STATE/firewalled.nft"
@@ -658,6 +997,12 @@ do_up() {
   ip netns exec "$NS_DROP" nft -f "$STATE/drop.nft"
   rtr_ruleset >"$STATE/router.nft"
   ip netns exec "$NS_RTR" nft -f "$STATE/router.nft"
+  rtr2_ruleset >"$STATE/router2.nft"
+  ip netns exec "$NS_RTR2" nft -f "$STATE/router2.nft"
+  disc_ruleset >"$STATE/disc.nft"
+  ip netns exec "$NS_DISC" nft -f "$STATE/disc.nft"
+  lan_ruleset >"$STATE/lan.nft"
+  ip netns exec "$NS_LAN" nft -f "$STATE/lan.nft"
 
   echo "$LISTEN" >"$STATE/listen"
   log "starting listeners ($LISTEN)"
@@ -665,19 +1010,27 @@ do_up() {
   start_listener "$NS_FW" firewalled "$FW_TCP" "$FW_UDP"
   start_listener "$NS_DROP" drop "$DROP_TCP" ""
   start_listener "$NS_SWEEP" sweep "$SWEEP_PORT" ""
+  # On every address of PREFIX-disc (dual-stack wildcard); disc_ruleset decides who reaches it.
+  start_listener "$NS_DISC" disc "$DISC_SYN_PORT" ""
 
   log "checking reachability"
   for t in "$PLAIN_V4" "$PLAIN_V6" "$FW_V4" "$FW_V6"; do check_reachable "$t" 22; done
   check_reachable "$(sweep_v4 2)" "$SWEEP_PORT"; check_reachable "$(sweep_v6 2)" "$SWEEP_PORT"
+  # Through both routers: a synack-443 host of the discovery block (N = 5).
+  check_reachable "$(disc_v4 5)" "$DISC_SYN_PORT"; check_reachable "$(disc_v6 5)" "$DISC_SYN_PORT"
 
   # The ICMP rate limits as the kernel made them (restored by `icmp-ratelimit on`).
   for t in "${ICMP_KEYS[@]}"; do
     echo "$t=$(ip netns exec "$NS_PLAIN" sysctl -n "$t")"
   done >"$STATE/icmp_defaults"
 
-  log "writing truth to $TRUTH"
+  local disc_truth
+  disc_truth=$(disc_truth_path "$TRUTH")
+  log "writing truth to $TRUTH and the discovery truth to $disc_truth"
   if [[ $TRUTH != "$STATE/truth.tsv" ]]; then echo "$TRUTH" >>"$STATE/files"; fi
+  if [[ $disc_truth != "$STATE/truth.discovery.tsv" ]]; then echo "$disc_truth" >>"$STATE/files"; fi
   write_truth "$TRUTH"
+  write_disc_truth "$disc_truth"
   {
     echo "prefix=$PREFIX"
     echo "scanner_ns=$NS_SCAN"
@@ -686,13 +1039,17 @@ do_up() {
     echo "firewalled_ns=$NS_FW"
     echo "drop_ns=$NS_DROP"
     echo "sweep_ns=$NS_SWEEP"
+    echo "router2_ns=$NS_RTR2"
+    echo "disc_ns=$NS_DISC"
+    echo "lan_ns=$NS_LAN"
     echo "truth=$TRUTH"
+    echo "discovery_truth=$disc_truth"
     echo "listen=$LISTEN"
   } >"$STATE/info"
   date -u +%FT%TZ >"$STATE/ready"
   UP_DONE=1
   trap - EXIT INT TERM HUP
-  log "range '$PREFIX' is up: scan from 'ip netns exec $NS_SCAN ...'; truth in $TRUTH; state in $STATE"
+  log "range '$PREFIX' is up: scan from 'ip netns exec $NS_SCAN ...'; truth in $TRUTH, discovery truth in $disc_truth; state in $STATE"
 }
 
 do_down() {

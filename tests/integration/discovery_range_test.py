@@ -1,0 +1,275 @@
+#!/usr/bin/python3
+"""Integration test: the range's host-discovery truth against nmap's host discovery.
+
+    discovery_range_test.py TRUTH [--workdir DIR]
+    discovery_range_test.py --up PW_LISTEN [--name PREFIX] [--workdir DIR]
+
+TRUTH is the ground-truth TSV of a range that is up (`tests/range/range.sh up`); the
+discovery truth is the file its `# discovery_truth=` header names (<TRUTH minus .tsv>
+.discovery.tsv). With --up the test brings up a range of its own (named --name, default
+pwd<PID>; state and truth under the work directory) and tears it down in a `finally`,
+whatever happens.
+
+The discovery truth has one line per address of the discovery block (198.18.5.0/24 and 16 v6
+addresses, 2 routers away) and of the LAN on the scanner's second link (16 + 16 addresses):
+    address  up|down  reasons  hops  behaviour  udp_ping
+Cases (each nmap run inside the range's scanner namespace, bounded by `timeout`):
+  sn-v4  nmap -n -sn -T4 --reason -v -oX F  <block v4 /24> <LAN v4 /28>
+  sn-v6  nmap -6 -n -sn -T4 --reason -v -oX F  <the 32 v6 addresses>
+         (nmap cannot mix v4 and v6 targets in one run, hence two runs)
+  PU-v4  nmap -n -sn -PU -T4 --reason -v -oX F  <block v4 /24> <LAN v4 /28>
+  PU-v6  nmap -6 -n -sn -PU -T4 --reason -v -oX F  <the 32 v6 addresses>
+Each asserts, per address: the status equals the truth's (status for -sn, udp_ping for
+-PU); an up host's reason is one of the truth's reasons (-sn; several when several probes
+are answered: nmap reports the first reply, which is racy) or, for -PU, port-unreach on the
+block (the LAN is pinged with ARP / ND whatever -P says: the -sn reasons); a reply that
+crossed routers has reason_ttl = 64 - hops (Linux's default TTL / hop limit); nmap reports
+no address the truth does not list and every address it lists (-v lists down hosts too).
+It prints nmap's wall time for each run and which reasons it gave per behaviour.
+
+Not root: fails (as every range test does).
+Standard library only (shared code in range_common.py). The last line is "N passed, N failed".
+"""
+import argparse
+import os
+import shutil
+import sys
+import xml.etree.ElementTree as ET
+from collections import Counter
+
+from range_common import Case, Truth, norm_addr, run, tail
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RANGE_SH = os.path.join(HERE, "..", "range", "range.sh")
+NMAP_TIMEOUT = 120          # each nmap run (`timeout 120`); they take 2-4 s
+RANGE_TIMEOUT = 180         # range.sh up / down with --up
+DEFAULT_TTL = 64            # Linux: net.ipv4.ip_default_ttl, IPv6 hop limit
+NO_TTL_REASONS = {"arp-response", "nd-response", "localhost-response", "no-response"}
+
+
+class DiscTruth:
+    """The discovery truth TSV: rows and header metadata."""
+
+    def __init__(self, path):
+        self.path = path
+        self.meta = {}
+        self.rows = {}      # address -> dict
+        self.order = []
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if line.startswith("#"):
+                    body = line[1:].strip()
+                    if "=" in body and " " not in body:
+                        k, v = body.split("=", 1)
+                        self.meta[k] = v
+                    continue
+                if not line.strip():
+                    continue
+                cols = line.rstrip("\n").split("\t")
+                if len(cols) != 6:
+                    raise SystemExit(f"{path}:{n}: {len(cols)} columns, expected 6")
+                addr, status, reasons, hops, behaviour, udp = cols
+                if status not in ("up", "down") or udp not in ("up", "down"):
+                    raise SystemExit(f"{path}:{n}: bad status/udp_ping: {line.strip()}")
+                a = norm_addr(addr)
+                self.rows[a] = {"status": status, "reasons": reasons.split(","),
+                                "hops": int(hops), "behaviour": behaviour, "udp": udp}
+                self.order.append(a)
+        for key in ("scanner_ns", "block_v4", "lan_v4"):
+            if key not in self.meta:
+                raise SystemExit(f"{path}: no '# {key}=' header line: not a discovery truth")
+        self.scanner_ns = self.meta["scanner_ns"]
+
+    def v4(self):
+        return [a for a in self.order if ":" not in a]
+
+    def v6(self):
+        return [a for a in self.order if ":" in a]
+
+
+def disc_truth_path(truth_path):
+    t = Truth(truth_path)
+    if t.meta.get("discovery_truth"):
+        return t.meta["discovery_truth"]
+    base = truth_path[:-4] if truth_path.endswith(".tsv") else truth_path
+    return base + ".discovery.tsv"
+
+
+def parse_hosts(xml_path):
+    """address -> (state, reason, reason_ttl) of every <host> (addresses as given)."""
+    out = {}
+    root = ET.parse(xml_path).getroot()
+    for h in root.iter("host"):
+        st = h.find("status")
+        for a in h.findall("address"):
+            if a.get("addrtype") in ("ipv4", "ipv6"):
+                out[norm_addr(a.get("addr"))] = (st.get("state"), st.get("reason"),
+                                                 int(st.get("reason_ttl") or 0))
+    return out
+
+
+def run_nmap(case, ns, workdir, tag, extra, targets, six):
+    xml = os.path.join(workdir, f"nmap-{tag}.xml")
+    if os.path.exists(xml):
+        os.unlink(xml)
+    cmd = (["ip", "netns", "exec", ns, "timeout", str(NMAP_TIMEOUT), "nmap"] +
+           (["-6"] if six else []) + ["-n", "-sn"] + extra +
+           ["-T4", "--reason", "-v", "-oX", xml] + targets)
+    shown = cmd if len(targets) <= 4 else cmd[:-len(targets)] + [f"<{len(targets)} addresses>"]
+    case.info("nmap: " + " ".join(shown))
+    rc, out, err, secs = run(cmd, NMAP_TIMEOUT + 30)
+    done = [l.strip() for l in out.splitlines() if l.startswith("Nmap done")]
+    case.info(f"nmap took {secs:.2f} s (exit {rc}){': ' + done[0] if done else ''}")
+    if rc != 0 or not os.path.isfile(xml):
+        case.fail(f"nmap exited {rc}; stderr:\n{tail(err)}")
+        return None, secs
+    try:
+        return parse_hosts(xml), secs
+    except ET.ParseError as e:
+        case.fail(f"{xml}: not well-formed XML: {e}")
+        return None, secs
+
+
+def check(case, truth, addrs, got, udp_ping):
+    """Compares nmap's hosts with the truth for addrs; prints reasons seen per behaviour."""
+    want_set = set(addrs)
+    extra = sorted(set(got) - want_set)
+    if extra:
+        case.fail(f"nmap reports {len(extra)} address(es) not in the truth: {extra[:5]}")
+    bad = []
+    seen = Counter()
+    for a in addrs:
+        row = truth.rows[a]
+        want_status = row["udp"] if udp_ping else row["status"]
+        if udp_ping and want_status == "up" and row["hops"] > 0:
+            want_reasons = ["port-unreach"]
+        elif want_status == "up":
+            want_reasons = row["reasons"]
+        else:
+            want_reasons = ["no-response"]
+        if a not in got:
+            bad.append(f"{a:22s} {row['behaviour']:15s} missing from nmap's XML "
+                       f"(truth {want_status} {','.join(want_reasons)})")
+            continue
+        state, reason, ttl = got[a]
+        seen[(row["behaviour"], state, reason)] += 1
+        problems = []
+        if state != want_status:
+            problems.append(f"status {state}, truth {want_status}")
+        elif reason not in want_reasons:
+            problems.append(f"reason {reason}, truth {'|'.join(want_reasons)}")
+        if state == "up" and reason not in NO_TTL_REASONS and ttl != DEFAULT_TTL - row["hops"]:
+            problems.append(f"reason_ttl {ttl}, expected {DEFAULT_TTL - row['hops']} "
+                            f"({row['hops']} router(s))")
+        if problems:
+            bad.append(f"{a:22s} {row['behaviour']:15s} " + "; ".join(problems))
+    if bad:
+        case.fail(f"{len(bad)} of {len(addrs)} address(es) differ from the truth:")
+        for line in bad[:40]:
+            print(f"      {line}")
+        if len(bad) > 40:
+            print(f"      ... and {len(bad) - 40} more")
+    else:
+        ups = sum(1 for a in addrs if got[a][0] == "up")
+        case.ok(f"all {len(addrs)} addresses agree with the truth ({ups} up, "
+                f"{len(addrs) - ups} down; reasons and reason_ttl as expected)")
+    for (beh, state, reason), n in sorted(seen.items()):
+        print(f"      {n:4d} x {beh:15s} {state:4s} {reason}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("truth", nargs="?", help="the range's truth TSV (range already up)")
+    ap.add_argument("--up", metavar="PW_LISTEN",
+                    help="bring up a range of its own (pw_listen binary), torn down at the end")
+    ap.add_argument("--name", default=f"pwd{os.getpid() % 1000000}",
+                    help="namespace prefix of the range --up makes (default pwd<PID>)")
+    ap.add_argument("--workdir", default=None, help="where nmap's XML goes (kept)")
+    args = ap.parse_args()
+    if not args.truth and not args.up:
+        ap.error("TRUTH or --up PW_LISTEN is required")
+
+    if os.geteuid() != 0:
+        print("discovery_range_test: must run as root (network namespaces, raw nmap probes)")
+        print("0 passed, 1 failed")
+        return 1
+    for tool in ("ip", "nmap", "timeout"):
+        if shutil.which(tool) is None:
+            print(f"discovery_range_test: required tool not found: {tool}")
+            print("0 passed, 1 failed")
+            return 1
+
+    if args.workdir is None:
+        base = os.path.dirname(os.path.abspath(args.truth)) if args.truth else os.getcwd()
+        args.workdir = os.path.join(base, "discovery_range")
+    args.workdir = os.path.abspath(args.workdir)
+    os.makedirs(args.workdir, exist_ok=True)
+
+    own = None
+    try:
+        if args.up:
+            name = args.name
+            state = os.path.join(args.workdir, f"state-{name}")
+            truth_path = os.path.join(args.workdir, f"truth-{name}.tsv")
+            own = ["/bin/bash", RANGE_SH, "--name", name, "--state", state]
+            print(f"bringing up range {name} (state {state})", flush=True)
+            rc, out, err, secs = run(["/bin/bash", RANGE_SH, "up", "--name", name, "--state",
+                                      state, "--truth", truth_path, "--listen", args.up],
+                                     RANGE_TIMEOUT)
+            if rc != 0:
+                print(f"range.sh up failed (exit {rc}) after {secs:.1f} s:\n{tail(err, 15)}")
+                print("0 passed, 1 failed")
+                return 1
+            print(f"range {name} up in {secs:.1f} s", flush=True)
+        else:
+            truth_path = os.path.abspath(args.truth)
+            if not os.path.isfile(truth_path):
+                print(f"discovery_range_test: no truth file {truth_path} (is the range up?)")
+                print("0 passed, 1 failed")
+                return 1
+        dpath = disc_truth_path(truth_path)
+        if not os.path.isfile(dpath):
+            print(f"discovery_range_test: no discovery truth {dpath} (a range from before "
+                  f"the discovery block? bring it up again)")
+            print("0 passed, 1 failed")
+            return 1
+        truth = DiscTruth(dpath)
+        ns = truth.scanner_ns
+        if not os.path.exists(f"/run/netns/{ns}"):
+            print(f"discovery_range_test: scanner namespace {ns} does not exist (range down?)")
+            print("0 passed, 1 failed")
+            return 1
+        print(f"discovery truth {dpath}: {len(truth.v4())} v4 + {len(truth.v6())} v6 "
+              f"addresses", flush=True)
+
+        v4_targets = [truth.meta["block_v4"], truth.meta["lan_v4"]]
+        v6_addrs = truth.v6()
+        cases = []
+        times = {}
+        for tag, extra, six in (("sn-v4", [], False), ("sn-v6", [], True),
+                                ("PU-v4", ["-PU"], False), ("PU-v6", ["-PU"], True)):
+            addrs = v6_addrs if six else truth.v4()
+            targets = v6_addrs if six else v4_targets
+            case = Case(tag, f"{len(addrs)} addresses")
+            cases.append(case)
+            got, secs = run_nmap(case, ns, args.workdir, tag, extra, targets, six)
+            times[tag] = secs
+            if got is not None:
+                check(case, truth, addrs, got, udp_ping=bool(extra))
+    finally:
+        if own is not None:
+            rc, out, err, _ = run(own[:2] + ["down"] + own[2:], RANGE_TIMEOUT)
+            print(f"range torn down (range.sh down exit {rc})"
+                  + (f":\n{tail(err)}" if rc != 0 else ""))
+
+    print()
+    print("nmap wall time: " + ", ".join(f"{k} {v:.2f} s" for k, v in times.items()))
+    for c in cases:
+        print(f"{'PASS' if not c.failures else 'FAIL'}  {c.name:8s} {c.addr}")
+    failed = [c for c in cases if c.failures]
+    print(f"{len(cases) - len(failed)} passed, {len(failed)} failed")
+    return 0 if not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
