@@ -7,14 +7,21 @@
 // - TCP flags a technique does not expect (SYN-ACK or bare SYN to ACK/Window/FIN/NULL/Xmas/
 //   Maimon, bare SYN to connect) are ignored like nmap's "unexpected TCP flags"; any RST is
 //   interpreted (for ACK: unfiltered).
-// - TCP or UDP replies from another address than the target cannot belong to a validated probe:
-//   ignored. For `none`, from_target has no meaning and is not looked at.
+// - TCP, UDP, echo or timestamp replies from another address than the target cannot belong to
+//   a validated probe: ignored. For `none`, from_target has no meaning and is not looked at.
 // - ICMPv4: only type 3 (known codes) and type 11 settle a probe. ICMPv6: type 1 codes 0..6,
 //   type 3 (time exceeded, as v4 type 11; nmap 7.93 ignores it) and type 4 codes 0..1 (nmap
 //   knows no other codes; nmap calls 4/0 "open" even outside -sO, we say filtered).
-// - host_up from ICMP: only a port or protocol unreachable sent by the target itself. ICMPv6 has
-//   no protocol-unreachable code: its equivalent is parameter problem code 1 ("unrecognized
-//   Next Header", RFC 4443 3.4), which therefore also proves the target up when it sent it.
+// - host_up from ICMP (port probes): only a port or protocol unreachable sent by the target
+//   itself. ICMPv6 has no protocol-unreachable code: its equivalent is parameter problem code 1
+//   ("unrecognized Next Header", RFC 4443 3.4), which therefore also proves the target up when
+//   it sent it.
+// - Pings (icmp_echo, icmp_timestamp; nmap -PE/-PP, scan_engine_raw.cc get_ping_pcap_result):
+//   the verdict is about the host and its state is unused (open for a reply, else filtered).
+//   The matching reply from the target proves it up; any ICMP error the table knows settles the
+//   ping, and proves the host up only when the target itself sent it (a router's error is a
+//   hint, host_up=false). TCP/UDP kinds and the other ping's reply are ignored, as are echo and
+//   timestamp replies to port probes.
 #include <cerrno>
 #include <optional>
 
@@ -87,7 +94,8 @@ Verdict classify_icmp(Technique technique, const Response& response) {
     if (!meaning) {
         return unresolved;
     }
-    const bool host_up = meaning->proves_alive && response.from_target;
+    const bool host_up =
+        response.from_target && (meaning->proves_alive || is_ping_technique(technique));
     const bool closed = meaning->reason == Reason::port_unreach && technique == Technique::udp &&
                         response.from_target;
     return settled(closed ? PortState::closed : PortState::filtered, meaning->reason, host_up);
@@ -103,14 +111,18 @@ Verdict classify_none(Technique technique) {
         case Technique::connect:
         case Technique::syn:
         case Technique::ack:
-        case Technique::window: break;
+        case Technique::window:
+        case Technique::icmp_echo:
+        case Technique::icmp_timestamp: break;
     }
     return settled(PortState::filtered, Reason::no_response, false);
 }
 
 Verdict classify_rst(Technique technique, std::uint16_t window) {
     switch (technique) {
-        case Technique::udp: return unresolved;
+        case Technique::udp:
+        case Technique::icmp_echo:
+        case Technique::icmp_timestamp: return unresolved;
         case Technique::connect: return settled(PortState::closed, Reason::conn_refused, true);
         case Technique::ack: return settled(PortState::unfiltered, Reason::reset, true);
         case Technique::window:
@@ -124,27 +136,28 @@ Verdict classify_rst(Technique technique, std::uint16_t window) {
     return settled(PortState::closed, Reason::reset, true);
 }
 
+// A reply the technique expects proves the port open and the host up; others are ignored.
+constexpr Verdict open_if(bool expected, Reason reason) {
+    return expected ? settled(PortState::open, reason, true) : unresolved;
+}
+
 Verdict classify_reply(Technique technique, const Response& response) {
     if (!response.from_target) {
         return unresolved;
     }
     switch (response.kind) {
         case ResponseKind::syn_ack:
-            if (technique == Technique::syn || technique == Technique::connect) {
-                return settled(PortState::open, Reason::syn_ack, true);
-            }
-            return unresolved;
+            return open_if(technique == Technique::syn || technique == Technique::connect,
+                           Reason::syn_ack);
         case ResponseKind::syn:
-            if (technique == Technique::syn) {
-                return settled(PortState::open, Reason::split_handshake_syn, true);
-            }
-            return unresolved;
+            return open_if(technique == Technique::syn, Reason::split_handshake_syn);
         case ResponseKind::rst: return classify_rst(technique, response.tcp_window);
         case ResponseKind::udp_reply:
-            if (technique == Technique::udp) {
-                return settled(PortState::open, Reason::udp_response, true);
-            }
-            return unresolved;
+            return open_if(technique == Technique::udp, Reason::udp_response);
+        case ResponseKind::echo_reply:
+            return open_if(technique == Technique::icmp_echo, Reason::echo_reply);
+        case ResponseKind::timestamp_reply:
+            return open_if(technique == Technique::icmp_timestamp, Reason::timestamp_reply);
         case ResponseKind::none:
         case ResponseKind::icmp: break;
     }
@@ -160,7 +173,9 @@ Verdict classify(Technique technique, const Response& response) {
         case ResponseKind::syn_ack:
         case ResponseKind::syn:
         case ResponseKind::rst:
-        case ResponseKind::udp_reply: break;
+        case ResponseKind::udp_reply:
+        case ResponseKind::echo_reply:
+        case ResponseKind::timestamp_reply: break;
     }
     return classify_reply(technique, response);
 }

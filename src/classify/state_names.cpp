@@ -52,7 +52,8 @@ constexpr std::array<std::string_view, port_state_count> state_names{
     "open", "closed", "filtered", "unfiltered", "open|filtered", "closed|filtered"};
 
 constexpr std::array<std::string_view, technique_count> technique_names{
-    "connect", "syn", "ack", "window", "fin", "null", "xmas", "maimon", "udp"};
+    "connect", "syn", "ack", "window", "fin", "null", "xmas", "maimon", "udp", "icmp-echo",
+    "icmp-timestamp"};
 
 const ReasonName& entry(Reason r) {
     return reason_names.at(static_cast<std::size_t>(r));

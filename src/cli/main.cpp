@@ -13,6 +13,7 @@ constexpr std::string_view usage = R"(usage: portwarden <command> [options]
 
 commands:
   scan [nmap flags] TARGET...   scan ports (e.g. portwarden scan -sT -p- --reason 198.18.1.10)
+  discover [flags] TARGET...    host discovery only: which hosts are up, why, how far (= scan -sn)
   probe HOST:PORT               one port's state, reason, round trip and a plain-language hint
   wait HOST:PORT                wait until a port is open (exit 0) or say why it is not
   version                       print the version
@@ -41,6 +42,11 @@ int main(int argc, char** argv) {
     }
     if (command == "scan") {
         return portwarden::cli::scan_command(rest, command_line);
+    }
+    if (command == "discover") {
+        std::vector<std::string> with_sn{"-sn"};
+        with_sn.insert(with_sn.end(), rest.begin(), rest.end());
+        return portwarden::cli::scan_command(with_sn, command_line);
     }
     if (command == "probe") {
         return portwarden::cli::probe_command(rest);

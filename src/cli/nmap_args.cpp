@@ -17,7 +17,12 @@ struct Rewrite {
 };
 
 // Flags that stand alone.
-constexpr std::array<Rewrite, 13> whole_flags{{
+constexpr std::array<Rewrite, 18> whole_flags{{
+    {"-sn", "--ping-only"},
+    {"-PE", "--ping-echo"},
+    {"-PP", "--ping-timestamp"},
+    {"-PR", "--ping-arp"},
+    {"-PN", "--skip-discovery"},
     {"-sT", "--technique=connect"},
     {"-sS", "--technique=syn"},
     {"-sA", "--technique=ack"},
@@ -80,6 +85,16 @@ Result<std::vector<std::string>> translate_nmap_flags(const std::vector<std::str
         }
         if (a.size() >= 3 && a[1] == 'o' && (a[2] == 'S' || a[2] == 'M' || a[2] == 'H')) {
             return fail(fmt::format("unsupported output format '{}' (use -oN, -oX, -oG, -oJ or -oA)", arg));
+        }
+        // -PS, -PS22,443, -PA, -PU: nmap's default ports are 80 (TCP) and 40125 (UDP).
+        if (a.size() >= 3 && a[1] == 'P' && (a[2] == 'S' || a[2] == 'A' || a[2] == 'U')) {
+            const char* flag = a[2] == 'S' ? "--ping-syn" : a[2] == 'A' ? "--ping-ack" : "--ping-udp";
+            out.emplace_back(flag);
+            out.emplace_back(a.size() > 3 ? a.substr(3) : (a[2] == 'U' ? "40125" : "80"));
+            continue;
+        }
+        if (a.size() >= 3 && a[1] == 'P') {
+            return fail(fmt::format("unsupported ping type '{}' (supported: -PE -PP -PS -PA -PU -PR -Pn)", arg));
         }
         if (a[1] == 'T' && a.size() >= 3) {  // -T4
             out.emplace_back("--timing");

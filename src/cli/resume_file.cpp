@@ -51,6 +51,18 @@ std::string scan_fingerprint(const ScanRequest& request) {
     std::ostringstream text;
     text << to_string(request.technique) << ';' << request.shard_index << '/' << request.shard_count << ';'
          << (request.skip_host_discovery ? "Pn" : "ping") << ';' << (request.randomize_ports ? "rand" : "seq") << ';';
+    if (request.ping_only) {
+        text << "sn;";
+    }
+    const auto& d = request.discovery;
+    text << "P" << d.icmp_echo << d.icmp_timestamp << d.arp << d.ignore_rst;
+    for (const auto* list : {&d.syn_ports, &d.ack_ports, &d.udp_ports}) {
+        text << '/';
+        for (const auto p : *list) {
+            text << p << ',';
+        }
+    }
+    text << ';';
     if (request.scan_flags) {
         text << "flags" << unsigned{*request.scan_flags} << ';';
     }

@@ -264,9 +264,23 @@ void RawRun::finish_host(std::size_t h, bool report) {
 
 void RawRun::handle_reply(const CapturedReply& r) {
     const auto hit = find_host(r.reply.target);
-    const std::int32_t column = column_of_port_.at(r.reply.port);
+    std::int32_t column = column_of_port_.at(r.reply.port);
+    if (column >= 0 && columns_[static_cast<std::size_t>(column)].module != r.module) {
+        // Discovery runs may probe one port with two modules (-PS80 -PA80; echo and timestamp
+        // both use port 0): find the column of this module.
+        column = -1;
+        for (std::size_t c = 0; c < columns_.size(); ++c) {
+            if (columns_[c].port == r.reply.port && columns_[c].module == r.module) {
+                column = static_cast<std::int32_t>(c);
+                break;
+            }
+        }
+    }
     if (!hit || column < 0) {
         return;
+    }
+    if (options_.ping && options_.ignore_rst && r.reply.response.kind == ResponseKind::rst) {
+        return;  // --discovery-ignore-rst: as if nothing came back
     }
     const std::size_t h = *hit;
     const auto cell_index = static_cast<std::uint32_t>(h * columns_.size() + static_cast<std::size_t>(column));

@@ -43,6 +43,8 @@ struct RawColumn {
 struct RawTarget {
     Address address;
     net::MacAddress next_hop_mac{};  // written into each frame's destination MAC (Ethernet links)
+    bool on_link = false;            // directly attached (no gateway): ARP/ND reached the host itself
+    bool local = false;              // one of our own addresses (not probed)
 };
 
 struct RawCell {
@@ -61,6 +63,7 @@ struct RawCell {
 
 struct RawRunOptions {
     bool ping = false;               // a host is finished by its first reply proving it up
+    bool ignore_rst = false;         // ping: a RST proves nothing (--discovery-ignore-rst)
     bool randomize = true;
     std::uint64_t seed = 1;
     std::uint32_t shard_index = 0;

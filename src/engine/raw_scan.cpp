@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "engine/emit.hpp"
+#include "engine/raw_discovery.hpp"
 #include "engine/raw_setup.hpp"
 #include "io/privileges.hpp"
 
@@ -75,6 +76,10 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
     if (!udp && !request.ports.udp.empty()) {
         return fail("UDP ports need -sU (one scan type per run)");
     }
+    if (is_ping_technique(request.technique)) {
+        return fail(fmt::format("{} is a host-discovery ping (-PE/-PP), not a port scan type",
+                                to_string(request.technique)));
+    }
     if (request.shard_count == 0 || request.shard_index >= request.shard_count) {
         return fail(fmt::format("bad shard {}/{}: the index must be below the count", request.shard_index,
                                 request.shard_count));
@@ -89,11 +94,12 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
     }
     const techniques::Module& scan_module =
         custom_module ? *custom_module : techniques::module_for(request.technique);
-    const techniques::Module& syn_ping = techniques::module_for(Technique::syn);
-    const techniques::Module& ack_ping = techniques::module_for(Technique::ack);
-    std::vector<const techniques::Module*> modules{&scan_module};
+    std::vector<const techniques::Module*> modules;
+    if (!request.ping_only) {
+        modules.push_back(&scan_module);
+    }
     if (!request.skip_host_discovery) {
-        for (const auto* m : {&syn_ping, &ack_ping}) {
+        for (const auto* m : discovery_modules(request.discovery)) {
             if (std::find(modules.begin(), modules.end(), m) == modules.end()) {
                 modules.push_back(m);
             }
@@ -117,7 +123,10 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
     for (const std::uint16_t p : ports) {
         columns.push_back(RawColumn{p, &scan_module});
     }
-    std::vector<RawColumn> ping_columns{{443, &syn_ping}, {80, &ack_ping}};
+    if (request.ping_only) {
+        columns.clear();
+    }
+    const std::vector<RawColumn> ping_columns = discovery_columns(request.discovery);
     auto templates = make_templates(*env, columns);
     if (!templates) {
         return tl::unexpected(templates.error());
@@ -167,7 +176,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
         for (std::uint64_t i = 0; i < n; ++i) {
             addresses[i] = request.targets.at(first + i);
         }
-        auto resolved = resolve_targets(*env, addresses);
+        auto resolved = resolve_targets(*env, addresses, !request.skip_host_discovery && request.discovery.arp);
         if (!resolved) {
             fatal = resolved.error().message;
             break;
@@ -183,23 +192,21 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
         const std::uint64_t start_position =
             request.resume_from && request.resume_from->group == g ? request.resume_from->position : 0;
         if (!request.skip_host_discovery) {
-            RawRunOptions ping_options;
-            ping_options.ping = true;
-            ping_options.seed = seed ^ (g + 1);
-            ping_options.max_sends_per_cell = env->context.max_tries;
-            RawRun ping(targets, ping_columns, ping_templates, env->context, request.timing, ping_options, *env->io);
-            const auto r = ping.run(RawRunHooks{}, stop);
-            count(r);
-            if (r.stopped || !r.fatal_error.empty()) {
-                stopped = r.stopped;
-                fatal = r.fatal_error;
+            const auto found = discover_hosts(*env, addresses, *resolved, ping_columns, ping_templates,
+                                              request.discovery, request.timing, seed ^ (g + 1), stop);
+            summary.probes_sent += found.counters.probes_sent;
+            summary.retransmissions += found.counters.retransmissions;
+            summary.replies_matched += found.counters.replies_matched;
+            if (found.stopped || !found.fatal_error.empty()) {
+                stopped = found.stopped;
+                fatal = found.fatal_error;
                 summary.resume_point = ResumePoint{g, start_position};
                 break;
             }
             for (std::uint64_t i = 0; i < n; ++i) {
-                if (enabled[i] && ping.host_up(i)) {
-                    up_reason[i] = ping.host_up_reason(i);
-                    up_ttl[i] = ping.host_up_ttl(i);
+                if (found.hosts[i].up) {
+                    up_reason[i] = found.hosts[i].reason;
+                    up_ttl[i] = found.hosts[i].ttl;
                     continue;
                 }
                 enabled[i] = false;
@@ -211,6 +218,42 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
                     emit.down(addresses[i], group_start);
                 }
             }
+        }
+        const auto host_hops = [&](std::size_t i) -> std::optional<std::uint8_t> {
+            if (up_ttl[i]) {
+                return hops_from_ttl(*up_ttl[i]);
+            }
+            if (targets[i].on_link && !targets[i].local) {
+                return std::uint8_t{0};
+            }
+            return std::nullopt;
+        };
+        if (request.ping_only) {  // -sn: the up hosts are the result
+            for (std::uint64_t i = 0; i < n; ++i) {
+                if (!enabled[i]) {
+                    continue;
+                }
+                HostResult result;
+                result.address = addresses[i];
+                result.hostname = request.targets.hostname_of(addresses[i]);
+                result.state = HostState::up;
+                result.reason = up_reason[i];
+                result.reason_ttl = up_ttl[i];
+                result.hops = host_hops(i);
+                result.start_time = group_start;
+                result.end_time = std::chrono::system_clock::now();
+                emit(std::move(result));
+            }
+            continue;
+        }
+        for (std::uint64_t i = 0; i < n; ++i) {
+            if (enabled[i] && targets[i].local) {
+                fatal = fmt::format("{} is one of this machine's own addresses (reached through lo); scan it "
+                                    "separately", addresses[i].to_string());
+            }
+        }
+        if (!fatal.empty()) {
+            break;
         }
 
         RawRunOptions options;
@@ -230,6 +273,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
             result.state = HostState::up;
             result.reason = up_reason[h];
             result.reason_ttl = up_ttl[h];
+            result.hops = host_hops(h);
             emit(std::move(result));
         };
         RawRunHooks hooks;

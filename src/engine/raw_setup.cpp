@@ -20,13 +20,28 @@ net::SipKey random_key() {
     return net::SipKey::from_bytes(bytes);
 }
 
-std::optional<Address> first_of(const TargetSet& targets, Family family) {
-    for (const auto& interval : targets.intervals()) {
-        if (interval.count > 0 && interval.first.family() == family) {
-            return interval.first;
+// The route of the first target of `family` that is not one of our own addresses (those are
+// reached through lo, whatever interface the others use); looks at a few targets at most.
+Result<std::optional<io::Route>> first_route(const TargetSet& targets, Family family) {
+    constexpr std::uint64_t kLook = 8;
+    std::optional<io::Route> local;
+    std::uint64_t looked = 0;
+    for (std::uint64_t i = 0; i < targets.size() && looked < kLook; ++i) {
+        const Address address = targets.at(i);
+        if (address.family() != family) {
+            continue;
         }
+        ++looked;
+        auto route = io::route_to(address);
+        if (!route) {
+            return tl::unexpected(route.error());
+        }
+        if (!route->local) {
+            return std::optional<io::Route>(std::move(*route));
+        }
+        local = std::move(*route);
     }
-    return std::nullopt;
+    return local;
 }
 
 std::optional<net::EthernetAddresses> link_header(const io::Route& route) {
@@ -48,14 +63,14 @@ Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timi
     env.context.max_tries = static_cast<std::uint8_t>(std::max(tries, udp ? 60 : 2));
     std::optional<io::Route> first;
     for (const Family family : {Family::v4, Family::v6}) {
-        const auto address = first_of(targets, family);
-        if (!address) {
+        auto found = first_route(targets, family);
+        if (!found) {
+            return tl::unexpected(found.error());
+        }
+        if (!*found) {
             continue;
         }
-        auto route = io::route_to(*address);
-        if (!route) {
-            return tl::unexpected(route.error());
-        }
+        auto route = std::move(*found);
         if (first && first->ifindex != route->ifindex) {
             return fail(fmt::format("IPv4 targets leave through {} and IPv6 targets through {}; scan them separately",
                                     first->ifname, route->ifname));
@@ -107,6 +122,9 @@ Result<RawTemplates> make_templates(const RawEnvironment& env, const std::vector
                 continue;
             }
             const auto* module = columns[c].module;
+            if (!module->supports(family)) {
+                continue;  // e.g. no ICMPv6 timestamp: that family's hosts skip this probe
+            }
             const auto key = std::make_tuple(module, family, module->template_variant(columns[c].port));
             auto it = made.find(key);
             if (it == made.end()) {
@@ -124,16 +142,24 @@ Result<RawTemplates> make_templates(const RawEnvironment& env, const std::vector
 }
 
 Result<std::vector<std::optional<RawTarget>>> resolve_targets(RawEnvironment& env,
-                                                              const std::vector<Address>& addresses) {
+                                                              const std::vector<Address>& addresses,
+                                                              bool arp_ping) {
     std::vector<std::optional<RawTarget>> out(addresses.size());
     std::vector<Address> hops(addresses.size());
+    std::vector<bool> on_link(addresses.size(), false);
     std::vector<io::NeighbourQuery> queries;
     std::set<Address> asked;
+    std::set<Address> fresh;  // asked on the wire: the kernel's table is not taken for an answer
     for (std::size_t i = 0; i < addresses.size(); ++i) {
         auto route = io::route_to(addresses[i]);
         if (!route) {
             return tl::unexpected(route.error());
         }
+        if (route->local) {  // our own address: up without a probe (nmap: localhost-response)
+            out[i] = RawTarget{addresses[i], net::MacAddress{}, false, true};
+            continue;
+        }
+        on_link[i] = !route->gateway.has_value();
         const auto& source = env.context.source(addresses[i].family());
         if (route->ifindex != env.ifindex || !source || route->source != *source) {
             return fail(fmt::format("{} is reached through {} from {}, the scan uses {}; scan it separately",
@@ -141,11 +167,16 @@ Result<std::vector<std::optional<RawTarget>>> resolve_targets(RawEnvironment& en
                                     env.ifname));
         }
         hops[i] = route->next_hop();
-        if (env.link != io::LinkKind::ethernet || env.next_hop_macs.count(hops[i]) != 0 ||
-            !asked.insert(hops[i]).second) {
+        const bool ask_wire = arp_ping && on_link[i];
+        if (env.link != io::LinkKind::ethernet || (!ask_wire && env.next_hop_macs.count(hops[i]) != 0) ||
+            (ask_wire && fresh.count(hops[i]) != 0) || !asked.insert(hops[i]).second) {
             continue;
         }
-        queries.push_back(io::NeighbourQuery{hops[i], route->source, route->if_mac});
+        if (ask_wire) {
+            fresh.insert(hops[i]);
+            env.next_hop_macs.erase(hops[i]);
+        }
+        queries.push_back(io::NeighbourQuery{hops[i], route->source, route->if_mac, ask_wire});
     }
     if (!queries.empty()) {
         auto macs = io::resolve_neighbours(env.ifindex, env.io->tx(), *env.neighbour_rx, queries);
@@ -157,13 +188,16 @@ Result<std::vector<std::optional<RawTarget>>> resolve_targets(RawEnvironment& en
         }
     }
     for (std::size_t i = 0; i < addresses.size(); ++i) {
+        if (out[i]) {
+            continue;  // local
+        }
         if (env.link != io::LinkKind::ethernet) {
-            out[i] = RawTarget{addresses[i], net::MacAddress{}};
+            out[i] = RawTarget{addresses[i], net::MacAddress{}, on_link[i], false};
             continue;
         }
         const auto it = env.next_hop_macs.find(hops[i]);
         if (it != env.next_hop_macs.end()) {
-            out[i] = RawTarget{addresses[i], it->second};
+            out[i] = RawTarget{addresses[i], it->second, on_link[i], false};
         }
     }
     return out;

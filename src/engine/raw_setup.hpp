@@ -41,7 +41,10 @@ Result<RawTemplates> make_templates(const RawEnvironment& env, const std::vector
 
 // Next-hop MACs of `addresses` (kernel table, then ARP/NS). Addresses that route through another
 // interface or source give an error; unresolvable next hops leave the address out of the result.
+// Our own addresses come back with `local` set. With `arp_ping`, directly attached targets are
+// asked on the wire even when the kernel knows them: the answer is the ARP/ND ping's verdict.
 Result<std::vector<std::optional<RawTarget>>> resolve_targets(RawEnvironment& env,
-                                                              const std::vector<Address>& addresses);
+                                                              const std::vector<Address>& addresses,
+                                                              bool arp_ping = false);
 
 }  // namespace portwarden::engine

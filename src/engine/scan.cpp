@@ -132,6 +132,15 @@ Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& ca
             hosts = std::move(up_hosts);
             up_reason = std::move(reasons);
         }
+        if (request.ping_only) {  // -sn: the up hosts are the result
+            for (std::size_t h = 0; h < hosts.size(); ++h) {
+                HostResult result = to_host_result(hosts[h], {}, request.targets, true, group_start);
+                result.state = HostState::up;
+                result.reason = up_reason[h];
+                emit(result);
+            }
+            continue;
+        }
 
         std::vector<bool> emitted(hosts.size(), false);
         engine::RunHooks hooks;

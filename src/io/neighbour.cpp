@@ -46,13 +46,15 @@ Result<std::map<Address, net::MacAddress>> resolve_neighbours(
                         [&](const Pending& p) { return p.next_hop == query.next_hop; })) {
             continue;
         }
-        const auto known = neighbour_mac(ifindex, query.next_hop);
-        if (!known) {
-            return tl::unexpected(known.error());
-        }
-        if (*known) {
-            found.emplace(query.next_hop, **known);
-            continue;
+        if (!query.fresh) {
+            const auto known = neighbour_mac(ifindex, query.next_hop);
+            if (!known) {
+                return tl::unexpected(known.error());
+            }
+            if (*known) {
+                found.emplace(query.next_hop, **known);
+                continue;
+            }
         }
         auto request =
             query.next_hop.is_v4()

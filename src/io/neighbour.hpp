@@ -19,6 +19,7 @@ struct NeighbourQuery {
     Address next_hop;
     Address source;        // our address on that link (the route's source)
     net::MacAddress our_mac{};
+    bool fresh = false;    // ask the wire even when the kernel's table knows it (ARP/ND ping)
 };
 
 // Resolves every query on an Ethernet interface: the kernel's table first (neighbour_mac), then

@@ -14,6 +14,7 @@ constexpr std::size_t kMaxIpv6ExtensionHeaders = 8;
 constexpr std::size_t kTcpMinHeader = 20;
 constexpr std::size_t kUdpHeader = 8;
 constexpr std::size_t kIcmpHeader = 8;
+constexpr std::size_t kIcmpTimestampMessage = 20;  // header + originate, receive, transmit
 constexpr std::size_t kQuotedL4Bytes = 8;
 
 constexpr std::uint8_t kIpv6HopByHop = 0;
@@ -220,16 +221,50 @@ std::optional<QuotedPacket> parse_quoted(ConstBytes quote, Family expected) {
     return quoted;
 }
 
+// An echo or timestamp message whose 8-byte header is known to fit.
+std::optional<IcmpQuery> parse_query(ConstBytes message, std::uint8_t protocol,
+                                     std::uint8_t type) {
+    const auto id = load_be16(message, 4);
+    const auto sequence = load_be16(message, 6);
+    const auto data = slice_from(message, kIcmpHeader);
+    if (!id || !sequence || !data) {
+        return std::nullopt;
+    }
+    IcmpQuery query;
+    query.id = *id;
+    query.sequence = *sequence;
+    query.data_length = data->size();
+    const ConstBytes head = data->first(std::min(data->size(), query.data_head.size()));
+    std::copy(head.begin(), head.end(), query.data_head.begin());
+    const bool timestamp = protocol == kProtoIcmp &&
+                           (type == kIcmpTimestampRequest || type == kIcmpTimestampReply);
+    if (timestamp) {
+        const auto originate = load_be32(message, 8);
+        const auto receive = load_be32(message, 12);
+        const auto transmit = load_be32(message, 16);
+        if (!originate || !receive || !transmit || message.size() < kIcmpTimestampMessage) {
+            return std::nullopt;
+        }
+        query.timestamps = IcmpTimestamps{*originate, *receive, *transmit};
+    }
+    return query;
+}
+
 std::optional<IcmpInfo> parse_icmp(ConstBytes segment, std::uint8_t protocol, Family family) {
     const auto type = load_u8(segment, 0);
     const auto code = load_u8(segment, 1);
     if (!type || !code || segment.size() < kIcmpHeader) {
         return std::nullopt;
     }
-    IcmpInfo info{*type, *code, std::nullopt};
+    IcmpInfo info{*type, *code, std::nullopt, std::nullopt};
     if (is_icmp_error(protocol, *type)) {
         info.quoted = parse_quoted(segment.subspan(kIcmpHeader), family);
         if (!info.quoted) {
+            return std::nullopt;
+        }
+    } else if (is_icmp_query(protocol, *type)) {
+        info.query = parse_query(segment, protocol, *type);
+        if (!info.query) {
             return std::nullopt;
         }
     }
@@ -269,6 +304,17 @@ bool is_icmp_error(std::uint8_t protocol, std::uint8_t type) {
     }
     if (protocol == kProtoIcmpv6) {
         return type >= 1 && type <= 4;
+    }
+    return false;
+}
+
+bool is_icmp_query(std::uint8_t protocol, std::uint8_t type) {
+    if (protocol == kProtoIcmp) {
+        return type == kIcmpEchoReply || type == kIcmpEchoRequest ||
+               type == kIcmpTimestampRequest || type == kIcmpTimestampReply;
+    }
+    if (protocol == kProtoIcmpv6) {
+        return type == kIcmpv6EchoRequest || type == kIcmpv6EchoReply;
     }
     return false;
 }

@@ -1,6 +1,7 @@
 #include "net/templates.hpp"
 
 #include <string>
+#include <utility>
 
 namespace portwarden::net {
 
@@ -24,6 +25,12 @@ constexpr std::size_t kL4DstPort = 2;
 constexpr std::size_t kTcpSeq = 4;
 constexpr std::size_t kTcpChecksum = 16;
 constexpr std::size_t kUdpChecksum = 6;
+constexpr std::size_t kIcmpHeader = 8;
+constexpr std::size_t kIcmpChecksum = 2;
+constexpr std::size_t kIcmpId = 4;
+constexpr std::size_t kIcmpSequence = 6;
+constexpr std::size_t kIcmpDataWord = 8;  // the first data bytes, patched per probe
+constexpr std::size_t kIcmpDataWordLength = 4;
 
 // Appends through a bounds-checked writer so building never indexes raw memory.
 class Builder {
@@ -46,6 +53,63 @@ private:
     std::vector<std::uint8_t> bytes_;
 };
 
+// The L4 length of a valid configuration, or what is wrong with it.
+Result<std::size_t> l4_length_of(const TemplateConfig& config) {
+    const bool v4 = config.src.is_v4();
+    std::size_t length = 0;
+    if (config.protocol == kProtoTcp) {
+        if (config.tcp_options.size() % 4 != 0 || config.tcp_options.size() > kMaxTcpOptions) {
+            return fail("probe template: TCP options must be a multiple of 4 bytes, at most 40");
+        }
+        length = kTcpHeader + config.tcp_options.size();
+    } else if (config.protocol == kProtoUdp) {
+        length = kUdpHeader + config.udp_payload.size();
+    } else if (config.protocol == (v4 ? kProtoIcmp : kProtoIcmpv6)) {
+        if (config.icmp_data.size() < kIcmpDataWordLength) {
+            return fail("probe template: ICMP probes need at least 4 data bytes (patched)");
+        }
+        length = kIcmpHeader + config.icmp_data.size();
+    } else {
+        return fail("probe template: protocol " + std::to_string(config.protocol) +
+                    " is not TCP, UDP or " + (v4 ? "ICMP" : "ICMPv6"));
+    }
+    if (config.protocol != kProtoUdp && !config.udp_payload.empty()) {
+        return fail("probe template: a payload is only supported for UDP");
+    }
+    if ((v4 ? kIpv4Header + length : length) > kMaxIpLength) {
+        return fail("probe template: a " + std::to_string(length) +
+                    "-byte segment does not fit in an IP packet");
+    }
+    return length;
+}
+
+// The L4 header (per-probe fields zero) and payload of a valid configuration.
+void write_l4(Builder& b, const TemplateConfig& config) {
+    if (config.protocol == kProtoTcp) {
+        b.be32(0);  // ports: per probe
+        b.be32(0);  // seq: per probe
+        b.be32(0);  // ack
+        b.u8(static_cast<std::uint8_t>(((kTcpHeader + config.tcp_options.size()) / 4) << 4));
+        b.u8(config.tcp_flags);
+        b.be16(config.window);
+        b.be16(0);  // checksum: per probe
+        b.be16(0);  // urgent pointer
+        b.raw(config.tcp_options);
+    } else if (config.protocol == kProtoUdp) {
+        b.be32(0);  // ports: per probe
+        b.be16(static_cast<std::uint16_t>(kUdpHeader + config.udp_payload.size()));
+        b.be16(0);  // checksum: per probe
+        b.raw(config.udp_payload);
+    } else {
+        b.u8(config.icmp_type);
+        b.u8(0);    // code
+        b.be16(0);  // checksum: per probe
+        b.be32(0);  // identifier, sequence: per probe
+        b.be32(0);  // the first data word: per probe
+        b.raw(ConstBytes(config.icmp_data).subspan(kIcmpDataWordLength));
+    }
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> tcp_option_mss(std::uint16_t mss) {
@@ -53,26 +117,13 @@ std::vector<std::uint8_t> tcp_option_mss(std::uint16_t mss) {
 }
 
 Result<ProbeTemplate> ProbeTemplate::make(const TemplateConfig& config) {
-    const bool tcp = config.protocol == kProtoTcp;
-    if (!tcp && config.protocol != kProtoUdp) {
-        return fail("probe template: protocol " + std::to_string(config.protocol) +
-                    " is not TCP or UDP");
+    auto checked = l4_length_of(config);
+    if (!checked) {
+        return tl::unexpected(std::move(checked.error()));
     }
-    if (tcp && (config.tcp_options.size() % 4 != 0 ||
-                config.tcp_options.size() > kMaxTcpOptions)) {
-        return fail("probe template: TCP options must be a multiple of 4 bytes, at most 40");
-    }
-    if (tcp && !config.udp_payload.empty()) {
-        return fail("probe template: a payload is only supported for UDP");
-    }
+    const std::size_t l4_length = *checked;
     const bool v4 = config.src.is_v4();
-    const std::size_t l4_length =
-        tcp ? kTcpHeader + config.tcp_options.size() : kUdpHeader + config.udp_payload.size();
     const std::size_t ip_header = v4 ? kIpv4Header : kIpv6Header;
-    if ((v4 ? ip_header + l4_length : l4_length) > kMaxIpLength) {
-        return fail("probe template: UDP payload of " +
-                    std::to_string(config.udp_payload.size()) + " bytes is too large");
-    }
 
     ProbeTemplate t;
     t.family_ = config.src.family();
@@ -105,22 +156,7 @@ Result<ProbeTemplate> ProbeTemplate::make(const TemplateConfig& config) {
         b.raw(zero_dst.bytes());
     }
     t.l4_offset_ = b.size();
-    if (tcp) {
-        b.be32(0);  // ports: per probe
-        b.be32(0);  // seq: per probe
-        b.be32(0);  // ack
-        b.u8(static_cast<std::uint8_t>(((kTcpHeader + config.tcp_options.size()) / 4) << 4));
-        b.u8(config.tcp_flags);
-        b.be16(config.window);
-        b.be16(0);  // checksum: per probe
-        b.be16(0);  // urgent pointer
-        b.raw(config.tcp_options);
-    } else {
-        b.be32(0);  // ports: per probe
-        b.be16(static_cast<std::uint16_t>(l4_length));
-        b.be16(0);  // checksum: per probe
-        b.raw(config.udp_payload);
-    }
+    write_l4(b, config);
     if (config.ethernet && b.size() < kEthernetMinFrame) {
         b.zeros(kEthernetMinFrame - b.size());
     }
@@ -130,8 +166,10 @@ Result<ProbeTemplate> ProbeTemplate::make(const TemplateConfig& config) {
     if (v4) {
         t.ip_sum_.add(all.subspan(t.ip_offset_, kIpv4Header));
     }
-    t.l4_sum_ = pseudo_header_sum(config.src, zero_dst, config.protocol,
-                                  static_cast<std::uint32_t>(l4_length));
+    if (config.protocol != kProtoIcmp) {  // ICMPv4 has no pseudo-header
+        t.l4_sum_ = pseudo_header_sum(config.src, zero_dst, config.protocol,
+                                      static_cast<std::uint32_t>(l4_length));
+    }
     t.l4_sum_.add(all.subspan(t.l4_offset_, l4_length));
     return t;
 }
@@ -140,28 +178,30 @@ bool ProbeTemplate::write(MutableBytes buf) const {
     return store_bytes(buf, 0, bytes_);
 }
 
-bool ProbeTemplate::patch(MutableBytes buf, const Address& dst, std::uint16_t src_port,
-                          std::uint16_t dst_port, std::uint32_t seq,
-                          std::uint16_t ip_id) const {
+bool ProbeTemplate::patch_ip(MutableBytes buf, const Address& dst, std::uint16_t ip_id) const {
     if (buf.size() < bytes_.size() || dst.family() != family_) {
         return false;
     }
     const MutableBytes ip = buf.subspan(ip_offset_);
-    const MutableBytes l4 = buf.subspan(l4_offset_);
-    bool ok = true;
-    if (family_ == Family::v4) {
-        ChecksumSum ip_sum = ip_sum_;
-        ip_sum.add16(ip_id).add(dst.bytes());
-        ok = ok && store_be16(ip, kIpv4Id, ip_id);
-        ok = ok && store_bytes(ip, kIpv4Dst, dst.bytes());
-        ok = ok && store_be16(ip, kIpv4Checksum, ip_sum.finish());
-    } else {
-        ok = ok && store_bytes(ip, kIpv6Dst, dst.bytes());
+    if (family_ == Family::v6) {
+        return store_bytes(ip, kIpv6Dst, dst.bytes());
     }
+    ChecksumSum ip_sum = ip_sum_;
+    ip_sum.add16(ip_id).add(dst.bytes());
+    return store_be16(ip, kIpv4Id, ip_id) && store_bytes(ip, kIpv4Dst, dst.bytes()) &&
+           store_be16(ip, kIpv4Checksum, ip_sum.finish());
+}
+
+bool ProbeTemplate::patch(MutableBytes buf, const Address& dst, std::uint16_t src_port,
+                          std::uint16_t dst_port, std::uint32_t seq,
+                          std::uint16_t ip_id) const {
+    if (is_icmp() || !patch_ip(buf, dst, ip_id)) {
+        return false;
+    }
+    const MutableBytes l4 = buf.subspan(l4_offset_);
     ChecksumSum l4_sum = l4_sum_;
     l4_sum.add(dst.bytes()).add16(src_port).add16(dst_port);
-    ok = ok && store_be16(l4, kL4SrcPort, src_port);
-    ok = ok && store_be16(l4, kL4DstPort, dst_port);
+    bool ok = store_be16(l4, kL4SrcPort, src_port) && store_be16(l4, kL4DstPort, dst_port);
     if (protocol_ == kProtoTcp) {
         l4_sum.add32(seq);
         ok = ok && store_be32(l4, kTcpSeq, seq);
@@ -171,6 +211,23 @@ bool ProbeTemplate::patch(MutableBytes buf, const Address& dst, std::uint16_t sr
         ok = ok && store_be16(l4, kUdpChecksum, checksum == 0 ? 0xffff : checksum);
     }
     return ok;
+}
+
+bool ProbeTemplate::patch_icmp(MutableBytes buf, const Address& dst, std::uint16_t id,
+                               std::uint16_t sequence, std::uint32_t data_word,
+                               std::uint16_t ip_id) const {
+    if (!is_icmp() || !patch_ip(buf, dst, ip_id)) {
+        return false;
+    }
+    const MutableBytes l4 = buf.subspan(l4_offset_);
+    ChecksumSum l4_sum = l4_sum_;
+    if (protocol_ == kProtoIcmpv6) {
+        l4_sum.add(dst.bytes());  // the pseudo-header's destination
+    }
+    l4_sum.add16(id).add16(sequence).add32(data_word);
+    return store_be16(l4, kIcmpId, id) && store_be16(l4, kIcmpSequence, sequence) &&
+           store_be32(l4, kIcmpDataWord, data_word) &&
+           store_be16(l4, kIcmpChecksum, l4_sum.finish());
 }
 
 }  // namespace portwarden::net

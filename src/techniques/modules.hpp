@@ -15,6 +15,8 @@ namespace portwarden::techniques::detail {
 std::unique_ptr<Module> make_tcp_flags_module(Technique technique, std::uint8_t tcp_flags,
                                               std::string_view name);
 std::unique_ptr<Module> make_udp_module();
+// An ICMP ping module: `technique` is Technique::icmp_echo or Technique::icmp_timestamp.
+std::unique_ptr<Module> make_icmp_ping_module(Technique technique);
 
 // The base template configuration of a context for one family and L4 protocol; an error when
 // the context is invalid or has no source address for the family.

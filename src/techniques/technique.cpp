@@ -53,7 +53,7 @@ struct TcpRow {
 };
 
 // The TCP techniques and their probe flags (nmap: Window = ACK probe, Maimon = FIN|ACK,
-// Xmas = FIN|PSH|URG). Connect and UDP have their own modules.
+// Xmas = FIN|PSH|URG). Connect, UDP and the ICMP pings have their own modules.
 constexpr std::array<TcpRow, 7> kTcpRows{{
     {Technique::syn, net::kTcpSyn},
     {Technique::ack, net::kTcpAck},
@@ -70,6 +70,9 @@ Table build_table() {
     Table table;
     table.at(static_cast<std::size_t>(Technique::connect)) = std::make_unique<ConnectModule>();
     table.at(static_cast<std::size_t>(Technique::udp)) = detail::make_udp_module();
+    for (const Technique ping : {Technique::icmp_echo, Technique::icmp_timestamp}) {
+        table.at(static_cast<std::size_t>(ping)) = detail::make_icmp_ping_module(ping);
+    }
     for (const TcpRow& row : kTcpRows) {
         table.at(static_cast<std::size_t>(row.technique)) =
             detail::make_tcp_flags_module(row.technique, row.flags, to_string(row.technique));

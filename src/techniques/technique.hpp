@@ -14,6 +14,8 @@
 // and accepts it only when tryno < max_tries; TCP replies must then also carry the seq-derived
 // value (see tcp_flags_module.cpp). Nothing is stored per probe, and a reply tells which try it
 // answers (for Karn-safe RTT samples).
+// The ICMP pings (icmp_echo, icmp_timestamp) probe hosts, not ports: they carry the try in the
+// ICMP sequence number instead (icmp_ping_module.cpp), ignore dport and reply with port 0.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -85,6 +87,13 @@ public:
     // The technique whose row of the classifier interprets this module's replies.
     virtual Technique technique() const = 0;
     virtual std::string_view name() const = 0;
+
+    // Whether the module has probes for this family at all (ICMP timestamp: IPv4 only). Hosts of
+    // a family a discovery module lacks are simply not probed by it.
+    virtual bool supports(Family family) const {
+        (void)family;
+        return true;
+    }
 
     // Probes to ports with the same variant share a template (UDP payloads differ per port).
     virtual std::uint32_t template_variant(std::uint16_t dport) const {

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Integration test: the range's host-discovery truth against nmap's host discovery.
 
-    discovery_range_test.py TRUTH [--workdir DIR]
-    discovery_range_test.py --up PW_LISTEN [--name PREFIX] [--workdir DIR]
+    discovery_range_test.py TRUTH [--portwarden PATH] [--workdir DIR]
+    discovery_range_test.py --up PW_LISTEN [--name PREFIX] [--portwarden PATH] [--workdir DIR]
 
 TRUTH is the ground-truth TSV of a range that is up (`tests/range/range.sh up`); the
 discovery truth is the file its `# discovery_truth=` header names (<TRUTH minus .tsv>
@@ -26,6 +26,13 @@ block (the LAN is pinged with ARP / ND whatever -P says: the -sn reasons); a rep
 crossed routers has reason_ttl = 64 - hops (Linux's default TTL / hop limit); nmap reports
 no address the truth does not list and every address it lists (-v lists down hosts too).
 It prints nmap's wall time for each run and which reasons it gave per behaviour.
+
+With --portwarden, each case also runs ours (`portwarden scan -sn [-PU] -n --reason -oX F`)
+and asserts the same of it, plus: ours == nmap on every address where nmap == the truth (status),
+ours' XML is valid against nmap.dtd, and for up hosts ours' hop count (<distance> - 1) equals
+the truth's routers. Ours takes one interface per run, so the block (behind the routers, eth0)
+and the LAN (the scanner's second link, eth1) are two runs whose times add up; down hosts are
+in ours' XML without -v.
 
 Not root: fails (as every range test does).
 Standard library only (shared code in range_common.py). The last line is "N passed, N failed".
@@ -95,16 +102,19 @@ def disc_truth_path(truth_path):
     return base + ".discovery.tsv"
 
 
-def parse_hosts(xml_path):
-    """address -> (state, reason, reason_ttl) of every <host> (addresses as given)."""
+def parse_hosts(xml_path, with_distance=False):
+    """address -> (state, reason, reason_ttl[, distance]) of every <host> (addresses as given)."""
     out = {}
     root = ET.parse(xml_path).getroot()
     for h in root.iter("host"):
         st = h.find("status")
+        d = h.find("distance")
         for a in h.findall("address"):
             if a.get("addrtype") in ("ipv4", "ipv6"):
-                out[norm_addr(a.get("addr"))] = (st.get("state"), st.get("reason"),
-                                                 int(st.get("reason_ttl") or 0))
+                rec = (st.get("state"), st.get("reason"), int(st.get("reason_ttl") or 0))
+                if with_distance:
+                    rec += (int(d.get("value")) if d is not None else None,)
+                out[norm_addr(a.get("addr"))] = rec
     return out
 
 
@@ -130,12 +140,40 @@ def run_nmap(case, ns, workdir, tag, extra, targets, six):
         return None, secs
 
 
-def check(case, truth, addrs, got, udp_ping):
-    """Compares nmap's hosts with the truth for addrs; prints reasons seen per behaviour."""
+def run_ours(case, pw, ns, workdir, tag, extra, segments):
+    """Ours, one run per segment (interface); address -> (state, reason, ttl, distance)."""
+    got, total = {}, 0.0
+    for i, targets in enumerate(segments):
+        xml = os.path.join(workdir, f"ours-{tag}-{i}.xml")
+        if os.path.exists(xml):
+            os.unlink(xml)
+        cmd = (["ip", "netns", "exec", ns, "timeout", str(NMAP_TIMEOUT), pw, "scan", "-sn"] + extra +
+               ["-n", "--reason", "-v", "-q", "-oX", xml] + targets)
+        shown = cmd if len(targets) <= 4 else cmd[:-len(targets)] + [f"<{len(targets)} addresses>"]
+        case.info("ours: " + " ".join(shown))
+        rc, out, err, secs = run(cmd, NMAP_TIMEOUT + 30)
+        total += secs
+        case.info(f"ours took {secs:.2f} s (exit {rc})")
+        if rc != 0 or not os.path.isfile(xml):
+            case.fail(f"portwarden exited {rc}; stderr:\n{tail(err)}")
+            return None, total
+        rc, _, err, _ = run(["xmllint", "--noout", "--dtdvalid", "/usr/share/nmap/nmap.dtd", xml], 60)
+        if rc != 0:
+            case.fail(f"{os.path.basename(xml)} is not valid against nmap.dtd:\n{tail(err)}")
+        try:
+            got.update(parse_hosts(xml, with_distance=True))
+        except ET.ParseError as e:
+            case.fail(f"{xml}: not well-formed XML: {e}")
+            return None, total
+    return got, total
+
+
+def check(case, truth, addrs, got, udp_ping, who="nmap"):
+    """Compares `who`'s hosts with the truth for addrs; prints reasons seen per behaviour."""
     want_set = set(addrs)
     extra = sorted(set(got) - want_set)
     if extra:
-        case.fail(f"nmap reports {len(extra)} address(es) not in the truth: {extra[:5]}")
+        case.fail(f"{who} reports {len(extra)} address(es) not in the truth: {extra[:5]}")
     bad = []
     seen = Counter()
     for a in addrs:
@@ -148,10 +186,10 @@ def check(case, truth, addrs, got, udp_ping):
         else:
             want_reasons = ["no-response"]
         if a not in got:
-            bad.append(f"{a:22s} {row['behaviour']:15s} missing from nmap's XML "
+            bad.append(f"{a:22s} {row['behaviour']:15s} missing from {who}'s XML "
                        f"(truth {want_status} {','.join(want_reasons)})")
             continue
-        state, reason, ttl = got[a]
+        state, reason, ttl = got[a][:3]
         seen[(row["behaviour"], state, reason)] += 1
         problems = []
         if state != want_status:
@@ -161,6 +199,11 @@ def check(case, truth, addrs, got, udp_ping):
         if state == "up" and reason not in NO_TTL_REASONS and ttl != DEFAULT_TTL - row["hops"]:
             problems.append(f"reason_ttl {ttl}, expected {DEFAULT_TTL - row['hops']} "
                             f"({row['hops']} router(s))")
+        if who != "nmap" and state == "up" and reason != "localhost-response":
+            distance = got[a][3]
+            if distance != row["hops"] + 1:
+                problems.append(f"<distance> {distance}, expected {row['hops'] + 1} "
+                                f"({row['hops']} router(s) + 1, as nmap counts)")
         if problems:
             bad.append(f"{a:22s} {row['behaviour']:15s} " + "; ".join(problems))
     if bad:
@@ -185,6 +228,7 @@ def main():
     ap.add_argument("--name", default=f"pwd{os.getpid() % 1000000}",
                     help="namespace prefix of the range --up makes (default pwd<PID>)")
     ap.add_argument("--workdir", default=None, help="where nmap's XML goes (kept)")
+    ap.add_argument("--portwarden", default=None, help="also run ours (this binary) on every case")
     args = ap.parse_args()
     if not args.truth and not args.up:
         ap.error("TRUTH or --up PW_LISTEN is required")
@@ -256,6 +300,30 @@ def main():
             times[tag] = secs
             if got is not None:
                 check(case, truth, addrs, got, udp_ping=bool(extra))
+            if not args.portwarden:
+                continue
+            ocase = Case(tag + "-ours", f"{len(addrs)} addresses")
+            cases.append(ocase)
+            if six:
+                segments = [[a for a in addrs if truth.rows[a]["hops"] > 0],
+                            [a for a in addrs if truth.rows[a]["hops"] == 0]]
+            else:
+                segments = [[truth.meta["block_v4"]], [truth.meta["lan_v4"]]]
+            ours, osecs = run_ours(ocase, args.portwarden, ns, args.workdir, tag, extra, segments)
+            times[tag + "-ours"] = osecs
+            if ours is None:
+                continue
+            check(ocase, truth, addrs, ours, udp_ping=bool(extra), who="ours")
+            if got is not None:
+                differ = [a for a in addrs if a in got and a in ours and got[a][0] != ours[a][0] and
+                          got[a][0] == (truth.rows[a]["udp"] if extra else truth.rows[a]["status"])]
+                if differ:
+                    ocase.fail(f"ours != nmap on {len(differ)} address(es) where nmap == the truth: "
+                               f"{differ[:8]}")
+                else:
+                    ocase.ok("ours == nmap (status) on every address where nmap == the truth")
+            print(f"  time [{tag}] ours {osecs:.2f} s, nmap {secs:.2f} s, ratio "
+                  f"{osecs / secs if secs else 0:.2f}", flush=True)
     finally:
         if own is not None:
             rc, out, err, _ = run(own[:2] + ["down"] + own[2:], RANGE_TIMEOUT)
@@ -263,7 +331,7 @@ def main():
                   + (f":\n{tail(err)}" if rc != 0 else ""))
 
     print()
-    print("nmap wall time: " + ", ".join(f"{k} {v:.2f} s" for k, v in times.items()))
+    print("wall time: " + ", ".join(f"{k} {v:.2f} s" for k, v in times.items()))
     for c in cases:
         print(f"{'PASS' if not c.failures else 'FAIL'}  {c.name:8s} {c.addr}")
     failed = [c for c in cases if c.failures]

@@ -1,5 +1,6 @@
 // The classifier against an independent restatement of nmap 7.93's rules (scanners.md 2.1-2.3),
 // over every technique x response kind x ICMP type/code x source x window, and every errno.
+// The pings (icmp_echo, icmp_timestamp) follow nmap's host discovery (-PE, -PP).
 #include <gtest/gtest.h>
 
 #include <array>
@@ -15,8 +16,10 @@
 namespace portwarden {
 namespace {
 
-constexpr std::array all_kinds{ResponseKind::none, ResponseKind::syn_ack, ResponseKind::syn,
-                               ResponseKind::rst,  ResponseKind::udp_reply, ResponseKind::icmp};
+constexpr std::array all_kinds{ResponseKind::none,       ResponseKind::syn_ack,
+                               ResponseKind::syn,        ResponseKind::rst,
+                               ResponseKind::udp_reply,  ResponseKind::icmp,
+                               ResponseKind::echo_reply, ResponseKind::timestamp_reply};
 constexpr std::array<std::uint16_t, 4> windows{0, 1, 1024, 65535};
 
 std::vector<Technique> all_techniques() {
@@ -37,7 +40,8 @@ std::string describe(const Verdict& v) {
 }
 
 std::string describe(Technique t, const Response& r) {
-    static constexpr std::array kind_names{"none", "syn_ack", "syn", "rst", "udp_reply", "icmp"};
+    static constexpr std::array kind_names{"none",      "syn_ack", "syn",        "rst",
+                                           "udp_reply", "icmp",    "echo_reply", "timestamp_reply"};
     std::string out = std::string(to_string(t)) + " " +
                       kind_names.at(static_cast<std::size_t>(r.kind)) +
                       " win=" + std::to_string(r.tcp_window);
@@ -61,6 +65,8 @@ std::string describe(Technique t, const Response& r) {
 constexpr Verdict nothing{};  // unresolved: ignored as a whole
 
 Verdict yes(PortState s, Reason r, bool up) { return Verdict{true, s, r, up}; }
+
+bool is_ping(Technique t) { return t == Technique::icmp_echo || t == Technique::icmp_timestamp; }
 
 bool silent_means_open(Technique t) {
     static const std::set<Technique> techniques{Technique::fin, Technique::null, Technique::xmas,
@@ -106,8 +112,10 @@ Verdict expected_icmp(Technique t, const Response& r) {
     const Reason reason = found->second;
     const bool v6_unknown_next_header =
         r.icmp_version == IcmpVersion::v6 && r.icmp_type == 4 && r.icmp_code == 1;
+    // A ping answered with any known error by the target itself proves the host up.
     const bool up = r.from_target && (reason == Reason::port_unreach ||
-                                      reason == Reason::proto_unreach || v6_unknown_next_header);
+                                      reason == Reason::proto_unreach || v6_unknown_next_header ||
+                                      is_ping(t));
     if (reason == Reason::port_unreach && t == Technique::udp && r.from_target) {
         return yes(PortState::closed, reason, up);
     }
@@ -116,7 +124,9 @@ Verdict expected_icmp(Technique t, const Response& r) {
 
 Verdict expected_rst(Technique t, std::uint16_t window) {
     switch (t) {
-        case Technique::udp: return nothing;
+        case Technique::udp:
+        case Technique::icmp_echo:
+        case Technique::icmp_timestamp: return nothing;
         case Technique::connect: return yes(PortState::closed, Reason::conn_refused, true);
         case Technique::ack: return yes(PortState::unfiltered, Reason::reset, true);
         case Technique::window:
@@ -147,6 +157,12 @@ Verdict expected(Technique t, const Response& r) {
     }
     if (r.kind == ResponseKind::udp_reply && t == Technique::udp) {
         return yes(PortState::open, Reason::udp_response, true);
+    }
+    if (r.kind == ResponseKind::echo_reply && t == Technique::icmp_echo) {
+        return yes(PortState::open, Reason::echo_reply, true);
+    }
+    if (r.kind == ResponseKind::timestamp_reply && t == Technique::icmp_timestamp) {
+        return yes(PortState::open, Reason::timestamp_reply, true);
     }
     return nothing;
 }
@@ -201,7 +217,7 @@ TEST(ClassifyTable, EveryCombinationMatchesTheFacts) {
         }
     });
     EXPECT_EQ(mismatches, 0);
-    EXPECT_EQ(tried, 9L * (5 * 2 * 4 + 2 * 2 * 2 * 256 * 256));
+    EXPECT_EQ(tried, 11L * (7 * 2 * 4 + 2 * 2 * 2 * 256 * 256));
 }
 
 TEST(ClassifyTable, ResolvedVerdictsHaveAReasonAndUnresolvedOnesAreEmpty) {
@@ -383,7 +399,7 @@ TEST(ClassifyIcmp, V6Codes) {
 
 TEST(ClassifyIcmp, SameAnswerForEveryTcpTechnique) {
     for (const Technique t : all_techniques()) {
-        if (t == Technique::udp) {
+        if (t == Technique::udp || is_ping(t)) {
             continue;
         }
         expect_row(t, icmp4(3, 3), "filtered", "port-unreach", true);
@@ -393,13 +409,50 @@ TEST(ClassifyIcmp, SameAnswerForEveryTcpTechnique) {
 
 TEST(ClassifyTcp, RepliesFromAnotherAddressAreIgnored) {
     for (const Technique t : all_techniques()) {
-        for (const ResponseKind kind : {ResponseKind::syn_ack, ResponseKind::syn, ResponseKind::rst,
-                                        ResponseKind::udp_reply}) {
+        for (const ResponseKind kind :
+             {ResponseKind::syn_ack, ResponseKind::syn, ResponseKind::rst, ResponseKind::udp_reply,
+              ResponseKind::echo_reply, ResponseKind::timestamp_reply}) {
             Response r = tcp(kind, 100);
             r.from_target = false;
             expect_ignored(t, r);
         }
     }
+}
+
+TEST(ClassifyPing, EchoAndTimestampRows) {
+    expect_row(Technique::icmp_echo, tcp(ResponseKind::echo_reply), "open", "echo-reply", true);
+    expect_row(Technique::icmp_timestamp, tcp(ResponseKind::timestamp_reply), "open",
+               "timestamp-reply", true);
+    for (const Technique t : {Technique::icmp_echo, Technique::icmp_timestamp}) {
+        expect_row(t, tcp(ResponseKind::none), "filtered", "no-response", false);
+        // From the target itself: any error it knows proves the host up.
+        expect_row(t, icmp4(3, 2), "filtered", "proto-unreach", true);
+        expect_row(t, icmp4(3, 3), "filtered", "port-unreach", true);
+        expect_row(t, icmp4(3, 13), "filtered", "admin-prohibited", true);
+        expect_row(t, icmp6(1, 4), "filtered", "port-unreach", true);
+        // From a router: settles the ping as a hint, the host is not proven up.
+        expect_row(t, icmp4(3, 1, false), "filtered", "host-unreach", false);
+        expect_row(t, icmp4(3, 0, false), "filtered", "net-unreach", false);
+        expect_row(t, icmp4(3, 13, false), "filtered", "admin-prohibited", false);
+        expect_row(t, icmp4(11, 0, false), "filtered", "time-exceeded", false);
+        expect_row(t, icmp6(1, 3, false), "filtered", "host-unreach", false);
+        expect_row(t, icmp6(1, 1, false), "filtered", "admin-prohibited", false);
+        expect_ignored(t, icmp4(3, 4));  // codes the table does not know
+        for (const ResponseKind kind : {ResponseKind::syn_ack, ResponseKind::syn, ResponseKind::rst,
+                                        ResponseKind::udp_reply}) {
+            expect_ignored(t, tcp(kind));
+        }
+    }
+    expect_ignored(Technique::icmp_echo, tcp(ResponseKind::timestamp_reply));
+    expect_ignored(Technique::icmp_timestamp, tcp(ResponseKind::echo_reply));
+    for (const Technique t : all_techniques()) {
+        if (!is_ping(t)) {
+            expect_ignored(t, tcp(ResponseKind::echo_reply));
+            expect_ignored(t, tcp(ResponseKind::timestamp_reply));
+        }
+    }
+    EXPECT_EQ(to_string(Technique::icmp_echo), "icmp-echo");
+    EXPECT_EQ(to_string(Technique::icmp_timestamp), "icmp-timestamp");
 }
 
 // ---- connect() errno ----

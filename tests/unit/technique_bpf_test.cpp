@@ -1,6 +1,7 @@
 // The capture filter each raw module declares must compile with libpcap and let through exactly
 // the candidate replies: packets to our address and source-port range (TCP or UDP as the module
 // sends), and ICMP/ICMPv6 errors to us; nothing addressed elsewhere, nothing to other ports.
+// The ICMP pings: their reply type and the ICMP errors to us, no other ICMPv6 traffic.
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
 #include <tins/tins.h>
@@ -88,10 +89,10 @@ std::vector<Case> cases(bool tcp) {
     };
 }
 
-void check_module(const Module& module, bool tcp) {
-    const std::string filter = module.bpf_filter(context());
+// Runs every case through the filter on a raw IP and an Ethernet link.
+void check_cases(const std::string& filter, const std::vector<Case>& all) {
     SCOPED_TRACE(filter);
-    for (const Case& c : cases(tcp)) {
+    for (const Case& c : all) {
         SCOPED_TRACE(c.what);
         EXPECT_EQ(matches(filter, DLT_RAW, c.raw), c.pass ? 1 : 0) << "raw IP link";
         Tins::RawPDU inner(c.raw.data(), static_cast<std::uint32_t>(c.raw.size()));
@@ -104,6 +105,46 @@ void check_module(const Module& module, bool tcp) {
     }
 }
 
+void check_module(const Module& module, bool tcp) {
+    check_cases(module.bpf_filter(context()), cases(tcp));
+}
+
+std::vector<std::uint8_t> icmp4(const char* dst, int type) {
+    Tins::IP ip = Tins::IP(dst, "198.18.1.2") / Tins::ICMP(static_cast<Tins::ICMP::Flags>(type));
+    return ip.serialize();
+}
+
+std::vector<std::uint8_t> icmp6(const char* dst, int type) {
+    Tins::IPv6 ip =
+        Tins::IPv6(dst, "fd00::2") / Tins::ICMPv6(static_cast<Tins::ICMPv6::Types>(type));
+    return ip.serialize();
+}
+
+// The pings' replies and the errors quoting them pass; requests, neighbour discovery, MLD and
+// router advertisements do not.
+std::vector<Case> ping_cases(bool echo) {
+    Tins::IP tcp = Tins::IP("198.18.0.1", "198.18.1.2") / Tins::TCP(32800, 22);
+    return {
+        {"echo reply", icmp4("198.18.0.1", 0), echo},
+        {"timestamp reply", icmp4("198.18.0.1", 14), !echo},
+        {"destination unreachable", icmp4("198.18.0.1", 3), true},
+        {"time exceeded", icmp4("198.18.0.1", 11), true},
+        {"echo request", icmp4("198.18.0.1", 8), false},
+        {"timestamp request", icmp4("198.18.0.1", 13), false},
+        {"echo reply to another address", icmp4("198.18.0.9", 0), false},
+        {"ICMPv6 echo reply", icmp6("fd00::1", 129), echo},
+        {"ICMPv6 destination unreachable", icmp6("fd00::1", 1), echo},
+        {"ICMPv6 time exceeded", icmp6("fd00::1", 3), echo},
+        {"ICMPv6 echo request", icmp6("fd00::1", 128), false},
+        {"MLD query", icmp6("fd00::1", 130), false},
+        {"router advertisement", icmp6("fd00::1", 134), false},
+        {"neighbour solicitation", icmp6("fd00::1", 135), false},
+        {"neighbour advertisement", icmp6("fd00::1", 136), false},
+        {"ICMPv6 echo reply to another address", icmp6("fd00::9", 129), false},
+        {"TCP to us", tcp.serialize(), false},
+    };
+}
+
 TEST(TechniqueBpf, TcpModulesCompileAndSelectTheirReplies) {
     for (Technique t : {Technique::syn, Technique::ack, Technique::window, Technique::fin, Technique::null,
                         Technique::xmas, Technique::maimon}) {
@@ -114,6 +155,14 @@ TEST(TechniqueBpf, TcpModulesCompileAndSelectTheirReplies) {
 
 TEST(TechniqueBpf, UdpModuleCompilesAndSelectsItsReplies) {
     check_module(module_for(Technique::udp), false);
+}
+
+TEST(TechniqueBpf, PingModulesCompileAndSelectTheirReplies) {
+    check_cases(module_for(Technique::icmp_echo).bpf_filter(context()), ping_cases(true));
+    check_cases(module_for(Technique::icmp_timestamp).bpf_filter(context()), ping_cases(false));
+    ScanContext v6_only = context();
+    v6_only.source_v4.reset();
+    EXPECT_TRUE(module_for(Technique::icmp_timestamp).bpf_filter(v6_only).empty());
 }
 
 TEST(TechniqueBpf, IPv4OnlyContextFiltersOutIPv6) {

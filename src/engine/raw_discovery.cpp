@@ -1,0 +1,94 @@
+#include "engine/raw_discovery.hpp"
+
+#include <algorithm>
+
+namespace portwarden::engine {
+
+namespace {
+
+void add_module(std::vector<const techniques::Module*>& out, const techniques::Module& m) {
+    if (std::find(out.begin(), out.end(), &m) == out.end()) {
+        out.push_back(&m);
+    }
+}
+
+}  // namespace
+
+std::vector<RawColumn> discovery_columns(const DiscoveryProbes& probes) {
+    using techniques::module_for;
+    std::vector<RawColumn> out;
+    if (probes.icmp_echo) {
+        out.push_back({0, &module_for(Technique::icmp_echo)});
+    }
+    if (probes.icmp_timestamp) {
+        out.push_back({0, &module_for(Technique::icmp_timestamp)});
+    }
+    for (const auto p : probes.syn_ports) {
+        out.push_back({p, &module_for(Technique::syn)});
+    }
+    for (const auto p : probes.ack_ports) {
+        out.push_back({p, &module_for(Technique::ack)});
+    }
+    for (const auto p : probes.udp_ports) {
+        out.push_back({p, &module_for(Technique::udp)});
+    }
+    return out;
+}
+
+std::vector<const techniques::Module*> discovery_modules(const DiscoveryProbes& probes) {
+    std::vector<const techniques::Module*> out;
+    for (const auto& column : discovery_columns(probes)) {
+        add_module(out, *column.module);
+    }
+    return out;
+}
+
+DiscoveryResult discover_hosts(RawEnvironment& env, const std::vector<Address>& addresses,
+                               const std::vector<std::optional<RawTarget>>& targets,
+                               const std::vector<RawColumn>& columns, const RawTemplates& templates,
+                               const DiscoveryProbes& probes, const Timing& timing, std::uint64_t seed,
+                               std::stop_token stop) {
+    DiscoveryResult out;
+    out.hosts.resize(addresses.size());
+    std::vector<RawTarget> run_targets;
+    run_targets.reserve(addresses.size());
+    RawRunOptions options;
+    options.ping = true;
+    options.ignore_rst = probes.ignore_rst;
+    options.seed = seed;
+    options.max_sends_per_cell = env.context.max_tries;
+    options.disabled_hosts.assign(addresses.size(), true);
+    const bool ethernet = env.link == io::LinkKind::ethernet;
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+        run_targets.push_back(targets[i].value_or(RawTarget{addresses[i], {}}));
+        HostVerdict& v = out.hosts[i];
+        if (!targets[i]) {
+            continue;  // the next hop never answered ARP/ND: down
+        }
+        if (targets[i]->local) {
+            v = {true, Reason::localhost_response, std::nullopt};
+        } else if (targets[i]->on_link && ethernet && probes.arp) {
+            v = {true, addresses[i].is_v4() ? Reason::arp_response : Reason::nd_response, std::nullopt};
+        } else {
+            options.disabled_hosts[i] = false;  // the IP pings decide
+        }
+    }
+    const bool any = std::any_of(options.disabled_hosts.begin(), options.disabled_hosts.end(),
+                                 [](bool disabled) { return !disabled; });
+    if (!any || columns.empty()) {
+        return out;
+    }
+    RawRun ping(run_targets, columns, templates, env.context, timing, options, *env.io);
+    const auto r = ping.run(RawRunHooks{}, stop);
+    out.counters = r.counters;
+    out.stopped = r.stopped;
+    out.fatal_error = r.fatal_error;
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+        if (!options.disabled_hosts[i] && ping.host_up(i)) {
+            out.hosts[i] = {true, ping.host_up_reason(i), ping.host_up_ttl(i)};
+        }
+    }
+    return out;
+}
+
+}  // namespace portwarden::engine
