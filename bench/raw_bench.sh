@@ -31,7 +31,7 @@
 #                   ~100 s; udp with the rate limit on: ~95 s of ours, ~50 s of nmap; rss)
 #                   (default 1)
 #   --sweep-runs N  runs of each tool for the sweep rows (default 10)
-#   --rows LIST     comma-separated subset of tcp,drop,sweep,udp,rate,rss (default all)
+#   --rows LIST     comma-separated subset of tcp,drop,sweep,disc,udp,rate,rss (default all)
 #   --sweep-rate R  masscan --rate and zmap -r for the sweep (default 10000)
 #   --keep          keep the work directory (scan outputs) and print its path
 #
@@ -47,7 +47,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 runs=3
 slow_runs=1
 sweep_runs=10
-rows="tcp,drop,sweep,udp,rate,rss"
+rows="tcp,drop,sweep,disc,udp,rate,rss"
 pw="$root/build/portwarden"
 listen="$root/build/tests/range/pw_listen"
 ceiling="$root/build/bench/ceiling_sender"
@@ -306,6 +306,37 @@ if want_row sweep; then
       "$(ratio "$(med sweep-ours)" "$(med "sweep-$peer")")" \
       "$sweep_runs runs: $ours_sweep; $peer $(counts "$peer")$( [ -e "$work/sweep-$peer.err" ] && echo " ($(cat "$work/sweep-$peer.err"))")"
   done
+fi
+
+# --- disc: host discovery (-sn) of the discovery block, a /24 behind two routers -----------
+if want_row disc; then
+  dtruth="${truth%.tsv}.discovery.tsv"
+  block=$(awk -F= '/^# block_v4=/ { print $2; exit }' "$dtruth" 2>/dev/null || true)
+  if [ -z "$block" ]; then
+    row "-sn discovery" "n/a" "nmap -T4" "" "-" "(no discovery block in $dtruth)"
+  else
+    prefix=${block%0/24}
+    o=disc-ours; n=disc-nmap; : >"$work/$o.times"; : >"$work/$n.times"
+    for i in $(seq 1 "$runs"); do
+      if [ $((i % 2)) -eq 1 ]; then
+        run_ours "$o" 60 -sn -v -n --reason "$block" || true
+        run_nmap "$n" -n -T4 -sn -v --reason "$block" || true
+      else
+        run_nmap "$n" -n -T4 -sn -v --reason "$block" || true
+        run_ours "$o" 60 -sn -v -n --reason "$block" || true
+      fi
+    done
+    disc_res() { # tool xml
+      local u d w t
+      [ -s "$2" ] || { echo "$1: no XML"; return; }
+      read -r u d w t <<<"$("${helper[@]}" disc "$dtruth" "$prefix" "$2")"
+      [ "$w" -eq 0 ] || status=1
+      echo "$1 $u up, $d down, $w of $t differ from the truth"
+    }
+    res="$(err_note "$o")$(disc_res ours "$work/$o.xml"); $(disc_res nmap "$work/$n.xml")"
+    row "-sn discovery $block" "$(ours_cell "$o")" "nmap -T4" "$(secs "$(med "$n")")" \
+      "$(ratio "$(med "$o")" "$(med "$n")")" "$res"
+  fi
 fi
 
 # --- udp: top 100 of the plain host, ICMP rate limit on and off ---------------------------

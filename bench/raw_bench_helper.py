@@ -16,6 +16,10 @@ integration tests, tests/integration/range_common.py and raw_scan_test.py).
       masscan = masscan -oL, zmap = zmap's default CSV of addresses) against the truth:
       prints "FOUND MISSED FALSE TOTAL_OPEN WRONG" (WRONG: ours only, addresses whose state or
       reason is not the truth's, open ones included).
+  disc DISCOVERY_TRUTH PREFIX XML
+      Host discovery (-sn, -v: down hosts listed) of the addresses of DISCOVERY_TRUTH that
+      start with PREFIX against that truth: prints "UP DOWN WRONG TOTAL" (WRONG: addresses
+      whose status differs from the truth or that XML does not list).
   sample IFACE OUT SECONDS
       Run inside a namespace: appends "monotonic_time tx_packets" of IFACE to OUT every 2 ms
       for at most SECONDS (or until SIGTERM).
@@ -26,6 +30,7 @@ integration tests, tests/integration/range_common.py and raw_scan_test.py).
 """
 import os
 import signal
+import xml.etree.ElementTree as ET
 import sys
 import time
 
@@ -182,8 +187,28 @@ def cmd_rate(samples):
     return 0
 
 
+def cmd_disc(truth_path, prefix, xml_path):
+    want = {}
+    with open(truth_path, encoding="utf-8") as f:
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            if line.startswith("#") or len(cols) < 2 or not cols[0].startswith(prefix):
+                continue
+            want[norm_addr(cols[0])] = cols[1]
+    got = {}
+    for h in ET.parse(xml_path).getroot().iter("host"):
+        for a in h.findall("address"):
+            if a.get("addrtype") in ("ipv4", "ipv6"):
+                got[norm_addr(a.get("addr"))] = h.find("status").get("state")
+    up = sum(1 for a in want if got.get(a) == "up")
+    down = sum(1 for a in want if got.get(a) == "down")
+    wrong = sum(1 for a, s in want.items() if got.get(a) != s)
+    print(up, down, wrong, len(want))
+    return 0
+
+
 def main(argv):
-    cmds = {"compare": (cmd_compare, 6), "check": (cmd_check, 6), "closed": (cmd_closed, 4),
+    cmds = {"disc": (cmd_disc, 3), "compare": (cmd_compare, 6), "check": (cmd_check, 6), "closed": (cmd_closed, 4),
             "sweep": (cmd_sweep, 4), "sample": (cmd_sample, 3), "rate": (cmd_rate, 1)}
     if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 != cmds[argv[1]][1]:
         print(__doc__, file=sys.stderr)

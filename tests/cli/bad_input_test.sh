@@ -34,6 +34,8 @@ max-retries	scan --max-retries x 198.18.0.1
 5parsecs	scan --host-timeout 5parsecs 198.18.0.1
 -sV	scan -sV 198.18.0.1
 SYNFOO	scan --scanflags SYNFOO 198.18.0.1
+-PX	scan -sn -PX 198.18.0.1
+70000	discover -PS70000 198.18.0.1
 connect scan	scan -sT --scanflags SYN 198.18.0.1
 /nonexistent/dir/x.xml	scan -oX /nonexistent/dir/x.xml 198.18.0.1
 /nonexistent/targets	scan -iL /nonexistent/targets

@@ -67,3 +67,13 @@ TEST(CliArgs, ScanFlags) {
         EXPECT_NE(r.error().message.find(std::string("'") + bad + "'"), std::string::npos) << bad;
     }
 }
+
+TEST(CliArgs, PingFlags) {
+    const auto t = translate_nmap_flags(V{"-sn", "-PE", "-PP", "-PS22,443", "-PA", "-PU", "-PU53", "-PR", "x"});
+    ASSERT_TRUE(t) << t.error().message;
+    EXPECT_EQ(*t, (V{"--ping-only", "--ping-echo", "--ping-timestamp", "--ping-syn", "22,443", "--ping-ack", "80",
+                     "--ping-udp", "40125", "--ping-udp", "53", "--ping-arp", "x"}));
+    const auto bad = translate_nmap_flags(V{"-PX"});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("'-PX'"), std::string::npos);
+}
