@@ -273,7 +273,6 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
             result.state = HostState::up;
             result.reason = up_reason[h];
             result.reason_ttl = up_ttl[h];
-            result.hops = host_hops(h);
             emit(std::move(result));
         };
         RawRunHooks hooks;

@@ -10,6 +10,8 @@
 // "Ignored State" is written only when exactly one state is collapsed; down hosts appear only
 // with -v; "# Ports scanned: ..." is written with -v. An unfinished host is followed by a
 // "# " comment line saying its results are partial (comment lines are skipped by readers).
+// A -sn scan (RunInfo::ping_only) writes the Status line of each host and nothing else.
+// Network distance and traceroute are not written (nmap has no grepable form for them).
 #include <string>
 #include <vector>
 
@@ -62,17 +64,15 @@ std::string ports_line(const HostResult& host, const PortSummary& summary, const
 }
 
 std::string host_lines(const HostResult& host, const RunInfo& run) {
-    const PortSummary summary = summarize_ports(host, IgnoreRule{run.open_only, run.verbosity});
-    if (host.state == HostState::down) {
-        if (run.verbosity == 0 || (run.open_only && !summary.has_open_ports)) {
-            return {};
-        }
-        return fmt::format("{}\tStatus: Down\n", host_prefix(host));
-    }
-    if (run.open_only && !summary.has_open_ports) {
+    const IgnoreRule rule{run.open_only, run.verbosity, run.ping_only};
+    const PortSummary summary = summarize_ports(host, rule);
+    if (!host_shown(host, summary, rule)) {
         return {};
     }
     std::string out = fmt::format("{}\tStatus: {}\n", host_prefix(host), status_word(host.state));
+    if (host.state == HostState::down || run.ping_only) {
+        return out;  // nmap: a down host, or any host of a -sn scan, is its Status line alone
+    }
     // nmap ends the Ports line with the host's closing newline; without ports it is a blank line.
     out += summary.total > 0 ? ports_line(host, summary, run) : "\n";
     if (!host.complete) {
@@ -95,7 +95,7 @@ public:
         std::string out = fmt::format("# {} scan initiated {} as: {}\n", version_text(run.version),
                                       ctime_text(run.start_time), run.args);
         if (run.verbosity > 0) {
-            out += ports_scanned_comment(run.ports);
+            out += ports_scanned_comment(run.ping_only ? PortList{} : run.ports);
         }
         write(out);
     }

@@ -24,9 +24,18 @@
 //     status     string  "up" | "down" | "unknown"
 //     reason     string  what decided the status ("syn-ack", "conn-refused", "no-response", ...)
 //     srtt_us    number  smoothed round-trip time, microseconds        (only when known)
+//     hops       number  routers between us and the host, from the reply TTL (only when known)
+//     distance   number  nmap's "Network Distance": hops + 1             (only with hops)
 //     complete   bool    false: the scan stopped before every port of the host was settled
 //     ports_scanned number  port records written for this host
 //     start, end string  UTC times the host's scan started and finished
+//     trace_proto string  --traceroute: the probe used, "tcp" | "udp" | "icmp", "" when the
+//                        host is on our link and none was sent     (only with a trace)
+//     trace_port number  its port, tcp and udp                         (only with a trace)
+//     trace      array   --traceroute, TTL 1 upward:                   (only with a trace)
+//                        {"ttl":1,"address":"198.18.0.1","rtt_us":120}; a hop that did not
+//                        answer is {"ttl":2} alone
+//   A -sn scan (discovery only) writes no port records: its hosts have "ports_scanned":0.
 //
 //   {"type":"summary", ...}  one, last:
 //     hosts_total     number  hosts reported (on an early stop: the hosts handed over so far)
@@ -35,6 +44,7 @@
 //     retransmissions number
 //     elapsed_s       number  wall-clock seconds, millisecond precision
 //     interrupted     bool    true: stopped by Ctrl-C, results are partial
+//     ping_only       bool    true: a -sn scan, host discovery only     (only when it was)
 //     error           string  why the scan stopped early                (only when it did)
 //     replies_matched, replies_unmatched, ring_drops  number  raw scans: receive statistics
 //     rate_limited    array   raw scans: hosts whose ICMP rate limit paced the scan
@@ -44,12 +54,15 @@
 // Strings are UTF-8; bytes that are not valid UTF-8 are replaced with U+FFFD.
 #include <cmath>
 #include <iterator>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "output/format.hpp"
+#include "output/route.hpp"
 #include "output/writer.hpp"
 
 namespace portwarden::output {
@@ -95,7 +108,21 @@ private:
     std::string time_;
 };
 
-Json host_record(const HostResult& host) {
+Json trace_array(const std::vector<TraceHop>& trace) {
+    Json hops = Json::array();
+    for (const TraceHop& hop : trace) {
+        Json j;
+        j["ttl"] = hop.ttl;
+        if (hop.address) {
+            j["address"] = hop.address->to_string();
+            j["rtt_us"] = hop.rtt_us;
+        }
+        hops.push_back(std::move(j));
+    }
+    return hops;
+}
+
+Json host_record(const HostResult& host, std::size_t ports_written) {
     Json j;
     j["type"] = "host";
     j["host"] = host.address.to_string();
@@ -108,14 +135,25 @@ Json host_record(const HostResult& host) {
     if (host.srtt_us) {
         j["srtt_us"] = *host.srtt_us;
     }
+    if (const std::optional<unsigned> distance = network_distance(host)) {
+        j["hops"] = *host.hops;
+        j["distance"] = *distance;
+    }
     j["complete"] = host.complete;
-    j["ports_scanned"] = host.ports.size();
+    j["ports_scanned"] = ports_written;
     j["start"] = iso_utc(host.start_time);
     j["end"] = iso_utc(host.end_time);
+    if (!host.trace.empty()) {
+        j["trace_proto"] = host.trace_proto;
+        if (trace_probe(host).port) {
+            j["trace_port"] = host.trace_port;
+        }
+        j["trace"] = trace_array(host.trace);
+    }
     return j;
 }
 
-Json summary_record(const ScanSummary& summary) {
+Json summary_record(const ScanSummary& summary, bool ping_only) {
     const HostCounts counts = host_counts(summary);
     Json j;
     j["type"] = "summary";
@@ -125,6 +163,9 @@ Json summary_record(const ScanSummary& summary) {
     j["retransmissions"] = summary.retransmissions;
     j["elapsed_s"] = std::round(to_seconds(summary.elapsed) * 1000.0) / 1000.0;
     j["interrupted"] = summary.interrupted;
+    if (ping_only) {
+        j["ping_only"] = true;
+    }
     if (summary.engine.rfind("raw", 0) == 0) {
         j["replies_matched"] = summary.replies_matched;
         j["replies_unmatched"] = summary.replies_unmatched;
@@ -151,25 +192,30 @@ class JsonWriter final : public Writer {
 public:
     explicit JsonWriter(std::FILE* out) : out_(out) {}
 
-    void begin(const RunInfo& /*run*/) override {}
+    void begin(const RunInfo& run) override { ping_only_ = run.ping_only; }
 
     void host(const HostResult& host) override {
         std::string out;
-        out.reserve(host.ports.size() * 128);
-        const PortLines lines(host);
-        for (const PortResult& p : host.ports) {
-            lines.append(out, p);
+        std::size_t written = 0;
+        if (!ping_only_) {
+            out.reserve(host.ports.size() * 128);
+            const PortLines lines(host);
+            for (const PortResult& p : host.ports) {
+                lines.append(out, p);
+            }
+            written = host.ports.size();
         }
-        out += dump_line(host_record(host));
+        out += dump_line(host_record(host, written));
         write(out);
     }
 
-    void end(const ScanSummary& summary) override { write(dump_line(summary_record(summary))); }
+    void end(const ScanSummary& summary) override { write(dump_line(summary_record(summary, ping_only_))); }
 
 private:
     void write(const std::string& text) { write_flushed(out_, text); }
 
     std::FILE* out_;
+    bool ping_only_ = false;
 };
 
 }  // namespace

@@ -105,4 +105,12 @@ PortSummary summarize_ports(const HostResult& host, IgnoreRule rule) {
     return summary;
 }
 
+bool host_shown(const HostResult& host, const PortSummary& summary, IgnoreRule rule) {
+    const bool open_filter_hides = rule.open_only && !summary.has_open_ports;
+    if (host.state == HostState::down) {
+        return rule.verbosity > 0 && !open_filter_hides;
+    }
+    return rule.ping_only || !open_filter_hides;
+}
+
 }  // namespace portwarden::output

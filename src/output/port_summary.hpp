@@ -37,9 +37,15 @@ struct PortSummary {
 struct IgnoreRule {
     bool open_only = false;  // --open
     int verbosity = 0;       // -v raises the 25-port threshold: 25 * (verbosity + 1)
+    bool ping_only = false;  // -sn: no ports, so --open hides no host that is up
 };
 
 // The returned summary points into host.ports: keep `host` alive while using it.
 PortSummary summarize_ports(const HostResult& host, IgnoreRule rule);
+
+// nmap's choice of the hosts a report shows (nmap.cc): a down host only with -v, and not when
+// --open leaves it nothing to show; a host that is up unless --open finds no possibly-open
+// port on it (with -sn always).
+bool host_shown(const HostResult& host, const PortSummary& summary, IgnoreRule rule);
 
 }  // namespace portwarden::output

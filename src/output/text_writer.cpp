@@ -10,6 +10,11 @@
 //
 //   portwarden done: 1 IP address (1 host up) scanned in 0.45 seconds
 //
+// A -sn scan (RunInfo::ping_only) reports each host in two lines and no empty line:
+//
+//   portwarden scan report for 198.18.5.1
+//   Host is up, received echo-reply ttl 62 (0.000074s latency).
+//
 // What nmap does and we copy (output.cc printportoutput/write_host_header, nmap.cc):
 // - a state with more than 25 ports (25 * (v + 1) with -v) is collapsed into "Not shown";
 //   with --open every state that cannot be open is; several collapsed states are joined with
@@ -21,8 +26,9 @@
 // - when every port is collapsed: "All N scanned ports on X are in ignored states." and no
 //   table; with --open, hosts without a possibly-open port are not reported at all;
 // - a host that is down is reported only with -v ("... [host down]"), and a scan of one host
-//   that found it down ends with nmap's "Note: Host seems down..." hint.
-#include <algorithm>
+//   that found it down ends with nmap's "Note: Host seems down..." hint;
+// - "Network Distance: 3 hops" follows the port table (or "Host is up" with -sn), and the
+//   TRACEROUTE section comes after an empty line (see route.hpp).
 #include <string>
 #include <vector>
 
@@ -31,6 +37,8 @@
 
 #include "output/format.hpp"
 #include "output/port_summary.hpp"
+#include "output/route.hpp"
+#include "output/text_table.hpp"
 #include "output/writer.hpp"
 
 namespace portwarden::output {
@@ -47,29 +55,6 @@ std::string reason_cell(const PortResult& p) {
         cell += fmt::format(" ttl {}", *p.reason_ttl);
     }
     return cell;
-}
-
-// nmap's NmapOutputTable: every cell but the last of a row is padded to its column's width
-// plus one space.
-std::string render_table(const std::vector<std::vector<std::string>>& rows) {
-    std::vector<std::size_t> widths;
-    for (const auto& row : rows) {
-        widths.resize(std::max(widths.size(), row.size()));
-        for (std::size_t c = 0; c < row.size(); ++c) {
-            widths[c] = std::max(widths[c], row[c].size());
-        }
-    }
-    std::string out;
-    for (const auto& row : rows) {
-        for (std::size_t c = 0; c < row.size(); ++c) {
-            out += row[c];
-            if (c + 1 < row.size()) {
-                out.append(widths[c] - row[c].size() + 1, ' ');
-            }
-        }
-        out += '\n';
-    }
-    return out;
 }
 
 std::string port_table(const PortSummary& summary, const RunInfo& run) {
@@ -129,20 +114,37 @@ std::string incomplete_note(const HostResult& host, const RunInfo& run) {
     return "Note: the scan of this host did not finish; the results are partial.\n";
 }
 
+// "Not shown" (or the empty line that stands for it) and the PORT table.
+std::string port_section(const HostResult& host, const PortSummary& summary, const RunInfo& run) {
+    if (summary.total == 0) {
+        return {};
+    }
+    std::string out;
+    if (summary.all_ignored()) {
+        out += fmt::format("All {} scanned ports on {} are in ignored states.\n", summary.total, name_ip(host));
+    }
+    if (!summary.ignored.empty()) {
+        out += not_shown_line(summary);
+    }
+    out += '\n';  // ends "Not shown", or stands alone when nothing is collapsed
+    if (!summary.all_ignored()) {
+        out += port_table(summary, run);
+    }
+    return out;
+}
+
 std::string host_report(const HostResult& host, const RunInfo& run) {
-    const PortSummary summary = summarize_ports(host, IgnoreRule{run.open_only, run.verbosity});
+    const IgnoreRule rule{run.open_only, run.verbosity, run.ping_only};
+    const PortSummary summary = summarize_ports(host, rule);
+    if (!host_shown(host, summary, rule)) {
+        return {};
+    }
     if (host.state == HostState::down) {
-        if (run.verbosity == 0 || (run.open_only && !summary.has_open_ports)) {
-            return {};
-        }
         std::string line = fmt::format("portwarden scan report for {} [host down", name_ip(host));
         if (run.show_reason) {
             line += fmt::format(", received {}", to_string(host.reason));
         }
         return line + "]\n";
-    }
-    if (run.open_only && !summary.has_open_ports) {
-        return {};
     }
     std::string out = fmt::format("portwarden scan report for {}\n", name_ip(host));
     if (host.state == HostState::up) {
@@ -151,20 +153,17 @@ std::string host_report(const HostResult& host, const RunInfo& run) {
     if (!host.complete) {
         out += incomplete_note(host, run);
     }
-    if (summary.total > 0) {
-        if (summary.all_ignored()) {
-            out += fmt::format("All {} scanned ports on {} are in ignored states.\n", summary.total,
-                               name_ip(host));
-        }
-        if (!summary.ignored.empty()) {
-            out += not_shown_line(summary);
-        }
-        out += '\n';  // ends "Not shown", or stands alone when nothing is collapsed
-        if (!summary.all_ignored()) {
-            out += port_table(summary, run);
-        }
+    if (!run.ping_only) {
+        out += port_section(host, summary, run);
     }
-    out += '\n';
+    out += distance_text(host);
+    const std::string trace = traceroute_text(host);
+    out += trace;
+    // nmap ends a host's report with an empty line, except in a -sn scan without --traceroute
+    // (nmap.cc writes those hosts on a shorter path).
+    if (!run.ping_only || !trace.empty()) {
+        out += '\n';
+    }
     return out;
 }
 

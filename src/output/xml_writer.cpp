@@ -9,6 +9,10 @@
 // initiated ...", args holds our command line and the runstats summary says
 // "portwarden done at ...".
 //
+// A -sn scan (RunInfo::ping_only) is written as nmap -sn writes it: no <scaninfo>, and hosts
+// without <ports> or starttime/endtime. <distance> and <trace> follow nmap's -O/--traceroute
+// output (route.hpp).
+//
 // Streaming: begin() writes the prologue, <nmaprun> and <scaninfo>; host() writes one
 // complete <host> element; end() writes <runstats> and closes <nmaprun>. Each call flushes,
 // so a file cut short by a crash holds every host finished so far. After Ctrl-C the file is
@@ -16,14 +20,18 @@
 //
 // Where we differ from nmap: <times rttvar> and <times to> are "-1" (nmap's "not known"
 // value) because the engine reports only the smoothed RTT; an unfinished host carries a
-// comment="..." attribute (nmap.dtd allows one) saying its results are partial.
+// comment="..." attribute (nmap.dtd allows one) saying its results are partial; a trace with
+// ICMPv6 probes says proto="ipv6-icmp" (nmap 7.93 writes no proto for those, by an oversight
+// in printtraceroute_xml; its text output names them "58/ipv6-icmp").
 #include <array>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "output/format.hpp"
 #include "output/port_summary.hpp"
+#include "output/route.hpp"
 #include "output/writer.hpp"
 
 namespace portwarden::output {
@@ -125,24 +133,55 @@ std::string ports_element(const PortSummary& summary, const RunInfo& run) {
     return out + "</ports>\n";
 }
 
-std::string host_element(const HostResult& host, const RunInfo& run) {
-    const PortSummary summary = summarize_ports(host, IgnoreRule{run.open_only, run.verbosity});
-    if (host.state == HostState::down) {
-        // nmap writes down hosts only with -v, and then without times or ports.
-        if (run.verbosity == 0 || (run.open_only && !summary.has_open_ports)) {
-            return {};
-        }
-        return "<host>" + host_identity(host) + "</host>\n";
+// <distance> and <trace> in nmap's places: after <ports> (and nmap's <os>), before <times>.
+std::string route_elements(const HostResult& host) {
+    std::string out;
+    if (const std::optional<unsigned> distance = network_distance(host)) {
+        out += fmt::format("<distance value=\"{}\"/>\n", *distance);
     }
-    if (run.open_only && !summary.has_open_ports) {
+    if (host.trace.empty()) {
+        return out;
+    }
+    const TraceProbe probe = trace_probe(host);
+    out += "<trace";
+    if (probe.port) {
+        out += fmt::format(" port=\"{}\"", *probe.port);
+    }
+    if (!probe.proto.empty()) {
+        out += attr("proto", probe.proto);
+    }
+    out += ">\n";
+    for (const TraceHop& hop : host.trace) {
+        if (hop.address) {  // nmap leaves silent hops out
+            out += fmt::format("<hop ttl=\"{}\"{} rtt=\"{}\"/>\n", hop.ttl, attr("ipaddr", hop.address->to_string()),
+                               rtt_ms(hop.rtt_us));
+        }
+    }
+    return out + "</trace>\n";
+}
+
+std::string host_element(const HostResult& host, const RunInfo& run) {
+    const IgnoreRule rule{run.open_only, run.verbosity, run.ping_only};
+    const PortSummary summary = summarize_ports(host, rule);
+    if (!host_shown(host, summary, rule)) {
         return {};
     }
-    std::string out = fmt::format("<host starttime=\"{}\" endtime=\"{}\"", epoch_seconds(host.start_time),
-                                  epoch_seconds(host.end_time));
+    if (host.state == HostState::down) {
+        return "<host>" + host_identity(host) + "</host>\n";  // as nmap: no times, no ports
+    }
+    std::string out = "<host";
+    if (!run.ping_only) {  // nmap -sn writes no host times
+        out += fmt::format(" starttime=\"{}\" endtime=\"{}\"", epoch_seconds(host.start_time),
+                           epoch_seconds(host.end_time));
+    }
     if (!host.complete) {
         out += attr("comment", "incomplete: the scan stopped before every port of this host was settled");
     }
-    out += ">" + host_identity(host) + ports_element(summary, run);
+    out += ">" + host_identity(host);
+    if (!run.ping_only) {
+        out += ports_element(summary, run);
+    }
+    out += route_elements(host);
     if (host.srtt_us) {
         out += fmt::format("<times srtt=\"{}\" rttvar=\"-1\" to=\"-1\"/>\n", *host.srtt_us);
     }
@@ -164,7 +203,9 @@ public:
         out += fmt::format("<nmaprun scanner=\"nmap\"{} start=\"{}\"{}{} xmloutputversion=\"{}\">\n",
                            attr("args", run.args), epoch_seconds(run.start_time), attr("startstr", started),
                            attr("version", version), xml_output_version);
-        out += scaninfos(run);
+        if (!run.ping_only) {  // nmap -sn writes no <scaninfo>
+            out += scaninfos(run);
+        }
         out += fmt::format("<verbose level=\"{}\"/>\n<debugging level=\"0\"/>\n", run.verbosity);
         write(out);
     }

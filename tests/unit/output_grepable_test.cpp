@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "output/writer.hpp"
@@ -42,9 +44,9 @@ protected:
         summary_.end_time = t0 + 1s;
     }
 
-    static HostResult up_host() {
+    static HostResult up_host(std::string_view address = "198.18.1.10") {
         HostResult h;
-        h.address = *Address::parse("198.18.1.10");
+        h.address = *Address::parse(address);
         h.hostname = "web";  // a name the user gave; nmap's parentheses hold reverse DNS only
         h.state = HostState::up;
         h.reason = Reason::syn_ack;
@@ -154,6 +156,38 @@ TEST_F(OutputGrepable, InterruptedRunAndIncompleteHost) {
                        "1 IP address (1 host up) scanned in 0.45 seconds\n"),
               std::string::npos)
         << out;
+}
+
+TEST_F(OutputGrepable, PingOnlyIsStatusLinesAloneAsNmapSn) {
+    run_.args = "portwarden discover -v 198.18.5.0/30";
+    run_.ping_only = true;
+    run_.verbosity = 1;
+    summary_.hosts_total = 4;
+    summary_.hosts_done = 4;
+    HostResult up = up_host();
+    up.ports = {port(22, PortState::open, Reason::syn_ack)};  // never written with -sn
+    HostResult down = up_host("198.18.5.0");
+    down.state = HostState::down;
+    down.reason = Reason::no_response;
+    EXPECT_EQ(render({down, up}),
+              "# portwarden 0.1.0 scan initiated Sun Nov 22 10:00:00 2026 as: portwarden discover -v 198.18.5.0/30\n"
+              "# Ports scanned: TCP(0;) UDP(0;) SCTP(0;) PROTOCOLS(0;)\n"
+              "Host: 198.18.5.0 ()\tStatus: Down\n"
+              "Host: 198.18.1.10 ()\tStatus: Up\n"
+              "# portwarden done at Sun Nov 22 10:00:01 2026 -- 4 IP addresses (1 host up) scanned in 0.45 seconds\n");
+}
+
+TEST_F(OutputGrepable, DistanceAndTraceAreNotWrittenAsInNmap) {
+    HostResult plain = up_host();
+    plain.ports = {port(22, PortState::open, Reason::syn_ack)};
+    HostResult traced = plain;
+    traced.hops = 2;
+    traced.trace_proto = "tcp";
+    traced.trace_port = 22;
+    traced.trace = {{1, Address::parse("198.18.0.1"), 10}, {2, std::nullopt, 0}, {3, traced.address, 30}};
+    EXPECT_EQ(render({traced}), render({plain}));
+    run_.ping_only = true;
+    EXPECT_EQ(render({traced}), render({plain}));
 }
 
 }  // namespace

@@ -4,8 +4,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -44,6 +46,16 @@ protected:
         summary_.probes_sent = 7;
         summary_.retransmissions = 3;
         summary_.elapsed = 451600us;
+    }
+
+    static HostResult up_host(std::string_view address, Reason reason) {
+        HostResult h;
+        h.address = *Address::parse(address);
+        h.state = HostState::up;
+        h.reason = reason;
+        h.start_time = t0;
+        h.end_time = t0 + 1s;
+        return h;
     }
 
     std::vector<Json> render(const std::vector<HostResult>& hosts) const {
@@ -156,6 +168,56 @@ TEST_F(OutputJson, InvalidUtf8InANameStillGivesValidJson) {
     const auto records = render({h});
     ASSERT_EQ(records.size(), 2U);
     EXPECT_EQ(records[0]["hostname"], "bad\xEF\xBF\xBDname");
+}
+
+TEST_F(OutputJson, DistanceAndTraceOnTheHostRecord) {
+    HostResult h = up_host("198.18.5.10", Reason::syn_ack);
+    h.hops = 2;
+    h.trace_proto = "tcp";
+    h.trace_port = 80;
+    h.trace = {{1, Address::parse("198.18.0.1"), 120}, {2, std::nullopt, 0}, {3, h.address, 310}};
+    const auto records = render({h});
+    ASSERT_EQ(records.size(), 2U);
+    EXPECT_EQ(records[0].dump(),
+              R"({"type":"host","host":"198.18.5.10","hostname":"","status":"up","reason":"syn-ack",)"
+              R"("hops":2,"distance":3,"complete":true,"ports_scanned":0,"start":"2026-11-22T10:00:00Z",)"
+              R"("end":"2026-11-22T10:00:01Z","trace_proto":"tcp","trace_port":80,"trace":[)"
+              R"({"ttl":1,"address":"198.18.0.1","rtt_us":120},{"ttl":2},)"
+              R"({"ttl":3,"address":"198.18.5.10","rtt_us":310}]})");
+
+    h.hops = 0;  // directly connected
+    h.trace_proto = "icmp";
+    h.trace = {{1, h.address, 30}};
+    const Json host = render({h})[0];
+    EXPECT_EQ(host["hops"], 0);
+    EXPECT_EQ(host["distance"], 1);
+    EXPECT_EQ(host["trace_proto"], "icmp");
+    EXPECT_FALSE(host.contains("trace_port"));
+    EXPECT_EQ(host["trace"].size(), 1U);
+
+    h.hops.reset();
+    h.trace.clear();
+    const Json bare = render({h})[0];
+    EXPECT_FALSE(bare.contains("hops"));
+    EXPECT_FALSE(bare.contains("distance"));
+    EXPECT_FALSE(bare.contains("trace"));
+    EXPECT_FALSE(bare.contains("trace_proto"));
+}
+
+TEST_F(OutputJson, PingOnlyWritesHostRecordsAloneAndSaysSoInTheSummary) {
+    run_.ping_only = true;
+    HostResult h = up_host("198.18.5.1", Reason::echo_reply);
+    h.srtt_us = 74;
+    h.ports = {port(22, PortState::open, Reason::syn_ack)};  // never written with -sn
+    const auto records = render({h});
+    ASSERT_EQ(records.size(), 2U);
+    EXPECT_EQ(records[0].dump(),
+              R"({"type":"host","host":"198.18.5.1","hostname":"","status":"up","reason":"echo-reply",)"
+              R"("srtt_us":74,"complete":true,"ports_scanned":0,"start":"2026-11-22T10:00:00Z",)"
+              R"("end":"2026-11-22T10:00:01Z"})");
+    EXPECT_EQ(records[1].dump(),
+              R"({"type":"summary","hosts_total":2,"hosts_up":1,"probes_sent":7,"retransmissions":3,)"
+              R"("elapsed_s":0.452,"interrupted":false,"ping_only":true})");
 }
 
 }  // namespace

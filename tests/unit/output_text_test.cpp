@@ -6,8 +6,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "output/format.hpp"
 #include "output/writer.hpp"
@@ -53,6 +57,14 @@ protected:
         h.srtt_us = 120;
         h.start_time = t0;
         h.end_time = t0 + 1s;
+        return h;
+    }
+
+    static HostResult down_host(std::string_view address) {
+        HostResult h;
+        h.address = *Address::parse(address);
+        h.state = HostState::down;
+        h.reason = Reason::no_response;
         return h;
     }
 
@@ -238,10 +250,7 @@ TEST_F(OutputText, OpenOnlyHidesEveryOtherStateAndHostsWithoutOpenPorts) {
 }
 
 TEST_F(OutputText, DownHostGetsNmapsNote) {
-    HostResult h;
-    h.address = *Address::parse("198.18.1.11");
-    h.state = HostState::down;
-    h.reason = Reason::no_response;
+    const HostResult h = down_host("198.18.1.11");
     summary_.hosts_up = 0;
     summary_.elapsed = 3020ms;
     EXPECT_EQ(render({h}),
@@ -253,10 +262,7 @@ TEST_F(OutputText, DownHostGetsNmapsNote) {
 TEST_F(OutputText, DownHostReportedWithVerbosity) {
     run_.verbosity = 1;
     run_.show_reason = true;
-    HostResult h;
-    h.address = *Address::parse("198.18.1.11");
-    h.state = HostState::down;
-    h.reason = Reason::no_response;
+    const HostResult h = down_host("198.18.1.11");
     summary_.hosts_up = 0;
     EXPECT_EQ(body({h}), "portwarden scan report for 198.18.1.11 [host down, received no-response]\n"
                          "Note: Host seems down. If it is really up, but blocking our ping probes, try -Pn\n");
@@ -301,6 +307,152 @@ TEST_F(OutputText, NormalFileFlavourUsesNmapsCommentLines) {
               "22/tcp open  ssh\n"
               "\n"
               "# portwarden done at Sun Nov 22 10:00:01 2026 -- 1 IP address (1 host up) scanned in 0.45 seconds\n");
+}
+
+// The path of nmap's own run against the test range: two routers, then the host; and what
+// nmap prints for it after the host's other lines, under `header`.
+std::string nmap_route_lines(std::string_view header) {
+    return fmt::format("Network Distance: 3 hops\n"
+                       "\n"
+                       "{}\n"
+                       "HOP RTT     ADDRESS\n"
+                       "1   0.01 ms 198.18.0.1\n"
+                       "2   0.01 ms 198.18.7.2\n"
+                       "3   0.01 ms 198.18.5.10\n"
+                       "\n",
+                       header);
+}
+
+void add_trace(HostResult& h, std::string_view proto, std::uint16_t port) {
+    h.trace_proto = proto;
+    h.trace_port = port;
+    h.trace = {{1, Address::parse("198.18.0.1"), 10}, {2, Address::parse("198.18.7.2"), 12},
+               {3, h.address, 8}};
+}
+
+class OutputTextPingOnly : public OutputText {
+protected:
+    void SetUp() override {
+        OutputText::SetUp();
+        run_.ping_only = true;
+        run_.ports = {};
+        summary_.hosts_total = 16;
+        summary_.hosts_done = 16;
+        summary_.hosts_up = 2;
+        summary_.elapsed = 1470ms;
+    }
+
+    static HostResult pinged(std::string_view address, Reason reason, std::uint32_t srtt_us) {
+        HostResult h = up_host(address);
+        h.reason = reason;
+        h.reason_ttl = 62;
+        h.srtt_us = srtt_us;
+        return h;
+    }
+};
+
+TEST_F(OutputTextPingOnly, ReasonIsExactlyNmapSnLayout) {
+    run_.show_reason = true;
+    EXPECT_EQ(render({pinged("198.18.5.1", Reason::echo_reply, 74), pinged("198.18.5.2", Reason::reset, 19)}),
+              "Starting portwarden 0.1.0 at 2026-11-22 10:00 UTC\n"
+              "portwarden scan report for 198.18.5.1\n"
+              "Host is up, received echo-reply ttl 62 (0.000074s latency).\n"
+              "portwarden scan report for 198.18.5.2\n"
+              "Host is up, received reset ttl 62 (0.000019s latency).\n"
+              "portwarden done: 16 IP addresses (2 hosts up) scanned in 1.47 seconds\n");
+}
+
+TEST_F(OutputTextPingOnly, WithoutReasonAndInTheFileFlavour) {
+    run_.args = "portwarden discover 198.18.5.0/28";
+    EXPECT_EQ(render({pinged("198.18.5.1", Reason::echo_reply, 74)}, true),
+              "# portwarden 0.1.0 scan initiated Sun Nov 22 10:00:00 2026 as: portwarden discover 198.18.5.0/28\n"
+              "portwarden scan report for 198.18.5.1\n"
+              "Host is up (0.000074s latency).\n"
+              "# portwarden done at Sun Nov 22 10:00:01 2026 -- 16 IP addresses (2 hosts up) scanned in 1.47 "
+              "seconds\n");
+}
+
+TEST_F(OutputTextPingOnly, NoPortLinesDownHostsWithVerbosityAndOpenHidesNoUpHost) {
+    run_.show_reason = true;
+    run_.verbosity = 1;
+    HostResult up = pinged("198.18.5.1", Reason::echo_reply, 74);
+    up.ports.push_back(port(22, PortState::closed, Reason::conn_refused));  // never shown with -sn
+    const HostResult down = down_host("198.18.5.0");
+    EXPECT_EQ(body({down, up}),
+              "portwarden scan report for 198.18.5.0 [host down, received no-response]\n"
+              "portwarden scan report for 198.18.5.1\n"
+              "Host is up, received echo-reply ttl 62 (0.000074s latency).\n");
+    run_.open_only = true;  // nmap -sn --open: up hosts still, down hosts not even with -v
+    EXPECT_EQ(body({down, up}),
+              "portwarden scan report for 198.18.5.1\n"
+              "Host is up, received echo-reply ttl 62 (0.000074s latency).\n");
+}
+
+TEST_F(OutputTextPingOnly, DistanceAndIcmpTraceAsNmapSnTraceroute) {
+    HostResult h = pinged("198.18.5.10", Reason::echo_reply, 36);
+    h.hops = 2;
+    add_trace(h, "icmp", 0);
+    EXPECT_EQ(body({h}),
+              "portwarden scan report for 198.18.5.10\n"
+              "Host is up (0.000036s latency).\n" +
+                  nmap_route_lines("TRACEROUTE (using proto 1/icmp)"));
+}
+
+TEST_F(OutputText, DistanceAndTraceFollowThePortTable) {
+    HostResult h = up_host("198.18.5.10");
+    h.srtt_us = 30;
+    h.ports = {port(22, PortState::closed, Reason::reset), port(80, PortState::closed, Reason::reset),
+               port(8000, PortState::open, Reason::syn_ack)};
+    h.hops = 2;
+    add_trace(h, "tcp", 80);
+    EXPECT_EQ(body({h}),
+              "portwarden scan report for 198.18.5.10\n"
+              "Host is up (0.000030s latency).\n"
+              "\n"
+              "PORT     STATE  SERVICE\n"
+              "22/tcp   closed ssh\n"
+              "80/tcp   closed http\n"
+              "8000/tcp open   http-alt\n" +
+                  nmap_route_lines("TRACEROUTE (using port 80/tcp)"));
+}
+
+TEST_F(OutputText, DirectlyConnectedHostIsOneHopAndAPlainTraceroute) {
+    HostResult h = up_host("198.18.6.1");
+    h.ports = {port(22, PortState::open, Reason::syn_ack)};
+    h.hops = 0;
+    h.trace = {{1, h.address, 30}};
+    EXPECT_EQ(body({h}),
+              "portwarden scan report for 198.18.6.1\n"
+              "Host is up (0.00012s latency).\n"
+              "\n"
+              "PORT   STATE SERVICE\n"
+              "22/tcp open  ssh\n"
+              "Network Distance: 1 hop\n"
+              "\n"
+              "TRACEROUTE\n"
+              "HOP RTT     ADDRESS\n"
+              "1   0.03 ms 198.18.6.1\n"
+              "\n");
+}
+
+TEST_F(OutputText, SilentHopsAreConsolidatedAsNmapDoes) {
+    HostResult h = up_host("fd00::10");  // no port results: the trace follows "Host is up"
+    h.trace_proto = "icmp";
+    h.trace = {{1, Address::parse("fd00::1"), 250}, {2, std::nullopt, 0}, {3, std::nullopt, 0},
+               {4, std::nullopt, 0}, {5, Address::parse("fd00:5::1"), 12340}, {6, std::nullopt, 0},
+               {7, h.address, 13000}};
+    EXPECT_EQ(body({h}),
+              "portwarden scan report for fd00::10\n"
+              "Host is up (0.00012s latency).\n"
+              "\n"
+              "TRACEROUTE (using proto 58/ipv6-icmp)\n"
+              "HOP RTT      ADDRESS\n"
+              "1   0.25 ms  fd00::1\n"
+              "2   ... 4\n"
+              "5   12.34 ms fd00:5::1\n"
+              "6   ...\n"
+              "7   13.00 ms fd00::10\n"
+              "\n");
 }
 
 TEST(OutputFormat, SignificantDigitsAsNmap) {

@@ -10,8 +10,10 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <pugixml.hpp>
@@ -310,6 +312,140 @@ TEST_F(OutputXml, OpenOnlyCollapsesEverythingElse) {
         ++extraports;
     }
     EXPECT_EQ(extraports, 2);
+}
+
+// A -sn scan: the shape of `nmap -sn --reason -v -oX`.
+class OutputXmlPingOnly : public OutputXml {
+protected:
+    void SetUp() override {
+        OutputXml::SetUp();
+        run_.args = "portwarden discover --reason -v 198.18.5.0/30";
+        run_.ping_only = true;
+        run_.ports = {};
+        run_.verbosity = 1;
+    }
+
+    static HostResult pinged(std::string_view address, Reason reason) {
+        HostResult h;
+        h.address = *Address::parse(address);
+        h.state = HostState::up;
+        h.reason = reason;
+        h.reason_ttl = 62;
+        h.srtt_us = 215;
+        h.start_time = t0;
+        h.end_time = t0 + 1s;
+        return h;
+    }
+};
+
+TEST_F(OutputXmlPingOnly, NoScaninfoAndHostsWithoutPortsAsNmapSn) {
+    HostResult up = pinged("198.18.5.1", Reason::echo_reply);
+    up.ports.push_back(port(22, PortState::open, Reason::syn_ack));  // never written with -sn
+    const std::string xml = render({down(), up});
+    EXPECT_EQ(xml.find("<scaninfo"), std::string::npos) << xml;
+    EXPECT_EQ(xml.find("<ports"), std::string::npos) << xml;
+    EXPECT_NE(xml.find(" xmloutputversion=\"1.05\">\n<verbose level=\"1\"/>\n<debugging level=\"0\"/>\n"
+                       "<host><status state=\"down\" reason=\"no-response\" reason_ttl=\"0\"/>\n"
+                       "<address addr=\"198.18.1.3\" addrtype=\"ipv4\"/>\n</host>\n"
+                       "<host><status state=\"up\" reason=\"echo-reply\" reason_ttl=\"62\"/>\n"
+                       "<address addr=\"198.18.5.1\" addrtype=\"ipv4\"/>\n<hostnames>\n</hostnames>\n"
+                       "<times srtt=\"215\" rttvar=\"-1\" to=\"-1\"/>\n</host>\n<runstats>"),
+              std::string::npos)
+        << xml;
+}
+
+TEST_F(OutputXmlPingOnly, OpenDoesNotHideUpHosts) {
+    run_.open_only = true;
+    const std::string xml = render({down(), pinged("198.18.5.1", Reason::echo_reply)});
+    EXPECT_EQ(xml.find("198.18.1.3"), std::string::npos) << xml;  // nmap -sn -v --open: no down hosts
+    EXPECT_NE(xml.find("<address addr=\"198.18.5.1\""), std::string::npos) << xml;
+}
+
+TEST_F(OutputXmlPingOnly, ValidatesAgainstNmapDtd) {
+    ASSERT_TRUE(have_command("xmllint")) << "xmllint is missing (libxml2-utils); the setup script installs it";
+    ASSERT_TRUE(std::filesystem::exists(nmap_dtd)) << nmap_dtd << " is missing (nmap package)";
+    HostResult traced = pinged("198.18.5.10", Reason::echo_reply);
+    traced.hops = 2;
+    traced.trace_proto = "icmp";
+    traced.trace = {{1, Address::parse("198.18.0.1"), 10}, {2, std::nullopt, 0}, {3, traced.address, 80}};
+    const auto path = write_file("sn.xml", render({down(), pinged("198.18.5.1", Reason::reset), traced}));
+    const Validation v = xmllint(path);
+    EXPECT_EQ(v.exit_code, 0) << v.messages << read_file(path);
+}
+
+// 198.18.5.10 two routers away, traced with TCP port 80 (nmap -sS --traceroute's output).
+HostResult traced_host() {
+    HostResult h;
+    h.address = *Address::parse("198.18.5.10");
+    h.state = HostState::up;
+    h.reason = Reason::syn_ack;
+    h.reason_ttl = 62;
+    h.hops = 2;
+    h.srtt_us = 29;
+    h.start_time = t0;
+    h.end_time = t0 + 1s;
+    h.ports = {port(22, PortState::closed, Reason::reset), port(80, PortState::open, Reason::syn_ack)};
+    h.trace_proto = "tcp";
+    h.trace_port = 80;
+    h.trace = {{1, Address::parse("198.18.0.1"), 10}, {2, Address::parse("198.18.7.2"), 20},
+               {3, std::nullopt, 0}, {4, h.address, 1234}};
+    return h;
+}
+
+TEST_F(OutputXml, DistanceAndTraceInNmapsPlaces) {
+    const std::string xml = render({traced_host()});
+    EXPECT_NE(xml.find("<service name=\"http\" method=\"table\" conf=\"3\"/></port>\n</ports>\n"
+                       "<distance value=\"3\"/>\n"
+                       "<trace port=\"80\" proto=\"tcp\">\n"
+                       "<hop ttl=\"1\" ipaddr=\"198.18.0.1\" rtt=\"0.01\"/>\n"
+                       "<hop ttl=\"2\" ipaddr=\"198.18.7.2\" rtt=\"0.02\"/>\n"
+                       "<hop ttl=\"4\" ipaddr=\"198.18.5.10\" rtt=\"1.23\"/>\n"
+                       "</trace>\n"
+                       "<times srtt=\"29\" rttvar=\"-1\" to=\"-1\"/>\n</host>\n"),
+              std::string::npos)
+        << xml;
+}
+
+TEST_F(OutputXml, TraceAttributesFollowTheProbe) {
+    HostResult icmp = traced_host();
+    icmp.hops.reset();
+    icmp.trace_proto = "icmp";
+    HostResult direct = traced_host();
+    direct.hops = 0;
+    direct.trace_proto.clear();
+    direct.trace = {{1, direct.address, 30}};
+    HostResult icmp6 = quiet();
+    icmp6.trace_proto = "icmp";
+    icmp6.trace = {{1, icmp6.address, 30}};
+    const std::string xml = render({icmp, direct, icmp6});
+    EXPECT_NE(xml.find("</ports>\n<trace proto=\"icmp\">\n<hop ttl=\"1\""), std::string::npos) << xml;
+    EXPECT_NE(xml.find("</ports>\n<trace proto=\"ipv6-icmp\">\n<hop ttl=\"1\" ipaddr=\"fd00::2\""),
+              std::string::npos)
+        << xml;
+    EXPECT_NE(xml.find("</ports>\n<distance value=\"1\"/>\n<trace>\n"
+                       "<hop ttl=\"1\" ipaddr=\"198.18.5.10\" rtt=\"0.03\"/>\n</trace>\n"),
+              std::string::npos)
+        << xml;
+    EXPECT_EQ(xml.find("<distance value=\"3\""), std::string::npos) << xml;  // no hops, no distance
+}
+
+TEST_F(OutputXml, DistanceAndTraceValidateAgainstNmapDtd) {
+    ASSERT_TRUE(have_command("xmllint")) << "xmllint is missing (libxml2-utils); the setup script installs it";
+    ASSERT_TRUE(std::filesystem::exists(nmap_dtd)) << nmap_dtd << " is missing (nmap package)";
+    HostResult v6 = quiet();
+    v6.hops = 0;
+    v6.trace_proto = "udp";
+    v6.trace_port = 53;
+    v6.trace = {{1, std::nullopt, 0}, {2, v6.address, 400}};
+    const auto path = write_file("trace.xml", render({traced_host(), web(), v6}));
+    const Validation v = xmllint(path);
+    EXPECT_EQ(v.exit_code, 0) << v.messages << read_file(path);
+
+    pugi::xml_document doc;
+    ASSERT_TRUE(doc.load_file(path.c_str()));
+    const auto host = doc.child("nmaprun").child("host");
+    EXPECT_EQ(host.child("distance").attribute("value").as_int(), 3);
+    EXPECT_EQ(host.child("trace").attribute("port").as_int(), 80);
 }
 
 class OutputNdiff : public OutputXml {};
