@@ -27,6 +27,7 @@ struct HostVerdict {
     bool up = false;
     Reason reason = Reason::no_response;
     std::optional<std::uint8_t> ttl;  // of the reply that proved it up (none for ARP/ND, local)
+    std::optional<std::uint32_t> srtt_us;  // round trip of the IP pings
 };
 
 struct DiscoveryResult {

@@ -184,6 +184,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
         std::vector<RawTarget> targets;
         std::vector<Reason> up_reason(n, Reason::user_set);
         std::vector<std::optional<std::uint8_t>> up_ttl(n);
+        std::vector<std::optional<std::uint32_t>> up_srtt(n);
         std::vector<bool> enabled(n, true);
         for (std::uint64_t i = 0; i < n; ++i) {
             targets.push_back((*resolved)[i].value_or(RawTarget{addresses[i], {}}));
@@ -207,6 +208,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
                 if (found.hosts[i].up) {
                     up_reason[i] = found.hosts[i].reason;
                     up_ttl[i] = found.hosts[i].ttl;
+                    up_srtt[i] = found.hosts[i].srtt_us;
                     continue;
                 }
                 enabled[i] = false;
@@ -240,6 +242,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
                 result.reason = up_reason[i];
                 result.reason_ttl = up_ttl[i];
                 result.hops = host_hops(i);
+                result.srtt_us = up_srtt[i];
                 result.start_time = group_start;
                 result.end_time = std::chrono::system_clock::now();
                 emit(std::move(result));
