@@ -98,6 +98,7 @@ struct ScanRequest {
     // Neighbour Discovery for hosts on a directly attached Ethernet link).
     DiscoveryProbes discovery;
     bool ping_only = false;        // -sn: discovery only, no port scan
+    bool traceroute = false;       // --traceroute: the path to every host discovery found up
     unsigned workers = 0;          // probing threads; 0 = one per CPU (at most 4) for big scans
     bool reverse_dns = false;      // -R: look up the PTR name of every host found up
     // Raw engine only:

@@ -43,6 +43,7 @@ struct ScanArgs {
     std::vector<std::string> ping_udp;
     bool disable_arp_ping = false;
     bool discovery_ignore_rst = false;
+    bool traceroute = false;
     bool no_dns = false;
     bool reverse_dns = false;
     bool ipv6 = false;
@@ -299,6 +300,8 @@ void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("--ping-syn", a.ping_syn, "-PS[PORTS]: TCP SYN ping (default port 80)")->allow_extra_args(false);
     app.add_option("--ping-ack", a.ping_ack, "-PA[PORTS]: TCP ACK ping (default port 80)")->allow_extra_args(false);
     app.add_option("--ping-udp", a.ping_udp, "-PU[PORTS]: UDP ping (default port 40125)")->allow_extra_args(false);
+    app.add_flag("--traceroute", a.traceroute,
+                 "raw scans: the path to every up host (TTL-limited copies of the ping that reached it)");
     app.add_flag("--disable-arp-ping", a.disable_arp_ping, "on-link hosts: IP pings decide, not ARP/ND");
     app.add_flag("--discovery-ignore-rst", a.discovery_ignore_rst,
                  "a RST does not prove a host up (for networks whose firewall forges RSTs)");
@@ -405,6 +408,10 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     request.skip_host_discovery = a.skip_discovery;
     request.discovery = std::move(*discovery);
     request.ping_only = a.ping_only;
+    request.traceroute = a.traceroute;
+    if (a.traceroute && a.skip_discovery) {
+        return bad_input("--traceroute follows the discovery probe that reached each host; it cannot go with -Pn");
+    }
     request.reverse_dns = a.reverse_dns;
     if (request.seed == 0) {
         request.seed = random_seed();
@@ -435,6 +442,9 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         request.drop_privileges = true;
     } else if (request.shard_count > 1 || request.resume_from) {
         return bad_input("--shard and --resume need a raw scan (-sS, -sU, ...); the connect scan has neither");
+    } else if (a.traceroute) {
+        return bad_input("--traceroute sends TTL-limited raw packets, which needs CAP_NET_RAW (run as root, or "
+                         "`setcap cap_net_raw+ep` on the binary)");
     } else if (a.ping_echo || a.ping_timestamp || !a.ping_udp.empty()) {
         return bad_input("-PE, -PP and -PU send raw packets, which needs CAP_NET_RAW (run as root, or `setcap "
                          "cap_net_raw+ep` on the binary); without it discovery connects to TCP ports (-PS/-PA)");

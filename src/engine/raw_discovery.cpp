@@ -66,10 +66,10 @@ DiscoveryResult discover_hosts(RawEnvironment& env, const std::vector<Address>& 
             continue;  // the next hop never answered ARP/ND: down
         }
         if (targets[i]->local) {
-            v = {true, Reason::localhost_response, std::nullopt, std::nullopt};
+            v = {true, Reason::localhost_response, std::nullopt, std::nullopt, std::nullopt};
         } else if (targets[i]->on_link && ethernet && probes.arp) {
             v = {true, addresses[i].is_v4() ? Reason::arp_response : Reason::nd_response, std::nullopt,
-                 std::nullopt};
+                 std::nullopt, std::nullopt};
         } else {
             options.disabled_hosts[i] = false;  // the IP pings decide
         }
@@ -86,7 +86,8 @@ DiscoveryResult discover_hosts(RawEnvironment& env, const std::vector<Address>& 
     out.fatal_error = r.fatal_error;
     for (std::size_t i = 0; i < addresses.size(); ++i) {
         if (!options.disabled_hosts[i] && ping.host_up(i)) {
-            out.hosts[i] = {true, ping.host_up_reason(i), ping.host_up_ttl(i), std::nullopt};
+            out.hosts[i] = {true, ping.host_up_reason(i), ping.host_up_ttl(i), std::nullopt,
+                            ping.host_up_column(i)};
             if (const auto srtt = ping.control(i).srtt()) {
                 out.hosts[i].srtt_us = static_cast<std::uint32_t>(srtt->count());
             }

@@ -28,6 +28,7 @@ struct HostVerdict {
     Reason reason = Reason::no_response;
     std::optional<std::uint8_t> ttl;  // of the reply that proved it up (none for ARP/ND, local)
     std::optional<std::uint32_t> srtt_us;  // round trip of the IP pings
+    std::optional<std::size_t> column;     // the ping column whose reply proved it up
 };
 
 struct DiscoveryResult {

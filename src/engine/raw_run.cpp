@@ -295,6 +295,7 @@ void RawRun::handle_reply(const CapturedReply& r) {
         host.up = true;
         host.up_reason = verdict.reason;
         host.up_ttl = r.reply.ttl;
+        host.up_column = static_cast<std::uint16_t>(column);
     }
     if (cell.done || host.finished) {
         ++counters_.replies_late;

@@ -123,6 +123,7 @@ public:
     bool host_up(std::size_t h) const { return hosts_.at(h).up; }
     Reason host_up_reason(std::size_t h) const { return hosts_.at(h).up_reason; }
     std::optional<std::uint8_t> host_up_ttl(std::size_t h) const { return hosts_.at(h).up_ttl; }
+    std::size_t host_up_column(std::size_t h) const { return hosts_.at(h).up_column; }
     bool host_timed_out(std::size_t h) const { return hosts_.at(h).timed_out; }
     bool host_finished(std::size_t h) const { return hosts_.at(h).finished; }
     // Every cell at a permutation position below this is settled (or not ours).
@@ -157,6 +158,7 @@ private:
         bool in_ready = false;
         Reason up_reason = Reason::unknown;
         std::optional<std::uint8_t> up_ttl;
+        std::uint16_t up_column = 0;  // the column whose reply proved the host up
     };
 
     std::uint32_t cell_at(std::uint64_t position) const;

@@ -14,6 +14,7 @@
 #include "engine/emit.hpp"
 #include "engine/raw_discovery.hpp"
 #include "engine/raw_setup.hpp"
+#include "engine/raw_trace.hpp"
 #include "io/privileges.hpp"
 
 namespace portwarden::engine {
@@ -105,7 +106,9 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
             }
         }
     }
-    auto env = open_raw_environment(request.targets, request.timing, udp, modules);
+    constexpr int kTraceTries = 31;  // --traceroute: TTLs up to 30 ride in the try field
+    auto env = open_raw_environment(request.targets, request.timing, udp, modules,
+                                    request.traceroute ? kTraceTries : 0);
     if (!env) {
         return tl::unexpected(env.error());
     }
@@ -185,6 +188,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
         std::vector<Reason> up_reason(n, Reason::user_set);
         std::vector<std::optional<std::uint8_t>> up_ttl(n);
         std::vector<std::optional<std::uint32_t>> up_srtt(n);
+        std::vector<std::optional<std::size_t>> up_column(n);
         std::vector<bool> enabled(n, true);
         for (std::uint64_t i = 0; i < n; ++i) {
             targets.push_back((*resolved)[i].value_or(RawTarget{addresses[i], {}}));
@@ -209,6 +213,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
                     up_reason[i] = found.hosts[i].reason;
                     up_ttl[i] = found.hosts[i].ttl;
                     up_srtt[i] = found.hosts[i].srtt_us;
+                    up_column[i] = found.hosts[i].column;
                     continue;
                 }
                 enabled[i] = false;
@@ -221,6 +226,52 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
                 }
             }
         }
+        std::vector<std::vector<TraceHop>> paths(n);
+        std::vector<const RawColumn*> path_probe(n, nullptr);
+        if (request.traceroute && !request.skip_host_discovery) {
+            std::vector<TraceTarget> trace;
+            std::vector<std::size_t> traced;
+            std::uint32_t slowest = 0;
+            for (std::uint64_t i = 0; i < n; ++i) {
+                if (!enabled[i] || targets[i].local) {
+                    continue;
+                }
+                TraceTarget t;
+                t.target = targets[i];
+                t.srtt_us = up_srtt[i].value_or(0);
+                t.routers = up_ttl[i] ? hops_from_ttl(*up_ttl[i]) : 0;
+                if (up_column[i] && *up_column[i] < ping_columns.size()) {
+                    t.probe = ping_columns[*up_column[i]];
+                    t.tmpl = ping_templates.get(*up_column[i], addresses[i].family());
+                    path_probe[i] = &ping_columns[*up_column[i]];
+                }
+                slowest = std::max(slowest, t.srtt_us);
+                trace.push_back(t);
+                traced.push_back(i);
+            }
+            const auto wait = std::chrono::milliseconds(std::clamp<std::uint32_t>(slowest / 250, 250, 1000));
+            auto result = trace_paths(*env, trace, wait, stop);
+            summary.probes_sent += result.probes_sent;
+            if (!result.fatal_error.empty() || result.stopped) {
+                fatal = result.fatal_error;
+                stopped = result.stopped;
+                summary.resume_point = ResumePoint{g, start_position};
+                break;
+            }
+            for (std::size_t k = 0; k < traced.size(); ++k) {
+                paths[traced[k]] = std::move(result.paths[k]);
+            }
+        }
+        const auto attach_trace = [&](HostResult& result, std::size_t i) {
+            if (!request.traceroute) {
+                return;
+            }
+            result.trace = paths[i];
+            if (path_probe[i] != nullptr) {
+                result.trace_proto = trace_proto(*path_probe[i]->module);
+                result.trace_port = result.trace_proto == "icmp" ? 0 : path_probe[i]->port;
+            }
+        };
         const auto host_hops = [&](std::size_t i) -> std::optional<std::uint8_t> {
             if (up_ttl[i]) {
                 return hops_from_ttl(*up_ttl[i]);
@@ -243,6 +294,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
                 result.reason_ttl = up_ttl[i];
                 result.hops = host_hops(i);
                 result.srtt_us = up_srtt[i];
+                attach_trace(result, i);
                 result.start_time = group_start;
                 result.end_time = std::chrono::system_clock::now();
                 emit(std::move(result));
@@ -276,6 +328,10 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
             result.state = HostState::up;
             result.reason = up_reason[h];
             result.reason_ttl = up_ttl[h];
+            if (request.traceroute) {
+                result.hops = host_hops(h);
+                attach_trace(result, h);
+            }
             emit(std::move(result));
         };
         RawRunHooks hooks;

@@ -56,11 +56,12 @@ std::optional<net::EthernetAddresses> link_header(const io::Route& route) {
 }  // namespace
 
 Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timing& timing, bool udp,
-                                            const std::vector<const techniques::Module*>& modules) {
+                                            const std::vector<const techniques::Module*>& modules,
+                                            int min_tries) {
     RawEnvironment env;
     env.context.key = random_key();
     const int tries = udp ? 60 : std::clamp(timing.max_retries + 1, 1, 60);
-    env.context.max_tries = static_cast<std::uint8_t>(std::max(tries, udp ? 60 : 2));
+    env.context.max_tries = static_cast<std::uint8_t>(std::clamp(std::max(tries, udp ? 60 : 2), min_tries, 60));
     std::optional<io::Route> first;
     for (const Family family : {Family::v4, Family::v6}) {
         auto found = first_route(targets, family);

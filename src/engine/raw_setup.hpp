@@ -33,8 +33,11 @@ struct RawEnvironment {
 
 // Routes for the families in `targets`, the context and the sockets. `modules` are every module
 // the scan will use (scan and ping). Errors: one line, naming the target or interface.
+// `min_tries`: the context allows at least this many tries (--traceroute carries the TTL in the
+// try field).
 Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timing& timing, bool udp,
-                                            const std::vector<const techniques::Module*>& modules);
+                                            const std::vector<const techniques::Module*>& modules,
+                                            int min_tries = 0);
 
 // The templates for `columns` in the families the environment has.
 Result<RawTemplates> make_templates(const RawEnvironment& env, const std::vector<RawColumn>& columns);

@@ -168,6 +168,82 @@ def run_ours(case, pw, ns, workdir, tag, extra, segments):
     return got, total
 
 
+def expected_routers(ns, router2_ns, six):
+    """[first router, second router]: the addresses their time-exceeded errors come from."""
+    fam = ["-6"] if six else ["-4"]
+    rc, out, _, _ = run(["ip"] + fam + ["-n", ns, "route", "show", "default"], 10)
+    words = out.split()
+    gw = words[words.index("via") + 1] if "via" in words else None
+    rc, out, _, _ = run(["ip"] + fam + ["-n", ns, "-o", "addr", "show", "dev", "eth0", "scope", "global"], 10)
+    words = out.split()
+    me = words[words.index("inet6" if six else "inet") + 1].split("/")[0] if out else None
+    rc, out, _, _ = run(["ip"] + fam + ["-n", router2_ns, "route", "get", me], 10) if me else (1, "", "", 0)
+    words = out.split()
+    r2 = words[words.index("src") + 1] if "src" in words else None
+    return [norm_addr(gw) if gw else None, norm_addr(r2) if r2 else None]
+
+
+def parse_traces(xml_path):
+    """address -> (distance, [(ttl, ipaddr), ...]) of every up host with a <trace>."""
+    out = {}
+    for h in ET.parse(xml_path).getroot().iter("host"):
+        t = h.find("trace")
+        if t is None:
+            continue
+        d = h.find("distance")
+        hops = [(int(x.get("ttl")), norm_addr(x.get("ipaddr"))) for x in t.iter("hop")]
+        for a in h.findall("address"):
+            if a.get("addrtype") in ("ipv4", "ipv6"):
+                out[norm_addr(a.get("addr"))] = (int(d.get("value")) if d is not None else None, hops)
+    return out
+
+
+def trace_case(case, pw, truth, ns, workdir, tag, targets, routers, full, nmap_traces=None):
+    """ours -sn --traceroute on targets; every hop it names must be the right router; the
+    first host of the group (and with `full`, every host) must have the whole path."""
+    xml = os.path.join(workdir, f"ours-{tag}.xml")
+    cmd = ["ip", "netns", "exec", ns, "timeout", str(NMAP_TIMEOUT), pw, "scan", "-sn", "--traceroute",
+           "-n", "-q", "-oX", xml] + targets
+    case.info("ours: " + " ".join(cmd))
+    rc, out, err, secs = run(cmd, NMAP_TIMEOUT + 30)
+    case.info(f"ours took {secs:.2f} s (exit {rc})")
+    if rc != 0:
+        case.fail(f"portwarden exited {rc}:\n{tail(err)}")
+        return
+    traces = parse_traces(xml)
+    ups = [norm_addr(a) for a in targets if truth.rows[norm_addr(a)]["status"] == "up"]
+    bad, complete = [], 0
+    for a in ups:
+        if a not in traces:
+            bad.append(f"{a}: no <trace>")
+            continue
+        distance, hops = traces[a]
+        want = routers + [a]
+        if distance != len(want):
+            bad.append(f"{a}: <distance> {distance}, want {len(want)}")
+        for ttl, ip in hops:
+            if ttl < 1 or ttl > len(want) or ip != want[ttl - 1]:
+                bad.append(f"{a}: hop {ttl} is {ip}, want {want[ttl - 1] if 0 < ttl <= len(want) else 'none'}")
+        if [ip for _, ip in hops] == want:
+            complete += 1
+        elif full:
+            bad.append(f"{a}: path {[ip for _, ip in hops]}, want {want}")
+        if nmap_traces and a in nmap_traces:
+            for ttl, ip in nmap_traces[a][1]:
+                mine = dict(hops).get(ttl)
+                if mine is not None and mine != ip:
+                    bad.append(f"{a}: hop {ttl} ours {mine}, nmap {ip}")
+    if bad:
+        case.fail(f"{len(bad)} problem(s) in the traces:")
+        for line in bad[:20]:
+            print(f"      {line}")
+    elif complete == 0 and ups:
+        case.fail("no host has its whole path")
+    else:
+        case.ok(f"every hop of {len(ups)} traced host(s) is the right router; {complete} whole "
+                f"path(s) ({' -> '.join(str(r) for r in routers)} -> host); {secs:.2f} s")
+
+
 def check(case, truth, addrs, got, udp_ping, who="nmap"):
     """Compares `who`'s hosts with the truth for addrs; prints reasons seen per behaviour."""
     want_set = set(addrs)
@@ -324,6 +400,36 @@ def main():
                     ocase.ok("ours == nmap (status) on every address where nmap == the truth")
             print(f"  time [{tag}] ours {osecs:.2f} s, nmap {secs:.2f} s, ratio "
                   f"{osecs / secs if secs else 0:.2f}", flush=True)
+        if args.portwarden:
+            prefix = truth.meta["prefix"]
+            r2ns = truth.meta["router2_ns"]
+            state_dir = Truth(truth_path).meta.get("state_dir")
+            rl = ["--name", prefix] + (["--state", state_dir] if state_dir else [])
+            for six in (False, True):
+                fam = "v6" if six else "v4"
+                targets = [a for a in (truth.v6() if six else truth.v4())
+                           if truth.rows[a]["hops"] > 0][1:12]
+                routers = expected_routers(ns, r2ns, six)
+                c = Case(f"trace-{fam}", f"{len(targets)} addresses, ICMP limits on")
+                cases.append(c)
+                trace_case(c, args.portwarden, truth, ns, args.workdir, f"trace-{fam}-on", targets,
+                           routers, full=False)
+                c = Case(f"trace-{fam}-rloff", f"{len(targets)} addresses, ICMP limits off")
+                cases.append(c)
+                rc, _, err, _ = run(["bash", RANGE_SH, "icmp-ratelimit", "off"] + rl, 60)
+                try:
+                    if rc != 0:
+                        c.fail(f"range.sh icmp-ratelimit off failed:\n{tail(err)}")
+                        continue
+                    xml = os.path.join(args.workdir, f"nmap-trace-{fam}.xml")
+                    run(["ip", "netns", "exec", ns, "timeout", str(NMAP_TIMEOUT), "nmap"] +
+                        (["-6"] if six else []) + ["-n", "-sn", "--traceroute", "-T4", "-oX", xml] +
+                        targets, NMAP_TIMEOUT + 30)
+                    nmap_traces = parse_traces(xml) if os.path.isfile(xml) else None
+                    trace_case(c, args.portwarden, truth, ns, args.workdir, f"trace-{fam}-off", targets,
+                               routers, full=True, nmap_traces=nmap_traces)
+                finally:
+                    run(["bash", RANGE_SH, "icmp-ratelimit", "on"] + rl, 60)
     finally:
         if own is not None:
             rc, out, err, _ = run(own[:2] + ["down"] + own[2:], RANGE_TIMEOUT)

@@ -1,0 +1,173 @@
+#include "engine/raw_trace.hpp"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "engine/raw_sender.hpp"
+#include "net/ip_ttl.hpp"
+
+namespace portwarden::engine {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kRounds = 3;
+
+struct Pending {
+    std::size_t target = 0;
+    std::uint8_t ttl = 0;
+    Clock::time_point sent{};
+    bool answered = false;
+};
+
+bool is_time_exceeded(const Response& r) {
+    return r.kind == ResponseKind::icmp &&
+           ((r.icmp_version == IcmpVersion::v4 && r.icmp_type == 11) ||
+            (r.icmp_version == IcmpVersion::v6 && r.icmp_type == 3));
+}
+
+}  // namespace
+
+std::string trace_proto(const techniques::Module& module) {
+    switch (module.technique()) {
+        case Technique::udp: return "udp";
+        case Technique::icmp_echo:
+        case Technique::icmp_timestamp: return "icmp";
+        default: return "tcp";
+    }
+}
+
+TraceResult trace_paths(RawEnvironment& env, const std::vector<TraceTarget>& targets,
+                        std::chrono::milliseconds round_wait, std::stop_token stop) {
+    TraceResult out;
+    out.paths.resize(targets.size());
+    const std::uint8_t max_routers = static_cast<std::uint8_t>(std::max(env.context.max_tries, std::uint8_t{1}) - 1);
+
+    // Groups: same router count and first hop. The first member is traced at every TTL.
+    std::map<std::tuple<std::uint8_t, net::MacAddress, Family>, std::size_t> leader_of;
+    std::vector<std::size_t> leader(targets.size());
+    std::vector<Pending> probes;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        const TraceTarget& t = targets[i];
+        const std::uint8_t routers = std::min(t.routers, max_routers);
+        out.paths[i].resize(std::size_t{routers} + 1);
+        for (std::uint8_t ttl = 1; ttl <= routers + 1; ++ttl) {
+            out.paths[i][ttl - 1].ttl = ttl;
+        }
+        out.paths[i][routers].address = t.target.address;  // the host itself
+        out.paths[i][routers].rtt_us = t.srtt_us;
+        const auto key = std::make_tuple(routers, t.target.next_hop_mac, t.target.address.family());
+        const auto [it, first] = leader_of.emplace(key, i);
+        leader[i] = it->second;
+        if (t.tmpl == nullptr || t.probe.module == nullptr || routers == 0) {
+            continue;
+        }
+        if (first) {
+            for (std::uint8_t ttl = 1; ttl <= routers; ++ttl) {
+                probes.push_back({i, ttl, {}, false});
+            }
+        } else {
+            probes.push_back({i, routers, {}, false});
+        }
+    }
+
+    std::map<std::pair<Address, std::uint8_t>, std::size_t> probe_of;  // (host, ttl) -> probe
+    for (std::size_t p = 0; p < probes.size(); ++p) {
+        probe_of.emplace(std::make_pair(targets[probes[p].target].target.address, probes[p].ttl), p);
+    }
+    std::vector<std::vector<std::uint8_t>> buffers;
+    std::vector<CapturedReply> replies;
+    for (int round = 0; round < kRounds && !stop.stop_requested(); ++round) {
+        buffers.clear();
+        std::vector<std::size_t> sent;
+        for (std::size_t p = 0; p < probes.size(); ++p) {
+            if (probes[p].answered) {
+                continue;
+            }
+            const TraceTarget& t = targets[probes[p].target];
+            std::vector<std::uint8_t> frame(t.tmpl->size());
+            const Family family = t.target.address.family();
+            const std::size_t ip_offset = env.context.ethernet(family) ? net::kEthernetHeader : 0;
+            if (!t.tmpl->write(frame) ||
+                !t.probe.module->make_probe(frame, *t.tmpl, env.context, t.target.address, t.probe.port,
+                                            probes[p].ttl) ||
+                !net::set_ip_ttl(frame, ip_offset, probes[p].ttl)) {
+                probes[p].answered = true;  // cannot be built: give up on this hop
+                continue;
+            }
+            if (ip_offset != 0) {
+                std::copy(t.target.next_hop_mac.begin(), t.target.next_hop_mac.end(), frame.begin());
+            }
+            buffers.push_back(std::move(frame));
+            sent.push_back(p);
+        }
+        if (sent.empty()) {
+            break;
+        }
+        std::vector<net::ConstBytes> views(buffers.begin(), buffers.end());
+        const auto now = Clock::now();
+        for (const std::size_t p : sent) {
+            probes[p].sent = now;
+        }
+        if (auto err = send_all(*env.io, views); !err.empty()) {
+            out.fatal_error = err;
+            return out;
+        }
+        out.probes_sent += sent.size();
+        const auto deadline = now + round_wait;
+        std::size_t open = sent.size();
+        while (open > 0 && Clock::now() < deadline && !stop.stop_requested()) {
+            replies.clear();
+            env.io->take_replies(replies, std::min(deadline, Clock::now() + std::chrono::milliseconds(20)));
+            for (const CapturedReply& r : replies) {
+                const auto it = probe_of.find(std::make_pair(r.reply.target, r.reply.tryno));
+                if (it == probe_of.end() || probes[it->second].answered) {
+                    continue;
+                }
+                Pending& pending = probes[it->second];
+                const TraceTarget& t = targets[pending.target];
+                if (r.module != t.probe.module || r.reply.port != t.probe.port) {
+                    continue;
+                }
+                // Only time-exceeded makes a hop: the host's own replies cannot be told from late
+                // answers to the discovery probe (same module, port and try numbers).
+                if (!is_time_exceeded(r.reply.response)) {
+                    continue;
+                }
+                pending.answered = true;
+                --open;
+                TraceHop& hop = out.paths[pending.target][pending.ttl - 1];
+                hop.address = r.reply.responder;
+                hop.rtt_us = static_cast<std::uint32_t>(
+                    std::max<long long>(std::chrono::duration_cast<std::chrono::microseconds>(r.at - pending.sent).count(), 1));
+            }
+        }
+        if (const std::string err = env.io->receive_error(); !err.empty()) {
+            out.fatal_error = err;
+            return out;
+        }
+    }
+    out.stopped = stop.stop_requested();
+
+    // Consolidation: a member whose last router is its leader's takes the leader's lower hops.
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        const std::size_t l = leader[i];
+        auto& path = out.paths[i];
+        const auto& lead = out.paths[l];
+        if (l == i || path.size() < 2 || path.size() != lead.size()) {
+            continue;
+        }
+        const std::size_t last = path.size() - 2;  // the last router
+        if (!path[last].address || path[last].address != lead[last].address) {
+            continue;
+        }
+        for (std::size_t k = 0; k < last; ++k) {
+            path[k] = lead[k];
+        }
+    }
+    return out;
+}
+
+}  // namespace portwarden::engine
