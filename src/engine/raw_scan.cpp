@@ -152,7 +152,9 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
     summary.start_time = std::chrono::system_clock::now();
     const auto steady_start = std::chrono::steady_clock::now();
     const std::uint64_t total_hosts = request.targets.size();
-    summary.hosts_total = total_hosts;
+    summary.hosts_total = request.ping_only && request.shard_count > 1
+                              ? (total_hosts + request.shard_count - 1 - request.shard_index) / request.shard_count
+                              : total_hosts;
     const std::uint64_t cols = std::max<std::uint64_t>(columns.size(), 1);
     const std::uint64_t group = std::clamp<std::uint64_t>(kMaxGroupCells / cols, 1, kMaxGroupHosts);
     const Proto proto = udp ? Proto::udp : Proto::tcp;
@@ -173,11 +175,17 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
     bool stopped = false;
     for (std::uint64_t g = first_group; g * group < total_hosts && !stopped && fatal.empty(); ++g) {
         const std::uint64_t first = g * group;
-        const std::uint64_t n = std::min(group, total_hosts - first);
         const auto group_start = std::chrono::system_clock::now();
-        std::vector<Address> addresses(n);
-        for (std::uint64_t i = 0; i < n; ++i) {
-            addresses[i] = request.targets.at(first + i);
+        std::vector<Address> addresses;
+        for (std::uint64_t i = first; i < std::min(first + group, total_hosts); ++i) {
+            // -sn has no (host, port) cells: its shards split the hosts (host i goes to i mod N).
+            if (!request.ping_only || i % request.shard_count == request.shard_index) {
+                addresses.push_back(request.targets.at(i));
+            }
+        }
+        const std::uint64_t n = addresses.size();
+        if (n == 0) {
+            continue;
         }
         auto resolved = resolve_targets(*env, addresses, !request.skip_host_discovery && request.discovery.arp);
         if (!resolved) {

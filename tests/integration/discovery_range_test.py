@@ -401,6 +401,28 @@ def main():
             print(f"  time [{tag}] ours {osecs:.2f} s, nmap {secs:.2f} s, ratio "
                   f"{osecs / secs if secs else 0:.2f}", flush=True)
         if args.portwarden:
+            # -sn --shard I/4: the four shards split the block's hosts, disjoint and complete.
+            c = Case("sn-shards", "4 shards of the v4 block")
+            cases.append(c)
+            seen = {}
+            for i in range(4):
+                xml = os.path.join(args.workdir, f"ours-shard{i}.xml")
+                rc, _, err, _ = run(["ip", "netns", "exec", ns, "timeout", str(NMAP_TIMEOUT), args.portwarden,
+                                     "scan", "-sn", "-v", "-n", "-q", "--shard", f"{i}/4", "--seed", "11",
+                                     "-oX", xml, truth.meta["block_v4"]], NMAP_TIMEOUT + 30)
+                if rc != 0:
+                    c.fail(f"shard {i}/4 exited {rc}:\n{tail(err)}")
+                    continue
+                for a, rec in parse_hosts(xml).items():
+                    if a in seen:
+                        c.fail(f"{a} reported by shards {seen[a][0]} and {i}")
+                    seen[a] = (i, rec[0])
+            block = [a for a in truth.v4() if truth.rows[a]["hops"] > 0]
+            wrong = [a for a in block if a not in seen or seen[a][1] != truth.rows[a]["status"]]
+            if wrong or len(seen) != len(block):
+                c.fail(f"shards together: {len(seen)} of {len(block)} addresses, {len(wrong)} wrong: {wrong[:8]}")
+            else:
+                c.ok(f"4 shards: every one of the {len(block)} addresses exactly once, status as the truth")
             prefix = truth.meta["prefix"]
             r2ns = truth.meta["router2_ns"]
             state_dir = Truth(truth_path).meta.get("state_dir")
