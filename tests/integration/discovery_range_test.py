@@ -401,6 +401,29 @@ def main():
             print(f"  time [{tag}] ours {osecs:.2f} s, nmap {secs:.2f} s, ratio "
                   f"{osecs / secs if secs else 0:.2f}", flush=True)
         if args.portwarden:
+            # --discovery-ignore-rst: a host whose only proof is a RST is down; the others are not.
+            c = Case("sn-ignore-rst", "the v4 block")
+            cases.append(c)
+            xml = os.path.join(args.workdir, "ours-ignore-rst.xml")
+            rc, _, err, _ = run(["ip", "netns", "exec", ns, "timeout", str(NMAP_TIMEOUT), args.portwarden, "scan",
+                                 "-sn", "--discovery-ignore-rst", "--reason", "-v", "-n", "-q", "-oX", xml,
+                                 truth.meta["block_v4"]], NMAP_TIMEOUT + 30)
+            if rc != 0:
+                c.fail(f"exited {rc}:\n{tail(err)}")
+            else:
+                got = parse_hosts(xml)
+                block = [a for a in truth.v4() if truth.rows[a]["hops"] > 0]
+                wrong = []
+                for a in block:
+                    row = truth.rows[a]
+                    want = "up" if row["status"] == "up" and set(row["reasons"]) - {"reset"} else "down"
+                    if a not in got or got[a][0] != want or got[a][1] == "reset":
+                        wrong.append(f"{a} ({row['behaviour']}): {got.get(a)}, want {want}")
+                if wrong:
+                    c.fail(f"{len(wrong)} address(es) wrong: {wrong[:6]}")
+                else:
+                    downs = sum(1 for a in block if got[a][0] == "down")
+                    c.ok(f"RST-only hosts are down, the rest as the truth ({downs} down of {len(block)})")
             # -sn --shard I/4: the four shards split the block's hosts, disjoint and complete.
             c = Case("sn-shards", "4 shards of the v4 block")
             cases.append(c)
