@@ -156,7 +156,10 @@ Result<std::vector<std::optional<RawTarget>>> resolve_targets(RawEnvironment& en
         if (!route) {
             return tl::unexpected(route.error());
         }
-        if (route->local) {  // our own address: up without a probe (nmap: localhost-response)
+        if (route->local && route->ifindex != env.ifindex) {
+            // One of our own addresses while the scan runs on another interface (a LAN scan that
+            // includes us): up without a probe (nmap: localhost-response). A scan of 127.0.0.1
+            // or of our own address alone runs on lo and probes it like any host.
             out[i] = RawTarget{addresses[i], net::MacAddress{}, false, true};
             continue;
         }
