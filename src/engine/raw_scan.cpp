@@ -23,6 +23,9 @@ namespace {
 
 constexpr std::uint64_t kMaxGroupCells = std::uint64_t{1} << 18;
 constexpr std::uint64_t kMaxGroupHosts = 8192;
+// -sn: a host costs only its timing state and a few ping cells, so groups are bigger (each
+// group waits out its silent hosts' time-outs once: fewer groups, less waiting).
+constexpr std::uint64_t kMaxPingGroupHosts = 16384;
 
 HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns, std::size_t h,
                        const std::vector<bool>* only_cells, Proto proto, const TargetSet& targets,
@@ -156,7 +159,9 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
                               ? (total_hosts + request.shard_count - 1 - request.shard_index) / request.shard_count
                               : total_hosts;
     const std::uint64_t cols = std::max<std::uint64_t>(columns.size(), 1);
-    const std::uint64_t group = std::clamp<std::uint64_t>(kMaxGroupCells / cols, 1, kMaxGroupHosts);
+    const std::uint64_t group = request.ping_only
+                                    ? kMaxPingGroupHosts
+                                    : std::clamp<std::uint64_t>(kMaxGroupCells / cols, 1, kMaxGroupHosts);
     const Proto proto = udp ? Proto::udp : Proto::tcp;
 
     ScanProgress progress;
