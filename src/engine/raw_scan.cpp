@@ -263,7 +263,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
                 traced.push_back(i);
             }
             const auto wait = std::chrono::milliseconds(std::clamp<std::uint32_t>(slowest / 250, 250, 1000));
-            auto result = trace_paths(*env, trace, wait, stop);
+            auto result = trace_paths(*env->io, env->context, trace, wait, stop);
             summary.probes_sent += result.probes_sent;
             if (!result.fatal_error.empty() || result.stopped) {
                 fatal = result.fatal_error;

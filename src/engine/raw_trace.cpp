@@ -39,11 +39,12 @@ std::string trace_proto(const techniques::Module& module) {
     }
 }
 
-TraceResult trace_paths(RawEnvironment& env, const std::vector<TraceTarget>& targets,
-                        std::chrono::milliseconds round_wait, std::stop_token stop) {
+TraceResult trace_paths(RawIo& io, const techniques::ScanContext& context,
+                        const std::vector<TraceTarget>& targets, std::chrono::milliseconds round_wait,
+                        std::stop_token stop) {
     TraceResult out;
     out.paths.resize(targets.size());
-    const std::uint8_t max_routers = static_cast<std::uint8_t>(std::max(env.context.max_tries, std::uint8_t{1}) - 1);
+    const std::uint8_t max_routers = static_cast<std::uint8_t>(std::max(context.max_tries, std::uint8_t{1}) - 1);
 
     // Groups: same router count and first hop. The first member is traced at every TTL.
     std::map<std::tuple<std::uint8_t, net::MacAddress, Family>, std::size_t> leader_of;
@@ -89,9 +90,9 @@ TraceResult trace_paths(RawEnvironment& env, const std::vector<TraceTarget>& tar
             const TraceTarget& t = targets[probes[p].target];
             std::vector<std::uint8_t> frame(t.tmpl->size());
             const Family family = t.target.address.family();
-            const std::size_t ip_offset = env.context.ethernet(family) ? net::kEthernetHeader : 0;
+            const std::size_t ip_offset = context.ethernet(family) ? net::kEthernetHeader : 0;
             if (!t.tmpl->write(frame) ||
-                !t.probe.module->make_probe(frame, *t.tmpl, env.context, t.target.address, t.probe.port,
+                !t.probe.module->make_probe(frame, *t.tmpl, context, t.target.address, t.probe.port,
                                             probes[p].ttl) ||
                 !net::set_ip_ttl(frame, ip_offset, probes[p].ttl)) {
                 probes[p].answered = true;  // cannot be built: give up on this hop
@@ -111,7 +112,7 @@ TraceResult trace_paths(RawEnvironment& env, const std::vector<TraceTarget>& tar
         for (const std::size_t p : sent) {
             probes[p].sent = now;
         }
-        if (auto err = send_all(*env.io, views); !err.empty()) {
+        if (auto err = send_all(io, views); !err.empty()) {
             out.fatal_error = err;
             return out;
         }
@@ -120,7 +121,7 @@ TraceResult trace_paths(RawEnvironment& env, const std::vector<TraceTarget>& tar
         std::size_t open = sent.size();
         while (open > 0 && Clock::now() < deadline && !stop.stop_requested()) {
             replies.clear();
-            env.io->take_replies(replies, std::min(deadline, Clock::now() + std::chrono::milliseconds(20)));
+            io.take_replies(replies, std::min(deadline, Clock::now() + std::chrono::milliseconds(20)));
             for (const CapturedReply& r : replies) {
                 const auto it = probe_of.find(std::make_pair(r.reply.target, r.reply.tryno));
                 if (it == probe_of.end() || probes[it->second].answered) {
@@ -144,7 +145,7 @@ TraceResult trace_paths(RawEnvironment& env, const std::vector<TraceTarget>& tar
                     std::max<long long>(std::chrono::duration_cast<std::chrono::microseconds>(r.at - pending.sent).count(), 1));
             }
         }
-        if (const std::string err = env.io->receive_error(); !err.empty()) {
+        if (const std::string err = io.receive_error(); !err.empty()) {
             out.fatal_error = err;
             return out;
         }

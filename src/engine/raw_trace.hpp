@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/raw_io.hpp"
 #include "engine/raw_run.hpp"
-#include "engine/raw_setup.hpp"
 #include "portwarden/results.hpp"
 
 namespace portwarden::engine {
@@ -42,8 +42,9 @@ struct TraceResult {
 
 // At most max_ttl - 1 routers are traced (the try field limits the TTL: max_ttl is the
 // context's max_tries). Bounded: three rounds of probes, each waiting at most `round_wait`.
-TraceResult trace_paths(RawEnvironment& env, const std::vector<TraceTarget>& targets,
-                        std::chrono::milliseconds round_wait, std::stop_token stop);
+TraceResult trace_paths(RawIo& io, const techniques::ScanContext& context,
+                        const std::vector<TraceTarget>& targets, std::chrono::milliseconds round_wait,
+                        std::stop_token stop);
 
 // "tcp", "udp" or "icmp": the protocol of a probe module, for <trace proto>.
 std::string trace_proto(const techniques::Module& module);
