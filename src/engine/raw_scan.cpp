@@ -198,10 +198,8 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
             break;
         }
         std::vector<RawTarget> targets;
-        std::vector<Reason> up_reason(n, Reason::user_set);
-        std::vector<std::optional<std::uint8_t>> up_ttl(n);
-        std::vector<std::optional<std::uint32_t>> up_srtt(n);
-        std::vector<std::optional<std::size_t>> up_column(n);
+        // Why each host is taken as up (-Pn: user-set), refined by discovery.
+        std::vector<HostVerdict> up(n, HostVerdict{true, Reason::user_set, std::nullopt, std::nullopt, std::nullopt});
         std::vector<bool> enabled(n, true);
         for (std::uint64_t i = 0; i < n; ++i) {
             targets.push_back((*resolved)[i].value_or(RawTarget{addresses[i], {}}));
@@ -223,10 +221,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
             }
             for (std::uint64_t i = 0; i < n; ++i) {
                 if (found.hosts[i].up) {
-                    up_reason[i] = found.hosts[i].reason;
-                    up_ttl[i] = found.hosts[i].ttl;
-                    up_srtt[i] = found.hosts[i].srtt_us;
-                    up_column[i] = found.hosts[i].column;
+                    up[i] = found.hosts[i];
                     continue;
                 }
                 enabled[i] = false;
@@ -239,55 +234,25 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
                 }
             }
         }
-        std::vector<std::vector<TraceHop>> paths(n);
-        std::vector<const RawColumn*> path_probe(n, nullptr);
+        GroupPaths paths;
         if (request.traceroute && !request.skip_host_discovery) {
-            std::vector<TraceTarget> trace;
-            std::vector<std::size_t> traced;
-            std::uint32_t slowest = 0;
-            for (std::uint64_t i = 0; i < n; ++i) {
-                if (!enabled[i] || targets[i].local) {
-                    continue;
-                }
-                TraceTarget t;
-                t.target = targets[i];
-                t.srtt_us = up_srtt[i].value_or(0);
-                t.routers = up_ttl[i] ? hops_from_ttl(*up_ttl[i]) : 0;
-                if (up_column[i] && *up_column[i] < ping_columns.size()) {
-                    t.probe = ping_columns[*up_column[i]];
-                    t.tmpl = ping_templates.get(*up_column[i], addresses[i].family());
-                    path_probe[i] = &ping_columns[*up_column[i]];
-                }
-                slowest = std::max(slowest, t.srtt_us);
-                trace.push_back(t);
-                traced.push_back(i);
-            }
-            const auto wait = std::chrono::milliseconds(std::clamp<std::uint32_t>(slowest / 250, 250, 1000));
-            auto result = trace_paths(*env->io, env->context, trace, wait, stop);
-            summary.probes_sent += result.probes_sent;
-            if (!result.fatal_error.empty() || result.stopped) {
-                fatal = result.fatal_error;
-                stopped = result.stopped;
+            paths = trace_group(*env->io, env->context, targets, enabled, up, ping_columns, ping_templates, stop);
+            summary.probes_sent += paths.probes_sent;
+            if (!paths.fatal_error.empty() || paths.stopped) {
+                fatal = paths.fatal_error;
+                stopped = paths.stopped;
                 summary.resume_point = ResumePoint{g, start_position};
                 break;
             }
-            for (std::size_t k = 0; k < traced.size(); ++k) {
-                paths[traced[k]] = std::move(result.paths[k]);
-            }
         }
         const auto attach_trace = [&](HostResult& result, std::size_t i) {
-            if (!request.traceroute) {
-                return;
-            }
-            result.trace = paths[i];
-            if (path_probe[i] != nullptr) {
-                result.trace_proto = trace_proto(*path_probe[i]->module);
-                result.trace_port = result.trace_proto == "icmp" ? 0 : path_probe[i]->port;
+            if (request.traceroute && i < paths.paths.size()) {
+                paths.attach(result, i);
             }
         };
         const auto host_hops = [&](std::size_t i) -> std::optional<std::uint8_t> {
-            if (up_ttl[i]) {
-                return hops_from_ttl(*up_ttl[i]);
+            if (up[i].ttl) {
+                return hops_from_ttl(*up[i].ttl);
             }
             if (targets[i].on_link && !targets[i].local) {
                 return std::uint8_t{0};
@@ -303,10 +268,10 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
                 result.address = addresses[i];
                 result.hostname = request.targets.hostname_of(addresses[i]);
                 result.state = HostState::up;
-                result.reason = up_reason[i];
-                result.reason_ttl = up_ttl[i];
+                result.reason = up[i].reason;
+                result.reason_ttl = up[i].ttl;
                 result.hops = host_hops(i);
-                result.srtt_us = up_srtt[i];
+                result.srtt_us = up[i].srtt_us;
                 attach_trace(result, i);
                 result.start_time = group_start;
                 result.end_time = std::chrono::system_clock::now();
@@ -339,8 +304,8 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
         auto finished_host = [&](std::size_t h, const std::vector<bool>* only) {
             HostResult result = host_result(run, columns, h, only, proto, request.targets, group_start);
             result.state = HostState::up;
-            result.reason = up_reason[h];
-            result.reason_ttl = up_ttl[h];
+            result.reason = up[h].reason;
+            result.reason_ttl = up[h].ttl;
             if (request.traceroute) {
                 result.hops = host_hops(h);
                 attach_trace(result, h);

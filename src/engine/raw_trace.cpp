@@ -171,4 +171,52 @@ TraceResult trace_paths(RawIo& io, const techniques::ScanContext& context,
     return out;
 }
 
+void GroupPaths::attach(HostResult& result, std::size_t host) const {
+    result.trace = paths.at(host);
+    if (const RawColumn* p = probe.at(host); p != nullptr) {
+        result.trace_proto = trace_proto(*p->module);
+        result.trace_port = result.trace_proto == "icmp" ? 0 : p->port;
+    }
+}
+
+GroupPaths trace_group(RawIo& io, const techniques::ScanContext& context, const std::vector<RawTarget>& targets,
+                       const std::vector<bool>& enabled, const std::vector<HostVerdict>& verdicts,
+                       const std::vector<RawColumn>& columns, const RawTemplates& templates,
+                       std::stop_token stop) {
+    GroupPaths out;
+    out.paths.resize(targets.size());
+    out.probe.assign(targets.size(), nullptr);
+    std::vector<TraceTarget> trace;
+    std::vector<std::size_t> traced;
+    std::uint32_t slowest = 0;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        if (!enabled[i] || targets[i].local) {
+            continue;
+        }
+        const HostVerdict& v = verdicts[i];
+        TraceTarget t;
+        t.target = targets[i];
+        t.srtt_us = v.srtt_us.value_or(0);
+        t.routers = v.ttl ? hops_from_ttl(*v.ttl) : 0;
+        if (v.column && *v.column < columns.size()) {
+            t.probe = columns[*v.column];
+            t.tmpl = templates.get(*v.column, targets[i].address.family());
+            out.probe[i] = &columns[*v.column];
+        }
+        slowest = std::max(slowest, t.srtt_us);
+        trace.push_back(t);
+        traced.push_back(i);
+    }
+    // Rounds wait a few round trips, at least 250 ms (a rate-limited router's next token).
+    const auto wait = std::chrono::milliseconds(std::clamp<std::uint32_t>(slowest / 250, 250, 1000));
+    auto result = trace_paths(io, context, trace, wait, stop);
+    out.probes_sent = result.probes_sent;
+    out.stopped = result.stopped;
+    out.fatal_error = result.fatal_error;
+    for (std::size_t k = 0; k < traced.size(); ++k) {
+        out.paths[traced[k]] = std::move(result.paths[k]);
+    }
+    return out;
+}
+
 }  // namespace portwarden::engine

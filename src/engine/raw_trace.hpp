@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/raw_discovery.hpp"
 #include "engine/raw_io.hpp"
 #include "engine/raw_run.hpp"
 #include "portwarden/results.hpp"
@@ -48,5 +49,20 @@ TraceResult trace_paths(RawIo& io, const techniques::ScanContext& context,
 
 // "tcp", "udp" or "icmp": the protocol of a probe module, for <trace proto>.
 std::string trace_proto(const techniques::Module& module);
+
+// The paths of a host group's up hosts (enabled, not local), each traced with the discovery
+// probe that proved it up (verdict.column into `columns`).
+struct GroupPaths {
+    std::vector<std::vector<TraceHop>> paths;  // per host of the group (empty: not traced)
+    std::vector<const RawColumn*> probe;       // the probe of each path (nullptr: none)
+    std::uint64_t probes_sent = 0;
+    bool stopped = false;
+    std::string fatal_error;
+    void attach(HostResult& result, std::size_t host) const;  // trace, trace_proto, trace_port
+};
+GroupPaths trace_group(RawIo& io, const techniques::ScanContext& context, const std::vector<RawTarget>& targets,
+                       const std::vector<bool>& enabled, const std::vector<HostVerdict>& verdicts,
+                       const std::vector<RawColumn>& columns, const RawTemplates& templates,
+                       std::stop_token stop);
 
 }  // namespace portwarden::engine
