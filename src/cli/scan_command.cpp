@@ -10,6 +10,7 @@
 
 #include "cli/cli11_parse.hpp"
 #include "cli/commands.hpp"
+#include "cli/discovery_args.hpp"
 #include "cli/nmap_args.hpp"
 #include "cli/output_files.hpp"
 #include "cli/progress.hpp"
@@ -34,16 +35,7 @@ struct ScanArgs {
     std::string exclude_file;
     std::string exclude_ports;
     bool skip_discovery = false;
-    bool ping_only = false;
-    bool ping_echo = false;
-    bool ping_timestamp = false;
-    bool ping_arp = false;
-    std::vector<std::string> ping_syn;
-    std::vector<std::string> ping_ack;
-    std::vector<std::string> ping_udp;
-    bool disable_arp_ping = false;
-    bool discovery_ignore_rst = false;
-    bool traceroute = false;
+    DiscoveryArgs discovery;  // -sn, -P*, --traceroute
     bool no_dns = false;
     bool reverse_dns = false;
     bool ipv6 = false;
@@ -235,52 +227,6 @@ Result<PortList> build_ports(const ScanArgs& a, Technique technique, const Servi
     return ports;
 }
 
-// The probes of raw host discovery. Any -P option replaces nmap's default set
-// (-PE -PS443 -PA80 -PP) with exactly the probes it names.
-Result<DiscoveryProbes> build_discovery(const ScanArgs& a, const ServiceNames& services) {
-    DiscoveryProbes d;
-    d.arp = !a.disable_arp_ping;
-    d.ignore_rst = a.discovery_ignore_rst;
-    const bool chosen = a.ping_echo || a.ping_timestamp || a.ping_arp || !a.ping_syn.empty() ||
-                        !a.ping_ack.empty() || !a.ping_udp.empty();
-    if (!chosen) {
-        return d;
-    }
-    if (a.skip_discovery) {
-        return fail("-Pn skips host discovery; it cannot go with -PE/-PP/-PS/-PA/-PU/-PR");
-    }
-    const auto ports_of = [&](const std::vector<std::string>& specs, const char* flag,
-                              bool udp) -> Result<std::vector<std::uint16_t>> {
-        std::vector<std::uint16_t> out;
-        for (const auto& spec : specs) {
-            auto parsed = parse_ports(spec, PortProtocols{!udp, udp}, &services);
-            if (!parsed) {
-                return fail(fmt::format("{}: {}", flag, parsed.error().message));
-            }
-            const auto& list = udp ? parsed->udp : parsed->tcp;
-            out.insert(out.end(), list.begin(), list.end());
-        }
-        std::sort(out.begin(), out.end());
-        out.erase(std::unique(out.begin(), out.end()), out.end());
-        return out;
-    };
-    auto syn = ports_of(a.ping_syn, "-PS", false);
-    auto ack = ports_of(a.ping_ack, "-PA", false);
-    auto udp = ports_of(a.ping_udp, "-PU", true);
-    for (const auto* r : {&syn, &ack, &udp}) {
-        if (!*r) {
-            return tl::unexpected(r->error());
-        }
-    }
-    d.icmp_echo = a.ping_echo;
-    d.icmp_timestamp = a.ping_timestamp;
-    d.syn_ports = std::move(*syn);
-    d.ack_ports = std::move(*ack);
-    d.udp_ports = std::move(*udp);
-    d.arp = a.ping_arp || !a.disable_arp_ping;
-    return d;
-}
-
 void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("targets", a.targets, "hosts, networks (CIDR), ranges (198.18.0-1.1-20), IPv6, names");
     app.add_option("--technique", a.technique, "scan technique: connect syn ack window fin null xmas maimon udp (-sT -sS ...)");
@@ -293,18 +239,7 @@ void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("--excludefile", a.exclude_file, "exclude the targets listed in FILE");
     app.add_option("--exclude-ports", a.exclude_ports, "ports not to scan");
     app.add_flag("--skip-discovery", a.skip_discovery, "-Pn: treat every host as up");
-    app.add_flag("--ping-only", a.ping_only, "-sn: host discovery only, no port scan");
-    app.add_flag("--ping-echo", a.ping_echo, "-PE: ICMP echo ping");
-    app.add_flag("--ping-timestamp", a.ping_timestamp, "-PP: ICMP timestamp ping (IPv4)");
-    app.add_flag("--ping-arp", a.ping_arp, "-PR: ARP / ND ping (on a directly attached link; the default there)");
-    app.add_option("--ping-syn", a.ping_syn, "-PS[PORTS]: TCP SYN ping (default port 80)")->allow_extra_args(false);
-    app.add_option("--ping-ack", a.ping_ack, "-PA[PORTS]: TCP ACK ping (default port 80)")->allow_extra_args(false);
-    app.add_option("--ping-udp", a.ping_udp, "-PU[PORTS]: UDP ping (default port 40125)")->allow_extra_args(false);
-    app.add_flag("--traceroute", a.traceroute,
-                 "raw scans: the path to every up host (TTL-limited copies of the ping that reached it)");
-    app.add_flag("--disable-arp-ping", a.disable_arp_ping, "on-link hosts: IP pings decide, not ARP/ND");
-    app.add_flag("--discovery-ignore-rst", a.discovery_ignore_rst,
-                 "a RST does not prove a host up (for networks whose firewall forges RSTs)");
+    define_discovery_flags(app, a.discovery);
     app.add_flag("--no-dns", a.no_dns, "-n: no reverse DNS (the default without -R)");
     app.add_flag("--reverse-dns", a.reverse_dns, "-R: look up the name (PTR) of every host found up");
     app.add_flag("--ipv6", a.ipv6, "-6: accepted for compatibility (IPv4 and IPv6 mix freely)");
@@ -393,7 +328,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     if (!targets) {
         return bad_input(targets.error().message);
     }
-    auto discovery = build_discovery(a, services);
+    auto discovery = build_discovery(a.discovery, a.skip_discovery, services);
     if (!discovery) {
         return bad_input(discovery.error().message);
     }
@@ -407,9 +342,9 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     request.seed = a.seed;
     request.skip_host_discovery = a.skip_discovery;
     request.discovery = std::move(*discovery);
-    request.ping_only = a.ping_only;
-    request.traceroute = a.traceroute;
-    if (a.traceroute && a.skip_discovery) {
+    request.ping_only = a.discovery.ping_only;
+    request.traceroute = a.discovery.traceroute;
+    if (a.discovery.traceroute && a.skip_discovery) {
         return bad_input("--traceroute follows the discovery probe that reached each host; it cannot go with -Pn");
     }
     request.reverse_dns = a.reverse_dns;
@@ -442,13 +377,13 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         request.drop_privileges = true;
     } else if (request.shard_count > 1 || request.resume_from) {
         return bad_input("--shard and --resume need a raw scan (-sS, -sU, ...); the connect scan has neither");
-    } else if (a.traceroute) {
+    } else if (a.discovery.traceroute) {
         return bad_input("--traceroute sends TTL-limited raw packets, which needs CAP_NET_RAW (run as root, or "
                          "`setcap cap_net_raw+ep` on the binary)");
-    } else if (a.ping_echo || a.ping_timestamp || !a.ping_udp.empty()) {
+    } else if (a.discovery.ping_echo || a.discovery.ping_timestamp || !a.discovery.ping_udp.empty()) {
         return bad_input("-PE, -PP and -PU send raw packets, which needs CAP_NET_RAW (run as root, or `setcap "
                          "cap_net_raw+ep` on the binary); without it discovery connects to TCP ports (-PS/-PA)");
-    } else if (!a.ping_syn.empty() || !a.ping_ack.empty()) {
+    } else if (!a.discovery.ping_syn.empty() || !a.discovery.ping_ack.empty()) {
         // Unprivileged: a connect() to each -PS/-PA port (any answer, even a refusal, proves the host up).
         request.ping_ports = request.discovery.syn_ports;
         request.ping_ports.insert(request.ping_ports.end(), request.discovery.ack_ports.begin(),
@@ -460,7 +395,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         return bad_input(outputs.error().message);
     }
     if (!technique_chosen && !scan_flags && !a.quiet) {
-        if (a.ping_only) {
+        if (a.discovery.ping_only) {
             fmt::print(stderr, "{}\n",
                        raw_permitted ? "portwarden: host discovery with raw packets (ICMP, TCP, ARP/ND): raw sockets "
                                        "are permitted (CAP_NET_RAW)"
