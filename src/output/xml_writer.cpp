@@ -52,7 +52,7 @@ std::string flag_names(std::uint8_t flags) {
     constexpr std::array<std::string_view, 8> names{"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
     std::string out;
     for (std::size_t bit = 0; bit < names.size(); ++bit) {
-        if ((flags >> bit & 1U) != 0) {
+        if ((unsigned{flags} >> bit & 1U) != 0) {
             out += names[bit];
         }
     }
