@@ -6,8 +6,10 @@ packages=(
   # build (libpcap: BPF filters of the receive ring; libcap: dropping capabilities)
   cmake ninja-build g++ pkg-config libpcap-dev libcap-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libexpected-dev
+  # audit: policy files (toml++), Nmap XML result files (pugixml)
+  libtomlplusplus-dev libpugixml-dev
   # tests
-  libgtest-dev libgmock-dev libpugixml-dev libtins-dev libcap2-bin
+  libgtest-dev libgmock-dev libtins-dev libcap2-bin
   # test range, reference scanner, XML checks
   iproute2 nftables procps nmap ndiff libxml2-utils python3
   # peers of the raw-engine benchmark; GNU time for its peak-RSS row

@@ -1,14 +1,25 @@
 #pragma once
 // Subcommands. Each takes its arguments (after the subcommand name) and returns the exit code.
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "portwarden/results.hpp"
 
 namespace portwarden::cli {
 
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_bad_input = 2;
 
-int scan_command(const std::vector<std::string>& args, const std::string& command_line);
+// What `audit` needs of a scan: every finished host, and stdout left to it.
+struct ScanHooks {
+    std::function<void(const HostResult&)> host_done;
+    bool stdout_report = true;
+};
+
+int scan_command(const std::vector<std::string>& args, const std::string& command_line,
+                 const ScanHooks& hooks = {});
+int audit_command(const std::vector<std::string>& args, const std::string& command_line);
 int probe_command(const std::vector<std::string>& args);
 int wait_command(const std::vector<std::string>& args);
 

@@ -47,7 +47,10 @@ Result<OutputSet> OutputSet::open(const OutputArgs& args) {
         }
     }
     OutputSet set;
-    if (!stdout_taken) {
+    if (stdout_taken && !args.stdout_report) {
+        return fail("standard output carries the audit report; write scan results to files ('-oX FILE')");
+    }
+    if (!stdout_taken && args.stdout_report) {
         set.writers_.push_back(output::make_text_writer(stdout));
     }
     for (const Wanted& w : wanted) {

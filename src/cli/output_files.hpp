@@ -21,6 +21,7 @@ struct OutputArgs {
     bool reason = false;
     bool open_only = false;
     int verbosity = 0;
+    bool stdout_report = true;  // false: nothing on stdout (the caller, `audit`, reports there)
 };
 
 class OutputSet {

@@ -283,7 +283,7 @@ void print_raw_stats(const ScanSummary& s) {
 
 }  // namespace
 
-int scan_command(const std::vector<std::string>& raw_args, const std::string& command_line) {
+int scan_command(const std::vector<std::string>& raw_args, const std::string& command_line, const ScanHooks& hooks) {
     auto args = translate_nmap_flags(raw_args);
     if (!args) {
         return bad_input(args.error().message);
@@ -390,6 +390,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
                                   request.discovery.ack_ports.end());
     }
 
+    a.outputs.stdout_report = hooks.stdout_report;
     auto outputs = OutputSet::open(a.outputs);
     if (!outputs) {
         return bad_input(outputs.error().message);
@@ -428,6 +429,9 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     callbacks.host_done = [&](const HostResult& host) {
         progress.clear();
         outputs->host(host);
+        if (hooks.host_done) {
+            hooks.host_done(host);
+        }
     };
     callbacks.progress = [&](const ScanProgress& p) { progress.update(p); };
     auto summary = run_scan(request, callbacks, signals.token());

@@ -1,0 +1,199 @@
+// `portwarden audit`: scan every host a policy names (or read a result file) and judge it.
+// Exit codes: 0 compliant, 1 violations, 2 inconclusive, 3 error (one line on stderr).
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "portwarden/audit.hpp"
+#include "portwarden/ports.hpp"
+#include "portwarden/result_file.hpp"
+
+namespace portwarden::cli {
+namespace {
+
+constexpr int exit_audit_error = 3;
+
+constexpr std::string_view audit_usage = R"(usage: portwarden audit --policy FILE [--format text|json|junit|sarif] [-o FILE]
+                        [--from RESULTS | scan flags (-sT -sS -p SPEC --top-ports N -T4 -Pn ...)]
+
+Scans every host the policy names (ports: the policy's ports plus the top 1000, or -p SPEC)
+and checks the results against the policy; --from checks a -oJ or -oX file instead.
+  --today YYYY-MM-DD   judge expiry dates as of this day (default: today, UTC)
+exit: 0 compliant, 1 violations, 2 inconclusive, 3 error
+)";
+
+int audit_error(const std::string& message) {
+    fmt::print(stderr, "portwarden: {}\n", message);
+    return exit_audit_error;
+}
+
+struct AuditArgs {
+    std::string policy;
+    std::string format = "text";
+    std::string output;
+    std::string from;
+    std::string today;
+    std::string ports;  // -p SPEC, if given
+    std::size_t top_ports = 1000;
+    std::vector<std::string> scan_args;
+    bool help = false;
+};
+
+// Takes the audit's own flags (and -p/--top-ports, which it extends) out of the arguments.
+Result<AuditArgs> split_args(const std::vector<std::string>& args) {
+    AuditArgs a;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        const auto value_of = [&](std::string_view flag) -> std::optional<Result<std::string>> {
+            if (arg == flag) {
+                if (i + 1 >= args.size()) {
+                    return Result<std::string>(fail(fmt::format("{} needs a value", flag)));
+                }
+                return Result<std::string>(args[++i]);
+            }
+            if (arg.size() > flag.size() && arg.compare(0, flag.size(), flag) == 0 && arg[flag.size()] == '=') {
+                return Result<std::string>(arg.substr(flag.size() + 1));
+            }
+            return std::nullopt;
+        };
+        const std::array<std::pair<std::string_view, std::string*>, 8> own{{{"--policy", &a.policy},
+                                                                            {"--format", &a.format},
+                                                                            {"-o", &a.output},
+                                                                            {"--output", &a.output},
+                                                                            {"--from", &a.from},
+                                                                            {"--today", &a.today},
+                                                                            {"-p", &a.ports},
+                                                                            {"--ports", &a.ports}}};
+        bool taken = false;
+        for (const auto& [flag, field] : own) {
+            if (auto v = value_of(flag)) {
+                if (!*v) {
+                    return tl::unexpected(v->error());
+                }
+                *field = **v;
+                taken = true;
+                break;
+            }
+        }
+        if (taken) {
+            continue;
+        }
+        if (auto v = value_of("--top-ports")) {
+            if (!*v || (*v)->empty() || (*v)->find_first_not_of("0123456789") != std::string::npos ||
+                (*v)->size() > 5) {
+                return fail(fmt::format("bad --top-ports '{}': expected a number", *v ? **v : std::string()));
+            }
+            a.top_ports = std::stoul(**v);
+        } else if (arg.size() > 2 && arg.compare(0, 2, "-p") == 0) {
+            a.ports = arg.substr(2);  // nmap's -p22,80
+        } else if (arg == "-h" || arg == "--help") {
+            a.help = true;
+        } else {
+            a.scan_args.push_back(arg);
+        }
+    }
+    return a;
+}
+
+Result<audit::Date> parse_date(const std::string& text) {
+    audit::Date d;
+    char dash1 = 0;
+    char dash2 = 0;
+    char extra = 0;
+    if (std::sscanf(text.c_str(), "%4d%c%2d%c%2d%c", &d.year, &dash1, &d.month, &dash2, &d.day, &extra) != 5 ||
+        dash1 != '-' || dash2 != '-' || d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31) {
+        return fail(fmt::format("bad --today '{}': expected YYYY-MM-DD", text));
+    }
+    return d;
+}
+
+// The scan's port list: the policy's ports plus -p SPEC, or plus the top N ports.
+std::string scan_ports(const AuditArgs& a, const audit::Policy& policy) {
+    std::string spec = audit::policy_port_spec(policy);
+    std::string extra = a.ports;
+    if (extra.empty()) {
+        const PortList top = top_ports(a.top_ports, PortProtocols{true, true});
+        for (const auto& [prefix, list] : {std::pair{"T:", &top.tcp}, std::pair{"U:", &top.udp}}) {
+            for (const std::uint16_t p : *list) {
+                extra += fmt::format("{}{}{}", extra.empty() ? "" : ",", prefix, p);
+            }
+        }
+    }
+    return extra.empty() ? spec : spec.empty() ? extra : extra + "," + spec;
+}
+
+}  // namespace
+
+int audit_command(const std::vector<std::string>& args, const std::string& command_line) {
+    auto a = split_args(args);
+    if (!a) {
+        return audit_error(a.error().message);
+    }
+    if (a->help) {
+        fmt::print("{}", audit_usage);
+        return exit_ok;
+    }
+    if (a->policy.empty()) {
+        return audit_error("audit needs --policy FILE (see portwarden audit --help)");
+    }
+    const auto format = audit::parse_report_format(a->format);
+    if (!format) {
+        return audit_error(fmt::format("bad --format '{}': expected text, json, junit or sarif", a->format));
+    }
+    audit::Date today = audit::today_utc();
+    if (!a->today.empty()) {
+        auto d = parse_date(a->today);
+        if (!d) {
+            return audit_error(d.error().message);
+        }
+        today = *d;
+    }
+    auto policy = audit::load_policy(a->policy);
+    if (!policy) {
+        return audit_error(policy.error().message);
+    }
+    std::vector<HostResult> hosts;
+    int scan_code = exit_ok;
+    if (!a->from.empty()) {
+        if (!a->scan_args.empty() || !a->ports.empty()) {
+            return audit_error(fmt::format("--from reads results from a file; scan flags such as '{}' cannot go with it",
+                                           a->scan_args.empty() ? "-p" : a->scan_args.front()));
+        }
+        auto read = read_result_file(a->from);
+        if (!read) {
+            return audit_error(read.error().message);
+        }
+        hosts = std::move(*read);
+    } else {
+        std::vector<std::string> scan = a->scan_args;
+        scan.emplace_back("-p");
+        scan.push_back(scan_ports(*a, *policy));
+        for (const std::string& t : audit::policy_targets(*policy)) {
+            scan.push_back(t);
+        }
+        ScanHooks hooks;
+        hooks.stdout_report = false;
+        hooks.host_done = [&](const HostResult& h) { hosts.push_back(h); };
+        scan_code = scan_command(scan, command_line, hooks);
+        if (scan_code == exit_bad_input) {
+            return exit_audit_error;  // scan_command printed the one-line reason
+        }
+    }
+    const audit::Evaluation evaluation = audit::evaluate(*policy, hosts, today);
+    const std::string report = audit::render_report(*format, *policy, evaluation);
+    if (a->output.empty() || a->output == "-") {
+        std::fwrite(report.data(), 1, report.size(), stdout);
+    } else {
+        std::FILE* f = std::fopen(a->output.c_str(), "w");
+        if (f == nullptr || std::fwrite(report.data(), 1, report.size(), f) != report.size() || std::fclose(f) != 0) {
+            return audit_error(fmt::format("cannot write the report to '{}'", a->output));
+        }
+    }
+    if (scan_code != exit_ok) {
+        return scan_code == 1 ? exit_audit_error : scan_code;  // stopped early / interrupted
+    }
+    return static_cast<int>(evaluation.verdict);
+}
+
+}  // namespace portwarden::cli

@@ -1,0 +1,158 @@
+// Nmap XML (-oX, nmap's or ours) back into HostResults. Ports nmap folds into <extraports>
+// come back from their <extrareasons ports="..."> lists (nmap 7.90 and later write them);
+// without such a list those ports stay unknown (not scanned, as far as we can tell).
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <pugixml.hpp>
+
+#include "portwarden/result_file.hpp"
+
+namespace portwarden {
+namespace {
+
+std::optional<std::uint32_t> number(const char* text, std::uint32_t max) {
+    std::uint32_t v = 0;
+    const char* end = text + std::strlen(text);
+    const auto [ptr, ec] = std::from_chars(text, end, v);
+    if (ec != std::errc{} || ptr != end || ptr == text || v > max) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+// "1-21,23-79,81" -> every port in it.
+Result<std::vector<std::uint16_t>> port_ranges(std::string_view text) {
+    std::vector<std::uint16_t> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const auto comma = std::min(text.find(',', start), text.size());
+        const std::string item(text.substr(start, comma - start));
+        start = comma + 1;
+        const auto dash = item.find('-');
+        const auto lo = number(item.substr(0, dash).c_str(), 65535);
+        const auto hi = dash == std::string::npos ? lo : number(item.substr(dash + 1).c_str(), 65535);
+        if (!lo || !hi || *lo == 0 || *lo > *hi) {
+            return fail(fmt::format("bad port list item '{}'", item));
+        }
+        for (std::uint32_t p = *lo; p <= *hi; ++p) {
+            out.push_back(static_cast<std::uint16_t>(p));
+        }
+    }
+    return out;
+}
+
+Result<void> read_ports(const pugi::xml_node& ports, HostResult& h) {
+    for (const pugi::xml_node& port : ports.children("port")) {
+        PortResult p;
+        const auto proto = parse_proto(port.attribute("protocol").value());
+        const auto id = number(port.attribute("portid").value(), 65535);
+        const pugi::xml_node state = port.child("state");
+        const auto s = parse_port_state(state.attribute("state").value());
+        if (!proto || !id || *id == 0 || !s) {
+            return fail("a <port> needs protocol, portid and <state state=...>");
+        }
+        p.proto = *proto;
+        p.port = static_cast<std::uint16_t>(*id);
+        p.state = *s;
+        p.reason = parse_reason(state.attribute("reason").value()).value_or(Reason::unknown);
+        if (const auto ttl = number(state.attribute("reason_ttl").value(), 255); ttl && *ttl > 0) {
+            p.reason_ttl = static_cast<std::uint8_t>(*ttl);
+        }
+        if (const char* ip = state.attribute("reason_ip").value(); *ip != '\0') {
+            p.reason_ip = Address::parse(ip);
+        }
+        h.ports.push_back(p);
+    }
+    for (const pugi::xml_node& extra : ports.children("extraports")) {
+        const auto s = parse_port_state(extra.attribute("state").value());
+        if (!s) {
+            return fail(fmt::format("bad <extraports state=\"{}\">", extra.attribute("state").value()));
+        }
+        for (const pugi::xml_node& reasons : extra.children("extrareasons")) {
+            const auto proto = parse_proto(reasons.attribute("proto").value());
+            const char* list = reasons.attribute("ports").value();
+            if (!proto || *list == '\0') {
+                continue;  // older nmap: which ports these are is not in the file
+            }
+            auto numbers = port_ranges(list);
+            if (!numbers) {
+                return tl::unexpected(numbers.error());
+            }
+            const Reason reason = parse_reason(reasons.attribute("reason").value()).value_or(Reason::unknown);
+            for (const std::uint16_t n : *numbers) {
+                h.ports.push_back(PortResult{*proto, n, *s, reason, std::nullopt, std::nullopt, std::nullopt});
+            }
+        }
+    }
+    return {};
+}
+
+Result<HostResult> read_host(const pugi::xml_node& host) {
+    HostResult h;
+    const std::string state = host.child("status").attribute("state").value();
+    h.state = state == "up" ? HostState::up : state == "down" ? HostState::down : HostState::unknown;
+    h.reason = parse_reason(host.child("status").attribute("reason").value()).value_or(Reason::unknown);
+    bool have_address = false;
+    for (const pugi::xml_node& a : host.children("address")) {
+        const std::string type = a.attribute("addrtype").value();
+        if (type == "ipv4" || type == "ipv6") {
+            const auto address = Address::parse(a.attribute("addr").value());
+            if (!address) {
+                return fail(fmt::format("bad address '{}'", a.attribute("addr").value()));
+            }
+            h.address = *address;
+            have_address = true;
+        }
+    }
+    if (!have_address) {
+        return fail("a <host> has no IPv4 or IPv6 <address>");
+    }
+    for (const pugi::xml_node& name : host.child("hostnames").children("hostname")) {
+        const std::string type = name.attribute("type").value();
+        (type == "PTR" ? h.ptr_name : h.hostname) = name.attribute("name").value();
+    }
+    if (std::string_view(host.attribute("comment").value()).rfind("incomplete", 0) == 0) {
+        h.complete = false;
+    }
+    if (auto r = read_ports(host.child("ports"), h); !r) {
+        return tl::unexpected(r.error());
+    }
+    std::sort(h.ports.begin(), h.ports.end(),
+              [](const PortResult& a, const PortResult& b) { return std::pair{a.proto, a.port} < std::pair{b.proto, b.port}; });
+    return h;
+}
+
+}  // namespace
+
+Result<std::vector<HostResult>> parse_nmap_xml(std::string_view text, const std::string& path) {
+    pugi::xml_document doc;
+    const pugi::xml_parse_result parsed = doc.load_buffer(text.data(), text.size());
+    if (!parsed) {
+        const auto offset = static_cast<std::size_t>(std::max<std::ptrdiff_t>(parsed.offset, 0));
+        const std::string_view before = text.substr(0, std::min(offset, text.size()));
+        const auto line = std::count(before.begin(), before.end(), '\n') + 1;
+        const auto last_nl = before.rfind('\n');
+        const auto column = offset - (last_nl == std::string_view::npos ? 0 : last_nl + 1) + 1;
+        return fail(fmt::format("{}:{}:{}: bad XML: {}", path, line, column, parsed.description()));
+    }
+    const pugi::xml_node run = doc.child("nmaprun");
+    if (!run) {
+        return fail(fmt::format("{}: not Nmap XML (no <nmaprun> element)", path));
+    }
+    std::vector<HostResult> hosts;
+    for (const pugi::xml_node& host : run.children("host")) {
+        auto h = read_host(host);
+        if (!h) {
+            const auto line = std::count(text.begin(), text.begin() + std::min<std::ptrdiff_t>(host.offset_debug(),
+                                                                       static_cast<std::ptrdiff_t>(text.size())), '\n') + 1;
+            return fail(fmt::format("{}:{}: {}", path, line, h.error().message));
+        }
+        hosts.push_back(std::move(*h));
+    }
+    return hosts;
+}
+
+}  // namespace portwarden
