@@ -6,8 +6,12 @@ packages=(
   # build (libpcap: BPF filters of the receive ring; libcap: dropping capabilities)
   cmake ninja-build g++ pkg-config libpcap-dev libcap-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libexpected-dev
+  # scan history: SQLite (default store), libpq (PostgreSQL store)
+  libsqlite3-dev libpq-dev
   # tests
   libgtest-dev libgmock-dev libpugixml-dev libtins-dev libcap2-bin
+  # the PostgreSQL history tests start a throwaway server
+  postgresql
   # test range, reference scanner, XML checks
   iproute2 nftables procps nmap ndiff libxml2-utils python3
   # peers of the raw-engine benchmark; GNU time for its peak-RSS row
