@@ -8,8 +8,12 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libexpected-dev
   # audit: policy files (toml++), Nmap XML result files (pugixml)
   libtomlplusplus-dev libpugixml-dev
+  # scan history: SQLite (default store), libpq (PostgreSQL store)
+  libsqlite3-dev libpq-dev
   # tests
   libgtest-dev libgmock-dev libtins-dev libcap2-bin
+  # the PostgreSQL history tests start a throwaway server
+  postgresql
   # test range, reference scanner, XML checks
   iproute2 nftables procps nmap ndiff libxml2-utils python3
   # peers of the raw-engine benchmark; GNU time for its peak-RSS row

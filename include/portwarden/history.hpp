@@ -1,0 +1,96 @@
+#pragma once
+// Scan history: every recorded scan and its results, behind one storage interface with two
+// backends — SQLite (a file, the default) and PostgreSQL (libpq). See README "History".
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "portwarden/address.hpp"
+#include "portwarden/error.hpp"
+#include "portwarden/results.hpp"
+#include "portwarden/state.hpp"
+
+namespace portwarden {
+
+using HistoryTime = std::chrono::system_clock::time_point;
+
+// What is recorded about a scan besides its results.
+struct ScanInfo {
+    HistoryTime start_time;
+    HistoryTime end_time;
+    std::string command_line;
+    std::string engine;  // ScanSummary::engine: "connect", "raw (eth0, ...)"
+};
+
+// A recorded scan, as list_scans() returns it (oldest first).
+struct ScanRecord {
+    std::int64_t id = 0;
+    ScanInfo info;
+    std::int64_t hosts = 0;       // hosts recorded
+    std::int64_t open_ports = 0;  // ports recorded as open
+};
+
+// One observation of a port: which scan saw it in which state, when.
+struct PortObservation {
+    std::int64_t scan_id = 0;
+    HistoryTime time;
+    PortState state = PortState::filtered;
+    Reason reason = Reason::unknown;
+};
+
+// A port of a host, and what history says about it.
+struct PortChange {
+    Address host;
+    Proto proto = Proto::tcp;
+    std::uint16_t port = 0;
+    std::int64_t scan_id = 0;  // newly_open(): the scan that first saw it open
+    HistoryTime time;          // newly_open(): when
+    std::int64_t changes = 0;  // flapping(): state changes in the window
+};
+
+class HistoryStore {
+public:
+    virtual ~HistoryStore() = default;
+
+    // Records a scan and its results in one transaction (all or nothing); returns its id.
+    // Each port is stamped with its host's end_time (the scan's end_time if unset).
+    virtual Result<std::int64_t> record_scan(const ScanInfo& info,
+                                             std::span<const HostResult> hosts) = 0;
+    virtual Result<std::vector<ScanRecord>> list_scans() = 0;
+    // The hosts of a scan, sorted by address, ports by (proto, port). Error if no such scan.
+    virtual Result<std::vector<HostResult>> load_scan(std::int64_t scan_id) = 0;
+    // Every observation of host:port/proto, oldest first.
+    virtual Result<std::vector<PortObservation>> timeline(const Address& host, Proto proto,
+                                                          std::uint16_t port) = 0;
+    // Ports that became open at or after `since`: an open observation whose previous
+    // observation of that port (if any) was not open. One entry per port (the first such).
+    virtual Result<std::vector<PortChange>> newly_open(HistoryTime since) = 0;
+    // Ports whose state changed more than `more_than` times between observations made in
+    // [from, to]; most changes first.
+    virtual Result<std::vector<PortChange>> flapping(HistoryTime from, HistoryTime to,
+                                                     std::int64_t more_than) = 0;
+    // The schema version of the opened database (after migrating it).
+    virtual int schema_version() const = 0;
+};
+
+// The newest schema this build knows; older databases are migrated when opened, newer ones
+// are refused.
+int history_schema_version();
+
+// Opens (creating and migrating if needed) the store named by `url`:
+//   "postgresql://..." or "postgres://..."  PostgreSQL, a libpq connection URI
+//   "sqlite:PATH" or a plain PATH           SQLite file (its directory is created)
+Result<std::unique_ptr<HistoryStore>> open_history(std::string_view url);
+
+// The default SQLite database: $XDG_DATA_HOME/portwarden/history.db, else
+// $HOME/.local/share/portwarden/history.db. Error when neither variable is set (absolute).
+Result<std::filesystem::path> default_history_path();
+Result<std::filesystem::path> default_history_path(std::string_view xdg_data_home,
+                                                   std::string_view home);
+
+}  // namespace portwarden

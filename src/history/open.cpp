@@ -1,0 +1,67 @@
+// Opening the history: which backend a URL names, and where the default database lives.
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "history/sql.hpp"
+#include "portwarden/history.hpp"
+
+namespace portwarden {
+
+using history::SqlConnection;
+
+int history_schema_version() { return static_cast<int>(history::history_migrations().size()); }
+
+Result<std::unique_ptr<HistoryStore>> open_history(std::string_view url) {
+    const bool postgres = url.starts_with("postgresql://") || url.starts_with("postgres://");
+    std::string where(url);
+    Result<std::unique_ptr<SqlConnection>> db;
+    if (postgres) {
+        where = "postgresql database";  // the URL may hold a password: never echo it
+        db = history::open_postgres(std::string(url));
+    } else {
+        if (where.starts_with("sqlite:")) {
+            where.erase(0, 7);
+        }
+        if (where.empty()) {
+            return fail("history: empty database path");
+        }
+        const auto dir = std::filesystem::path(where).parent_path();
+        std::error_code ec;
+        if (!dir.empty() && !std::filesystem::create_directories(dir, ec) && ec) {
+            return fail(fmt::format("history: cannot create {}: {}", dir.string(), ec.message()));
+        }
+        db = history::open_sqlite(where);
+    }
+    if (!db) {
+        return fail(fmt::format("history: {}", db.error().message));
+    }
+    auto version = history::migrate(**db, history::history_migrations());
+    if (!version) {
+        return fail(fmt::format("history: {}: {}", where, version.error().message));
+    }
+    return history::make_store(std::move(*db), *version);
+}
+
+Result<std::filesystem::path> default_history_path(std::string_view xdg_data_home,
+                                                   std::string_view home) {
+    const auto tail = std::filesystem::path("portwarden") / "history.db";
+    // The XDG spec: a relative $XDG_DATA_HOME is invalid and is ignored.
+    if (!xdg_data_home.empty() && xdg_data_home.front() == '/') {
+        return std::filesystem::path(xdg_data_home) / tail;
+    }
+    if (!home.empty()) {
+        return std::filesystem::path(home) / ".local" / "share" / tail;
+    }
+    return fail("history: neither XDG_DATA_HOME nor HOME is set; give the database with --db");
+}
+
+Result<std::filesystem::path> default_history_path() {
+    const char* xdg = std::getenv("XDG_DATA_HOME");
+    const char* home = std::getenv("HOME");
+    return default_history_path(xdg != nullptr ? xdg : "", home != nullptr ? home : "");
+}
+
+}  // namespace portwarden
