@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+"""Integration test: `portwarden audit` on the test range (issue #5's must-shows).
+
+    audit_range_test.py PORTWARDEN TRUTH [--workdir DIR]
+
+Policies are written from the range's ground truth, then audited with a live raw scan in the
+scanner namespace (`portwarden audit --policy P -sS ... --format json`):
+  match     the plain and firewalled hosts (v4 and v6) may have exactly their listeners open:
+            exit 0, no finding;
+  extra     one more listener (pw_listen on TCP 4444, started in the plain host's namespace
+            by this test and stopped by its PID): exit 1, and the only findings are PW001
+            for 4444/tcp on the plain host's two addresses;
+  stealth   the firewalled host with unlisted = "filtered", ports 1-2000, 8080-8082,
+            10000-10005: exit 1, and the PW003 findings are exactly the ports the truth
+            says answer with a RST (kernel or `reject with tcp reset`) in that range;
+  down      a policy naming the drop-everything host: exit 2 (PW102, host down), never 0.
+Standard library only; every command bounded by `timeout`. Last line "N passed, N failed".
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+from range_common import Case, Truth, run, tail
+
+TIMEOUT = 120
+
+
+def policy(groups):
+    """TOML text: groups = [(name, [addresses], [open ports], unlisted)]."""
+    out = []
+    for name, hosts, ports, unlisted in groups:
+        out.append(f"[groups.{name}]")
+        out.append("hosts = [" + ", ".join(f'"{h}"' for h in hosts) + "]")
+        out.append(f'unlisted = "{unlisted}"')
+        for p in ports:
+            out += [f"[[groups.{name}.allow]]", f"port = {p}", 'owner = "range"']
+        out.append("")
+    return "\n".join(out)
+
+
+def audit(case, pw, ns, workdir, tag, text, scan_args):
+    path = os.path.join(workdir, f"{tag}.toml")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    cmd = ["ip", "netns", "exec", ns, "timeout", str(TIMEOUT), pw, "audit", "--policy", path,
+           "--format", "json", "-q"] + scan_args
+    case.info(" ".join(cmd))
+    rc, out, err, secs = run(cmd, TIMEOUT + 30)
+    case.info(f"exit {rc} in {secs:.1f} s")
+    try:
+        return rc, json.loads(out), err
+    except json.JSONDecodeError:
+        case.fail(f"no JSON report (exit {rc}):\n{tail(err)}")
+        return rc, None, err
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("portwarden")
+    ap.add_argument("truth")
+    ap.add_argument("--workdir", default=None)
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        print("audit_range_test: must run as root (network namespaces)\n0 passed, 1 failed")
+        return 1
+    pw = os.path.abspath(args.portwarden)
+    truth = Truth(args.truth)
+    ns = truth.scanner_ns
+    workdir = os.path.abspath(args.workdir or os.path.join(os.path.dirname(args.truth), "audit_range"))
+    os.makedirs(workdir, exist_ok=True)
+    cases = []
+
+    def open_ports(addr):
+        return sorted(p for p, sr in truth.ports(addr).items() if sr[0] == "open")
+
+    plain4, plain6 = truth.hosts["plain"]
+    fw4, fw6 = truth.hosts["firewalled"]
+    drop4 = truth.hosts["drop"][0]
+    match_groups = [("plain", [plain4, plain6], open_ports(plain4), "closed"),
+                    ("firewalled", [fw4, fw6], open_ports(fw4), "closed")]
+    ports_arg = ["-p", "1-2000,4444,5432,8080-8082,10000-10005,31337,65535"]
+
+    c = Case("match", "plain + firewalled, v4 + v6")
+    cases.append(c)
+    rc, rep, err = audit(c, pw, ns, workdir, "match", policy(match_groups), ["-sS"] + ports_arg)
+    if rep is not None:
+        if rc == 0 and not rep["findings"]:
+            c.ok(f"exit 0, no finding ({rep['ports_checked']} ports of {rep['hosts_checked']} hosts checked)")
+        else:
+            c.fail(f"exit {rc}, findings {[(f['rule_id'], f['host'], f['port']) for f in rep['findings']][:10]}")
+
+    c = Case("extra", "one more listener on the plain host")
+    cases.append(c)
+    state = truth.meta.get("state_dir", "")
+    listen = open(os.path.join(state, "listen"), encoding="utf-8").read().strip() if state else ""
+    pidfile = os.path.join(workdir, "extra.pid")
+    if os.path.exists(pidfile):
+        os.unlink(pidfile)
+    proc = subprocess.Popen(["ip", "netns", "exec", truth.host_ns["plain"], listen, "--tcp", "4444",
+                             "--pidfile", pidfile], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):  # bounded: 10 s
+            if os.path.exists(pidfile) and os.path.getsize(pidfile) > 0:
+                break
+            time.sleep(0.1)
+        rc, rep, err = audit(c, pw, ns, workdir, "extra", policy(match_groups), ["-sS"] + ports_arg)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if rep is not None:
+        got = sorted((f["rule_id"], f["host"], f["port"]) for f in rep["findings"])
+        want = sorted(("PW001", h, 4444) for h in (plain4, plain6))
+        if rc == 1 and got == want:
+            c.ok("exit 1, findings exactly PW001 4444/tcp on both addresses of the plain host")
+        else:
+            c.fail(f"exit {rc}, findings {got[:10]}, want {want}")
+
+    c = Case("stealth", "firewalled host, unlisted = filtered")
+    cases.append(c)
+    stealth_ports = "1-2000,8080-8082,10000-10005"
+    rc, rep, err = audit(c, pw, ns, workdir, "stealth",
+                         policy([("firewalled", [fw4], open_ports(fw4), "filtered")]),
+                         ["-sS", "-p", stealth_ports])
+    if rep is not None:
+        scanned = set(range(1, 2001)) | {8080, 8081, 8082} | set(range(10000, 10006))
+        want = sorted(p for p, sr in truth.ports(fw4).items() if p in scanned and sr == ("closed", "reset"))
+        got = sorted(f["port"] for f in rep["findings"] if f["rule_id"] == "PW003")
+        others = [f for f in rep["findings"] if f["rule_id"] != "PW003"]
+        if rc == 1 and got == want and not others:
+            c.ok(f"exit 1, PW003 on exactly the {len(want)} RST-answering ports (8082, the "
+                 f"`reject with tcp reset` port, among them: {8082 in got})")
+        else:
+            c.fail(f"exit {rc}: {len(got)} PW003 ports vs {len(want)} in the truth "
+                   f"(missing {sorted(set(want) - set(got))[:8]}, extra {sorted(set(got) - set(want))[:8]}), "
+                   f"{len(others)} other findings")
+
+    c = Case("down", "the drop-everything host")
+    cases.append(c)
+    rc, rep, err = audit(c, pw, ns, workdir, "down", policy([("dark", [drop4], [22], "closed")]),
+                         ["-sS", "-p", "22,80,443"])
+    if rep is not None:
+        rules = sorted({f["rule_id"] for f in rep["findings"]})
+        if rc == 2 and rules == ["PW102"]:
+            c.ok("exit 2 (inconclusive: host down), not 0")
+        else:
+            c.fail(f"exit {rc}, rules {rules}")
+
+    for case in cases:
+        print(f"{'PASS' if not case.failures else 'FAIL'}  {case.name:8s} {case.addr}")
+    failed = [case for case in cases if case.failures]
+    print(f"{len(cases) - len(failed)} passed, {len(failed)} failed")
+    return 0 if not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
