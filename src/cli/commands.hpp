@@ -19,6 +19,7 @@ struct ScanHooks {
 
 int scan_command(const std::vector<std::string>& args, const std::string& command_line,
                  const ScanHooks& hooks = {});
+int diff_command(const std::vector<std::string>& args);
 int audit_command(const std::vector<std::string>& args, const std::string& command_line);
 int probe_command(const std::vector<std::string>& args);
 int wait_command(const std::vector<std::string>& args);

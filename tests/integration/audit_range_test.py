@@ -14,6 +14,10 @@ scanner namespace (`portwarden audit --policy P -sS ... --format json`):
             10000-10005: exit 1, and the PW003 findings are exactly the ports the truth
             says answer with a RST (kernel or `reject with tcp reset`) in that range;
   down      a policy naming the drop-everything host: exit 2 (PW102, host down), never 0.
+  diff      nmap -sS of the plain host before and while the extra listener runs: `portwarden
+            diff` of the two nmap XML files reports exactly 4444/tcp closed -> open (exit 1,
+            text and JSON); ours (-oX and -oJ) of the same scan as nmap's second one: no
+            difference (exit 0).
 Standard library only; every command bounded by `timeout`. Last line "N passed, N failed".
 """
 import argparse
@@ -92,6 +96,13 @@ def main():
         else:
             c.fail(f"exit {rc}, findings {[(f['rule_id'], f['host'], f['port']) for f in rep['findings']][:10]}")
 
+    diff_ports = "1-5000"
+    nmap_cmd = ["ip", "netns", "exec", ns, "timeout", str(TIMEOUT), "nmap", "-n", "-sS", "-T4", "-p", diff_ports]
+    n1 = os.path.join(workdir, "nmap-before.xml")
+    n2 = os.path.join(workdir, "nmap-extra.xml")
+    o2 = os.path.join(workdir, "ours-extra")
+    run(nmap_cmd + ["-oX", n1, plain4], TIMEOUT + 30)
+
     c = Case("extra", "one more listener on the plain host")
     cases.append(c)
     state = truth.meta.get("state_dir", "")
@@ -108,6 +119,9 @@ def main():
                 break
             time.sleep(0.1)
         rc, rep, err = audit(c, pw, ns, workdir, "extra", policy(match_groups), ["-sS"] + ports_arg)
+        run(nmap_cmd + ["-oX", n2, plain4], TIMEOUT + 30)
+        run(["ip", "netns", "exec", ns, "timeout", str(TIMEOUT), pw, "scan", "-sS", "-n", "-q", "-p", diff_ports,
+             "-oX", o2 + ".xml", "-oJ", o2 + ".jsonl", plain4], TIMEOUT + 30)
     finally:
         proc.terminate()
         try:
@@ -152,6 +166,32 @@ def main():
             c.ok("exit 2 (inconclusive: host down), not 0")
         else:
             c.fail(f"exit {rc}, rules {rules}")
+
+    c = Case("diff", "nmap before/after an extra listener; ours vs nmap")
+    cases.append(c)
+    rc, out, err, _ = run([pw, "diff", "--format", "json", n1, n2], 60)
+    try:
+        doc = json.loads(out)
+        changes = [(h["host"], p["port"], p["a"]["state"] if p["a"] else None, p["b"]["state"] if p["b"] else None)
+                   for h in doc["hosts"] for p in h["ports"]]
+        hosts_changed = [h["host"] for h in doc["hosts"] if h["a"] != h["b"]]
+    except (json.JSONDecodeError, KeyError, TypeError) as e:
+        changes, hosts_changed = None, None
+        c.fail(f"diff --format json: not the expected JSON ({e}); exit {rc}:\n{tail(err)}")
+    if changes is not None:
+        if rc == 1 and changes == [(plain4, 4444, "closed", "open")] and not hosts_changed:
+            c.ok("diff of nmap's two XML files: exactly 4444/tcp closed -> open (exit 1)")
+        else:
+            c.fail(f"diff of nmap's two XML files: exit {rc}, changes {changes[:8]}, hosts {hosts_changed}")
+    rc, out, err, _ = run([pw, "diff", n1, n2], 60)
+    if rc != 1 or "+4444/tcp" not in out or out.count("\n+") != 2:
+        c.fail(f"diff (text): exit {rc}:\n{out[:500]}")
+    for ours in (o2 + ".xml", o2 + ".jsonl"):
+        rc, out, err, _ = run([pw, "diff", n2, ours], 60)
+        if rc == 0 and "no differences" in out:
+            c.ok(f"diff of nmap's XML and ours ({os.path.basename(ours)}) of the same scan: no difference")
+        else:
+            c.fail(f"diff nmap vs {os.path.basename(ours)}: exit {rc}\n{out[:800]}{tail(err)}")
 
     for case in cases:
         print(f"{'PASS' if not case.failures else 'FAIL'}  {case.name:8s} {case.addr}")
