@@ -173,6 +173,7 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
             scan.push_back(t);
         }
         ScanHooks hooks;
+        hooks.history_by_default = true;  // every audit's scan goes into the history
         hooks.stdout_report = false;
         hooks.host_done = [&](const HostResult& h) { hosts.push_back(h); };
         scan_code = scan_command(scan, command_line, hooks);

@@ -15,11 +15,13 @@ inline constexpr int exit_bad_input = 2;
 struct ScanHooks {
     std::function<void(const HostResult&)> host_done;
     bool stdout_report = true;
+    bool history_by_default = false;  // record in the default history DB without --db (audit)
 };
 
 int scan_command(const std::vector<std::string>& args, const std::string& command_line,
                  const ScanHooks& hooks = {});
 int diff_command(const std::vector<std::string>& args);
+int history_command(const std::vector<std::string>& args);
 int audit_command(const std::vector<std::string>& args, const std::string& command_line);
 int probe_command(const std::vector<std::string>& args);
 int wait_command(const std::vector<std::string>& args);

@@ -16,6 +16,7 @@ commands:
   discover [flags] TARGET...    host discovery only: which hosts are up, why, how far (= scan -sn)
   probe HOST:PORT               one port's state, reason, round trip and a plain-language hint
   wait HOST:PORT                wait until a port is open (exit 0) or say why it is not
+  history [HOST PORT]           stored scans, a port's timeline, --new-since DATE, --flapping
   diff A B                      what changed between two scans (-oJ/-oX files, nmap's too, or history ids)
   audit --policy FILE [...]     scan the hosts a policy names (or --from RESULTS) and check them
   version                       print the version
@@ -49,6 +50,9 @@ int main(int argc, char** argv) {
         std::vector<std::string> with_sn{"-sn"};
         with_sn.insert(with_sn.end(), rest.begin(), rest.end());
         return portwarden::cli::scan_command(with_sn, command_line);
+    }
+    if (command == "history") {
+        return portwarden::cli::history_command(rest);
     }
     if (command == "diff") {
         return portwarden::cli::diff_command(rest);

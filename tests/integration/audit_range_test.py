@@ -18,6 +18,12 @@ scanner namespace (`portwarden audit --policy P -sS ... --format json`):
             diff` of the two nmap XML files reports exactly 4444/tcp closed -> open (exit 1,
             text and JSON); ours (-oX and -oJ) of the same scan as nmap's second one: no
             difference (exit 0).
+  history   per database (a fresh SQLite file; with --pg the PostgreSQL server whose URL
+            tests/history/pg_server.sh puts in PW_HISTORY_PG_URL): three scans of the plain
+            host with --db (without, with, without the extra listener) and an audit with --db;
+            `history HOST 4444` says "closed since ..., was open before", `history --flapping`
+            counts 2 changes, `--new-since` lists 4444/tcp, and the list shows the 4 scans.
+With --only history only that case runs (the PostgreSQL variant of the test).
 Standard library only; every command bounded by `timeout`. Last line "N passed, N failed".
 """
 import argparse
@@ -45,10 +51,15 @@ def policy(groups):
     return "\n".join(out)
 
 
-def audit(case, pw, ns, workdir, tag, text, scan_args):
+def write_policy(workdir, tag, text):
     path = os.path.join(workdir, f"{tag}.toml")
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
+    return path
+
+
+def audit(case, pw, ns, workdir, tag, text, scan_args):
+    path = write_policy(workdir, tag, text)
     cmd = ["ip", "netns", "exec", ns, "timeout", str(TIMEOUT), pw, "audit", "--policy", path,
            "--format", "json", "-q"] + scan_args
     case.info(" ".join(cmd))
@@ -66,6 +77,8 @@ def main():
     ap.add_argument("portwarden")
     ap.add_argument("truth")
     ap.add_argument("--workdir", default=None)
+    ap.add_argument("--pg", action="store_true", help="also run the history case on $PW_HISTORY_PG_URL")
+    ap.add_argument("--only", choices=["history"], default=None)
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("audit_range_test: must run as root (network namespaces)\n0 passed, 1 failed")
@@ -87,6 +100,87 @@ def main():
                     ("firewalled", [fw4, fw6], open_ports(fw4), "closed")]
     ports_arg = ["-p", "1-2000,4444,5432,8080-8082,10000-10005,31337,65535"]
 
+    state = truth.meta.get("state_dir", "")
+    listen = open(os.path.join(state, "listen"), encoding="utf-8").read().strip() if state else ""
+
+    def with_listener(port, body):
+        """Runs body() while pw_listen listens on TCP `port` in the plain host (stopped by PID)."""
+        pidfile = os.path.join(workdir, f"extra-{port}.pid")
+        if os.path.exists(pidfile):
+            os.unlink(pidfile)
+        proc = subprocess.Popen(["ip", "netns", "exec", truth.host_ns["plain"], listen, "--tcp", str(port),
+                                 "--pidfile", pidfile], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(100):  # bounded: 10 s
+                if os.path.exists(pidfile) and os.path.getsize(pidfile) > 0:
+                    break
+                time.sleep(0.1)
+            return body()
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    if True:  # history: first, while the plain host has no extra listener
+        dbs = [] if args.only == "history" else [("sqlite", os.path.join(workdir, "history.db"))]
+        if args.pg or args.only == "history":
+            url = os.environ.get("PW_HISTORY_PG_URL")
+            if url:
+                dbs.append(("postgresql", url))
+            else:
+                c = Case("history", "postgresql")
+                cases.append(c)
+                c.fail("no PW_HISTORY_PG_URL: run under tests/history/pg_server.sh")
+        for kind, db in dbs:
+            c = Case("history", kind)
+            cases.append(c)
+            if kind == "sqlite":
+                for suffix in ("", "-wal", "-shm"):
+                    if os.path.exists(db + suffix):
+                        os.unlink(db + suffix)
+            scan = ["ip", "netns", "exec", ns, "timeout", str(TIMEOUT), pw, "scan", "-sS", "-n", "-q", "-p",
+                    "4440-4450", "--db", db, plain4]
+            rcs = [run(scan, TIMEOUT + 30)[0]]
+            rcs.append(with_listener(4444, lambda: run(scan, TIMEOUT + 30)[0]))
+            rcs.append(run(scan, TIMEOUT + 30)[0])
+            rc_audit, _, err_audit, _ = run(["ip", "netns", "exec", ns, "timeout", str(TIMEOUT), pw, "audit",
+                                            "--policy", write_policy(workdir, "plain-history",
+                                                         policy([("plain", [plain4], open_ports(plain4), "closed")])),
+                                            "-sS", "-p", "4440-4450", "--db", db, "-q"], TIMEOUT + 30)
+            hist = [pw, "history", "--db", db]
+            _, listing, e1, _ = run(hist, 60)
+            _, line, e2, _ = run(hist + [plain4, "4444"], 60)
+            _, flaps, e3, _ = run(hist + ["--flapping"], 60)
+            _, new, e4, _ = run(hist + ["--new-since", "2000-01-01"], 60)
+            problems = []
+            if rcs != [0, 0, 0] or rc_audit != 0:
+                problems.append(f"scan exits {rcs}, audit exit {rc_audit}: {tail(err_audit)}")
+            if len([l for l in listing.splitlines() if l.startswith("@")]) != 4:
+                problems.append(f"history lists {listing.count(chr(10))} lines, want 4 scans:\n{listing}{e1}")
+            first = line.splitlines()[0] if line else ""
+            if not (first.startswith(f"4444/tcp on {plain4}: closed since") and "was open before" in first):
+                problems.append(f"timeline: {line!r} {e2}")
+            if f"4444/tcp on {plain4}: 2 state changes" not in flaps:
+                problems.append(f"--flapping: {flaps!r} {e3}")
+            if f"4444/tcp on {plain4}: open since" not in new:
+                problems.append(f"--new-since: {new!r} {e4}")
+            if problems:
+                for p in problems:
+                    c.fail(p)
+            else:
+                c.ok(f"4 scans stored; '{first}'; flapping and new-since as expected")
+
+    if args.only == "history":
+        for case in cases:
+            print(f"{'PASS' if not case.failures else 'FAIL'}  {case.name:8s} {case.addr}")
+        failed = [case for case in cases if case.failures]
+        print(f"{len(cases) - len(failed)} passed, {len(failed)} failed")
+        return 0 if not failed else 1
+
     c = Case("match", "plain + firewalled, v4 + v6")
     cases.append(c)
     rc, rep, err = audit(c, pw, ns, workdir, "match", policy(match_groups), ["-sS"] + ports_arg)
@@ -105,30 +199,14 @@ def main():
 
     c = Case("extra", "one more listener on the plain host")
     cases.append(c)
-    state = truth.meta.get("state_dir", "")
-    listen = open(os.path.join(state, "listen"), encoding="utf-8").read().strip() if state else ""
-    pidfile = os.path.join(workdir, "extra.pid")
-    if os.path.exists(pidfile):
-        os.unlink(pidfile)
-    proc = subprocess.Popen(["ip", "netns", "exec", truth.host_ns["plain"], listen, "--tcp", "4444",
-                             "--pidfile", pidfile], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):  # bounded: 10 s
-            if os.path.exists(pidfile) and os.path.getsize(pidfile) > 0:
-                break
-            time.sleep(0.1)
-        rc, rep, err = audit(c, pw, ns, workdir, "extra", policy(match_groups), ["-sS"] + ports_arg)
+
+    def during_extra():
+        out = audit(c, pw, ns, workdir, "extra", policy(match_groups), ["-sS"] + ports_arg)
         run(nmap_cmd + ["-oX", n2, plain4], TIMEOUT + 30)
         run(["ip", "netns", "exec", ns, "timeout", str(TIMEOUT), pw, "scan", "-sS", "-n", "-q", "-p", diff_ports,
              "-oX", o2 + ".xml", "-oJ", o2 + ".jsonl", plain4], TIMEOUT + 30)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        return out
+    rc, rep, err = with_listener(4444, during_extra)
     if rep is not None:
         got = sorted((f["rule_id"], f["host"], f["port"]) for f in rep["findings"])
         want = sorted(("PW001", h, 4444) for h in (plain4, plain6))

@@ -1,0 +1,164 @@
+// `portwarden history`: what the history database knows.
+//   history                         the recorded scans
+//   history HOST PORT[/PROTO]       that port's timeline ("open since ..., was closed before")
+//   history --new-since DATE        ports that opened since DATE (YYYY-MM-DD, UTC)
+//   history --flapping [--since DATE] [--min N]   ports that changed state more than N times
+// Exit codes: 0, 2 bad input or an unreadable database (one line on stderr).
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/cli11_parse.hpp"
+#include "cli/commands.hpp"
+#include "portwarden/history.hpp"
+
+namespace portwarden::cli {
+namespace {
+
+std::string when(HistoryTime t) {
+    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+    return std::string(buf) + " UTC";
+}
+
+Result<HistoryTime> parse_day(const std::string& text, const char* flag) {
+    std::tm tm{};
+    const char* end = strptime(text.c_str(), "%Y-%m-%d", &tm);
+    if (end == nullptr || *end != '\0') {
+        return fail(fmt::format("{} '{}': expected a date YYYY-MM-DD", flag, text));
+    }
+    return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+int history_error(const std::string& message) {
+    fmt::print(stderr, "portwarden: {}\n", message);
+    return exit_bad_input;
+}
+
+}  // namespace
+
+int history_command(const std::vector<std::string>& args) {
+    CLI::App app{"portwarden history: the scans the history database holds, a port's timeline, drift",
+                 "portwarden history"};
+    std::string db;
+    std::vector<std::string> what;
+    std::string new_since;
+    std::string since;
+    bool flapping = false;
+    std::int64_t min_changes = 1;
+    app.add_option("what", what, "HOST PORT[/tcp|/udp]: that port's timeline (nothing: list the scans)");
+    app.add_option("--db", db, "history database: PATH or postgresql://... (default: the user's)");
+    app.add_option("--new-since", new_since, "ports that opened since this day (YYYY-MM-DD, UTC)");
+    app.add_flag("--flapping", flapping, "ports whose state changed more than --min times (since --since)");
+    app.add_option("--since", since, "with --flapping: from this day (default: all)");
+    app.add_option("--min", min_changes, "with --flapping: more than this many changes (default 1)");
+    if (auto code = parse_or_exit(app, args)) {
+        return *code;
+    }
+    std::string url = db;
+    if (url.empty()) {
+        auto path = default_history_path();
+        if (!path) {
+            return history_error(path.error().message);
+        }
+        url = path->string();
+    }
+    auto store = open_history(url);
+    if (!store) {
+        return history_error(store.error().message);
+    }
+    HistoryStore& h = **store;
+    if (!new_since.empty()) {
+        auto day = parse_day(new_since, "--new-since");
+        if (!day) {
+            return history_error(day.error().message);
+        }
+        auto opened = h.newly_open(*day);
+        if (!opened) {
+            return history_error(opened.error().message);
+        }
+        for (const auto& c : *opened) {
+            fmt::print("{}/{} on {}: open since {} (scan @{})\n", c.port, to_string(c.proto), c.host.to_string(),
+                       when(c.time), c.scan_id);
+        }
+        return exit_ok;
+    }
+    if (flapping) {
+        HistoryTime from{};
+        if (!since.empty()) {
+            auto day = parse_day(since, "--since");
+            if (!day) {
+                return history_error(day.error().message);
+            }
+            from = *day;
+        }
+        auto flaps = h.flapping(from, std::chrono::system_clock::now(), min_changes);
+        if (!flaps) {
+            return history_error(flaps.error().message);
+        }
+        for (const auto& c : *flaps) {
+            fmt::print("{}/{} on {}: {} state changes\n", c.port, to_string(c.proto), c.host.to_string(), c.changes);
+        }
+        return exit_ok;
+    }
+    if (what.empty()) {
+        auto scans = h.list_scans();
+        if (!scans) {
+            return history_error(scans.error().message);
+        }
+        for (const auto& s : *scans) {
+            fmt::print("@{}  {}  {} hosts, {} open ports  {}\n", s.id, when(s.info.start_time), s.hosts, s.open_ports,
+                       s.info.command_line);
+        }
+        return exit_ok;
+    }
+    if (what.size() != 2) {
+        return history_error("history takes HOST PORT[/PROTO] (or nothing, --new-since, --flapping)");
+    }
+    auto host = Address::parse(what[0]);
+    if (!host) {
+        return history_error(fmt::format("history: bad address '{}'", what[0]));
+    }
+    const auto slash = what[1].find('/');
+    const std::string proto_text = slash == std::string::npos ? "tcp" : what[1].substr(slash + 1);
+    const auto proto = parse_proto(proto_text);
+    unsigned port = 0;
+    const std::string port_text = what[1].substr(0, slash);
+    if (!proto || port_text.empty() || port_text.size() > 5 ||
+        port_text.find_first_not_of("0123456789") != std::string::npos || (port = static_cast<unsigned>(std::stoul(port_text))) == 0 ||
+        port > 65535) {
+        return history_error(fmt::format("history: bad port '{}': expected PORT or PORT/tcp, PORT/udp", what[1]));
+    }
+    auto seen = h.timeline(*host, *proto, static_cast<std::uint16_t>(port));
+    if (!seen) {
+        return history_error(seen.error().message);
+    }
+    const std::string name = fmt::format("{}/{} on {}", port, to_string(*proto), host->to_string());
+    if (seen->empty()) {
+        fmt::print("{}: never scanned\n", name);
+        return exit_ok;
+    }
+    // The current state and since when; then the earlier ones, newest first.
+    std::size_t i = seen->size() - 1;
+    while (i > 0 && (*seen)[i - 1].state == seen->back().state) {
+        --i;
+    }
+    fmt::print("{}: {} since {} (scan @{})", name, to_string(seen->back().state), when((*seen)[i].time),
+               (*seen)[i].scan_id);
+    if (i > 0) {
+        fmt::print(", was {} before", to_string((*seen)[i - 1].state));
+    }
+    fmt::print("\n");
+    for (const auto& o : *seen) {
+        fmt::print("  @{}  {}  {} {}\n", o.scan_id, when(o.time), to_string(o.state), to_string(o.reason));
+    }
+    return exit_ok;
+}
+
+}  // namespace portwarden::cli

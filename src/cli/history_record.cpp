@@ -1,0 +1,56 @@
+#include "cli/history_record.hpp"
+
+#include <fmt/format.h>
+
+namespace portwarden::cli {
+
+ScanRecorder ScanRecorder::open(const std::string& db, bool disabled) {
+    ScanRecorder r;
+    if (disabled) {
+        return r;
+    }
+    std::string url = db;
+    if (url.empty()) {
+        auto path = default_history_path();
+        if (!path) {
+            fmt::print(stderr, "portwarden: warning: scan history not kept: {}\n", path.error().message);
+            return r;
+        }
+        url = path->string();
+    }
+    auto store = open_history(url);
+    if (!store) {
+        fmt::print(stderr, "portwarden: warning: scan history not kept: {}\n", store.error().message);
+        return r;
+    }
+    r.store_ = std::move(*store);
+    r.where_ = url.rfind("postgres", 0) == 0 ? std::string("the PostgreSQL history") : url;
+    return r;
+}
+
+void ScanRecorder::add(const HostResult& host) {
+    if (store_) {
+        hosts_.push_back(host);
+    }
+}
+
+void ScanRecorder::finish(const ScanSummary& summary, const std::string& command_line, bool verbose) {
+    if (!store_) {
+        return;
+    }
+    ScanInfo info;
+    info.start_time = summary.start_time;
+    info.end_time = summary.end_time;
+    info.command_line = command_line;
+    info.engine = summary.engine;
+    const auto id = store_->record_scan(info, hosts_);
+    if (!id) {
+        fmt::print(stderr, "portwarden: warning: scan not stored in the history: {}\n", id.error().message);
+        return;
+    }
+    if (verbose) {
+        fmt::print(stderr, "portwarden: stored as scan @{} in {}\n", *id, where_);
+    }
+}
+
+}  // namespace portwarden::cli
