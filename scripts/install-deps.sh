@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libtins-dev libcap2-bin
   # the PostgreSQL history tests start a throwaway server
   postgresql
+  # systemd-analyze verifies the units in contrib/systemd/
+  systemd
   # test range, reference scanner, XML checks
   iproute2 nftables procps nmap ndiff libxml2-utils python3
   # peers of the raw-engine benchmark; GNU time for its peak-RSS row

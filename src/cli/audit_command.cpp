@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "audit/webhook.hpp"
 #include "cli/commands.hpp"
 #include "portwarden/audit.hpp"
 #include "portwarden/ports.hpp"
@@ -15,11 +16,14 @@ namespace {
 constexpr int exit_audit_error = 3;
 
 constexpr std::string_view audit_usage = R"(usage: portwarden audit --policy FILE [--format text|json|junit|sarif] [-o FILE]
+                        [--webhook http://HOST:PORT/PATH [--webhook-required]]
                         [--from RESULTS | scan flags (-sT -sS -p SPEC --top-ports N -T4 -Pn ...)]
 
 Scans every host the policy names (ports: the policy's ports plus the top 1000, or -p SPEC)
 and checks the results against the policy; --from checks a -oJ or -oX file instead.
   --today YYYY-MM-DD   judge expiry dates as of this day (default: today, UTC)
+  --webhook URL        afterwards, POST the JSON report to URL (plain http; 10 s time-outs)
+  --webhook-required   a failed POST makes the exit 3 (default: a warning, exit unchanged)
 exit: 0 compliant, 1 violations, 2 inconclusive, 3 error
 )";
 
@@ -35,6 +39,8 @@ struct AuditArgs {
     std::string from;
     std::string today;
     std::string ports;  // -p SPEC, if given
+    std::string webhook;
+    bool webhook_required = false;
     std::size_t top_ports = 1000;
     std::vector<std::string> scan_args;
     bool help = false;
@@ -57,14 +63,15 @@ Result<AuditArgs> split_args(const std::vector<std::string>& args) {
             }
             return std::nullopt;
         };
-        const std::array<std::pair<std::string_view, std::string*>, 8> own{{{"--policy", &a.policy},
+        const std::array<std::pair<std::string_view, std::string*>, 9> own{{{"--policy", &a.policy},
                                                                             {"--format", &a.format},
                                                                             {"-o", &a.output},
                                                                             {"--output", &a.output},
                                                                             {"--from", &a.from},
                                                                             {"--today", &a.today},
                                                                             {"-p", &a.ports},
-                                                                            {"--ports", &a.ports}}};
+                                                                            {"--ports", &a.ports},
+                                                                            {"--webhook", &a.webhook}}};
         bool taken = false;
         for (const auto& [flag, field] : own) {
             if (auto v = value_of(flag)) {
@@ -87,6 +94,8 @@ Result<AuditArgs> split_args(const std::vector<std::string>& args) {
             a.top_ports = std::stoul(**v);
         } else if (arg.size() > 2 && arg.compare(0, 2, "-p") == 0) {
             a.ports = arg.substr(2);  // nmap's -p22,80
+        } else if (arg == "--webhook-required") {
+            a.webhook_required = true;
         } else if (arg == "-h" || arg == "--help") {
             a.help = true;
         } else {
@@ -123,6 +132,20 @@ std::string scan_ports(const AuditArgs& a, const audit::Policy& policy) {
     return extra.empty() ? spec : spec.empty() ? extra : extra + "," + spec;
 }
 
+// POSTs the JSON report; a failure is one warning line. True when the server took it (2xx).
+bool send_webhook(const audit::WebhookUrl& url, const std::string& text, const std::string& json) {
+    const auto status = audit::post_webhook(url, json);
+    if (!status) {
+        fmt::print(stderr, "portwarden: warning: webhook {}: {}\n", text, status.error().message);
+        return false;
+    }
+    if (*status < 200 || *status > 299) {
+        fmt::print(stderr, "portwarden: warning: webhook {}: the server answered HTTP {}\n", text, *status);
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 int audit_command(const std::vector<std::string>& args, const std::string& command_line) {
@@ -140,6 +163,16 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
     const auto format = audit::parse_report_format(a->format);
     if (!format) {
         return audit_error(fmt::format("bad --format '{}': expected text, json, junit or sarif", a->format));
+    }
+    std::optional<audit::WebhookUrl> webhook;
+    if (!a->webhook.empty()) {
+        auto url = audit::parse_webhook_url(a->webhook);
+        if (!url) {
+            return audit_error(url.error().message);
+        }
+        webhook = std::move(*url);
+    } else if (a->webhook_required) {
+        return audit_error("--webhook-required needs --webhook URL");
     }
     audit::Date today = audit::today_utc();
     if (!a->today.empty()) {
@@ -191,10 +224,18 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
             return audit_error(fmt::format("cannot write the report to '{}'", a->output));
         }
     }
+    int code = static_cast<int>(evaluation.verdict);
     if (scan_code != exit_ok) {
-        return scan_code == 1 ? exit_audit_error : scan_code;  // stopped early / interrupted
+        code = scan_code == 1 ? exit_audit_error : scan_code;  // stopped early / interrupted
     }
-    return static_cast<int>(evaluation.verdict);
+    if (webhook) {
+        const std::string json =
+            *format == audit::ReportFormat::json ? report : audit::render_json(*policy, evaluation);
+        if (!send_webhook(*webhook, a->webhook, json) && a->webhook_required) {
+            return exit_audit_error;
+        }
+    }
+    return code;
 }
 
 }  // namespace portwarden::cli
