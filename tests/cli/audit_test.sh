@@ -48,22 +48,22 @@ else bad "-o report.xml: not written or not well-formed"; fi
 # Errors: exit 3, one line on stderr naming the place, nothing on stdout.
 # token <TAB> policy text (\n escapes) ; the file is $tmp/bad.toml
 errors=$(cat <<'CASES'
-bad.toml:2:20: Error while parsing array	[groups.a]\nhosts = ["1.2.3.4"\n
-bad.toml:1:1: unknown key 'bogus'	bogus = 1\n[groups.a]\nhosts = ["1.2.3.4"]\n
-bad.toml:3:1: unknown key 'colour'	[groups.a]\nhosts = ["1.2.3.4"]\ncolour = "red"\n
-bad.toml:2:9:	[groups.a]\nhosts = "1.2.3.4"\n
+bad.toml:2:23: Error while parsing array	[groups.a]\nhosts = ["198.18.9.4"\n
+bad.toml:1:1: unknown key 'bogus'	bogus = 1\n[groups.a]\nhosts = ["198.18.9.4"]\n
+bad.toml:3:1: unknown key 'colour'	[groups.a]\nhosts = ["198.18.9.4"]\ncolour = "red"\n
+bad.toml:2:9:	[groups.a]\nhosts = "198.18.9.4"\n
 bad.toml:2:9:	[groups.a]\nhosts = []\n
 bad.toml:2:10: bad host '300.1.1.1'	[groups.a]\nhosts = ["300.1.1.1"]\n
-bad.toml:2:10: bad host '10.0.0.0/33'	[groups.a]\nhosts = ["10.0.0.0/33"]\n
-bad.toml:4:8:	[groups.a]\nhosts = ["1.2.3.4"]\n[[groups.a.allow]]\nport = 70000\nowner = "x"\n
-bad.toml:4:8: groups.a.allow.port: bad port '22/sctp'	[groups.a]\nhosts = ["1.2.3.4"]\n[[groups.a.allow]]\nport = "22/sctp"\nowner = "x"\n
-bad.toml:3:1:	[groups.a]\nhosts = ["1.2.3.4"]\n[[groups.a.allow]]\nport = 22\n
-bad.toml:6:11: groups.a.allow.expires must be a date	[groups.a]\nhosts = ["1.2.3.4"]\n[[groups.a.allow]]\nport = 22\nowner = "x"\nexpires = "2027-01-01"\n
-bad.toml:6:	[groups.a]\nhosts = ["1.2.3.4"]\n[[groups.a.allow]]\nport = 22\nowner = "x"\nexpires = 2027-02-30\n
-bad.toml:6:16:	[groups.a]\nhosts = ["1.2.3.4"]\n[[groups.a.allow]]\nport = 22\nowner = "x"\nmust_be_open = 1\n
-bad.toml:3:12:	[groups.a]\nhosts = ["1.2.3.4"]\nunlisted = "open"\n
-bad.toml:4:10: group 'b' and group 'a'	[groups.a]\nhosts = ["10.0.0.0/24"]\n[groups.b]\nhosts = ["10.0.0.7"]\nunlisted = "filtered"\n
-bad.toml:6:1:	[groups.a]\nhosts = ["1.2.3.4"]\n[[groups.a.allow]]\nport = 22\nowner = "x"\n[[groups.a.allow]]\nport = 22\nowner = "y"\n
+bad.toml:2:10: bad host '198.18.0.0/33'	[groups.a]\nhosts = ["198.18.0.0/33"]\n
+bad.toml:4:8:	[groups.a]\nhosts = ["198.18.9.4"]\n[[groups.a.allow]]\nport = 70000\nowner = "x"\n
+bad.toml:4:8: groups.a.allow.port: bad port '22/sctp'	[groups.a]\nhosts = ["198.18.9.4"]\n[[groups.a.allow]]\nport = "22/sctp"\nowner = "x"\n
+bad.toml:3:1:	[groups.a]\nhosts = ["198.18.9.4"]\n[[groups.a.allow]]\nport = 22\n
+bad.toml:6:11: groups.a.allow.expires must be a date	[groups.a]\nhosts = ["198.18.9.4"]\n[[groups.a.allow]]\nport = 22\nowner = "x"\nexpires = "2027-01-01"\n
+bad.toml:6:	[groups.a]\nhosts = ["198.18.9.4"]\n[[groups.a.allow]]\nport = 22\nowner = "x"\nexpires = 2027-02-30\n
+bad.toml:6:16:	[groups.a]\nhosts = ["198.18.9.4"]\n[[groups.a.allow]]\nport = 22\nowner = "x"\nmust_be_open = 1\n
+bad.toml:3:12:	[groups.a]\nhosts = ["198.18.9.4"]\nunlisted = "open"\n
+bad.toml:4:10: group 'b' and group 'a'	[groups.a]\nhosts = ["198.18.0.0/24"]\n[groups.b]\nhosts = ["198.18.0.7"]\nunlisted = "filtered"\n
+bad.toml:6:1:	[groups.a]\nhosts = ["198.18.9.4"]\n[[groups.a.allow]]\nport = 22\nowner = "x"\n[[groups.a.allow]]\nport = 22\nowner = "y"\n
 bad.toml:1:1: the policy names no groups	[defaults]\nunlisted = "closed"\n
 bad.toml:2:10:	[groups.a]\nhosts = [1]\n
 CASES

@@ -42,7 +42,7 @@ TEST(AuditResultFile, BadFiles) {
     auto r = parse_result_text("hello", "x");
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message.find("x: not a result file"), std::string::npos);
-    r = parse_result_text("{\"type\":\"port\",\"host\":\"1.2.3.4\",\"proto\":\"tcp\",\"port\":0,\"state\":\"open\"}\n", "x");
+    r = parse_result_text("{\"type\":\"port\",\"host\":\"198.18.9.4\",\"proto\":\"tcp\",\"port\":0,\"state\":\"open\"}\n", "x");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().message.rfind("x:1: ", 0), 0U) << r.error().message;
     r = parse_result_text("{\"type\":\"summary\"}\n{oops\n", "x");

@@ -80,43 +80,43 @@ TEST_P(PolicyMalformed, NamesFileLineColumn) {
 INSTANTIATE_TEST_SUITE_P(
     Policy, PolicyMalformed,
     testing::Values(
-        BadCase{"[groups.a]\nhosts = [\"1.2.3.4\"\n", "p.toml:2:20", "array"},  // TOML syntax
-        BadCase{"bogus = 1\n[groups.a]\nhosts = [\"1.2.3.4\"]\n", "p.toml:1:1", "unknown key 'bogus'"},
-        BadCase{"[groups.a]\nhosts = [\"1.2.3.4\"]\ncolour = \"red\"\n", "p.toml:3:1", "unknown key 'colour'"},
-        BadCase{"[groups.a]\nhosts = [\"1.2.3.4\"]\n[[groups.a.allow]]\nport = 22\nowner = \"x\"\nexpiry = 2027-01-01\n",
+        BadCase{"[groups.a]\nhosts = [\"198.18.9.4\"\n", "p.toml:2:23", "array"},  // TOML syntax
+        BadCase{"bogus = 1\n[groups.a]\nhosts = [\"198.18.9.4\"]\n", "p.toml:1:1", "unknown key 'bogus'"},
+        BadCase{"[groups.a]\nhosts = [\"198.18.9.4\"]\ncolour = \"red\"\n", "p.toml:3:1", "unknown key 'colour'"},
+        BadCase{"[groups.a]\nhosts = [\"198.18.9.4\"]\n[[groups.a.allow]]\nport = 22\nowner = \"x\"\nexpiry = 2027-01-01\n",
                 "p.toml:6:1", "unknown key 'expiry'"},
-        BadCase{"[groups.a]\nhosts = \"1.2.3.4\"\n", "p.toml:2:9", "hosts must be a non-empty array"},
+        BadCase{"[groups.a]\nhosts = \"198.18.9.4\"\n", "p.toml:2:9", "hosts must be a non-empty array"},
         BadCase{"[groups.a]\nhosts = []\n", "p.toml:2:9", "non-empty array"},
         BadCase{"[groups.a]\nhosts = [\"300.1.1.1\"]\n", "p.toml:2:10", "bad host '300.1.1.1'"},
-        BadCase{"[groups.a]\nhosts = [\"10.0.0.0/33\"]\n", "p.toml:2:10", "prefix length must be 0-32"},
+        BadCase{"[groups.a]\nhosts = [\"198.18.0.0/33\"]\n", "p.toml:2:10", "prefix length must be 0-32"},
         BadCase{"[groups.a]\nhosts = [42]\n", "p.toml:2:10", "entries must be strings"},
-        BadCase{"[groups.a]\nhosts = [\"1.2.3.4\"]\n[[groups.a.allow]]\nport = 70000\nowner = \"x\"\n", "p.toml:4:8",
+        BadCase{"[groups.a]\nhosts = [\"198.18.9.4\"]\n[[groups.a.allow]]\nport = 70000\nowner = \"x\"\n", "p.toml:4:8",
                 "out of range"},
-        BadCase{"[groups.a]\nhosts = [\"1.2.3.4\"]\n[[groups.a.allow]]\nport = \"22/sctp\"\nowner = \"x\"\n",
+        BadCase{"[groups.a]\nhosts = [\"198.18.9.4\"]\n[[groups.a.allow]]\nport = \"22/sctp\"\nowner = \"x\"\n",
                 "p.toml:4:8", "bad port '22/sctp'"},
-        BadCase{"[groups.a]\nhosts = [\"1.2.3.4\"]\n[[groups.a.allow]]\nport = 22\n", "p.toml:3:1", "has no owner"},
-        BadCase{"[groups.a]\nhosts = [\"1.2.3.4\"]\n[[groups.a.allow]]\nowner = \"x\"\n", "p.toml:3:1", "has no port"},
-        BadCase{"[groups.a]\nhosts = [\"1.2.3.4\"]\n[[groups.a.allow]]\nport = 22\nowner = \"x\"\nexpires = \"2027-01-01\"\n",
+        BadCase{"[groups.a]\nhosts = [\"198.18.9.4\"]\n[[groups.a.allow]]\nport = 22\n", "p.toml:3:1", "has no owner"},
+        BadCase{"[groups.a]\nhosts = [\"198.18.9.4\"]\n[[groups.a.allow]]\nowner = \"x\"\n", "p.toml:3:1", "has no port"},
+        BadCase{"[groups.a]\nhosts = [\"198.18.9.4\"]\n[[groups.a.allow]]\nport = 22\nowner = \"x\"\nexpires = \"2027-01-01\"\n",
                 "p.toml:6:11", "expires must be a date"},
-        BadCase{"[groups.a]\nhosts = [\"1.2.3.4\"]\n[[groups.a.allow]]\nport = 22\nowner = \"x\"\nexpires = 2027-13-01\n",
+        BadCase{"[groups.a]\nhosts = [\"198.18.9.4\"]\n[[groups.a.allow]]\nport = 22\nowner = \"x\"\nexpires = 2027-13-01\n",
                 "p.toml:6:18", "month"},  // toml++: bad date
-        BadCase{"[groups.a]\nhosts = [\"1.2.3.4\"]\n[[groups.a.allow]]\nport = 22\nowner = \"x\"\nmust_be_open = \"yes\"\n",
+        BadCase{"[groups.a]\nhosts = [\"198.18.9.4\"]\n[[groups.a.allow]]\nport = 22\nowner = \"x\"\nmust_be_open = \"yes\"\n",
                 "p.toml:6:16", "must_be_open must be true or false"},
-        BadCase{"[groups.a]\nhosts = [\"1.2.3.4\"]\nunlisted = \"open\"\n", "p.toml:3:12", "must be \"closed\" or \"filtered\""},
-        BadCase{"[defaults]\nunlisted = 3\n[groups.a]\nhosts = [\"1.2.3.4\"]\n", "p.toml:2:12", "defaults.unlisted"},
-        BadCase{"[groups.a]\nhosts = [\"1.2.3.4\"]\n[[groups.a.allow]]\nport = 22\nowner = \"x\"\n[[groups.a.allow]]\n"
+        BadCase{"[groups.a]\nhosts = [\"198.18.9.4\"]\nunlisted = \"open\"\n", "p.toml:3:12", "must be \"closed\" or \"filtered\""},
+        BadCase{"[defaults]\nunlisted = 3\n[groups.a]\nhosts = [\"198.18.9.4\"]\n", "p.toml:2:12", "defaults.unlisted"},
+        BadCase{"[groups.a]\nhosts = [\"198.18.9.4\"]\n[[groups.a.allow]]\nport = 22\nowner = \"x\"\n[[groups.a.allow]]\n"
                 "port = \"22/tcp\"\nowner = \"y\"\n",
                 "p.toml:6:1", "already allowed at line 3"},
-        BadCase{"[groups.a]\nhosts = [\"10.0.0.0/24\"]\n[groups.b]\nhosts = [\"10.0.0.7\"]\nunlisted = \"filtered\"\n",
+        BadCase{"[groups.a]\nhosts = [\"198.18.0.0/24\"]\n[groups.b]\nhosts = [\"198.18.0.7\"]\nunlisted = \"filtered\"\n",
                 "p.toml:4:10", "conflicting rules"},
         BadCase{"[defaults]\nunlisted = \"closed\"\n", "p.toml:1:1", "no groups"},
-        BadCase{"[groups.a]\nhosts = [\"1.2.3.4\"]\n[[groups.a.allow]]\nport = 22\nowner = \"\"\n", "p.toml:5:9",
+        BadCase{"[groups.a]\nhosts = [\"198.18.9.4\"]\n[[groups.a.allow]]\nport = 22\nowner = \"\"\n", "p.toml:5:9",
                 "owner must be a non-empty string"},
-        BadCase{"[groups.a]\nhosts = [\"1.2.3.4\"]\nallow = 22\n", "p.toml:3:9", "allow must be an array of tables"},
+        BadCase{"[groups.a]\nhosts = [\"198.18.9.4\"]\nallow = 22\n", "p.toml:3:9", "allow must be an array of tables"},
         BadCase{"[groups.a]\nhosts = [\"bad_host!\"]\n", "p.toml:2:10", "bad host 'bad_host!'"}));
 
 TEST(PolicyParse, OverlapWithSameRulesIsAllowed) {
-    auto p = parse_policy("[groups.a]\nhosts = [\"10.0.0.0/24\"]\n[groups.b]\nhosts = [\"10.0.0.7\"]\n", "p.toml");
+    auto p = parse_policy("[groups.a]\nhosts = [\"198.18.0.0/24\"]\n[groups.b]\nhosts = [\"198.18.0.7\"]\n", "p.toml");
     EXPECT_TRUE(p) << p.error().message;
 }
 
