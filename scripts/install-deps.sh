@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libtins-dev libcap2-bin
   # the PostgreSQL history tests start a throwaway server
   postgresql
+  # `portwarden report`: headless Chromium renders the page (tests/cli/report_chromium_test.sh)
+  chromium
   # test range, reference scanner, XML checks
   iproute2 nftables procps nmap ndiff libxml2-utils python3
   # peers of the raw-engine benchmark; GNU time for its peak-RSS row
