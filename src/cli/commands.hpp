@@ -22,6 +22,7 @@ int scan_command(const std::vector<std::string>& args, const std::string& comman
                  const ScanHooks& hooks = {});
 int diff_command(const std::vector<std::string>& args);
 int history_command(const std::vector<std::string>& args);
+int report_command(const std::vector<std::string>& args);
 int audit_command(const std::vector<std::string>& args, const std::string& command_line);
 int probe_command(const std::vector<std::string>& args);
 int wait_command(const std::vector<std::string>& args);

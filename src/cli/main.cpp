@@ -19,6 +19,7 @@ commands:
   history [HOST PORT]           stored scans, a port's timeline, --new-since DATE, --flapping
   diff A B                      what changed between two scans (-oJ/-oX files, nmap's too, or history ids)
   audit --policy FILE [...]     scan the hosts a policy names (or --from RESULTS) and check them
+  report RESULTS [...]          one self-contained HTML page: port maps, --policy violations, --previous drift
   version                       print the version
 
 Without a command, the arguments are those of `scan` (nmap habits work: portwarden -p 22 HOST).
@@ -56,6 +57,9 @@ int main(int argc, char** argv) {
     }
     if (command == "diff") {
         return portwarden::cli::diff_command(rest);
+    }
+    if (command == "report") {
+        return portwarden::cli::report_command(rest);
     }
     if (command == "audit") {
         return portwarden::cli::audit_command(rest, command_line);

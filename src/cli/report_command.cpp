@@ -1,0 +1,90 @@
+// `portwarden report RESULTS [--previous OLDER] [--policy FILE] [-o report.html]`: one
+// self-contained HTML page with each host's port-state map, the policy violations and the drift
+// since an older scan. RESULTS and OLDER are result files or history ids (@12, --db); a history
+// scan without --previous is compared with the scan recorded before it.
+// Exit codes: 0, 2 bad input (one line on stderr naming the file).
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/cli11_parse.hpp"
+#include "cli/commands.hpp"
+#include "cli/scan_source.hpp"
+#include "portwarden/audit.hpp"
+#include "portwarden/diff.hpp"
+#include "portwarden/report.hpp"
+
+namespace portwarden::cli {
+
+int report_command(const std::vector<std::string>& args) {
+    CLI::App app{"portwarden report: one self-contained HTML page (port maps, violations, drift)",
+                 "portwarden report"};
+    std::string results;
+    std::string previous;
+    std::string policy_path;
+    std::string output = "report.html";
+    std::string db;
+    app.add_option("RESULTS", results, "the scan: a -oJ/-oX file (ours or nmap's), or a history id (@12)")
+        ->required();
+    app.add_option("--previous", previous, "an older scan to show the drift from (file or @id)");
+    app.add_option("--policy", policy_path, "check the scan against this policy (as `audit` does)");
+    app.add_option("-o,--output", output, "where to write the page (default report.html; - for stdout)");
+    app.add_option("--db", db, "history database for ids: PATH or postgresql://... (default: the user's)");
+    if (auto code = parse_or_exit(app, args)) {
+        return *code == 0 ? exit_ok : exit_bad_input;
+    }
+    ScanSource source(db);
+    auto hosts = source.load(results);
+    if (!hosts) {
+        return bad_input(hosts.error().message);
+    }
+    if (previous.empty()) {
+        if (const auto id = history_id(results)) {
+            auto before = source.previous_scan(*id);
+            if (!before) {
+                return bad_input(before.error().message);
+            }
+            if (*before) {
+                previous = fmt::format("@{}", **before);
+            }
+        }
+    }
+    std::optional<ScanDiff> drift;
+    if (!previous.empty()) {
+        auto older = source.load(previous);
+        if (!older) {
+            return bad_input(older.error().message);
+        }
+        drift = diff_scans(*older, *hosts);
+    }
+    std::optional<audit::Policy> policy;
+    std::optional<audit::Evaluation> evaluation;
+    if (!policy_path.empty()) {
+        auto loaded = audit::load_policy(policy_path);
+        if (!loaded) {
+            return bad_input(loaded.error().message);
+        }
+        policy = std::move(*loaded);
+        evaluation = audit::evaluate(*policy, *hosts, audit::today_utc());
+    }
+    report::ReportInput in;
+    in.name = results;
+    in.hosts = &*hosts;
+    in.policy = policy ? &*policy : nullptr;
+    in.evaluation = evaluation ? &*evaluation : nullptr;
+    in.previous_name = previous;
+    in.drift = drift ? &*drift : nullptr;
+    const std::string page = report::render_html(in);
+    if (output == "-") {
+        std::fwrite(page.data(), 1, page.size(), stdout);
+        return exit_ok;
+    }
+    std::FILE* f = std::fopen(output.c_str(), "w");
+    if (f == nullptr || std::fwrite(page.data(), 1, page.size(), f) != page.size() || std::fclose(f) != 0) {
+        return bad_input(fmt::format("{}: cannot write the report", output));
+    }
+    return exit_ok;
+}
+
+}  // namespace portwarden::cli

@@ -1,0 +1,75 @@
+#include "cli/scan_source.hpp"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "portwarden/result_file.hpp"
+
+namespace portwarden::cli {
+
+std::optional<std::int64_t> history_id(const std::string& arg) {
+    const std::string digits = !arg.empty() && arg[0] == '@' ? arg.substr(1) : arg;
+    if (digits.empty() || digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
+    }
+    if (arg[0] != '@' && std::filesystem::exists(arg)) {
+        return std::nullopt;  // a file that happens to be named by digits
+    }
+    return std::stoll(digits);
+}
+
+Result<HistoryStore*> ScanSource::store() {
+    if (!store_) {
+        std::string url = db_;
+        if (url.empty()) {
+            auto path = default_history_path();
+            if (!path) {
+                return tl::unexpected(path.error());
+            }
+            url = path->string();
+        }
+        auto opened = open_history(url);
+        if (!opened) {
+            return tl::unexpected(opened.error());
+        }
+        store_ = std::move(*opened);
+    }
+    return store_.get();
+}
+
+Result<std::vector<HostResult>> ScanSource::load(const std::string& arg) {
+    const auto id = history_id(arg);
+    if (!id) {
+        return read_result_file(arg);
+    }
+    auto s = store();
+    if (!s) {
+        return tl::unexpected(s.error());
+    }
+    auto hosts = (*s)->load_scan(*id);
+    if (!hosts) {
+        return fail(fmt::format("history scan {}: {}", *id, hosts.error().message));
+    }
+    return hosts;
+}
+
+Result<std::optional<std::int64_t>> ScanSource::previous_scan(std::int64_t id) {
+    auto s = store();
+    if (!s) {
+        return tl::unexpected(s.error());
+    }
+    auto scans = (*s)->list_scans();
+    if (!scans) {
+        return tl::unexpected(scans.error());
+    }
+    std::optional<std::int64_t> best;
+    for (const ScanRecord& r : *scans) {
+        if (r.id < id && (!best || r.id > *best)) {
+            best = r.id;
+        }
+    }
+    return best;
+}
+
+}  // namespace portwarden::cli

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# `portwarden report` end to end: builds a page from stored result files (tests/data/report: a
+# policy violation and a drift), checks bad input (exit 2, one line on stderr naming the file),
+# then has headless Chromium render it: the screenshot must be a real picture (size, many
+# colours, the map's and the findings' colours present) and the DOM must hold the port maps,
+# the violation rows and the drift rows. Chromium runs offline on a file:// URL, each run bounded
+# by `timeout 60` and a throwaway profile. Without chromium: skip (77), or fail under CI=true.
+set -uo pipefail
+pw=$(realpath "${1:?usage: report_chromium_test.sh PATH-TO-portwarden DATA-DIR}")
+data=$(realpath "${2:?usage: report_chromium_test.sh PATH-TO-portwarden DATA-DIR}")
+here=$(dirname "$(realpath "$0")")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+report=$tmp/report.html
+if "$pw" report "$data/report/now.jsonl" --previous "$data/report/before.jsonl" \
+     --policy "$data/report/policy.toml" -o "$report" 2>"$tmp/err"; then ok
+else bad "report: exit $?: $(cat "$tmp/err")"; fi
+if grep -qE 'https?://|src=' "$report"; then bad "the page fetches something: $(grep -oE '(https?://|src=)[^ ]*' "$report" | head -3)"
+else ok; fi
+
+# Bad input: exit 2, one line on stderr naming the file.
+expect_error() {
+  local needle=$1
+  shift
+  "$pw" report "$@" -o "$tmp/unused.html" >"$tmp/out" 2>"$tmp/err" </dev/null
+  local code=$?
+  if [ "$code" -ne 2 ] || [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -qF -- "$needle" "$tmp/err"; then
+    bad "report $*: exit $code, want 2 and one line naming '$needle'; stderr: $(cat "$tmp/err")"
+  else ok; fi
+}
+expect_error "$tmp/missing.jsonl" "$tmp/missing.jsonl"
+echo 'not a result' >"$tmp/garbage.jsonl"
+expect_error "$tmp/garbage.jsonl" "$data/report/now.jsonl" --previous "$tmp/garbage.jsonl"
+printf '[groups.a]\nhosts = "x"\n' >"$tmp/bad.toml"
+expect_error "$tmp/bad.toml" "$data/report/now.jsonl" --policy "$tmp/bad.toml"
+
+chromium=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$chromium" ]; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "FAIL: chromium is not installed (scripts/install-deps.sh installs it); CI must run this test"
+    exit 1
+  fi
+  echo "SKIP: chromium is not installed (apt-get install chromium); $pass passed, $fail failed before it"
+  [ "$fail" -eq 0 ] && exit 77 || exit 1
+fi
+
+# run_chromium NAME FLAGS...: one headless run, its own profile, at most 60 s.
+run_chromium() {
+  local name=$1
+  shift
+  mkdir -p "$tmp/profile-$name"
+  timeout -k 5 60 "$chromium" --headless --no-sandbox --disable-gpu --no-first-run --disable-extensions \
+    --disable-background-networking --force-color-profile=srgb --hide-scrollbars \
+    --user-data-dir="$tmp/profile-$name" "$@" 2>"$tmp/chromium-$name.log"
+}
+
+run_chromium shot --screenshot="$tmp/report.png" --window-size=1200,1600 "file://$report" >/dev/null
+size=$(stat -c %s "$tmp/report.png" 2>/dev/null || echo 0)
+if [ "$size" -gt 20000 ]; then ok
+else bad "screenshot: $size bytes (want > 20000); chromium said: $(tail -3 "$tmp/chromium-shot.log")"; fi
+# The open cells and swatches (#1a9850), the closed ones (#4575b4), the violation marks (#d73027).
+if [ "$size" -gt 0 ] && stats=$(python3 "$here/png_stats.py" "$tmp/report.png" 1a9850 4575b4 d73027); then
+  colours=$(echo "$stats" | sed -n 's/.*, \([0-9]*\) colours.*/\1/p')
+  if [ "${colours:-0}" -gt 16 ]; then ok; else bad "screenshot: only ${colours:-0} colours: $stats"; fi
+  echo "screenshot: $size bytes, $stats"
+else
+  bad "screenshot: ${stats:-no PNG}"
+fi
+
+run_chromium dom --dump-dom "file://$report" >"$tmp/dom.html"
+count() { grep -oF -- "$1" "$tmp/dom.html" | wc -l; }
+# expect_count N TEXT: TEXT occurs N times in the rendered DOM
+expect_count() {
+  local n
+  n=$(count "$2")
+  if [ "$n" -eq "$1" ]; then ok; else bad "DOM: '$2' $n times, want $1"; fi
+}
+expect_count 3 '<svg class="portmap"'          # 198.18.1.10 tcp, 198.18.1.11 tcp and udp
+expect_count 1 'id="host-198.18.1.10"'
+expect_count 1 'id="host-198.18.1.11"'
+expect_count 1 'id="violations"'
+expect_count 2 '<tr class="finding violation">'  # 3306/tcp unexpected-open, 22/tcp must-be-open
+expect_count 1 '<tr class="finding inconclusive">'
+expect_count 1 'id="drift"'
+expect_count 4 '<tr class="drift-row">'          # 443, 3306 opened; 22 closed; 53/udp new
+expect_count 2 'web&lt;1&gt;&amp;co'              # the host name, escaped: summary and heading
+expect_count 0 '<script'
+
+echo "report_chromium: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

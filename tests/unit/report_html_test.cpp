@@ -1,0 +1,165 @@
+// The HTML report: self-contained (nothing fetched), the sections and ids it promises, escaped
+// text, and a size bound for -p- hosts.
+#include <iostream>
+
+#include <gtest/gtest.h>
+
+#include "portwarden/report.hpp"
+
+namespace portwarden::report {
+namespace {
+
+HostResult host(const char* address, std::string hostname = {}) {
+    HostResult h;
+    h.address = *Address::parse(address);
+    h.hostname = std::move(hostname);
+    h.state = HostState::up;
+    h.reason = Reason::syn_ack;
+    return h;
+}
+
+void add(HostResult& h, std::uint16_t port, PortState state, Reason reason, Proto proto = Proto::tcp) {
+    PortResult p;
+    p.proto = proto;
+    p.port = port;
+    p.state = state;
+    p.reason = reason;
+    h.ports.push_back(p);
+}
+
+// A -p- scan of a host: closed everywhere, a few open ports, a filtered block, scattered
+// open|filtered ports.
+HostResult full_host(const char* address) {
+    HostResult h = host(address);
+    for (std::uint32_t port = 1; port <= 65535; ++port) {
+        const auto p = static_cast<std::uint16_t>(port);
+        if (p == 22 || p == 80 || p == 443 || p == 8443) {
+            add(h, p, PortState::open, Reason::syn_ack);
+        } else if (p >= 6000 && p < 7000) {
+            add(h, p, PortState::filtered, Reason::no_response);
+        } else if (p % 97 == 0) {
+            add(h, p, PortState::open_filtered, Reason::no_response);
+        } else {
+            add(h, p, PortState::closed, Reason::reset);
+        }
+    }
+    return h;
+}
+
+ReportInput input(std::string name, const std::vector<HostResult>& hosts) {
+    ReportInput in;
+    in.name = std::move(name);
+    in.hosts = &hosts;
+    return in;
+}
+
+bool self_contained(const std::string& html) {
+    return html.find("http://") == std::string::npos && html.find("https://") == std::string::npos &&
+           html.find("src=") == std::string::npos && html.find("<script") == std::string::npos &&
+           html.find("@import") == std::string::npos && html.find("url(") == std::string::npos;
+}
+
+TEST(ReportHtml, HostsMapsAndPortTable) {
+    std::vector<HostResult> hosts{host("198.18.1.10")};
+    add(hosts[0], 22, PortState::open, Reason::syn_ack);
+    add(hosts[0], 25, PortState::closed, Reason::reset);
+    add(hosts[0], 26, PortState::closed, Reason::reset);
+    add(hosts[0], 443, PortState::filtered, Reason::admin_prohibited);
+    add(hosts[0], 53, PortState::open_filtered, Reason::no_response, Proto::udp);
+    const ReportInput in = input("scan.jsonl", hosts);
+    const std::string html = render_html(in);
+    EXPECT_TRUE(self_contained(html));
+    EXPECT_NE(html.find("<!DOCTYPE html>"), std::string::npos);
+    EXPECT_NE(html.find("id=\"host-198.18.1.10\""), std::string::npos);
+    EXPECT_NE(html.find("class=\"portmap\" data-proto=\"tcp\""), std::string::npos);
+    EXPECT_NE(html.find("class=\"portmap\" data-proto=\"udp\""), std::string::npos);
+    EXPECT_NE(html.find("class=\"legend\""), std::string::npos);
+    EXPECT_NE(html.find("<td>22/tcp</td>"), std::string::npos);
+    EXPECT_NE(html.find("admin-prohibited"), std::string::npos);
+    EXPECT_EQ(html.find("<td>25/tcp</td>"), std::string::npos);  // the common state is counted, not listed
+    EXPECT_NE(html.find("Not shown: 2 tcp ports closed"), std::string::npos);
+    EXPECT_EQ(html.find("id=\"violations\""), std::string::npos);  // no policy, no section
+    EXPECT_EQ(html.find("id=\"drift\""), std::string::npos);
+}
+
+TEST(ReportHtml, EscapesNamesAndPaths) {
+    std::vector<HostResult> hosts{host("198.18.1.10", "<script>alert(1)</script>&")};
+    add(hosts[0], 22, PortState::open, Reason::syn_ack);
+    const ReportInput in = input("a\"<b>.jsonl", hosts);
+    const std::string html = render_html(in);
+    EXPECT_EQ(html.find("<script>"), std::string::npos);
+    EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;&amp;"), std::string::npos);
+    EXPECT_NE(html.find("a&quot;&lt;b&gt;.jsonl"), std::string::npos);
+}
+
+TEST(ReportHtml, ViolationsAndDrift) {
+    std::vector<HostResult> before{host("198.18.1.10")};
+    add(before[0], 22, PortState::open, Reason::syn_ack);
+    add(before[0], 3306, PortState::closed, Reason::reset);
+    std::vector<HostResult> now{host("198.18.1.10")};
+    add(now[0], 22, PortState::open, Reason::syn_ack);
+    add(now[0], 3306, PortState::open, Reason::syn_ack);
+    auto policy = audit::parse_policy(
+        "[groups.web]\nhosts = [\"198.18.1.10\"]\n[[groups.web.allow]]\nport = 22\nowner = \"ops<&>\"\n", "p<1>.toml");
+    ASSERT_TRUE(policy) << policy.error().message;
+    const audit::Evaluation ev = audit::evaluate(*policy, now, audit::Date{2026, 11, 30});
+    const ScanDiff drift = diff_scans(before, now);
+    ReportInput in = input("now.jsonl", now);
+    in.policy = &*policy;
+    in.evaluation = &ev;
+    in.previous_name = "before.jsonl";
+    in.drift = &drift;
+    const std::string html = render_html(in);
+    EXPECT_TRUE(self_contained(html));
+    EXPECT_NE(html.find("id=\"violations\""), std::string::npos);
+    EXPECT_NE(html.find("<tr class=\"finding violation\"><td>PW001 unexpected-open</td>"), std::string::npos);
+    EXPECT_NE(html.find("p&lt;1&gt;.toml"), std::string::npos);
+    EXPECT_NE(html.find("id=\"drift\""), std::string::npos);
+    EXPECT_NE(html.find("<td>3306/tcp</td><td>closed (reset)</td><td>open (syn-ack)</td>"), std::string::npos);
+}
+
+TEST(ReportHtml, NoChangesAndNoFindingsSaySo) {
+    std::vector<HostResult> now{host("198.18.1.10")};
+    add(now[0], 22, PortState::open, Reason::syn_ack);
+    const ScanDiff drift = diff_scans(now, now);
+    ReportInput in = input("now.jsonl", now);
+    in.previous_name = "@3";
+    in.drift = &drift;
+    EXPECT_NE(render_html(in).find("<p>No changes.</p>"), std::string::npos);
+}
+
+TEST(ReportPortmap, RunsAreMergedAndTheCommonStateIsTheBackground) {
+    HostResult h = host("198.18.1.10");
+    for (std::uint16_t p = 256; p < 512; ++p) {
+        add(h, p, PortState::filtered, Reason::no_response);
+    }
+    add(h, 22, PortState::open, Reason::syn_ack);
+    const std::string svg = render_portmap_svg(h, Proto::tcp);
+    EXPECT_NE(svg.find("<rect class=\"st-none\" width=\"256\" height=\"256\"/>"), std::string::npos);
+    EXPECT_NE(svg.find("<path class=\"st-open\" d=\"M22 0h1v1h-1z\"/>"), std::string::npos);
+    EXPECT_NE(svg.find("<path class=\"st-filtered\" d=\"M0 1h256v1h-256z\"/>"), std::string::npos);
+    EXPECT_EQ(render_portmap_svg(h, Proto::udp).find("<path"), std::string::npos);
+}
+
+TEST(ReportHtml, FourFullHostsStaySmall) {
+    std::vector<HostResult> hosts{full_host("198.18.1.10"), full_host("198.18.1.11"), full_host("198.18.1.12"),
+                                  full_host("198.18.1.13")};
+    const std::string html = render_html(input("full.jsonl", hosts));
+    EXPECT_LT(html.size(), 2u * 1024 * 1024) << html.size();
+    EXPECT_TRUE(self_contained(html));
+    EXPECT_NE(html.find("Not shown: 63867 tcp ports closed"), std::string::npos);
+    EXPECT_NE(html.find("id=\"host-198.18.1.13\""), std::string::npos);
+    std::cout << "4 hosts x 65535 ports: " << html.size() << " bytes\n";
+}
+
+TEST(ReportPortmap, WorstCaseAlternatingStatesStayBounded) {
+    HostResult h = host("198.18.1.10");
+    for (std::uint32_t port = 1; port <= 65535; ++port) {
+        add(h, static_cast<std::uint16_t>(port), port % 2 == 0 ? PortState::open : PortState::closed,
+            port % 2 == 0 ? Reason::syn_ack : Reason::reset);
+    }
+    EXPECT_LT(render_portmap_svg(h, Proto::tcp).size(), 1024u * 1024);
+}
+
+}  // namespace
+}  // namespace portwarden::report
