@@ -13,19 +13,13 @@
 
 #include "cli/cli11_parse.hpp"
 #include "cli/commands.hpp"
+#include "output/format.hpp"
 #include "portwarden/history.hpp"
 
 namespace portwarden::cli {
 namespace {
 
-std::string when(HistoryTime t) {
-    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-    return std::string(buf) + " UTC";
-}
+std::string when(HistoryTime t) { return output::iso_utc(t); }
 
 Result<HistoryTime> parse_day(const std::string& text, const char* flag) {
     std::tm tm{};
