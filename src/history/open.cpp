@@ -1,7 +1,9 @@
 // Opening the history: which backend a URL names, and where the default database lives.
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -14,7 +16,35 @@ using history::SqlConnection;
 
 int history_schema_version() { return static_cast<int>(history::history_migrations().size()); }
 
+namespace {
+
+// Opens and migrates once.
+Result<std::unique_ptr<HistoryStore>> open_once(std::string_view url);
+
+bool transient(const Error& e) {
+    return e.message.find("database is locked") != std::string::npos ||
+           e.message.find("database is busy") != std::string::npos;
+}
+
+}  // namespace
+
+// Two processes opening a new SQLite file at once race to switch it to WAL and to create the
+// schema; SQLite reports some of those lock conflicts at once instead of waiting out the busy
+// timeout. Such an open is tried again, for at most 30 s.
 Result<std::unique_ptr<HistoryStore>> open_history(std::string_view url) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+        auto store = open_once(url);
+        if (store || !transient(store.error()) || std::chrono::steady_clock::now() >= deadline) {
+            return store;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+namespace {
+
+Result<std::unique_ptr<HistoryStore>> open_once(std::string_view url) {
     const bool postgres = url.starts_with("postgresql://") || url.starts_with("postgres://");
     std::string where(url);
     Result<std::unique_ptr<SqlConnection>> db;
@@ -44,6 +74,8 @@ Result<std::unique_ptr<HistoryStore>> open_history(std::string_view url) {
     }
     return history::make_store(std::move(*db), *version);
 }
+
+}  // namespace
 
 Result<std::filesystem::path> default_history_path(std::string_view xdg_data_home,
                                                    std::string_view home) {
