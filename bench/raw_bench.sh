@@ -223,7 +223,7 @@ floor_row() {
   else
     note="no scanner: 65535 SYNs to closed port $port, half from each of 2 ceiling_senders at once: the range's own kernel work; 0.35 x nmap = $(awk -v n="$(med "$nt")" 'BEGIN { printf "%.2f", 0.35 * n }') s"
   fi
-  row "floor -p- plain $PLAIN4 (2 bare senders)" "$(secs "$(med floor)")" "nmap -T4" "$(secs "$(med "$nt")")" \
+  row "floor -p- plain $PLAIN4 (no scanner)" "$(secs "$(med floor)")" "nmap -T4" "$(secs "$(med "$nt")")" \
     "$(ratio "$(med floor)" "$(med "$nt")")" "$note"
 }
 if want_row tcp; then
