@@ -12,17 +12,6 @@
 #include "portwarden/diff.hpp"
 
 namespace portwarden::cli {
-namespace {
-
-constexpr int exit_diff_error = 2;
-
-int diff_error(const std::string& message) {
-    fmt::print(stderr, "portwarden: {}\n", message);
-    return exit_diff_error;
-}
-
-}  // namespace
-
 int diff_command(const std::vector<std::string>& args) {
     CLI::App app{"portwarden diff: what changed between two scans (result files or history ids)", "portwarden diff"};
     std::string a;
@@ -34,16 +23,16 @@ int diff_command(const std::vector<std::string>& args) {
     app.add_option("--format", format, "text (ndiff-like) or json")->check(CLI::IsMember({"text", "json"}));
     app.add_option("--db", db, "history database for ids: PATH or postgresql://... (default: the user's)");
     if (auto code = parse_or_exit(app, args)) {
-        return *code == 0 ? 0 : exit_diff_error;
+        return *code;  // 0 for --help, else exit_bad_input (2)
     }
     ScanSource source(db);
     auto left = source.load(a);
     if (!left) {
-        return diff_error(left.error().message);
+        return bad_input(left.error().message);
     }
     auto right = source.load(b);
     if (!right) {
-        return diff_error(right.error().message);
+        return bad_input(right.error().message);
     }
     const ScanDiff diff = diff_scans(*left, *right);
     const std::string text = format == "json" ? render_diff_json(diff, a, b) : render_diff_text(diff, a, b);

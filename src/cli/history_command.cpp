@@ -30,11 +30,6 @@ Result<HistoryTime> parse_day(const std::string& text, const char* flag) {
     return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
-int history_error(const std::string& message) {
-    fmt::print(stderr, "portwarden: {}\n", message);
-    return exit_bad_input;
-}
-
 }  // namespace
 
 int history_command(const std::vector<std::string>& args) {
@@ -59,23 +54,23 @@ int history_command(const std::vector<std::string>& args) {
     if (url.empty()) {
         auto path = default_history_path();
         if (!path) {
-            return history_error(path.error().message);
+            return bad_input(path.error().message);
         }
         url = path->string();
     }
     auto store = open_history(url);
     if (!store) {
-        return history_error(store.error().message);
+        return bad_input(store.error().message);
     }
     HistoryStore& h = **store;
     if (!new_since.empty()) {
         auto day = parse_day(new_since, "--new-since");
         if (!day) {
-            return history_error(day.error().message);
+            return bad_input(day.error().message);
         }
         auto opened = h.newly_open(*day);
         if (!opened) {
-            return history_error(opened.error().message);
+            return bad_input(opened.error().message);
         }
         for (const auto& c : *opened) {
             fmt::print("{}/{} on {}: open since {} (scan @{})\n", c.port, to_string(c.proto), c.host.to_string(),
@@ -88,13 +83,13 @@ int history_command(const std::vector<std::string>& args) {
         if (!since.empty()) {
             auto day = parse_day(since, "--since");
             if (!day) {
-                return history_error(day.error().message);
+                return bad_input(day.error().message);
             }
             from = *day;
         }
         auto flaps = h.flapping(from, std::chrono::system_clock::now(), min_changes);
         if (!flaps) {
-            return history_error(flaps.error().message);
+            return bad_input(flaps.error().message);
         }
         for (const auto& c : *flaps) {
             fmt::print("{}/{} on {}: {} state changes\n", c.port, to_string(c.proto), c.host.to_string(), c.changes);
@@ -104,7 +99,7 @@ int history_command(const std::vector<std::string>& args) {
     if (what.empty()) {
         auto scans = h.list_scans();
         if (!scans) {
-            return history_error(scans.error().message);
+            return bad_input(scans.error().message);
         }
         for (const auto& s : *scans) {
             fmt::print("@{}  {}  {} hosts, {} open ports  {}\n", s.id, when(s.info.start_time), s.hosts, s.open_ports,
@@ -113,11 +108,11 @@ int history_command(const std::vector<std::string>& args) {
         return exit_ok;
     }
     if (what.size() != 2) {
-        return history_error("history takes HOST PORT[/PROTO] (or nothing, --new-since, --flapping)");
+        return bad_input("history takes HOST PORT[/PROTO] (or nothing, --new-since, --flapping)");
     }
     auto host = Address::parse(what[0]);
     if (!host) {
-        return history_error(fmt::format("history: bad address '{}'", what[0]));
+        return bad_input(fmt::format("history: bad address '{}'", what[0]));
     }
     const auto slash = what[1].find('/');
     const std::string proto_text = slash == std::string::npos ? "tcp" : what[1].substr(slash + 1);
@@ -127,11 +122,11 @@ int history_command(const std::vector<std::string>& args) {
     if (!proto || port_text.empty() || port_text.size() > 5 ||
         port_text.find_first_not_of("0123456789") != std::string::npos || (port = static_cast<unsigned>(std::stoul(port_text))) == 0 ||
         port > 65535) {
-        return history_error(fmt::format("history: bad port '{}': expected PORT or PORT/tcp, PORT/udp", what[1]));
+        return bad_input(fmt::format("history: bad port '{}': expected PORT or PORT/tcp, PORT/udp", what[1]));
     }
     auto seen = h.timeline(*host, *proto, static_cast<std::uint16_t>(port));
     if (!seen) {
-        return history_error(seen.error().message);
+        return bad_input(seen.error().message);
     }
     const std::string name = fmt::format("{}/{} on {}", port, to_string(*proto), host->to_string());
     if (seen->empty()) {
