@@ -25,6 +25,19 @@ struct ScanInfo {
     HistoryTime end_time;
     std::string command_line;
     std::string engine;  // ScanSummary::engine: "connect", "raw (eth0, ...)"
+    // The scan type as to_string(Technique) spells it ("syn", "ack", "udp", "connect", ...);
+    // "ping" for -sn, empty when unknown (an imported file). States are only comparable
+    // between scans of one technique: last_seen() matches on it.
+    std::string technique;
+};
+
+// The latest recorded observation of one port of a host (see last_seen()).
+struct LastSeen {
+    Proto proto = Proto::tcp;
+    std::uint16_t port = 0;
+    PortState state = PortState::filtered;
+    Reason reason = Reason::unknown;
+    std::int64_t scan_id = 0;
 };
 
 // A recorded scan, as list_scans() returns it (oldest first).
@@ -74,6 +87,10 @@ public:
     // [from, to]; most changes first.
     virtual Result<std::vector<PortChange>> flapping(HistoryTime from, HistoryTime to,
                                                      std::int64_t more_than) = 0;
+    // The latest observation of every port of `host` recorded by a scan of `technique`,
+    // sorted by (proto, port): what drift is judged against (a changed port is re-probed).
+    virtual Result<std::vector<LastSeen>> last_seen(const Address& host,
+                                                    std::string_view technique) = 0;
     // The schema version of the opened database (after migrating it).
     virtual int schema_version() const = 0;
 };

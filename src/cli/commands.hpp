@@ -1,5 +1,6 @@
 #pragma once
 // Subcommands. Each takes its arguments (after the subcommand name) and returns the exit code.
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -16,6 +17,9 @@ struct ScanHooks {
     std::function<void(const HostResult&)> host_done;
     bool stdout_report = true;
     bool history_by_default = false;  // record in the default history DB without --db (audit)
+    // Called once the scan is stored in the history: its id and the database's URL (a path,
+    // or postgresql://...), so a caller can store more about it (the audit its verdict).
+    std::function<void(std::int64_t scan_id, const std::string& db_url)> recorded;
 };
 
 int scan_command(const std::vector<std::string>& args, const std::string& command_line,

@@ -24,6 +24,7 @@ ScanRecorder ScanRecorder::open(const std::string& db, bool disabled) {
         return r;
     }
     r.store_ = std::move(*store);
+    r.url_ = url;
     r.where_ = url.rfind("postgres", 0) == 0 ? std::string("the PostgreSQL history") : url;
     return r;
 }
@@ -34,23 +35,26 @@ void ScanRecorder::add(const HostResult& host) {
     }
 }
 
-void ScanRecorder::finish(const ScanSummary& summary, const std::string& command_line, bool verbose) {
+std::optional<std::int64_t> ScanRecorder::finish(const ScanSummary& summary, const std::string& command_line,
+                                                 const std::string& technique, bool verbose) {
     if (!store_) {
-        return;
+        return std::nullopt;
     }
     ScanInfo info;
     info.start_time = summary.start_time;
     info.end_time = summary.end_time;
     info.command_line = command_line;
     info.engine = summary.engine;
+    info.technique = technique;
     const auto id = store_->record_scan(info, hosts_);
     if (!id) {
         fmt::print(stderr, "portwarden: warning: scan not stored in the history: {}\n", id.error().message);
-        return;
+        return std::nullopt;
     }
     if (verbose) {
         fmt::print(stderr, "portwarden: stored as scan @{} in {}\n", *id, where_);
     }
+    return *id;
 }
 
 }  // namespace portwarden::cli

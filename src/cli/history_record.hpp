@@ -5,7 +5,9 @@
 // finished hosts are collected as they come, and the scan is recorded in one transaction at
 // the end — interrupted scans too, with their incomplete hosts flagged. A history that cannot
 // be opened or written costs a one-line warning, never the scan or its output.
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,12 +22,18 @@ public:
     static ScanRecorder open(const std::string& db, bool disabled);
 
     void add(const HostResult& host);
-    // Records the scan; with `verbose`, says where on stderr.
-    void finish(const ScanSummary& summary, const std::string& command_line, bool verbose);
+    // Records the scan (`technique`: ScanInfo::technique); with `verbose`, says where on
+    // stderr. Returns the new scan's id, or nothing when no history is kept or writing failed.
+    std::optional<std::int64_t> finish(const ScanSummary& summary, const std::string& command_line,
+                                       const std::string& technique, bool verbose);
+    // The database's URL (a path or postgresql://...), empty when no history is kept.
+    const std::string& url() const { return url_; }
+    HistoryStore* store() { return store_.get(); }
 
 private:
     std::unique_ptr<HistoryStore> store_;
     std::string where_;
+    std::string url_;
     std::vector<HostResult> hosts_;
 };
 

@@ -455,7 +455,11 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         summary->resume_fingerprint = fingerprint;  // JSON Lines output can then be resumed from
     }
     outputs->end(*summary);
-    history.finish(*summary, command_line, a.outputs.verbosity > 0);
+    const std::string technique_name = request.ping_only ? std::string("ping") : std::string(to_string(request.technique));
+    if (const auto id = history.finish(*summary, command_line, technique_name, a.outputs.verbosity > 0);
+        id && hooks.recorded) {
+        hooks.recorded(*id, history.url());
+    }
     if (a.outputs.verbosity > 0 && request.technique != Technique::connect) {
         print_raw_stats(*summary);
     }

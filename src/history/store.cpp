@@ -246,6 +246,25 @@ public:
             });
     }
 
+    // Interim (no technique column yet): the newest observation of each port of the host.
+    Result<std::vector<LastSeen>> last_seen(const Address& host, std::string_view) override {
+        const SqlValue params[] = {host.to_string()};
+        auto rows = db_->query(
+            "SELECT proto, port, state, reason, scan_id FROM port_results p WHERE host = $1 AND "
+            "scan_id = (SELECT MAX(q.scan_id) FROM port_results q WHERE q.host = p.host AND "
+            "q.proto = p.proto AND q.port = p.port) ORDER BY proto, port",
+            params);
+        return read_rows<LastSeen>(rows, [](RowReader& in) {
+            LastSeen s;
+            s.proto = in.proto();
+            s.port = static_cast<std::uint16_t>(in.integer());
+            s.state = in.state();
+            s.reason = in.reason();
+            s.scan_id = in.integer();
+            return s;
+        });
+    }
+
     Result<std::vector<PortChange>> newly_open(HistoryTime since) override {
         const SqlValue params[] = {to_us(since), std::string(to_string(PortState::open))};
         auto changes = read_rows<PortChange>(

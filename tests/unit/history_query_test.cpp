@@ -29,7 +29,7 @@ std::int64_t record(HistoryStore& store, int t, const std::vector<Seen>& seen) {
         const Reason reason = s.state == PortState::open ? Reason::syn_ack : Reason::reset;
         hosts.back().ports.push_back(PortResult{Proto::tcp, s.port, s.state, reason, {}, {}, {}});
     }
-    auto id = store.record_scan(ScanInfo{at_second(t), at_second(t), "scan", "connect"}, hosts);
+    auto id = store.record_scan(ScanInfo{at_second(t), at_second(t), "scan", "connect", "connect"}, hosts);
     EXPECT_TRUE(id) << id.error().message;
     return id ? *id : -1;
 }

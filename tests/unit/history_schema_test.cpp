@@ -47,7 +47,7 @@ TEST_P(HistorySchemaTest, VersionZeroDatabaseIsMigrated) {
     }
     auto store = open_ok();
     ASSERT_TRUE(store);
-    auto id = store->record_scan(ScanInfo{at_second(0), at_second(1), "scan", "connect"}, {});
+    auto id = store->record_scan(ScanInfo{at_second(0), at_second(1), "scan", "connect", "connect"}, {});
     EXPECT_TRUE(id) << id.error().message;
 }
 

@@ -56,7 +56,7 @@ std::vector<HostResult> sample_hosts() {
 
 ScanInfo sample_info() {
     return ScanInfo{at_second(0), at_second(5),
-                    "portwarden scan -sS -p 22,80 'a b' \"q\" fd00:0:0:1::/120", "raw (eth0)"};
+                    "portwarden scan -sS -p 22,80 'a b' \"q\" fd00:0:0:1::/120", "raw (eth0)", "syn"};
 }
 
 void expect_same_host(const HostResult& got, const HostResult& want) {
@@ -120,7 +120,7 @@ TEST_P(HistoryStoreTest, ReopenedStoreSeesScansInOrder) {
         ASSERT_TRUE(store);
         for (int i = 0; i < 3; ++i) {
             ScanInfo info{at_second(100 - i), at_second(101 - i), "scan " + std::to_string(i),
-                          "connect"};
+                          "connect", "connect"};
             auto id = store->record_scan(info, {});
             ASSERT_TRUE(id) << id.error().message;
             ids.push_back(*id);
@@ -184,7 +184,7 @@ TEST_P(HistoryStoreTest, TwoStoresOnOneDatabaseStayConsistent) {
             writers.emplace_back([&, w] {
                 for (int i = 0; i < per_writer; ++i) {
                     ScanInfo info{at_second(i), at_second(i + 1), fmt::format("w{} {}", w, i),
-                                  "connect"};
+                                  "connect", "connect"};
                     auto id = stores[w]->record_scan(info, sample_hosts());
                     EXPECT_TRUE(id) << id.error().message;
                     if (id) {
