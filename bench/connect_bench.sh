@@ -27,6 +27,8 @@ done
 
 name="pwb$((RANDOM % 100000))"
 work=$(mktemp -d)
+# Scans are stored in the history as by default, in a database of the bench's own (not the user's).
+export XDG_DATA_HOME="$work/data"
 cleanup() { bash "$root/tests/range/range.sh" down --name "$name" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
 bash "$root/tests/range/range.sh" up --name "$name" --truth "$work/truth.tsv" --listen "$listen" >/dev/null

@@ -81,6 +81,8 @@ helper=(/usr/bin/python3 "$root/bench/raw_bench_helper.py")
 
 name="pwr$((RANDOM % 100000))"
 work=$(mktemp -d /tmp/raw_bench.XXXXXX)
+# Scans are stored in the history as by default, in a database of the bench's own (not the user's).
+export XDG_DATA_HOME="$work/data"
 range_sh=(bash "$root/tests/range/range.sh")
 cleanup() {
   "${range_sh[@]}" down --name "$name" >/dev/null 2>&1 || true

@@ -11,6 +11,9 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "test.sh: the test range needs root (network namespaces); run: sudo scripts/test.sh" >&2
   exit 1
 fi
+# Every scan is stored in the user's history by default: the tests keep theirs in the build tree.
+export XDG_DATA_HOME="$root/build/test-data"
+rm -rf "$XDG_DATA_HOME"
 ctest --test-dir build --output-on-failure --timeout 900
 echo "== unit tests under ASan+UBSan"
 PW_BUILD_DIR="$root/build-asan" bash scripts/build.sh -DPW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug

@@ -58,6 +58,12 @@ struct ScanSummary {
     std::uint64_t replies_unmatched = 0;  // raw engine: captured frames answering nothing of ours
     std::uint64_t ring_drops = 0;         // raw engine: frames the kernel dropped (ring full)
     std::vector<Address> rate_limited;    // hosts whose ICMP rate limit paced the scan
+    // Drift confirmation (ScanRequest::previous): ports probed again because their state
+    // differed from the recorded one; of those, how many the re-probe confirmed (same state
+    // again) and how many it found back in the recorded state (the first result replaced).
+    std::uint64_t drift_reprobed = 0;
+    std::uint64_t drift_confirmed = 0;
+    std::uint64_t drift_reverted = 0;
     std::optional<ResumePoint> resume_point;  // set when a raw scan was interrupted
     std::uint64_t seed = 0;               // the seed the scan used (needed to resume it)
     std::string resume_fingerprint;       // set by callers that can resume (the CLI)
@@ -67,6 +73,14 @@ struct ScanSummary {
     std::chrono::steady_clock::duration elapsed{};
     std::chrono::system_clock::time_point start_time;
     std::chrono::system_clock::time_point end_time;
+};
+
+// Drift confirmation: a port's state when the same technique last saw it (the history's
+// last_seen()). See ScanRequest::previous.
+struct PreviousPort {
+    std::uint16_t port = 0;
+    PortState state = PortState::filtered;
+    friend bool operator==(const PreviousPort&, const PreviousPort&) = default;
 };
 
 struct DiscoveryProbes {
@@ -107,6 +121,13 @@ struct ScanRequest {
     std::optional<ResumePoint> resume_from;  // --resume: skip what an interrupted run reported
     bool drop_privileges = false;      // after opening sockets: drop capabilities (and root)
     std::string privileged_user = "nobody";
+    // Drift confirmation: the ports of a host (this scan's protocol, sorted by port) as last
+    // seen. A finished host with a port whose state differs is held back, those ports are
+    // probed once more (after the host group's run, with the same technique), and the host is
+    // handed over with the re-probe applied: if the re-probe finds the recorded state again,
+    // the first result was a lost or stray packet and the re-probe's result replaces it;
+    // otherwise the first result stands. One lost packet never reports drift. Unset: off.
+    std::function<std::vector<PreviousPort>(const Address&)> previous;
 };
 
 struct ScanCallbacks {

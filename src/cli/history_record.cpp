@@ -29,6 +29,27 @@ ScanRecorder ScanRecorder::open(const std::string& db, bool disabled) {
     return r;
 }
 
+std::function<std::vector<PreviousPort>(const Address&)> ScanRecorder::previous_states(Proto proto,
+                                                                                      std::string technique) {
+    if (!store_) {
+        return {};
+    }
+    HistoryStore* store = store_.get();
+    return [store, proto, technique = std::move(technique)](const Address& host) {
+        std::vector<PreviousPort> out;
+        auto seen = store->last_seen(host, technique);
+        if (!seen) {
+            return out;  // an unreadable history confirms nothing: the scan's results stand
+        }
+        for (const LastSeen& s : *seen) {
+            if (s.proto == proto) {
+                out.push_back(PreviousPort{s.port, s.state});
+            }
+        }
+        return out;
+    };
+}
+
 void ScanRecorder::add(const HostResult& host) {
     if (store_) {
         hosts_.push_back(host);

@@ -6,6 +6,7 @@
 // the end — interrupted scans too, with their incomplete hosts flagged. A history that cannot
 // be opened or written costs a one-line warning, never the scan or its output.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,9 @@ public:
     // stderr. Returns the new scan's id, or nothing when no history is kept or writing failed.
     std::optional<std::int64_t> finish(const ScanSummary& summary, const std::string& command_line,
                                        const std::string& technique, bool verbose);
+    // Drift confirmation (ScanRequest::previous): each host's ports of `proto` as the last scan
+    // of `technique` saw them. Unset when no history is kept.
+    std::function<std::vector<PreviousPort>(const Address&)> previous_states(Proto proto, std::string technique);
     // The database's URL (a path or postgresql://...), empty when no history is kept.
     const std::string& url() const { return url_; }
     HistoryStore* store() { return store_.get(); }

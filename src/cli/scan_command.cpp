@@ -58,6 +58,7 @@ struct ScanArgs {
     std::string resume_file = "portwarden.resume";
     std::string db;           // --db: the history database (empty: the user's default)
     bool no_history = false;  // --no-history
+    bool no_reprobe = false;  // --no-reprobe
     OutputArgs outputs;
 };
 
@@ -266,7 +267,9 @@ void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("--resume-file", a.resume_file, "where an interrupted raw scan writes its resume point");
     app.add_option("--seed", a.seed, "seed of the random port/host order");
     app.add_option("--db", a.db, "store the scan in this history database: PATH or postgresql://...");
-    app.add_flag("--no-history", a.no_history, "audit: do not store the scan in the history database");
+    app.add_flag("--no-history", a.no_history, "do not store the scan in the history database (nor re-probe changed ports)");
+    app.add_flag("--no-reprobe", a.no_reprobe,
+                 "store, but do not probe a port again when its state differs from the history's");
     app.add_option("--xml", a.outputs.xml, "-oX FILE: Nmap XML (- = stdout)");
     app.add_option("--json", a.outputs.json, "-oJ FILE: JSON Lines (- = stdout)");
     app.add_option("--normal", a.outputs.normal, "-oN FILE: normal text (- = stdout)");
@@ -284,6 +287,16 @@ void print_raw_stats(const ScanSummary& s) {
                "ICMP rate limit detected on: {}\n",
                s.engine, s.probes_sent, s.retransmissions, s.replies_matched, s.replies_unmatched, s.ring_drops,
                limited.empty() ? "none" : limited);
+}
+
+void print_drift(const ScanSummary& s) {
+    if (s.drift_reprobed > 0) {
+        fmt::print(stderr,
+                   "portwarden: {} port(s) differed from the history and were probed again: {} confirmed, {} back "
+                   "in their recorded state (the first answer was lost), {} unconfirmed\n",
+                   s.drift_reprobed, s.drift_confirmed, s.drift_reverted,
+                   s.drift_reprobed - s.drift_confirmed - s.drift_reverted);
+    }
 }
 
 }  // namespace
@@ -427,11 +440,19 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     info.open_only = a.outputs.open_only;
     info.verbosity = a.outputs.verbosity;
 
-    // Opened before the scan: a raw scan drops its privileges once its sockets are open.
-    // `scan` records with --db; `audit` always (its nightly job is what history is for). Every
-    // port is a row: a -p- scan costs ~0.4 s and ~20 MB, so plain scans do not by default.
-    ScanRecorder history =
-        ScanRecorder::open(a.db, a.no_history || (a.db.empty() && !hooks.history_by_default));
+    // Opened before the scan: a raw scan drops its privileges once its sockets are open. Every
+    // scan is stored (the user's default database, or --db) unless --no-history; a port whose
+    // state differs from the history's is probed once more before it is reported.
+    ScanRecorder history = ScanRecorder::open(a.db, a.no_history);
+    // --scanflags probes answer differently from the plain technique: their own history.
+    std::string technique_name = request.ping_only ? std::string("ping") : std::string(to_string(request.technique));
+    if (request.scan_flags) {
+        technique_name += fmt::format("/flags={:#04x}", *request.scan_flags);
+    }
+    if (!a.no_reprobe && !request.ping_only) {
+        request.previous = history.previous_states(request.technique == Technique::udp ? Proto::udp : Proto::tcp,
+                                                   technique_name);
+    }
     SignalStop signals;
     ProgressLine progress(stderr, !a.quiet && isatty(STDERR_FILENO) == 1);
     outputs->begin(info);
@@ -455,13 +476,15 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         summary->resume_fingerprint = fingerprint;  // JSON Lines output can then be resumed from
     }
     outputs->end(*summary);
-    const std::string technique_name = request.ping_only ? std::string("ping") : std::string(to_string(request.technique));
     if (const auto id = history.finish(*summary, command_line, technique_name, a.outputs.verbosity > 0);
         id && hooks.recorded) {
         hooks.recorded(*id, history.url());
     }
     if (a.outputs.verbosity > 0 && request.technique != Technique::connect) {
         print_raw_stats(*summary);
+    }
+    if (a.outputs.verbosity > 0) {
+        print_drift(*summary);
     }
     if (summary->resume_point) {
         report_resume_point(a.resume_file, fingerprint, request.seed, *summary->resume_point);

@@ -1,8 +1,22 @@
 #include "engine/emit.hpp"
 
+#include <utility>
+
 namespace portwarden::engine {
 
 void HostEmitter::operator()(HostResult host) {
+    if (request_.previous && host.complete && host.state == HostState::up && !host.ports.empty()) {
+        const std::vector<PreviousPort> previous = request_.previous(host.address);
+        std::vector<PreviousPort> changed = changed_ports(host, previous);
+        if (!changed.empty()) {
+            held_.push_back(HeldHost{std::move(host), std::move(changed)});
+            return;
+        }
+    }
+    deliver(std::move(host));
+}
+
+void HostEmitter::deliver(HostResult host) {
     if (request_.reverse_dns && host.state == HostState::up) {
         host.ptr_name = reverse_lookup(host.address);
     }
@@ -26,7 +40,24 @@ void HostEmitter::down(const Address& address, std::chrono::system_clock::time_p
     down.reason = Reason::no_response;
     down.start_time = start;
     down.end_time = std::chrono::system_clock::now();
-    (*this)(std::move(down));
+    deliver(std::move(down));
+}
+
+std::vector<HeldHost> HostEmitter::take_held() { return std::exchange(held_, {}); }
+
+void HostEmitter::release(HeldHost held, std::span<const PortResult> second) {
+    const DriftCounts c = apply_reprobe(held.host, held.changed, second);
+    summary_.drift_reprobed += c.reprobed;
+    summary_.drift_confirmed += c.confirmed;
+    summary_.drift_reverted += c.reverted;
+    held.host.end_time = std::chrono::system_clock::now();
+    deliver(std::move(held.host));
+}
+
+void HostEmitter::flush_held() {
+    for (HeldHost& h : take_held()) {
+        deliver(std::move(h.host));
+    }
 }
 
 }  // namespace portwarden::engine

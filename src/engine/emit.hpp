@@ -1,8 +1,13 @@
 #pragma once
 // Handing finished hosts to the caller, shared by the connect and raw paths of run_scan:
-// reverse DNS (-R) for hosts found up, the summary's host counts, then the callback.
+// reverse DNS (-R) for hosts found up, the summary's host counts, then the callback. With drift
+// confirmation (ScanRequest::previous), a host with changed ports is held back until the engine
+// has re-probed them (take_held / release), or flushed as it is (flush_held).
 #include <chrono>
+#include <span>
+#include <vector>
 
+#include "engine/drift.hpp"
 #include "portwarden/scan.hpp"
 
 namespace portwarden::engine {
@@ -16,10 +21,20 @@ public:
     // A host found down (no answer to discovery, or no next hop answered ARP/ND).
     void down(const Address& address, std::chrono::system_clock::time_point start);
 
+    // The hosts held back for a re-probe since the last call.
+    std::vector<HeldHost> take_held();
+    // Hands a held host over with its re-probe (`second`) applied; see apply_reprobe.
+    void release(HeldHost held, std::span<const PortResult> second);
+    // Hands every held host over as it is (no re-probe: the scan stopped).
+    void flush_held();
+
 private:
+    void deliver(HostResult host);
+
     const ScanRequest& request_;
     const ScanCallbacks& callbacks_;
     ScanSummary& summary_;
+    std::vector<HeldHost> held_;
 };
 
 }  // namespace portwarden::engine

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/drift.hpp"
 #include "engine/emit.hpp"
 #include "engine/raw_discovery.hpp"
 #include "engine/raw_setup.hpp"
@@ -67,6 +68,57 @@ HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns,
     std::sort(out.ports.begin(), out.ports.end(),
               [](const PortResult& a, const PortResult& b) { return a.port < b.port; });
     return out;
+}
+
+// Drift confirmation: the changed ports of the hosts held back in this group are probed once
+// more in a small run of their own (same technique, sockets and timing); each host is then
+// handed over with the re-probe applied (see drift.hpp).
+struct ReprobeEnd {
+    bool stopped = false;
+    std::string fatal;
+};
+
+ReprobeEnd reprobe_held(HostEmitter& emit, RawEnvironment& env, const std::vector<RawTarget>& group_targets,
+                        const techniques::Module& module, Proto proto, const ScanRequest& request,
+                        std::uint64_t seed, ScanSummary& summary, std::stop_token stop) {
+    std::vector<HeldHost> held = emit.take_held();
+    if (held.empty()) {
+        return {};
+    }
+    const std::vector<std::uint16_t> ports = reprobe_ports(held);
+    std::vector<RawColumn> columns;
+    columns.reserve(ports.size());
+    for (const std::uint16_t p : ports) {
+        columns.push_back(RawColumn{p, &module});
+    }
+    std::vector<RawTarget> targets;
+    for (const HeldHost& h : held) {
+        const auto it = std::find_if(group_targets.begin(), group_targets.end(),
+                                     [&](const RawTarget& t) { return t.address == h.host.address; });
+        targets.push_back(it != group_targets.end() ? *it : RawTarget{h.host.address, {}});
+    }
+    auto templates = make_templates(env, columns);
+    if (!templates) {
+        for (HeldHost& h : held) {
+            emit.release(std::move(h), {});
+        }
+        return {false, templates.error().message};
+    }
+    RawRunOptions options;
+    options.randomize = request.randomize_ports;
+    options.seed = seed;
+    options.max_sends_per_cell = env.context.max_tries;
+    options.disabled_hosts.assign(targets.size(), false);
+    RawRun run(targets, columns, *templates, env.context, request.timing, options, *env.io);
+    const auto r = run.run(RawRunHooks{}, stop);
+    summary.probes_sent += r.counters.probes_sent;
+    summary.retransmissions += r.counters.retransmissions;
+    summary.replies_matched += r.counters.replies_matched;
+    for (std::size_t i = 0; i < held.size(); ++i) {
+        const HostResult again = host_result(run, columns, i, nullptr, proto, request.targets, held[i].host.start_time);
+        emit.release(std::move(held[i]), again.ports);
+    }
+    return {r.stopped, r.fatal_error};
 }
 
 }  // namespace
@@ -330,6 +382,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
         stopped = r.stopped;
         fatal = r.fatal_error;
         if (stopped || !fatal.empty()) {
+            emit.flush_held();  // no re-probe after a stop: as found
             const std::uint64_t low = run.low_water();
             summary.resume_point = ResumePoint{g, low};
             const std::vector<bool> before = run.cells_before(low);
@@ -337,6 +390,15 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
                 if (enabled[h] && !run.host_finished(h)) {
                     finished_host(h, &before);
                 }
+            }
+        } else {
+            const ReprobeEnd end = reprobe_held(emit, *env, targets, scan_module, proto, request,
+                                                seed ^ (g + 1) ^ 0x5eedULL, summary, stop);
+            if (end.stopped || !end.fatal.empty()) {
+                // The group's cells are all reported; the resume point is the next group.
+                stopped = end.stopped;
+                fatal = end.fatal;
+                summary.resume_point = ResumePoint{g + 1, 0};
             }
         }
     }

@@ -50,6 +50,34 @@ HostResult to_host_result(const HostRun& run, std::span<const std::uint16_t> por
     return out;
 }
 
+// Drift confirmation: the changed ports of the hosts held back in this group, connected to once
+// more; each host is then handed over with the re-probe applied. False when `stop` ended it.
+bool reprobe_held(engine::HostEmitter& emit, const ScanRequest& request, std::size_t budget, std::uint64_t seed,
+                  ScanSummary& summary, std::stop_token stop) {
+    std::vector<engine::HeldHost> held = emit.take_held();
+    if (held.empty()) {
+        return true;
+    }
+    const std::vector<std::uint16_t> ports = engine::reprobe_ports(held);
+    std::vector<HostRun> runs(held.size());
+    for (std::size_t i = 0; i < held.size(); ++i) {
+        runs[i].address = held[i].host.address;
+    }
+    engine::RunOptions options;
+    options.randomize = request.randomize_ports;
+    options.seed = seed;
+    options.socket_budget = budget;
+    options.workers = request.workers;
+    const auto r = engine::run_connect_probes(runs, ports, request.timing, options, engine::RunHooks{}, stop);
+    summary.probes_sent += r.counters.probes_sent;
+    summary.retransmissions += r.counters.retransmissions;
+    for (std::size_t i = 0; i < held.size(); ++i) {
+        const HostResult again = to_host_result(runs[i], ports, request.targets, true, held[i].host.start_time);
+        emit.release(std::move(held[i]), again.ports);
+    }
+    return !r.stopped;
+}
+
 }  // namespace
 
 Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& callbacks, std::stop_token stop) {
@@ -174,6 +202,11 @@ Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& ca
         open_before += r.counters.open;
         stopped = r.stopped;
         fatal = r.fatal_error;
+        if (!stopped && fatal.empty()) {
+            stopped = !reprobe_held(emit, request, budget, seed ^ (first + 1) ^ 0x5eedULL, summary, stop);
+        } else {
+            emit.flush_held();  // no re-probe after a stop: as found
+        }
         if (stopped || !fatal.empty()) {
             // Flush what is known for hosts that were started but not finished.
             for (std::size_t h = 0; h < hosts.size(); ++h) {

@@ -48,6 +48,8 @@
 //     error           string  why the scan stopped early                (only when it did)
 //     replies_matched, replies_unmatched, ring_drops  number  raw scans: receive statistics
 //     rate_limited    array   raw scans: hosts whose ICMP rate limit paced the scan
+//     drift           object  when ports differed from the history and were probed again:
+//                             {reprobed, confirmed, reverted} (see ScanSummary)  (only then)
 //     resume          object  interrupted raw scans: {fingerprint, seed, group, position};
 //                             `portwarden scan ... --resume THIS_FILE` finishes the scan
 //
@@ -175,6 +177,11 @@ Json summary_record(const ScanSummary& summary, bool ping_only) {
             limited.push_back(a.to_string());
         }
         j["rate_limited"] = limited;
+    }
+    if (summary.drift_reprobed > 0) {
+        j["drift"] = {{"reprobed", summary.drift_reprobed},
+                      {"confirmed", summary.drift_confirmed},
+                      {"reverted", summary.drift_reverted}};
     }
     if (summary.resume_point && !summary.resume_fingerprint.empty()) {
         j["resume"] = {{"fingerprint", summary.resume_fingerprint},

@@ -18,6 +18,9 @@ scanner namespace (`portwarden audit --policy P -sS ... --format json`):
             diff` of the two nmap XML files reports exactly 4444/tcp closed -> open (exit 1,
             text and JSON); ours (-oX and -oJ) of the same scan as nmap's second one: no
             difference (exit 0).
+  reprobe   -sS and -sT: a lost first SYN (nft drops exactly one, --max-retries 0) is probed
+            again because the history says closed, and reported closed (filtered without a
+            history); a real new listener is confirmed by its re-probe.
   history   per database (a fresh SQLite file; with --pg the PostgreSQL server whose URL
             tests/history/pg_server.sh puts in PW_HISTORY_PG_URL): three scans of the plain
             host with --db (without, with, without the extra listener) and an audit with --db;
@@ -70,6 +73,89 @@ def audit(case, pw, ns, workdir, tag, text, scan_args):
     except json.JSONDecodeError:
         case.fail(f"no JSON report (exit {rc}):\n{tail(err)}")
         return rc, None, err
+
+
+def drop_first_syn(host_ns, port, syn_bytes):
+    """nftables in the target's namespace (table inet pwreprobe, made here, deleted by
+    clear_drop): drops SYNs to `port` until `syn_bytes` bytes have passed, i.e. exactly the
+    first SYN (44 bytes from a raw -sS probe, 60 from the kernel's connect())."""
+    clear_drop(host_ns)
+    rules = ("table inet pwreprobe {\n chain in {\n  type filter hook input priority -10;\n"
+             f"  tcp dport {port} tcp flags & (syn|ack) == syn quota until {syn_bytes} bytes drop\n }}\n}}\n")
+    subprocess.run(["ip", "netns", "exec", host_ns, "nft", "-f", "-"], input=rules, text=True, check=True,
+                   timeout=30)
+
+
+def clear_drop(host_ns):
+    subprocess.run(["ip", "netns", "exec", host_ns, "nft", "delete", "table", "inet", "pwreprobe"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+
+
+def json_ports(path):
+    """{port: (state, reason)} and the summary object of a -oJ file."""
+    ports, summary = {}, {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            o = json.loads(line)
+            if o.get("type") == "port":
+                ports[o["port"]] = (o["state"], o["reason"])
+            elif o.get("type") == "summary":
+                summary = o
+    return ports, summary
+
+
+def reprobe_case(c, pw, ns, truth, workdir, technique, syn_bytes, addr, with_listener):
+    """Drift confirmation (a changed port is probed once more before it is reported): with a
+    fresh history holding 23 and 4444 closed, (1) the first SYN to 23 is dropped and
+    --max-retries 0 leaves no retry: the re-probe finds 23 closed again, so the scan reports
+    closed and drift.reverted = 1, where the same loss with --no-history reports filtered;
+    (2) a real listener on 4444 is confirmed by its re-probe (open, drift.confirmed = 1); the
+    history then shows 23 closed in every scan."""
+    host_ns = truth.host_ns["plain"]
+    db = os.path.join(workdir, f"reprobe{technique}.db")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(db + suffix):
+            os.unlink(db + suffix)
+    base = ["ip", "netns", "exec", ns, "timeout", str(TIMEOUT), pw, "scan", technique, "-n", "-q", "-Pn",
+            "--max-retries", "0", "-p", "20-25,4444", addr]
+    problems = []
+
+    def scan(tag, extra):
+        out = os.path.join(workdir, f"reprobe{technique}-{tag}.json")
+        rc, _, err, _ = run(base + extra + ["-oJ", out], TIMEOUT + 30)
+        if rc != 0:
+            problems.append(f"{tag}: exit {rc}: {tail(err)}")
+            return {}, {}
+        return json_ports(out)
+
+    scan("baseline", ["--db", db])
+    try:
+        drop_first_syn(host_ns, 23, syn_bytes)
+        lost, _ = scan("lost-no-history", ["--no-history"])
+        drop_first_syn(host_ns, 23, syn_bytes)
+        again, summary = scan("lost", ["--db", db])
+    finally:
+        clear_drop(host_ns)
+    if lost.get(23, ("",))[0] != "filtered":
+        problems.append(f"without history the lost SYN should leave 23 filtered: {lost.get(23)}")
+    if again.get(23, ("",))[0] != "closed" or summary.get("drift") != {"reprobed": 1, "confirmed": 0,
+                                                                        "reverted": 1}:
+        problems.append(f"with history 23 should be re-probed back to closed: {again.get(23)}, "
+                        f"drift {summary.get('drift')}")
+    opened, summary2 = with_listener(4444, lambda: scan("listener", ["--db", db]))
+    if opened.get(4444, ("",))[0] != "open" or summary2.get("drift") != {"reprobed": 1, "confirmed": 1,
+                                                                          "reverted": 0}:
+        problems.append(f"the new listener should be confirmed open: {opened.get(4444)}, "
+                        f"drift {summary2.get('drift')}")
+    _, line, err, _ = run([pw, "history", "--db", db, addr, "23"], 60)
+    first = line.splitlines()[0] if line else ""
+    if not first.startswith(f"23/tcp on {addr}: closed since") or "was" in first:
+        problems.append(f"history of 23 should be closed throughout: {line!r} {err}")
+    for p in problems:
+        c.fail(p)
+    if not problems:
+        c.ok(f"lost first SYN: filtered without history, closed (reverted) with it; "
+             f"4444 confirmed open; '{first}'")
 
 
 def main():
@@ -180,6 +266,11 @@ def main():
         failed = [case for case in cases if case.failures]
         print(f"{len(cases) - len(failed)} passed, {len(failed)} failed")
         return 0 if not failed else 1
+
+    for technique, syn_bytes in (("-sS", 50), ("-sT", 70)):
+        c = Case("reprobe", f"{technique} {plain4}")
+        cases.append(c)
+        reprobe_case(c, pw, ns, truth, workdir, technique, syn_bytes, plain4, with_listener)
 
     c = Case("match", "plain + firewalled, v4 + v6")
     cases.append(c)

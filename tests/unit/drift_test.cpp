@@ -1,0 +1,123 @@
+// Drift confirmation: which ports changed since the history saw them, and how a re-probe is
+// applied (a re-probe back in the recorded state replaces the first result; otherwise the first
+// result stands), through HostEmitter as the engines use it.
+#include <gtest/gtest.h>
+
+#include "engine/drift.hpp"
+#include "engine/emit.hpp"
+
+namespace portwarden::engine {
+namespace {
+
+PortResult port(std::uint16_t p, PortState s, Reason r) {
+    PortResult out;
+    out.proto = Proto::tcp;
+    out.port = p;
+    out.state = s;
+    out.reason = r;
+    return out;
+}
+
+HostResult host(std::vector<PortResult> ports) {
+    HostResult h;
+    h.address = Address::parse("198.18.1.10").value();
+    h.state = HostState::up;
+    h.complete = true;
+    h.ports = std::move(ports);
+    return h;
+}
+
+TEST(Drift, ChangedPortsComparesStatesOnlyAndOnlyPortsBothSidesHave) {
+    const HostResult h = host({port(22, PortState::open, Reason::syn_ack), port(23, PortState::closed, Reason::reset),
+                               port(80, PortState::filtered, Reason::no_response),
+                               port(443, PortState::closed, Reason::reset)});
+    const std::vector<PreviousPort> previous{{22, PortState::open},
+                                             {23, PortState::closed},
+                                             {80, PortState::closed},
+                                             {443, PortState::open},
+                                             {8080, PortState::open}};
+    const auto changed = changed_ports(h, previous);
+    ASSERT_EQ(changed.size(), 2U);
+    EXPECT_EQ(changed[0], (PreviousPort{80, PortState::closed}));
+    EXPECT_EQ(changed[1], (PreviousPort{443, PortState::open}));
+    EXPECT_TRUE(changed_ports(h, {}).empty());
+}
+
+TEST(Drift, ReprobeBackInTheRecordedStateReplacesTheFirstResult) {
+    HostResult h = host({port(80, PortState::filtered, Reason::no_response)});
+    const std::vector<PreviousPort> changed{{80, PortState::closed}};
+    const std::vector<PortResult> again{port(80, PortState::closed, Reason::reset)};
+    const DriftCounts c = apply_reprobe(h, changed, again);
+    EXPECT_EQ(c.reprobed, 1U);
+    EXPECT_EQ(c.confirmed, 0U);
+    EXPECT_EQ(c.reverted, 1U);
+    EXPECT_EQ(h.ports[0].state, PortState::closed);
+    EXPECT_EQ(h.ports[0].reason, Reason::reset);
+}
+
+TEST(Drift, ReprobeAgreeingWithTheFirstResultConfirmsIt) {
+    HostResult h = host({port(4444, PortState::open, Reason::syn_ack)});
+    const std::vector<PreviousPort> changed{{4444, PortState::closed}};
+    const DriftCounts c = apply_reprobe(h, changed, std::vector<PortResult>{port(4444, PortState::open, Reason::syn_ack)});
+    EXPECT_EQ(c.confirmed, 1U);
+    EXPECT_EQ(c.reverted, 0U);
+    EXPECT_EQ(h.ports[0].state, PortState::open);
+}
+
+TEST(Drift, AThirdStateOrNoReprobeLeavesTheFirstResultStanding) {
+    HostResult h = host({port(80, PortState::open, Reason::syn_ack), port(81, PortState::open, Reason::syn_ack)});
+    const std::vector<PreviousPort> changed{{80, PortState::closed}, {81, PortState::closed}};
+    // 80: the re-probe got no answer (neither the first nor the recorded state); 81: not settled.
+    const DriftCounts c =
+        apply_reprobe(h, changed, std::vector<PortResult>{port(80, PortState::filtered, Reason::no_response)});
+    EXPECT_EQ(c.reprobed, 2U);
+    EXPECT_EQ(c.confirmed, 0U);
+    EXPECT_EQ(c.reverted, 0U);
+    EXPECT_EQ(h.ports[0].state, PortState::open);
+    EXPECT_EQ(h.ports[1].state, PortState::open);
+}
+
+TEST(Drift, ReprobePortsIsTheSortedUnionOfChangedPorts) {
+    const std::vector<HeldHost> held{HeldHost{host({}), {{443, PortState::open}, {80, PortState::closed}}},
+                                     HeldHost{host({}), {{80, PortState::open}, {22, PortState::closed}}}};
+    EXPECT_EQ(reprobe_ports(held), (std::vector<std::uint16_t>{22, 80, 443}));
+}
+
+TEST(Drift, EmitterHoldsOnlyCompleteUpHostsWithChangesAndCountsTheReprobe) {
+    ScanRequest request;
+    request.previous = [](const Address&) { return std::vector<PreviousPort>{{80, PortState::closed}}; };
+    std::vector<HostResult> out;
+    ScanCallbacks callbacks;
+    callbacks.host_done = [&](const HostResult& h) { out.push_back(h); };
+    ScanSummary summary;
+    HostEmitter emit(request, callbacks, summary);
+
+    emit(host({port(80, PortState::closed, Reason::reset)}));  // unchanged: handed over at once
+    ASSERT_EQ(out.size(), 1U);
+    HostResult partial = host({port(80, PortState::filtered, Reason::no_response)});
+    partial.complete = false;  // interrupted hosts are not confirmed
+    emit(partial);
+    ASSERT_EQ(out.size(), 2U);
+    emit(host({port(80, PortState::filtered, Reason::no_response)}));  // changed: held back
+    ASSERT_EQ(out.size(), 2U);
+    EXPECT_EQ(summary.hosts_done, 2U);
+
+    auto held = emit.take_held();
+    ASSERT_EQ(held.size(), 1U);
+    EXPECT_TRUE(emit.take_held().empty());
+    emit.release(std::move(held[0]), std::vector<PortResult>{port(80, PortState::closed, Reason::reset)});
+    ASSERT_EQ(out.size(), 3U);
+    EXPECT_EQ(out[2].ports[0].state, PortState::closed);
+    EXPECT_EQ(summary.hosts_done, 3U);
+    EXPECT_EQ(summary.drift_reprobed, 1U);
+    EXPECT_EQ(summary.drift_reverted, 1U);
+
+    emit(host({port(80, PortState::open, Reason::syn_ack)}));
+    emit.flush_held();  // a stop: handed over as found, nothing counted
+    ASSERT_EQ(out.size(), 4U);
+    EXPECT_EQ(out[3].ports[0].state, PortState::open);
+    EXPECT_EQ(summary.drift_reprobed, 1U);
+}
+
+}  // namespace
+}  // namespace portwarden::engine
