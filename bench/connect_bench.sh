@@ -27,7 +27,7 @@ done
 
 name="pwb$((RANDOM % 100000))"
 work=$(mktemp -d)
-# Scans are stored in the history as by default, in a database of the bench's own (not the user's).
+# Our scans run with --no-history (the peers store nothing); anything stored would go here, not to the user's.
 export XDG_DATA_HOME="$work/data"
 cleanup() { bash "$root/tests/range/range.sh" down --name "$name" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
@@ -40,7 +40,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 run_pw() { # address tag
   local t0 t1
   t0=$(now)
-  timeout 300 ip netns exec "$scan_ns" "$pw" scan -sT -p- -n -q -oJ "$work/$2.jsonl" "$1" >/dev/null
+  timeout 300 ip netns exec "$scan_ns" "$pw" scan -sT -p- -n -q --no-history -oJ "$work/$2.jsonl" "$1" >/dev/null
   t1=$(now); awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", b - a}'
 }
 run_nmap() { # address tag

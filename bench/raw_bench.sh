@@ -81,7 +81,7 @@ helper=(/usr/bin/python3 "$root/bench/raw_bench_helper.py")
 
 name="pwr$((RANDOM % 100000))"
 work=$(mktemp -d /tmp/raw_bench.XXXXXX)
-# Scans are stored in the history as by default, in a database of the bench's own (not the user's).
+# Our scans run with --no-history (the peers store nothing); anything stored would go here, not to the user's.
 export XDG_DATA_HOME="$work/data"
 range_sh=(bash "$root/tests/range/range.sh")
 cleanup() {
@@ -135,7 +135,7 @@ run_ours() {
   [ -e "$work/$tag.err" ] && return 1
   if [ ! -x "$pw" ]; then echo "no portwarden binary at $pw" >"$work/$tag.err"; return 1; fi
   t0=$(now)
-  timeout "$to" ip netns exec "$scan_ns" "$pw" scan "$@" -q -oJ "$work/$tag.jsonl" \
+  timeout "$to" ip netns exec "$scan_ns" "$pw" scan "$@" -q --no-history -oJ "$work/$tag.jsonl" \
     -oX "$work/$tag.xml" >/dev/null 2>"$work/$tag.stderr" || rc=$?
   if [ "$rc" -ne 0 ]; then
     first_line "$work/$tag.stderr" "exit $rc$( [ "$rc" -eq 124 ] && echo ": timed out after $to s")" >"$work/$tag.err"
@@ -424,7 +424,7 @@ if want_row rss; then
     if [ -x "$pw" ] && [ ! -e "$work/rss-ours.err" ]; then
       rc=0
       timeout 300 ip netns exec "$scan_ns" /usr/bin/time -f %M -o "$work/rss-ours.time" "$pw" scan \
-        -sS -Pn -n -p80 -q -oJ "$work/rss-ours.jsonl" "$SILENT4" >/dev/null 2>"$work/rss-ours.stderr" || rc=$?
+        -sS -Pn -n -p80 -q --no-history -oJ "$work/rss-ours.jsonl" "$SILENT4" >/dev/null 2>"$work/rss-ours.stderr" || rc=$?
       if [ "$rc" -eq 0 ]; then tail -n 1 "$work/rss-ours.time" >>"$work/rss-ours.kb"
       else first_line "$work/rss-ours.stderr" "exit $rc" >"$work/rss-ours.err"; fi
     elif [ ! -x "$pw" ]; then echo "no portwarden binary at $pw" >"$work/rss-ours.err"; fi

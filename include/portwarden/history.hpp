@@ -74,6 +74,14 @@ public:
     // Each port is stamped with its host's end_time (the scan's end_time if unset).
     virtual Result<std::int64_t> record_scan(const ScanInfo& info,
                                              std::span<const HostResult> hosts) = 0;
+    // Streaming, for scans too big to hold in memory: begin_scan() stores the scan (its end
+    // time = its start until end_scan()), add_hosts() appends hosts (one transaction per call),
+    // end_scan() sets its times and engine from `info`. Readers see the hosts added so far; a
+    // scan whose process died keeps what was added.
+    virtual Result<std::int64_t> begin_scan(const ScanInfo& info) = 0;
+    virtual Result<void> add_hosts(std::int64_t scan_id, const ScanInfo& info,
+                                   std::span<const HostResult> hosts) = 0;
+    virtual Result<void> end_scan(std::int64_t scan_id, const ScanInfo& info) = 0;
     virtual Result<std::vector<ScanRecord>> list_scans() = 0;
     // The hosts of a scan, sorted by address, ports by (proto, port). Error if no such scan.
     virtual Result<std::vector<HostResult>> load_scan(std::int64_t scan_id) = 0;

@@ -1,10 +1,20 @@
 #include "cli/history_record.hpp"
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 namespace portwarden::cli {
+namespace {
 
-ScanRecorder ScanRecorder::open(const std::string& db, bool disabled) {
+// A batch is written when it holds this many hosts or ports (one transaction each).
+constexpr std::size_t kBatchHosts = 256;
+constexpr std::size_t kBatchPorts = 65536;
+
+}  // namespace
+
+ScanRecorder ScanRecorder::open(const std::string& db, bool disabled, const std::string& command_line,
+                                const std::string& technique) {
     ScanRecorder r;
     if (disabled) {
         return r;
@@ -26,16 +36,19 @@ ScanRecorder ScanRecorder::open(const std::string& db, bool disabled) {
     r.store_ = std::move(*store);
     r.url_ = url;
     r.where_ = url.rfind("postgres", 0) == 0 ? std::string("the PostgreSQL history") : url;
+    r.info_.start_time = std::chrono::system_clock::now();
+    r.info_.end_time = r.info_.start_time;
+    r.info_.command_line = command_line;
+    r.info_.technique = technique;
     return r;
 }
 
-std::function<std::vector<PreviousPort>(const Address&)> ScanRecorder::previous_states(Proto proto,
-                                                                                      std::string technique) {
+std::function<std::vector<PreviousPort>(const Address&)> ScanRecorder::previous_states(Proto proto) {
     if (!store_) {
         return {};
     }
     HistoryStore* store = store_.get();
-    return [store, proto, technique = std::move(technique)](const Address& host) {
+    return [store, proto, technique = info_.technique](const Address& host) {
         std::vector<PreviousPort> out;
         auto seen = store->last_seen(host, technique);
         if (!seen) {
@@ -50,32 +63,58 @@ std::function<std::vector<PreviousPort>(const Address&)> ScanRecorder::previous_
     };
 }
 
+void ScanRecorder::give_up(const std::string& why) {
+    fmt::print(stderr, "portwarden: warning: scan not (fully) stored in the history: {}\n", why);
+    store_.reset();
+    batch_.clear();
+}
+
+bool ScanRecorder::flush() {
+    if (!id_) {
+        auto id = store_->begin_scan(info_);
+        if (!id) {
+            give_up(id.error().message);
+            return false;
+        }
+        id_ = *id;
+    }
+    if (!batch_.empty()) {
+        if (auto ok = store_->add_hosts(*id_, info_, batch_); !ok) {
+            give_up(ok.error().message);
+            return false;
+        }
+    }
+    batch_.clear();
+    batch_ports_ = 0;
+    return true;
+}
+
 void ScanRecorder::add(const HostResult& host) {
-    if (store_) {
-        hosts_.push_back(host);
+    if (!store_) {
+        return;
+    }
+    batch_.push_back(host);
+    batch_ports_ += host.ports.size();
+    if (batch_.size() >= kBatchHosts || batch_ports_ >= kBatchPorts) {
+        (void)flush();
     }
 }
 
-std::optional<std::int64_t> ScanRecorder::finish(const ScanSummary& summary, const std::string& command_line,
-                                                 const std::string& technique, bool verbose) {
-    if (!store_) {
+std::optional<std::int64_t> ScanRecorder::finish(const ScanSummary& summary, bool verbose) {
+    if (!store_ || !flush()) {
         return std::nullopt;
     }
-    ScanInfo info;
-    info.start_time = summary.start_time;
-    info.end_time = summary.end_time;
-    info.command_line = command_line;
-    info.engine = summary.engine;
-    info.technique = technique;
-    const auto id = store_->record_scan(info, hosts_);
-    if (!id) {
-        fmt::print(stderr, "portwarden: warning: scan not stored in the history: {}\n", id.error().message);
+    info_.start_time = summary.start_time;
+    info_.end_time = summary.end_time;
+    info_.engine = summary.engine;
+    if (auto ok = store_->end_scan(*id_, info_); !ok) {
+        give_up(ok.error().message);
         return std::nullopt;
     }
     if (verbose) {
-        fmt::print(stderr, "portwarden: stored as scan @{} in {}\n", *id, where_);
+        fmt::print(stderr, "portwarden: stored as scan @{} in {}\n", *id_, where_);
     }
-    return *id;
+    return id_;
 }
 
 }  // namespace portwarden::cli

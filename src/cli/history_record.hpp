@@ -1,10 +1,11 @@
 #pragma once
 // Every scan goes into the history database (issue #5): SQLite under the user's data directory
 // by default, `--db PATH` or `--db postgresql://...`, none with `--no-history`. The store is
-// opened before the scan (a raw scan drops its privileges once its sockets are open), the
-// finished hosts are collected as they come, and the scan is recorded in one transaction at
-// the end — interrupted scans too, with their incomplete hosts flagged. A history that cannot
-// be opened or written costs a one-line warning, never the scan or its output.
+// opened before the scan (a raw scan drops its privileges once its sockets are open); the scan
+// row is written when the first host finishes, and finished hosts are appended in batches as
+// they come (memory stays flat however many hosts the scan has); the end sets its times —
+// interrupted scans too, with their incomplete hosts flagged. A history that cannot be opened
+// or written costs a one-line warning, never the scan or its output.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,25 +21,31 @@ namespace portwarden::cli {
 class ScanRecorder {
 public:
     // `db`: the --db value (empty: the default database). Disabled: records nothing.
-    static ScanRecorder open(const std::string& db, bool disabled);
+    // `command_line`, `technique`: ScanInfo's.
+    static ScanRecorder open(const std::string& db, bool disabled, const std::string& command_line,
+                             const std::string& technique);
 
     void add(const HostResult& host);
-    // Records the scan (`technique`: ScanInfo::technique); with `verbose`, says where on
-    // stderr. Returns the new scan's id, or nothing when no history is kept or writing failed.
-    std::optional<std::int64_t> finish(const ScanSummary& summary, const std::string& command_line,
-                                       const std::string& technique, bool verbose);
+    // Ends the scan's record; with `verbose`, says where on stderr. Returns the scan's id, or
+    // nothing when no history is kept or writing failed.
+    std::optional<std::int64_t> finish(const ScanSummary& summary, bool verbose);
     // Drift confirmation (ScanRequest::previous): each host's ports of `proto` as the last scan
-    // of `technique` saw them. Unset when no history is kept.
-    std::function<std::vector<PreviousPort>(const Address&)> previous_states(Proto proto, std::string technique);
+    // of this technique saw them. Unset when no history is kept.
+    std::function<std::vector<PreviousPort>(const Address&)> previous_states(Proto proto);
     // The database's URL (a path or postgresql://...), empty when no history is kept.
     const std::string& url() const { return url_; }
-    HistoryStore* store() { return store_.get(); }
 
 private:
+    bool flush();
+    void give_up(const std::string& why);
+
     std::unique_ptr<HistoryStore> store_;
     std::string where_;
     std::string url_;
-    std::vector<HostResult> hosts_;
+    ScanInfo info_;
+    std::optional<std::int64_t> id_;
+    std::vector<HostResult> batch_;
+    std::size_t batch_ports_ = 0;
 };
 
 }  // namespace portwarden::cli

@@ -443,15 +443,14 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     // Opened before the scan: a raw scan drops its privileges once its sockets are open. Every
     // scan is stored (the user's default database, or --db) unless --no-history; a port whose
     // state differs from the history's is probed once more before it is reported.
-    ScanRecorder history = ScanRecorder::open(a.db, a.no_history);
     // --scanflags probes answer differently from the plain technique: their own history.
     std::string technique_name = request.ping_only ? std::string("ping") : std::string(to_string(request.technique));
     if (request.scan_flags) {
         technique_name += fmt::format("/flags={:#04x}", *request.scan_flags);
     }
+    ScanRecorder history = ScanRecorder::open(a.db, a.no_history, command_line, technique_name);
     if (!a.no_reprobe && !request.ping_only) {
-        request.previous = history.previous_states(request.technique == Technique::udp ? Proto::udp : Proto::tcp,
-                                                   technique_name);
+        request.previous = history.previous_states(request.technique == Technique::udp ? Proto::udp : Proto::tcp);
     }
     SignalStop signals;
     ProgressLine progress(stderr, !a.quiet && isatty(STDERR_FILENO) == 1);
@@ -476,7 +475,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         summary->resume_fingerprint = fingerprint;  // JSON Lines output can then be resumed from
     }
     outputs->end(*summary);
-    if (const auto id = history.finish(*summary, command_line, technique_name, a.outputs.verbosity > 0);
+    if (const auto id = history.finish(*summary, a.outputs.verbosity > 0);
         id && hooks.recorded) {
         hooks.recorded(*id, history.url());
     }

@@ -146,7 +146,7 @@ Result<std::unique_ptr<SqlConnection>> open_sqlite(const std::string& path) {
     if (!wal) {
         return fail(fmt::format("{}: {}", path, wal.error().message));
     }
-    if (auto ok = conn->exec_script("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL"); !ok) {
+    if (auto ok = conn->exec_script("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-256"); !ok) {
         return fail(fmt::format("{}: {}", path, ok.error().message));
     }
     return std::unique_ptr<SqlConnection>(std::move(conn));

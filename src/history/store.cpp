@@ -158,6 +158,36 @@ public:
         return id;
     }
 
+    Result<std::int64_t> begin_scan(const ScanInfo& info) override {
+        ScanInfo started = info;
+        started.end_time = info.start_time;
+        return record_scan(started, {});
+    }
+
+    Result<void> add_hosts(std::int64_t scan_id, const ScanInfo& info,
+                           std::span<const HostResult> hosts) override {
+        auto tx = history::Transaction::begin(*db_);
+        if (!tx) {
+            return tl::unexpected(tx.error());
+        }
+        for (const auto& host : hosts) {
+            if (auto ok = record_host(scan_id, info, host); !ok) {
+                return tl::unexpected(ok.error());
+            }
+        }
+        return tx->commit();
+    }
+
+    Result<void> end_scan(std::int64_t scan_id, const ScanInfo& info) override {
+        const SqlValue params[] = {to_us(info.start_time), to_us(info.end_time), info.engine, scan_id};
+        auto ok = db_->query("UPDATE scans SET started_us = $1, ended_us = $2, engine = $3 WHERE id = $4",
+                             params);
+        if (!ok) {
+            return tl::unexpected(ok.error());
+        }
+        return {};
+    }
+
     Result<std::vector<ScanRecord>> list_scans() override {
         auto rows = db_->query(
             "SELECT id, started_us, ended_us, command_line, engine, "
