@@ -428,8 +428,8 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     info.verbosity = a.outputs.verbosity;
 
     // Opened before the scan: a raw scan drops its privileges once its sockets are open.
-    // `scan` records with --db; `audit` always (its nightly job is what history is for). Every
-    // port is a row: a -p- scan costs ~0.4 s and ~20 MB, so plain scans do not by default.
+    // `scan` records with --db; `audit` always (its nightly job is what history is for). Ports
+    // are stored compactly (a -p- scan of one host: tens of KB), see README "History".
     ScanRecorder history =
         ScanRecorder::open(a.db, a.no_history || (a.db.empty() && !hooks.history_by_default));
     SignalStop signals;
