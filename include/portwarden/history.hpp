@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -66,6 +67,31 @@ struct PortChange {
     std::int64_t changes = 0;  // flapping(): state changes in the window
 };
 
+// One finding of a stored audit: audit::Finding, flattened.
+struct AuditFindingRecord {
+    std::string rule_id;             // "PW001" (audit::rule_id)
+    std::string group;               // the policy group
+    std::string host;                // address (or the name when never resolved)
+    std::optional<Proto> proto;      // unset for host-level findings
+    std::uint16_t port = 0;
+    std::optional<PortState> state;  // the port's state, when scanned
+    std::string message;             // one line
+    std::string rule;                // "allow 22/tcp", "unlisted ports", "host"
+    std::uint32_t policy_line = 0;   // the policy line of that rule
+};
+
+// A stored audit. record_audit() stores every field but id and finding_count; list_audits()
+// fills every field but findings (audit_findings(id) reads those).
+struct AuditRecord {
+    std::int64_t id = 0;
+    std::optional<std::int64_t> scan_id;  // the audit's scan; none for `audit --from FILE`
+    HistoryTime time;
+    std::string policy;                   // the policy file, as given
+    std::string verdict;                  // "compliant", "violations" or "inconclusive"
+    std::int64_t finding_count = 0;
+    std::vector<AuditFindingRecord> findings;
+};
+
 class HistoryStore {
 public:
     virtual ~HistoryStore() = default;
@@ -97,8 +123,18 @@ public:
                                                      std::int64_t more_than) = 0;
     // The latest observation of every port of `host` recorded by a scan of `technique`,
     // sorted by (proto, port): what drift is judged against (a changed port is re-probed).
+    // The host's newest scan of that technique (by the host's end time, then id) gives every
+    // port it scanned; ports it did not scan come from the next older one that did, and so on,
+    // looking at the newest 32 such scans at most. A port that was scanned counts whatever
+    // its state (also when it was one of the many closed or filtered ports).
     virtual Result<std::vector<LastSeen>> last_seen(const Address& host,
                                                     std::string_view technique) = 0;
+    // Stores an audit and its findings in one transaction; returns its id.
+    virtual Result<std::int64_t> record_audit(const AuditRecord& audit) = 0;
+    // Every stored audit, oldest first, with finding_count and without findings.
+    virtual Result<std::vector<AuditRecord>> list_audits() = 0;
+    // The findings of one audit, in the order they were recorded. Error if no such audit.
+    virtual Result<std::vector<AuditFindingRecord>> audit_findings(std::int64_t audit_id) = 0;
     // The schema version of the opened database (after migrating it).
     virtual int schema_version() const = 0;
 };

@@ -211,7 +211,8 @@ Result<WebhookUrl> parse_webhook_url(std::string_view url) {
     const std::string_view authority = rest.substr(0, path_at);
     WebhookUrl out;
     if (path_at != std::string_view::npos) {
-        out.target = rest[path_at] == '?' ? "/" + std::string(rest.substr(path_at)) : std::string(rest.substr(path_at));
+        out.target = rest[path_at] == '?' ? std::string("/") : std::string();  // not "/" + ...: GCC 12 -O3 -Wrestrict
+        out.target += rest.substr(path_at);
     }
     if (!valid_target(out.target)) {
         return bad("the path must be printable ASCII without spaces or '#'");

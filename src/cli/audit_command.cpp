@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "audit/webhook.hpp"
+#include "cli/audit_history.hpp"
 #include "cli/commands.hpp"
 #include "portwarden/audit.hpp"
 #include "portwarden/ports.hpp"
@@ -17,6 +18,7 @@ constexpr int exit_audit_error = 3;
 
 constexpr std::string_view audit_usage = R"(usage: portwarden audit --policy FILE [--format text|json|junit|sarif] [-o FILE]
                         [--webhook http://HOST:PORT/PATH [--webhook-required]]
+                        [--db URL | --no-history]
                         [--from RESULTS | scan flags (-sT -sS -p SPEC --top-ports N -T4 -Pn ...)]
 
 Scans every host the policy names (ports: the policy's ports plus the top 1000, or -p SPEC)
@@ -24,6 +26,8 @@ and checks the results against the policy; --from checks a -oJ or -oX file inste
   --today YYYY-MM-DD   judge expiry dates as of this day (default: today, UTC)
   --webhook URL        afterwards, POST the JSON report to URL (plain http; 10 s time-outs)
   --webhook-required   a failed POST makes the exit 3 (default: a warning, exit unchanged)
+  --db URL             the history database that keeps the scan and the verdict (default: the user's)
+  --no-history         store neither
 exit: 0 compliant, 1 violations, 2 inconclusive, 3 error
 )";
 
@@ -40,6 +44,8 @@ struct AuditArgs {
     std::string today;
     std::string ports;  // -p SPEC, if given
     std::string webhook;
+    std::string db;  // --db URL: the history (the scan's and the verdict's)
+    bool no_history = false;
     bool webhook_required = false;
     std::size_t top_ports = 1000;
     std::vector<std::string> scan_args;
@@ -63,7 +69,7 @@ Result<AuditArgs> split_args(const std::vector<std::string>& args) {
             }
             return std::nullopt;
         };
-        const std::array<std::pair<std::string_view, std::string*>, 9> own{{{"--policy", &a.policy},
+        const std::array<std::pair<std::string_view, std::string*>, 10> own{{{"--policy", &a.policy},
                                                                             {"--format", &a.format},
                                                                             {"-o", &a.output},
                                                                             {"--output", &a.output},
@@ -71,7 +77,8 @@ Result<AuditArgs> split_args(const std::vector<std::string>& args) {
                                                                             {"--today", &a.today},
                                                                             {"-p", &a.ports},
                                                                             {"--ports", &a.ports},
-                                                                            {"--webhook", &a.webhook}}};
+                                                                            {"--webhook", &a.webhook},
+                                                                            {"--db", &a.db}}};
         bool taken = false;
         for (const auto& [flag, field] : own) {
             if (auto v = value_of(flag)) {
@@ -96,6 +103,8 @@ Result<AuditArgs> split_args(const std::vector<std::string>& args) {
             a.ports = arg.substr(2);  // nmap's -p22,80
         } else if (arg == "--webhook-required") {
             a.webhook_required = true;
+        } else if (arg == "--no-history") {
+            a.no_history = true;
         } else if (arg == "-h" || arg == "--help") {
             a.help = true;
         } else {
@@ -188,6 +197,8 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
     }
     std::vector<HostResult> hosts;
     int scan_code = exit_ok;
+    std::optional<std::int64_t> scan_id;  // the audit's scan, once stored in the history
+    std::string history_url;
     if (!a->from.empty()) {
         if (!a->scan_args.empty() || !a->ports.empty()) {
             return audit_error(fmt::format("--from reads results from a file; scan flags such as '{}' cannot go with it",
@@ -198,23 +209,45 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
             return audit_error(read.error().message);
         }
         hosts = std::move(*read);
+        if (!a->no_history) {  // --from: the verdict goes to --db, or the default history
+            if (!a->db.empty()) {
+                history_url = a->db;
+            } else if (auto path = default_history_path()) {
+                history_url = path->string();
+            } else {
+                fmt::print(stderr, "portwarden: warning: audit not stored in the history: {}\n",
+                           path.error().message);
+            }
+        }
     } else {
         std::vector<std::string> scan = a->scan_args;
+        if (a->no_history) {
+            scan.emplace_back("--no-history");
+        }
+        if (!a->db.empty()) {
+            scan.push_back("--db=" + a->db);
+        }
         scan.emplace_back("-p");
         scan.push_back(scan_ports(*a, *policy));
         for (const std::string& t : audit::policy_targets(*policy)) {
             scan.push_back(t);
         }
         ScanHooks hooks;
-        hooks.history_by_default = true;  // every audit's scan goes into the history
         hooks.stdout_report = false;
         hooks.host_done = [&](const HostResult& h) { hosts.push_back(h); };
+        hooks.recorded = [&](std::int64_t id, const std::string& url) {
+            scan_id = id;
+            history_url = url;
+        };
         scan_code = scan_command(scan, command_line, hooks);
         if (scan_code == exit_bad_input) {
             return exit_audit_error;  // scan_command printed the one-line reason
         }
     }
     const audit::Evaluation evaluation = audit::evaluate(*policy, hosts, today);
+    if (!history_url.empty()) {  // the scan was stored (or --from): its verdict goes next to it
+        store_audit(nullptr, history_url, audit_record(*policy, evaluation, scan_id));
+    }
     const std::string report = audit::render_report(*format, *policy, evaluation);
     if (a->output.empty() || a->output == "-") {
         std::fwrite(report.data(), 1, report.size(), stdout);

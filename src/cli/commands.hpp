@@ -16,7 +16,6 @@ inline constexpr int exit_bad_input = 2;
 struct ScanHooks {
     std::function<void(const HostResult&)> host_done;
     bool stdout_report = true;
-    bool history_by_default = false;  // record in the default history DB without --db (audit)
     // Called once the scan is stored in the history: its id and the database's URL (a path,
     // or postgresql://...), so a caller can store more about it (the audit its verdict).
     std::function<void(std::int64_t scan_id, const std::string& db_url)> recorded;

@@ -1,5 +1,6 @@
 // `portwarden history`: what the history database knows.
 //   history                         the recorded scans
+//   history --audits                the recorded audits (verdict, findings, policy, scan)
 //   history HOST PORT[/PROTO]       that port's timeline ("open since ..., was closed before")
 //   history --new-since DATE        ports that opened since DATE (YYYY-MM-DD, UTC)
 //   history --flapping [--since DATE] [--min N]   ports that changed state more than N times
@@ -30,6 +31,20 @@ Result<HistoryTime> parse_day(const std::string& text, const char* flag) {
     return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
+// One line per audit: @id, time, verdict, finding count, policy, and its scan.
+int list_audits(HistoryStore& h) {
+    auto audits = h.list_audits();
+    if (!audits) {
+        return bad_input(audits.error().message);
+    }
+    for (const auto& a : *audits) {
+        fmt::print("@{}  {}  {}  {} finding{}  {}  {}\n", a.id, when(a.time), a.verdict, a.finding_count,
+                   a.finding_count == 1 ? "" : "s", a.policy,
+                   a.scan_id ? fmt::format("scan @{}", *a.scan_id) : std::string("from a file"));
+    }
+    return exit_ok;
+}
+
 }  // namespace
 
 int history_command(const std::vector<std::string>& args) {
@@ -40,10 +55,12 @@ int history_command(const std::vector<std::string>& args) {
     std::string new_since;
     std::string since;
     bool flapping = false;
+    bool audits = false;
     std::int64_t min_changes = 1;
     app.add_option("what", what, "HOST PORT[/tcp|/udp]: that port's timeline (nothing: list the scans)");
     app.add_option("--db", db, "history database: PATH or postgresql://... (default: the user's)");
     app.add_option("--new-since", new_since, "ports that opened since this day (YYYY-MM-DD, UTC)");
+    app.add_flag("--audits", audits, "the stored audits: @id, time, verdict, findings, policy, scan");
     app.add_flag("--flapping", flapping, "ports whose state changed more than --min times (since --since)");
     app.add_option("--since", since, "with --flapping: from this day (default: all)");
     app.add_option("--min", min_changes, "with --flapping: more than this many changes (default 1)");
@@ -96,14 +113,17 @@ int history_command(const std::vector<std::string>& args) {
         }
         return exit_ok;
     }
+    if (audits) {
+        return list_audits(h);
+    }
     if (what.empty()) {
         auto scans = h.list_scans();
         if (!scans) {
             return bad_input(scans.error().message);
         }
         for (const auto& s : *scans) {
-            fmt::print("@{}  {}  {} hosts, {} open ports  {}\n", s.id, when(s.info.start_time), s.hosts, s.open_ports,
-                       s.info.command_line);
+            fmt::print("@{}  {}  {}  {} hosts, {} open ports  {}\n", s.id, when(s.info.start_time),
+                       s.info.technique.empty() ? "-" : s.info.technique, s.hosts, s.open_ports, s.info.command_line);
         }
         return exit_ok;
     }

@@ -57,7 +57,7 @@ DiscoveryResult discover_hosts(RawEnvironment& env, const std::vector<Address>& 
     options.ignore_rst = probes.ignore_rst;
     options.seed = seed;
     options.max_sends_per_cell = env.context.max_tries;
-    options.disabled_hosts.assign(addresses.size(), true);
+    options.disabled_hosts = std::vector<bool>(addresses.size(), true);  // not assign(): GCC 12 -O3 warns
     const bool ethernet = env.link == io::LinkKind::ethernet;
     for (std::size_t i = 0; i < addresses.size(); ++i) {
         run_targets.push_back(targets[i].value_or(RawTarget{addresses[i], {}}));

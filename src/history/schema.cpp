@@ -52,8 +52,56 @@ CREATE INDEX port_results_by_port ON port_results (host, proto, port, time_us);
 CREATE INDEX port_results_by_time ON port_results (time_us);
 )sql";
 
+// Migration 2: compact ports, the scan's technique, audits. Per (scan, host, proto),
+// port_sets holds the ports scanned (a range list, "1-1000,8080", and its bounds) and their
+// default (state, reason, ttl, responder): the most common (state, reason) among the ports that
+// are not open (NULL when all are). port_results keeps only the ports that differ from the
+// default, and every open port. convert_to_compact() moves version 1 rows over.
+constexpr std::string_view migration_2 = R"sql(
+ALTER TABLE scans ADD COLUMN technique TEXT NOT NULL DEFAULT '';
+CREATE TABLE port_sets (
+  scan_id BIGINT NOT NULL,
+  time_us BIGINT NOT NULL,
+  host TEXT NOT NULL,
+  proto TEXT NOT NULL,
+  ports TEXT NOT NULL,
+  first_port INTEGER NOT NULL,
+  last_port INTEGER NOT NULL,
+  state TEXT,
+  reason TEXT,
+  ttl INTEGER,
+  responder TEXT,
+  PRIMARY KEY (scan_id, host, proto),
+  FOREIGN KEY (scan_id, host) REFERENCES host_results (scan_id, host) ON DELETE CASCADE
+);
+CREATE INDEX port_sets_by_host ON port_sets (host, proto, time_us);
+CREATE INDEX port_sets_by_time ON port_sets (time_us);
+CREATE TABLE audits (
+  id @ID@,
+  scan_id BIGINT REFERENCES scans (id) ON DELETE SET NULL,
+  time_us BIGINT NOT NULL,
+  policy TEXT NOT NULL,
+  verdict TEXT NOT NULL
+);
+CREATE TABLE audit_findings (
+  audit_id BIGINT NOT NULL REFERENCES audits (id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  rule_id TEXT NOT NULL,
+  policy_group TEXT NOT NULL,
+  host TEXT NOT NULL,
+  proto TEXT,
+  port INTEGER,
+  state TEXT,
+  message TEXT NOT NULL,
+  policy_rule TEXT NOT NULL,
+  policy_line INTEGER NOT NULL,
+  PRIMARY KEY (audit_id, seq)
+);
+)sql";
+
 constexpr Migration migrations[] = {
-    {migration_1},
+    {migration_1, nullptr},
+    {migration_2, convert_to_compact},
 };
 
 std::string render(std::string_view ddl, Dialect dialect) {
@@ -147,6 +195,11 @@ Result<int> migrate(SqlConnection& db, std::span<const Migration> list) {
         if (auto ok = db.exec_script(render(list[static_cast<std::size_t>(v - 1)].ddl, db.dialect()));
             !ok) {
             return fail(fmt::format("history schema migration {}: {}", v, ok.error().message));
+        }
+        if (const auto convert = list[static_cast<std::size_t>(v - 1)].convert) {
+            if (auto ok = convert(db); !ok) {
+                return fail(fmt::format("history schema migration {}: {}", v, ok.error().message));
+            }
         }
         const SqlValue params[] = {v, now_us()};
         if (auto ok = db.query("INSERT INTO schema_version (version, applied_us) VALUES ($1, $2)",

@@ -56,9 +56,14 @@ Result<std::unique_ptr<SqlConnection>> open_postgres(const std::string& url);
 // transaction; refuses a database newer than that. Returns the version.
 struct Migration {
     std::string_view ddl;  // both dialects; "@ID@" stands for the auto-numbered key column
+    // Moves existing data to the new tables after `ddl` ran (same transaction); may be null.
+    Result<void> (*convert)(SqlConnection& db) = nullptr;
 };
 Result<int> migrate(SqlConnection& db, std::span<const Migration> migrations);
 std::span<const Migration> history_migrations();
+
+// Migration 2's data step (convert_v2.cpp): version 1 port rows to port sets and defaults.
+Result<void> convert_to_compact(SqlConnection& db);
 
 // The HistoryStore over a migrated connection (store.cpp).
 std::unique_ptr<HistoryStore> make_store(std::unique_ptr<SqlConnection> db, int version);

@@ -79,7 +79,10 @@ std::string traceroute_text(const HostResult& host) {
         }
         rows.push_back({fmt::format("{}", first), first == last ? std::string("...") : fmt::format("... {}", last)});
     }
-    return "\n" + trace_header(trace_probe(host)) + render_table(rows);
+    std::string out = "\n";  // appended: GCC 12 -O3 misreads "\n" + std::string (-Wrestrict)
+    out += trace_header(trace_probe(host));
+    out += render_table(rows);
+    return out;
 }
 
 }  // namespace portwarden::output

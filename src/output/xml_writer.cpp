@@ -177,7 +177,8 @@ std::string host_element(const HostResult& host, const RunInfo& run) {
     if (!host.complete) {
         out += attr("comment", "incomplete: the scan stopped before every port of this host was settled");
     }
-    out += ">" + host_identity(host);
+    out += '>';
+    out += host_identity(host);
     if (!run.ping_only) {
         out += ports_element(summary, run);
     }

@@ -198,7 +198,8 @@ std::string source_port_range(const ScanContext& context) {
 }
 
 std::string reply_filter(const ScanContext& context, std::string_view l4) {
-    const std::string ours = "(" + std::string(l4) + " and " + source_port_range(context) + ")";
+    std::string ours = "(";  // appended: GCC 12 -O3 misreads "(" + std::string (-Wrestrict)
+    ours.append(l4).append(" and ").append(source_port_range(context)).append(")");
     return filter_per_family(context, ours + " or icmp", ours + " or icmp6");
 }
 

@@ -7,6 +7,7 @@ pw=$(realpath "${1:?usage: audit_test.sh PATH-TO-portwarden DATA-DIR}")
 data=${2:?usage: audit_test.sh PATH-TO-portwarden DATA-DIR}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+export XDG_DATA_HOME=$tmp/xdg  # audit --from stores its verdict in the default history
 xml=$data/nmap_plain_1-100.xml
 jsonl=$data/audit_results.jsonl
 pass=0

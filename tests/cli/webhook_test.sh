@@ -6,6 +6,7 @@ set -uo pipefail
 pw=$(realpath "${1:?usage: webhook_test.sh PATH-TO-portwarden DATA-DIR}")
 data=${2:?usage: webhook_test.sh PATH-TO-portwarden DATA-DIR}
 tmp=$(mktemp -d)
+export XDG_DATA_HOME=$tmp/xdg  # audit --from stores its verdict in the default history
 server_pid=
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; fi

@@ -20,17 +20,17 @@ std::vector<std::string> versions(history::SqlConnection& db) {
 }
 
 TEST_P(HistorySchemaTest, EmptyDatabaseIsMigratedToTheLatestVersion) {
-    ASSERT_EQ(history_schema_version(), 1);
+    ASSERT_EQ(history_schema_version(), 2);
     {
         auto store = open_ok();
         ASSERT_TRUE(store);
-        EXPECT_EQ(store->schema_version(), 1);
+        EXPECT_EQ(store->schema_version(), 2);
     }
     auto again = open_ok();  // opening a current database changes nothing
     ASSERT_TRUE(again);
     auto db = raw();
     ASSERT_TRUE(db) << db.error().message;
-    EXPECT_EQ(versions(**db), std::vector<std::string>{"1"});
+    EXPECT_EQ(versions(**db), (std::vector<std::string>{"1", "2"}));
     if (GetParam() == Backend::sqlite) {
         auto mode = (*db)->query("PRAGMA journal_mode");
         ASSERT_TRUE(mode) << mode.error().message;
@@ -55,17 +55,20 @@ TEST_P(HistorySchemaTest, OlderVersionIsMigratedStepByStep) {
     auto db = raw();
     ASSERT_TRUE(db) << db.error().message;
     const auto current = history::history_migrations();
-    auto v1 = history::migrate(**db, current);
+    auto v1 = history::migrate(**db, current.first(1));
     ASSERT_TRUE(v1) << v1.error().message;
     EXPECT_EQ(*v1, 1);
+    auto v2 = history::migrate(**db, current);
+    ASSERT_TRUE(v2) << v2.error().message;
+    EXPECT_EQ(*v2, 2);
 
     std::vector<history::Migration> next(current.begin(), current.end());
     next.push_back({"CREATE TABLE notes (id @ID@, scan_id BIGINT REFERENCES scans (id), "
                     "note TEXT NOT NULL)"});
-    auto v2 = history::migrate(**db, next);
-    ASSERT_TRUE(v2) << v2.error().message;
-    EXPECT_EQ(*v2, 2);
-    EXPECT_EQ(versions(**db), (std::vector<std::string>{"1", "2"}));
+    auto v3 = history::migrate(**db, next);
+    ASSERT_TRUE(v3) << v3.error().message;
+    EXPECT_EQ(*v3, 3);
+    EXPECT_EQ(versions(**db), (std::vector<std::string>{"1", "2", "3"}));
     const history::SqlValue note[] = {std::string("hello")};
     auto inserted = (*db)->query("INSERT INTO notes (note) VALUES ($1) RETURNING id", note);
     ASSERT_TRUE(inserted) << inserted.error().message;
@@ -73,7 +76,7 @@ TEST_P(HistorySchemaTest, OlderVersionIsMigratedStepByStep) {
 
     auto back = history::migrate(**db, current);  // an older build refuses it
     ASSERT_FALSE(back);
-    EXPECT_NE(back.error().message.find("schema version 2 is newer"), std::string::npos)
+    EXPECT_NE(back.error().message.find("schema version 3 is newer"), std::string::npos)
         << back.error().message;
 }
 
@@ -88,7 +91,7 @@ TEST_P(HistorySchemaTest, NewerSchemaIsRefusedWithAClearMessage) {
     auto store = open();
     ASSERT_FALSE(store);
     EXPECT_NE(store.error().message.find(
-                  "history schema version 99 is newer than this portwarden supports (1)"),
+                  "history schema version 99 is newer than this portwarden supports (2)"),
               std::string::npos)
         << store.error().message;
 }

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# `portwarden audit --from FILE` stores its verdict and findings in the history (--db, or the
+# default database, none with --no-history); `portwarden history --audits` lists them. Stored
+# result files only: no scan is run and nothing touches the network.
+set -uo pipefail
+pw=$(realpath "${1:?usage: audit_history_test.sh PATH-TO-portwarden DATA-DIR}")
+data=${2:?usage: audit_history_test.sh PATH-TO-portwarden DATA-DIR}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export XDG_DATA_HOME=$tmp/xdg  # the default database, kept out of the user's
+xml=$data/nmap_plain_1-100.xml
+db=$tmp/h.db
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# run WANT-EXIT ARGS...: an audit whose stderr must stay empty
+run() {
+  local want=$1
+  shift
+  "$pw" audit "$@" >/dev/null 2>"$tmp/err" </dev/null
+  local code=$?
+  if [ "$code" -ne "$want" ] || [ -s "$tmp/err" ]; then
+    bad "audit $*: exit $code, want $want; stderr: $(cat "$tmp/err")"
+  else
+    ok
+  fi
+}
+
+run 0 --policy "$data/audit/ok.toml" --from "$xml" --db "$db"
+run 1 --policy "$data/audit/violation.toml" --from "$xml" --db="$db" --format json
+run 2 --policy "$data/audit/missing.toml" --from "$xml" --db "$db" --no-history
+run 1 --policy "$data/audit/violation.toml" --from "$xml"   # the default database
+
+"$pw" history --db "$db" --audits >"$tmp/list" 2>"$tmp/err"
+code=$?
+lines=$(grep -c '^@' "$tmp/list")
+if [ "$code" -ne 0 ] || [ "$lines" -ne 2 ]; then
+  bad "history --audits: exit $code, $lines lines, want 2: $(cat "$tmp/list" "$tmp/err")"
+else
+  ok
+fi
+# @ID  TIME  VERDICT  N findings  POLICY  from a file
+if grep -Eq "^@[0-9]+  [0-9T:Z-]+  compliant  0 findings  $data/audit/ok.toml  from a file$" "$tmp/list" &&
+   grep -Eq "^@[0-9]+  [0-9T:Z-]+  violations  [1-9][0-9]* findings?  $data/audit/violation.toml  from a file$" "$tmp/list"; then
+  ok
+else
+  bad "history --audits lines: $(cat "$tmp/list")"
+fi
+if ! grep -q missing.toml "$tmp/list"; then ok; else bad "--no-history stored the audit"; fi
+
+"$pw" history --db "$XDG_DATA_HOME/portwarden/history.db" --audits >"$tmp/default" 2>&1
+if grep -q "violations" "$tmp/default" && [ "$(grep -c '^@' "$tmp/default")" -eq 1 ]; then ok
+else bad "default database: $(cat "$tmp/default")"; fi
+
+# A history that cannot be opened: one warning line, the verdict's exit code unchanged.
+"$pw" audit --policy "$data/audit/violation.toml" --from "$xml" --db /proc/none/h.db >/dev/null 2>"$tmp/err"
+code=$?
+if [ "$code" -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q '^portwarden: warning: ' "$tmp/err"; then ok
+else bad "unwritable history: exit $code, stderr: $(cat "$tmp/err")"; fi
+
+echo "audit_history: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
