@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `portwarden audit --from FILE` stores its verdict and findings in the history (--db, or the
-# default database, none with --no-history); `portwarden history --audits` lists them. Stored
-# result files only: no scan is run and nothing touches the network.
+# default database, none with --no-history); `portwarden history --audits` lists them (stored
+# result files: no scan). A plain `scan` is stored by default too (a connect scan of loopback).
 set -uo pipefail
 pw=$(realpath "${1:?usage: audit_history_test.sh PATH-TO-portwarden DATA-DIR}")
 data=${2:?usage: audit_history_test.sh PATH-TO-portwarden DATA-DIR}
@@ -53,6 +53,17 @@ if ! grep -q missing.toml "$tmp/list"; then ok; else bad "--no-history stored th
 "$pw" history --db "$XDG_DATA_HOME/portwarden/history.db" --audits >"$tmp/default" 2>&1
 if grep -q "violations" "$tmp/default" && [ "$(grep -c '^@' "$tmp/default")" -eq 1 ]; then ok
 else bad "default database: $(cat "$tmp/default")"; fi
+
+# Every scan is stored by default (here a connect scan of closed loopback ports); --no-history
+# stores nothing. The list names the scan type.
+"$pw" scan -sT -Pn -n -q -p 1-5 127.0.0.1 >/dev/null 2>"$tmp/err"
+c1=$?
+"$pw" scan -sT -Pn -n -q --no-history -p 1-5 127.0.0.1 >/dev/null 2>>"$tmp/err"
+c2=$?
+"$pw" history --db "$XDG_DATA_HOME/portwarden/history.db" >"$tmp/scans" 2>>"$tmp/err"
+if [ "$c1" -eq 0 ] && [ "$c2" -eq 0 ] && [ ! -s "$tmp/err" ] && [ "$(grep -c '^@' "$tmp/scans")" -eq 1 ] &&
+   grep -q ' connect ' "$tmp/scans" && grep -q '127.0.0.1' "$tmp/scans"; then ok
+else bad "scans in the default database: exits $c1 $c2: $(cat "$tmp/scans" "$tmp/err")"; fi
 
 # A history that cannot be opened: one warning line, the verdict's exit code unchanged.
 "$pw" audit --policy "$data/audit/violation.toml" --from "$xml" --db /proc/none/h.db >/dev/null 2>"$tmp/err"
