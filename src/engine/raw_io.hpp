@@ -42,6 +42,10 @@ public:
     virtual RawIoStats stats() = 0;
     // Set when the receive side failed (the run stops with this error).
     virtual std::string receive_error() = 0;
+    // Nothing more will be sent or received: the sockets may start closing in the background
+    // (closing a packet socket waits for RCU grace periods), while the caller goes on with
+    // its results. Afterwards only stats() and receive_error() may be called.
+    virtual void release() {}
 };
 
 }  // namespace portwarden::engine

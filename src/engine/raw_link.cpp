@@ -1,7 +1,11 @@
 #include "engine/raw_link.hpp"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 
 #include "net/cookie.hpp"
 #include "net/packet_view.hpp"
@@ -64,7 +68,7 @@ Result<std::unique_ptr<LinkIo>> LinkIo::open(const io::Route& route, const techn
     io::RxOptions ring;  // 1 MB: ~8000 replies, 40 ms at 200 000 replies/s (drops are counted)
     ring.block_size = std::size_t{1} << 17;
     ring.block_count = 8;
-    ring.block_timeout = std::chrono::milliseconds(2);
+    ring.block_timeout = std::chrono::milliseconds(1);  // the smallest: replies reach the scheduler sooner
     auto rx = io::RxSocket::open(route.ifindex, route.link, filter, ring);
     if (!rx) {
         return tl::unexpected(rx.error());
@@ -77,17 +81,48 @@ Result<std::unique_ptr<LinkIo>> LinkIo::open(const io::Route& route, const techn
 LinkIo::LinkIo(io::TxSocket tx, io::RxSocket rx, const techniques::ScanContext& context,
                std::vector<const techniques::Module*> modules)
     : tx_(std::move(tx)), rx_(std::move(rx)), context_(context), modules_(std::move(modules)),
-      link_type_(rx_.link_type()) {}
+      link_type_(rx_.link_type()), wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
 LinkIo::~LinkIo() {
+    if (closer_.joinable()) {
+        closer_.join();
+    } else {
+        close_all();
+    }
+    if (wake_fd_ >= 0) {
+        ::close(wake_fd_);
+    }
+}
+
+void LinkIo::close_all() {
     stop_.store(true);
+    if (wake_fd_ >= 0) {
+        const std::uint64_t one = 1;
+        (void)!::write(wake_fd_, &one, sizeof(one));
+    }
+    // Closing a packet socket waits for RCU grace periods (two with a ring, ~8 ms each, more
+    // under load): close them all at once; the ring's once the receive thread is out.
+    std::thread tx_closer([tx = std::move(tx_)]() mutable { (void)tx; });
+    std::thread neighbour_closer([rx = std::move(neighbour_rx_)]() mutable { rx.reset(); });
     if (thread_.joinable()) {
         thread_.join();
     }
-    // Closing a packet socket waits for an RCU grace period (~20 ms): close both at once.
-    std::thread closer([rx = std::move(rx_)]() mutable { (void)rx; });
-    { io::TxSocket tx = std::move(tx_); }
-    closer.join();
+    { io::RxSocket rx = std::move(rx_); }
+    neighbour_closer.join();
+    tx_closer.join();
+}
+
+void LinkIo::release() {
+    if (closer_.joinable()) {
+        return;
+    }
+    const auto ring = rx_.take_stats();
+    {
+        const std::lock_guard lock(mutex_);
+        stats_.ring_drops += ring.drops;
+        released_ = true;
+    }
+    closer_ = std::thread([this] { close_all(); });
 }
 
 Result<std::size_t> LinkIo::send(std::span<const net::ConstBytes> frames) {
@@ -120,7 +155,7 @@ void LinkIo::receive_loop() {
         Clock::time_point at{};
         std::uint64_t seen = 0;
         std::uint64_t unmatched = 0;
-        auto got = rx_.poll(std::chrono::milliseconds(5), [&](net::ConstBytes frame) {
+        const auto each_frame = [&](net::ConstBytes frame) {
             if (at == Clock::time_point{}) {
                 at = Clock::now();
             }
@@ -128,7 +163,8 @@ void LinkIo::receive_loop() {
             if (!on_frame(frame, at, batch)) {
                 ++unmatched;
             }
-        });
+        };
+        auto got = rx_.poll(std::chrono::milliseconds(5), each_frame, wake_fd_);
         if (!got) {
             const std::lock_guard lock(mutex_);
             rx_error_ = got.error().message;
@@ -157,9 +193,10 @@ void LinkIo::take_replies(std::vector<CapturedReply>& out, Clock::time_point dea
 }
 
 RawIoStats LinkIo::stats() {
-    const auto ring = rx_.take_stats();
     const std::lock_guard lock(mutex_);
-    stats_.ring_drops += ring.drops;
+    if (!released_) {
+        stats_.ring_drops += rx_.take_stats().drops;
+    }
     return stats_;
 }
 

@@ -29,13 +29,22 @@ public:
     void take_replies(std::vector<CapturedReply>& out, std::chrono::steady_clock::time_point deadline) override;
     RawIoStats stats() override;
     std::string receive_error() override;
+    // Stops the receive thread and closes the sockets on a background thread (the destructor
+    // waits for it); stats() keeps the figures taken before.
+    void release() override;
 
     io::TxSocket& tx() { return tx_; }
+    // The ARP / neighbour-advertisement socket (Ethernet links; null otherwise). Owned here so
+    // it closes with the others: each close waits for RCU grace periods, so they close at once.
+    io::RxSocket* neighbour_rx() { return neighbour_rx_.get(); }
+    void set_neighbour_rx(std::unique_ptr<io::RxSocket> rx) { neighbour_rx_ = std::move(rx); }
 
 private:
     LinkIo(io::TxSocket tx, io::RxSocket rx, const techniques::ScanContext& context,
            std::vector<const techniques::Module*> modules);
     void receive_loop();
+    // Joins the receive thread, then closes every socket, concurrently.
+    void close_all();
     // Appends the replies the frame carries to `batch`; false when it answers nothing of ours.
     bool on_frame(net::ConstBytes frame, std::chrono::steady_clock::time_point at,
                   std::vector<CapturedReply>& batch);
@@ -50,8 +59,12 @@ private:
     std::vector<CapturedReply> queue_;
     RawIoStats stats_;        // under mutex_
     std::string rx_error_;    // under mutex_
+    std::unique_ptr<io::RxSocket> neighbour_rx_;
+    int wake_fd_ = -1;        // eventfd: ends the receive thread's wait at once on stop
     std::atomic<bool> stop_{false};
     std::thread thread_;
+    bool released_ = false;   // under mutex_: rx_ is no longer read for statistics
+    std::thread closer_;      // release(): close_all() in the background
 };
 
 }  // namespace portwarden::engine

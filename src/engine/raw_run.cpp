@@ -54,7 +54,7 @@ RawRun::RawRun(std::vector<RawTarget> targets, std::vector<RawColumn> columns, c
             ++hosts_[i / columns_.size()].remaining;
         }
     }
-    for (int set = 0; set < 2; ++set) {
+    for (std::size_t set = 0; set < kBufferSets; ++set) {
         frame_buffers_[set].assign(std::max<std::size_t>(options_.batch, 1), std::vector<std::uint8_t>(kFrameCapacity));
         buffer_template_[set].assign(frame_buffers_[set].size(), nullptr);
     }
@@ -209,16 +209,28 @@ void RawRun::flush_sends() {
     if (frames.empty() || !fatal_.empty()) {
         return;
     }
-    // A full batch goes to the idle helper (and the other buffer set is filled meanwhile);
-    // otherwise the scheduler sends it itself.
-    if (helper_ && frames.size() == frame_views_.size() && helper_->idle()) {
-        if (auto err = helper_->drain(); !err.empty()) {
-            fatal_ = err;
+    // A full batch goes to the helper's queue while it holds fewer than two (another buffer
+    // set is filled meanwhile); otherwise the scheduler sends it itself. The helper has nothing
+    // else to do, so it should send more than the scheduler, which also handles the replies.
+    if (helper_ && frames.size() == frame_views_.size()) {
+        for (const std::uint64_t done = helper_->completed(); helper_completed_ < done; ++helper_completed_) {
+            helper_sets_.pop_front();  // out: the set may be filled again
+        }
+        if (helper_sets_.size() < kBufferSets - 1) {
+            if (auto err = helper_->take_error(); !err.empty()) {
+                fatal_ = err;
+                return;
+            }
+            helper_->submit(std::vector<net::ConstBytes>(frames.begin(), frames.end()));
+            helper_sets_.push_back(active_set_);
+            for (std::size_t set = 0; set < kBufferSets; ++set) {
+                if (std::find(helper_sets_.begin(), helper_sets_.end(), set) == helper_sets_.end()) {
+                    active_set_ = set;
+                    break;
+                }
+            }
             return;
         }
-        helper_->submit(std::vector<net::ConstBytes>(frames.begin(), frames.end()));
-        active_set_ ^= 1;
-        return;
     }
     if (auto err = send_all(io_, frames); !err.empty()) {
         fatal_ = err;
@@ -258,6 +270,10 @@ void RawRun::finish_host(std::size_t h, bool report) {
     }
     --hosts_left_;
     if (report && hooks_ != nullptr && hooks_->host_finished) {
+        if (options_.release_io_when_done && hosts_left_ == 0) {
+            last_host_ = h;  // handed over after the loop, once the io is released
+            return;
+        }
         hooks_->host_finished(h);
     }
 }
@@ -525,6 +541,17 @@ RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
             fatal_ = err;
         }
         helper_.reset();
+        helper_sets_.clear();
+        helper_completed_ = 0;
+    }
+    if (last_host_) {
+        // Every host is finished and nothing is being sent: the sockets close (RCU grace
+        // periods, tens of ms) while the last host's results are written.
+        if (hosts_left_ == 0 && fatal_.empty() && !result.stopped) {
+            io_.release();
+        }
+        hooks_->host_finished(*last_host_);
+        last_host_.reset();
     }
     result.counters = counters_;
     result.fatal_error = fatal_;

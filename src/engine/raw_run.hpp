@@ -73,6 +73,9 @@ struct RawRunOptions {
     std::uint8_t max_sends_per_cell = 11;  // = the context's max_tries
     std::size_t batch = 512;               // frames per send call
     bool helper_sender = true;             // a second sending thread (see raw_sender.hpp)
+    // The last run on this RawIo: once every host is finished, the io is released (its
+    // sockets close in the background) before the last host is handed to host_finished.
+    bool release_io_when_done = false;
 };
 
 struct RawCounters {
@@ -199,17 +202,21 @@ private:
     std::deque<std::uint32_t> ready_;
     std::uint64_t next_position_ = 0;
     std::size_t hosts_left_ = 0;
+    std::optional<std::size_t> last_host_;  // release_io_when_done: reported after the loop
     Clock::time_point run_start_{};
     const RawRunHooks* hooks_ = nullptr;
     RawCounters counters_;
-    // send batching: two buffer sets; one may be in the helper sender's hands
-    std::vector<std::vector<std::uint8_t>> frame_buffers_[2];
+    // send batching: three buffer sets; up to two may be in the helper sender's hands
+    static constexpr std::size_t kBufferSets = 3;
+    std::vector<std::vector<std::uint8_t>> frame_buffers_[kBufferSets];
     // The template each buffer holds: a probe patches it in place, rewriting it only on a change.
-    std::vector<const net::ProbeTemplate*> buffer_template_[2];
+    std::vector<const net::ProbeTemplate*> buffer_template_[kBufferSets];
     std::vector<net::ConstBytes> frame_views_;
     std::size_t pending_frames_ = 0;
-    int active_set_ = 0;
+    std::size_t active_set_ = 0;
     std::unique_ptr<HelperSender> helper_;
+    std::deque<std::size_t> helper_sets_;  // sets handed to the helper, oldest first
+    std::uint64_t helper_completed_ = 0;   // of those, how many it has reported done
     std::string fatal_;
     // global rate limit
     double rate_tokens_ = 0;

@@ -348,6 +348,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
         options.shard_count = request.shard_count;
         options.start_position = start_position;
         options.max_sends_per_cell = env->context.max_tries;
+        options.release_io_when_done = (g + 1) * group >= total_hosts;  // the last group
         options.disabled_hosts.resize(n);
         for (std::uint64_t i = 0; i < n; ++i) {
             options.disabled_hosts[i] = !enabled[i];
@@ -403,12 +404,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
         }
     }
     const RawIoStats io_stats = env->io->stats();
-    {
-        // Packet sockets take an RCU grace period each to close: close them concurrently.
-        std::thread closer([rx = std::move(env->neighbour_rx)]() mutable { rx.reset(); });
-        env->io.reset();
-        closer.join();
-    }
+    env->io.reset();  // closes the sockets, concurrently (or waits for release() to have)
     summary.replies_unmatched = io_stats.unmatched;
     summary.ring_drops = io_stats.ring_drops;
     summary.ports_settled = settled_before;

@@ -1,6 +1,7 @@
 #include "engine/raw_sender.hpp"
 
 #include <chrono>
+#include <utility>
 
 namespace portwarden::engine {
 
@@ -36,41 +37,50 @@ HelperSender::~HelperSender() {
 
 bool HelperSender::idle() {
     const std::lock_guard lock(mutex_);
-    return !busy_;
+    return queue_.empty();
+}
+
+std::uint64_t HelperSender::completed() {
+    const std::lock_guard lock(mutex_);
+    return completed_;
 }
 
 void HelperSender::submit(std::vector<net::ConstBytes> frames) {
     {
         const std::lock_guard lock(mutex_);
-        batch_ = std::move(frames);
-        busy_ = true;
+        queue_.push_back(std::move(frames));
     }
     cv_.notify_all();
 }
 
+std::string HelperSender::take_error() {
+    const std::lock_guard lock(mutex_);
+    return std::exchange(error_, {});
+}
+
 std::string HelperSender::drain() {
     std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return !busy_; });
+    cv_.wait(lock, [&] { return queue_.empty(); });
     return std::exchange(error_, {});
 }
 
 void HelperSender::loop() {
     std::unique_lock lock(mutex_);
     for (;;) {
-        cv_.wait(lock, [&] { return busy_ || quit_; });
-        if (busy_) {
-            std::vector<net::ConstBytes> batch = std::move(batch_);
-            lock.unlock();
-            std::string error = send_all(io_, batch);
-            lock.lock();
-            if (!error.empty() && error_.empty()) {
-                error_ = std::move(error);
-            }
-            busy_ = false;
-            cv_.notify_all();
-            continue;
+        cv_.wait(lock, [&] { return !queue_.empty() || quit_; });
+        if (queue_.empty()) {
+            return;  // quit, nothing pending
         }
-        return;  // quit, nothing pending
+        const std::vector<net::ConstBytes> batch = std::move(queue_.front());
+        lock.unlock();
+        std::string error = send_all(io_, batch);
+        lock.lock();
+        queue_.pop_front();  // only now: the scheduler counts the batch's buffers as in use
+        ++completed_;
+        if (!error.empty() && error_.empty()) {
+            error_ = std::move(error);
+        }
+        cv_.notify_all();
     }
 }
 

@@ -1,11 +1,14 @@
 #pragma once
 // A second sending thread. With veth and routed namespaces (and any software path), the kernel
 // does the forwarding and the target's reply inside the sending thread's system call; one
-// sender keeps one core busy while the other idles. The scheduler fills batches and hands every
-// other batch to this thread (double buffering), sending the rest itself, so the kernel's share
-// runs on two cores. The scheduler still decides everything; this only calls RawIo::send.
+// sender keeps one core busy while the other idles. The scheduler fills batches and hands them
+// to this thread's queue (up to two waiting or in progress), sending a batch itself only when
+// the queue is full, so the kernel's share runs on two cores and the helper, which has nothing
+// else to do, takes the larger share. The scheduler still decides everything; this only calls
+// RawIo::send.
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -26,10 +29,15 @@ public:
     HelperSender(const HelperSender&) = delete;
     HelperSender& operator=(const HelperSender&) = delete;
 
-    // True when the helper is idle (its previous batch is out).
+    // True when the helper is idle (every batch handed over is out).
     bool idle();
-    // Hands a batch over; the frames' memory must stay untouched until idle() is true again.
+    // Batches handed over so far that are completely out (they finish in submission order).
+    std::uint64_t completed();
+    // Hands a batch over (queued behind the others); the frames' memory must stay untouched
+    // until completed() counts it.
     void submit(std::vector<net::ConstBytes> frames);
+    // Returns (and clears) the helper's error, if any, without waiting.
+    std::string take_error();
     // Waits until the helper is idle; returns (and clears) its error, if any.
     std::string drain();
 
@@ -38,8 +46,8 @@ private:
     RawIo& io_;
     std::mutex mutex_;
     std::condition_variable cv_;
-    std::vector<net::ConstBytes> batch_;
-    bool busy_ = false;
+    std::deque<std::vector<net::ConstBytes>> queue_;  // the front one is being sent
+    std::uint64_t completed_ = 0;
     bool quit_ = false;
     std::string error_;
     std::thread thread_;

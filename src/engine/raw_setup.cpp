@@ -4,6 +4,7 @@
 #include <array>
 #include <random>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -95,20 +96,32 @@ Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timi
     env.link = first->link;
     env.ifindex = first->ifindex;
     env.ifname = first->ifname;
+    // Setting up a receive ring waits for an RCU grace period (packet_set_ring() calls
+    // synchronize_net(), ~8-16 ms): the neighbour socket's ring is set up on a second thread
+    // while the link's is, so the two waits overlap instead of adding up.
+    std::optional<Result<io::RxSocket>> neighbour;
+    std::thread neighbour_opener;
+    if (env.link == io::LinkKind::ethernet) {
+        neighbour_opener = std::thread([&neighbour, ifindex = env.ifindex, kind = env.link] {
+            io::RxOptions small;  // ARP and neighbour advertisements only
+            small.block_size = std::size_t{1} << 16;
+            small.block_count = 2;
+            neighbour.emplace(io::RxSocket::open(ifindex, kind, io::neighbour_filter(), small));
+        });
+    }
     auto link = LinkIo::open(*first, env.context, modules);
+    if (neighbour_opener.joinable()) {
+        neighbour_opener.join();
+    }
     if (!link) {
         return fail(fmt::format("{}: {}", first->ifname, link.error().message));
     }
     env.io = std::move(*link);
-    if (env.link == io::LinkKind::ethernet) {
-        io::RxOptions small;  // ARP and neighbour advertisements only
-        small.block_size = std::size_t{1} << 16;
-        small.block_count = 2;
-        auto rx = io::RxSocket::open(env.ifindex, env.link, io::neighbour_filter(), small);
-        if (!rx) {
-            return fail(fmt::format("{}: {}", first->ifname, rx.error().message));
+    if (neighbour) {
+        if (!*neighbour) {
+            return fail(fmt::format("{}: {}", first->ifname, neighbour->error().message));
         }
-        env.neighbour_rx = std::make_unique<io::RxSocket>(std::move(*rx));
+        env.io->set_neighbour_rx(std::make_unique<io::RxSocket>(std::move(**neighbour)));
     }
     return env;
 }
@@ -183,7 +196,11 @@ Result<std::vector<std::optional<RawTarget>>> resolve_targets(RawEnvironment& en
         queries.push_back(io::NeighbourQuery{hops[i], route->source, route->if_mac, ask_wire});
     }
     if (!queries.empty()) {
-        auto macs = io::resolve_neighbours(env.ifindex, env.io->tx(), *env.neighbour_rx, queries);
+        io::RxSocket* const neighbour_rx = env.io->neighbour_rx();
+        if (neighbour_rx == nullptr) {
+            return fail(fmt::format("{}: no neighbour socket", env.ifname));
+        }
+        auto macs = io::resolve_neighbours(env.ifindex, env.io->tx(), *neighbour_rx, queries);
         if (!macs) {
             return tl::unexpected(macs.error());
         }

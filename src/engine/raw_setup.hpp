@@ -26,8 +26,7 @@ struct RawEnvironment {
     io::LinkKind link = io::LinkKind::ethernet;
     int ifindex = 0;
     std::string ifname;
-    std::unique_ptr<LinkIo> io;
-    std::unique_ptr<io::RxSocket> neighbour_rx;  // ARP / NA replies (Ethernet links only)
+    std::unique_ptr<LinkIo> io;  // also holds the ARP / NA socket (Ethernet links only)
     std::map<Address, net::MacAddress> next_hop_macs;
 };
 

@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -30,6 +32,10 @@ constexpr std::size_t kStatusOffset = offsetof(tpacket_block_desc, hdr.bh1.block
 
 // Compiles a pcap-filter(7) expression for the link type of the socket's frames.
 Result<std::vector<sock_filter>> compile_filter(const std::string& filter, LinkKind kind) {
+    // Receive sockets may be opened on several threads at once (their ring set-ups overlap);
+    // older libpcap's compiler is not thread-safe, so compiles take turns.
+    static std::mutex compiler;
+    const std::lock_guard lock(compiler);
     pcap_t* dead = pcap_open_dead(kind == LinkKind::raw_ip ? DLT_RAW : DLT_EN10MB, kSnapLength);
     if (dead == nullptr) {
         return fail("capture filter \"" + filter + "\": libpcap could not start");
@@ -199,7 +205,8 @@ RxSocket::~RxSocket() {
 }
 
 Result<std::size_t> RxSocket::poll(std::chrono::milliseconds timeout,
-                                   const std::function<void(net::ConstBytes frame)>& on_frame) {
+                                   const std::function<void(net::ConstBytes frame)>& on_frame,
+                                   int wake_fd) {
     if (ring_ == nullptr) {
         return fail(detail::socket_error(ifindex_, "poll", EBADF));  // moved from
     }
@@ -221,10 +228,14 @@ Result<std::size_t> RxSocket::poll(std::chrono::milliseconds timeout,
         if (delivered > 0 || left.count() <= 0) {
             return delivered;
         }
-        pollfd waiting{fd_, POLLIN, 0};
-        const int ready = ::poll(&waiting, 1, static_cast<int>(left.count()));
+        std::array<pollfd, 2> fds{pollfd{fd_, POLLIN, 0}, pollfd{wake_fd, POLLIN, 0}};
+        const pollfd& waiting = fds[0];
+        const int ready = ::poll(fds.data(), wake_fd >= 0 ? 2 : 1, static_cast<int>(left.count()));
         if (ready < 0 && errno != EINTR) {
             return fail(detail::socket_error(ifindex_, "poll", errno));
+        }
+        if (ready > 0 && wake_fd >= 0 && (fds[1].revents & POLLIN) != 0) {
+            return delivered;  // woken: the caller has something else to do (e.g. stop)
         }
         if (ready > 0 && (waiting.revents & POLLERR) != 0) {
             int error = 0;

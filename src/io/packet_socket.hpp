@@ -86,8 +86,10 @@ public:
     // Waits up to `timeout` for a filled block, then calls on_frame for every frame of every
     // ready block (in order) and hands the blocks back to the kernel. Returns the number of
     // frames delivered (0 on time-out). Frames are only valid during the callback.
+    // `wake_fd` (optional, e.g. an eventfd): the wait also ends, early, once it is readable.
     Result<std::size_t> poll(std::chrono::milliseconds timeout,
-                             const std::function<void(net::ConstBytes frame)>& on_frame);
+                             const std::function<void(net::ConstBytes frame)>& on_frame,
+                             int wake_fd = -1);
 
     // Counters since the previous call (PACKET_STATISTICS resets them when read).
     RxStats take_stats();

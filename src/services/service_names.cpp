@@ -2,7 +2,9 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "portwarden/services.hpp"
@@ -106,10 +108,46 @@ ServiceNames ServiceNames::parse(std::string_view text) {
         by_name.emplace_back(offset, parsed->port);
     }
     for (NameIndex* index : {&names.tcp_by_name_, &names.udp_by_name_}) {
-        // Stable: among equal names the first in the file stays first.
-        std::stable_sort(index->begin(), index->end(), [&names](const auto& x, const auto& y) {
-            return names.name_at(x.first) < names.name_at(y.first);
+        // By name; among equal names the first in the file stays first (the position breaks
+        // ties). Sorted on (name, position) keys whose lengths are known once, not by
+        // name_at() (a strlen) per comparison: this runs at every start-up.
+        // The first 8 bytes, big-endian and zero-padded (names hold no NUL), order like the
+        // names' first 8 characters, so most comparisons (thousands of "unknown") are one
+        // integer compare.
+        struct Key {
+            std::uint64_t head;
+            std::string_view name;
+            std::uint32_t position;
+        };
+        std::vector<Key> keys;
+        keys.reserve(index->size());
+        for (std::size_t i = 0; i < index->size(); ++i) {
+            const std::string_view name = names.name_at((*index)[i].first);
+            std::uint64_t head = 0;
+            for (std::size_t b = 0; b < 8; ++b) {
+                head = (head << 8) | (b < name.size() ? static_cast<std::uint8_t>(name[b]) : 0U);
+            }
+            keys.push_back(Key{head, name, static_cast<std::uint32_t>(i)});
+        }
+        std::sort(keys.begin(), keys.end(), [](const Key& x, const Key& y) {
+            if (x.head != y.head) {
+                return x.head < y.head;
+            }
+            if (x.name.size() > 8 || y.name.size() > 8) {
+                if (const int order = x.name.compare(y.name); order != 0) {
+                    return order < 0;
+                }
+            } else if (x.name.size() != y.name.size()) {
+                return x.name.size() < y.name.size();  // equal heads: the shorter is a prefix
+            }
+            return x.position < y.position;
         });
+        NameIndex sorted;
+        sorted.reserve(index->size());
+        for (const Key& k : keys) {
+            sorted.push_back((*index)[k.position]);
+        }
+        *index = std::move(sorted);
     }
     return names;
 }
