@@ -4,6 +4,16 @@
 
 namespace portwarden::engine {
 
+bool HostEmitter::would_hold(const HostResult& host) const {
+    if (!held_.empty()) {
+        return true;
+    }
+    if (!request_.previous || !host.complete || host.state != HostState::up || host.ports.empty()) {
+        return false;
+    }
+    return !changed_ports(host, request_.previous(host.address)).empty();
+}
+
 void HostEmitter::operator()(HostResult host) {
     if (request_.previous && host.complete && host.state == HostState::up && !host.ports.empty()) {
         const std::vector<PreviousPort> previous = request_.previous(host.address);

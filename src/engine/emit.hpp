@@ -21,6 +21,8 @@ public:
     // A host found down (no answer to discovery, or no next hop answered ARP/ND).
     void down(const Address& address, std::chrono::system_clock::time_point start);
 
+    // Whether operator() would hold `host` back (or holds another already): a re-probe follows.
+    bool would_hold(const HostResult& host) const;
     // The hosts held back for a re-probe since the last call.
     std::vector<HeldHost> take_held();
     // Hands a held host over with its re-probe (`second`) applied; see apply_reprobe.

@@ -547,7 +547,8 @@ RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
     if (last_host_) {
         // Every host is finished and nothing is being sent: the sockets close (RCU grace
         // periods, tens of ms) while the last host's results are written.
-        if (hosts_left_ == 0 && fatal_.empty() && !result.stopped) {
+        if (hosts_left_ == 0 && fatal_.empty() && !result.stopped &&
+            (!hooks_->may_release || hooks_->may_release(*last_host_))) {
             io_.release();
         }
         hooks_->host_finished(*last_host_);

@@ -90,6 +90,9 @@ struct RawCounters {
 struct RawRunHooks {
     std::function<void(std::size_t host)> host_finished;
     std::function<void(const RawCounters&)> tick;  // about every 250 ms
+    // release_io_when_done: asked before the io is released, with the last host. False keeps
+    // the sockets open (the caller still needs them: drift confirmation re-probes on them).
+    std::function<bool(std::size_t host)> may_release;
 };
 
 // The templates a run patches: each distinct one stored once (a TCP scan of 65 535 ports has one

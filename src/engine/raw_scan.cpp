@@ -367,6 +367,11 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
         };
         RawRunHooks hooks;
         hooks.host_finished = [&](std::size_t h) { finished_host(h, nullptr); };
+        hooks.may_release = [&](std::size_t h) {  // not when a re-probe will need the sockets
+            HostResult last = host_result(run, columns, h, nullptr, proto, request.targets, group_start);
+            last.state = HostState::up;
+            return !emit.would_hold(last);
+        };
         hooks.tick = [&](const RawCounters& c) {
             if (callbacks.progress) {
                 progress.probes_done = settled_before + c.settled;

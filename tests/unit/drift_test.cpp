@@ -92,6 +92,8 @@ TEST(Drift, EmitterHoldsOnlyCompleteUpHostsWithChangesAndCountsTheReprobe) {
     ScanSummary summary;
     HostEmitter emit(request, callbacks, summary);
 
+    EXPECT_FALSE(emit.would_hold(host({port(80, PortState::closed, Reason::reset)})));
+    EXPECT_TRUE(emit.would_hold(host({port(80, PortState::filtered, Reason::no_response)})));
     emit(host({port(80, PortState::closed, Reason::reset)}));  // unchanged: handed over at once
     ASSERT_EQ(out.size(), 1U);
     HostResult partial = host({port(80, PortState::filtered, Reason::no_response)});
@@ -102,6 +104,7 @@ TEST(Drift, EmitterHoldsOnlyCompleteUpHostsWithChangesAndCountsTheReprobe) {
     ASSERT_EQ(out.size(), 2U);
     EXPECT_EQ(summary.hosts_done, 2U);
 
+    EXPECT_TRUE(emit.would_hold(host({port(80, PortState::closed, Reason::reset)})));  // one is held
     auto held = emit.take_held();
     ASSERT_EQ(held.size(), 1U);
     EXPECT_TRUE(emit.take_held().empty());
