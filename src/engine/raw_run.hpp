@@ -211,6 +211,7 @@ private:
     RawCounters counters_;
     // send batching: three buffer sets; up to two may be in the helper sender's hands
     static constexpr std::size_t kBufferSets = 3;
+    std::size_t frame_capacity_ = 64;  // bytes per frame buffer: the biggest template's size
     std::vector<std::vector<std::uint8_t>> frame_buffers_[kBufferSets];
     // The template each buffer holds: a probe patches it in place, rewriting it only on a change.
     std::vector<const net::ProbeTemplate*> buffer_template_[kBufferSets];
