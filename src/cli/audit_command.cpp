@@ -7,6 +7,7 @@
 #include "audit/webhook.hpp"
 #include "cli/audit_history.hpp"
 #include "cli/commands.hpp"
+#include "cli/history_record.hpp"
 #include "portwarden/audit.hpp"
 #include "portwarden/ports.hpp"
 #include "portwarden/result_file.hpp"
@@ -198,7 +199,7 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
     std::vector<HostResult> hosts;
     int scan_code = exit_ok;
     std::optional<std::int64_t> scan_id;  // the audit's scan, once stored in the history
-    std::string history_url;
+    std::string audit_db;  // where the verdict is stored (empty: nowhere)
     if (!a->from.empty()) {
         if (!a->scan_args.empty() || !a->ports.empty()) {
             return audit_error(fmt::format("--from reads results from a file; scan flags such as '{}' cannot go with it",
@@ -210,14 +211,7 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
         }
         hosts = std::move(*read);
         if (!a->no_history) {  // --from: the verdict goes to --db, or the default history
-            if (!a->db.empty()) {
-                history_url = a->db;
-            } else if (auto path = default_history_path()) {
-                history_url = path->string();
-            } else {
-                fmt::print(stderr, "portwarden: warning: audit not stored in the history: {}\n",
-                           path.error().message);
-            }
+            audit_db = cli::history_url(a->db, "audit not stored in the history").value_or("");
         }
     } else {
         std::vector<std::string> scan = a->scan_args;
@@ -237,7 +231,7 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
         hooks.host_done = [&](const HostResult& h) { hosts.push_back(h); };
         hooks.recorded = [&](std::int64_t id, const std::string& url) {
             scan_id = id;
-            history_url = url;
+            audit_db = url;
         };
         scan_code = scan_command(scan, command_line, hooks);
         if (scan_code == exit_bad_input) {
@@ -245,8 +239,8 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
         }
     }
     const audit::Evaluation evaluation = audit::evaluate(*policy, hosts, today);
-    if (!history_url.empty()) {  // the scan was stored (or --from): its verdict goes next to it
-        store_audit(nullptr, history_url, audit_record(*policy, evaluation, scan_id));
+    if (!audit_db.empty()) {  // the scan was stored (or --from): its verdict goes next to it
+        store_audit(audit_db, audit_record(*policy, evaluation, scan_id));
     }
     const std::string report = audit::render_report(*format, *policy, evaluation);
     if (a->output.empty() || a->output == "-") {

@@ -21,18 +21,13 @@ AuditRecord audit_record(const audit::Policy& policy, const audit::Evaluation& e
     return r;
 }
 
-void store_audit(HistoryStore* store, const std::string& url, const AuditRecord& record) {
-    std::unique_ptr<HistoryStore> opened;
-    if (store == nullptr) {
-        auto s = open_history(url);
-        if (!s) {
-            fmt::print(stderr, "portwarden: warning: audit not stored in the history: {}\n", s.error().message);
-            return;
-        }
-        opened = std::move(*s);
-        store = opened.get();
+void store_audit(const std::string& url, const AuditRecord& record) {
+    auto store = open_history(url);
+    if (!store) {
+        fmt::print(stderr, "portwarden: warning: audit not stored in the history: {}\n", store.error().message);
+        return;
     }
-    if (auto id = store->record_audit(record); !id) {
+    if (auto id = (*store)->record_audit(record); !id) {
         fmt::print(stderr, "portwarden: warning: audit not stored in the history: {}\n", id.error().message);
     }
 }

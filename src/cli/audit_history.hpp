@@ -13,7 +13,7 @@ namespace portwarden::cli {
 
 AuditRecord audit_record(const audit::Policy& policy, const audit::Evaluation& evaluation,
                          std::optional<std::int64_t> scan_id);
-// Stores `record` in `store`; or, with no store, in the history at `url`.
-void store_audit(HistoryStore* store, const std::string& url, const AuditRecord& record);
+// Stores `record` in the history at `url`.
+void store_audit(const std::string& url, const AuditRecord& record);
 
 }  // namespace portwarden::cli

@@ -13,21 +13,29 @@ constexpr std::size_t kBatchPorts = 65536;
 
 }  // namespace
 
+std::optional<std::string> history_url(const std::string& db, std::string_view warning) {
+    if (!db.empty()) {
+        return db;
+    }
+    auto path = default_history_path();
+    if (!path) {
+        fmt::print(stderr, "portwarden: warning: {}: {}\n", warning, path.error().message);
+        return std::nullopt;
+    }
+    return path->string();
+}
+
 ScanRecorder ScanRecorder::open(const std::string& db, bool disabled, const std::string& command_line,
                                 const std::string& technique) {
     ScanRecorder r;
     if (disabled) {
         return r;
     }
-    std::string url = db;
-    if (url.empty()) {
-        auto path = default_history_path();
-        if (!path) {
-            fmt::print(stderr, "portwarden: warning: scan history not kept: {}\n", path.error().message);
-            return r;
-        }
-        url = path->string();
+    const std::optional<std::string> found = history_url(db, "scan history not kept");
+    if (!found) {
+        return r;
     }
+    const std::string& url = *found;
     auto store = open_history(url);
     if (!store) {
         fmt::print(stderr, "portwarden: warning: scan history not kept: {}\n", store.error().message);

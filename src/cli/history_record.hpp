@@ -11,12 +11,17 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "portwarden/history.hpp"
 #include "portwarden/scan.hpp"
 
 namespace portwarden::cli {
+
+// The history database to use: `db` (the --db value), else the user's default. Nothing, with
+// the one-line warning "portwarden: warning: WARNING: why", when there is no default (no HOME).
+std::optional<std::string> history_url(const std::string& db, std::string_view warning);
 
 class ScanRecorder {
 public:

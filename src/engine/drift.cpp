@@ -13,31 +13,36 @@ std::vector<PreviousPort> changed_ports(const HostResult& host, std::span<const 
             out.push_back(*it);
         }
     }
-    std::sort(out.begin(), out.end(), [](const PreviousPort& a, const PreviousPort& b) { return a.port < b.port; });
-    return out;
+    return out;  // in host.ports' order: sorted by port
 }
 
 DriftCounts apply_reprobe(HostResult& host, std::span<const PreviousPort> changed,
                           std::span<const PortResult> second) {
+    // Looked up by binary search (a scan's HostResult holds one protocol, sorted by port), so a
+    // host whose every port changed (a firewall appeared) costs n log n, not n squared.
+    std::vector<PortResult> again(second.begin(), second.end());
+    std::sort(again.begin(), again.end(), [](const PortResult& a, const PortResult& b) { return a.port < b.port; });
+    const auto find = [&](auto& ports, std::uint16_t port) {
+        const auto it = std::lower_bound(ports.begin(), ports.end(), port,
+                                         [](const PortResult& a, std::uint16_t p) { return a.port < p; });
+        return it != ports.end() && it->port == port ? it : ports.end();
+    };
     DriftCounts counts;
     for (const PreviousPort& was : changed) {
-        const auto first = std::find_if(host.ports.begin(), host.ports.end(),
-                                        [&](const PortResult& p) { return p.port == was.port; });
+        const auto first = find(host.ports, was.port);
         if (first == host.ports.end()) {
             continue;
         }
         ++counts.reprobed;
-        const auto again = std::find_if(second.begin(), second.end(), [&](const PortResult& p) {
-            return p.port == was.port && p.proto == first->proto;
-        });
-        if (again == second.end()) {
+        const auto re = find(again, was.port);
+        if (re == again.end()) {
             continue;  // not settled again: the first result stands, unconfirmed
         }
-        if (again->state == first->state) {
+        if (re->state == first->state) {
             ++counts.confirmed;
-        } else if (again->state == was.state) {
+        } else if (re->state == was.state) {
             ++counts.reverted;
-            *first = *again;
+            *first = *re;
         }
     }
     return counts;

@@ -20,7 +20,7 @@ struct DriftCounts {
     std::uint64_t reverted = 0;
 };
 
-// Applies a re-probe of `changed` (from changed_ports) to `host`. `second`: the re-probe's
+// Applies a re-probe of `changed` (from changed_ports) to `host` (one protocol, ports sorted). `second`: the re-probe's
 // results (any order; a port missing from it was not settled again, and its first result
 // stands). A re-probe that finds the recorded state replaces the first result; otherwise the
 // first result stands (confirmed when the re-probe agrees with it).

@@ -64,8 +64,8 @@ void HostEmitter::release(HeldHost held, std::span<const PortResult> second) {
     deliver(std::move(held.host));
 }
 
-void HostEmitter::flush_held() {
-    for (HeldHost& h : take_held()) {
+void HostEmitter::hand_over(std::vector<HeldHost> held) {
+    for (HeldHost& h : held) {
         deliver(std::move(h.host));
     }
 }

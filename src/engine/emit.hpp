@@ -27,8 +27,10 @@ public:
     std::vector<HeldHost> take_held();
     // Hands a held host over with its re-probe (`second`) applied; see apply_reprobe.
     void release(HeldHost held, std::span<const PortResult> second);
+    // Hands these held hosts over as they are (no re-probe could be made).
+    void hand_over(std::vector<HeldHost> held);
     // Hands every held host over as it is (no re-probe: the scan stopped).
-    void flush_held();
+    void flush_held() { hand_over(take_held()); }
 
 private:
     void deliver(HostResult host);

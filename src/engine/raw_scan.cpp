@@ -99,9 +99,7 @@ ReprobeEnd reprobe_held(HostEmitter& emit, RawEnvironment& env, const std::vecto
     }
     auto templates = make_templates(env, columns);
     if (!templates) {
-        for (HeldHost& h : held) {
-            emit.release(std::move(h), {});
-        }
+        emit.hand_over(std::move(held));
         return {false, templates.error().message};
     }
     RawRunOptions options;

@@ -35,11 +35,6 @@ HelperSender::~HelperSender() {
     thread_.join();
 }
 
-bool HelperSender::idle() {
-    const std::lock_guard lock(mutex_);
-    return queue_.empty();
-}
-
 std::uint64_t HelperSender::completed() {
     const std::lock_guard lock(mutex_);
     return completed_;

@@ -29,8 +29,6 @@ public:
     HelperSender(const HelperSender&) = delete;
     HelperSender& operator=(const HelperSender&) = delete;
 
-    // True when the helper is idle (every batch handed over is out).
-    bool idle();
     // Batches handed over so far that are completely out (they finish in submission order).
     std::uint64_t completed();
     // Hands a batch over (queued behind the others); the frames' memory must stay untouched

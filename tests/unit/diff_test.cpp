@@ -1,6 +1,8 @@
 // diff_scans: state changes, ports and hosts on one side only; reasons alone are no change.
 #include <gtest/gtest.h>
 
+#include "port_result_builder.hpp"
+
 #include "portwarden/diff.hpp"
 
 namespace portwarden {
@@ -14,14 +16,7 @@ HostResult host(const char* a, HostState s, std::vector<PortResult> ports) {
     return h;
 }
 
-PortResult port(std::uint16_t p, PortState s, Reason r) {
-    PortResult out;
-    out.proto = Proto::tcp;
-    out.port = p;
-    out.state = s;
-    out.reason = r;
-    return out;
-}
+using test::port;
 
 TEST(Diff, SameScansAreNotDifferentEvenWithOtherReasonWords) {
     const std::vector<HostResult> a{host("198.18.1.10", HostState::up, {port(22, PortState::open, Reason::syn_ack),

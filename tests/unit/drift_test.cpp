@@ -3,20 +3,15 @@
 // result stands), through HostEmitter as the engines use it.
 #include <gtest/gtest.h>
 
+#include "port_result_builder.hpp"
+
 #include "engine/drift.hpp"
 #include "engine/emit.hpp"
 
 namespace portwarden::engine {
 namespace {
 
-PortResult port(std::uint16_t p, PortState s, Reason r) {
-    PortResult out;
-    out.proto = Proto::tcp;
-    out.port = p;
-    out.state = s;
-    out.reason = r;
-    return out;
-}
+using portwarden::test::port;
 
 HostResult host(std::vector<PortResult> ports) {
     HostResult h;
