@@ -2,6 +2,7 @@
 // Port lists with nmap syntax: "22,80,1000-2000", "-" (all), "T:22,U:53", "-100", "60000-", names ("http").
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,6 +31,10 @@ struct PortProtocols {
 // (and are dropped if it is not scanned, as nmap does). Names are looked up in `services`
 // (may be null: then names are an error). Errors name the bad token.
 Result<PortList> parse_ports(std::string_view spec, PortProtocols scanned, const ServiceNames* services);
+// The same, asking `services` for the names only when the spec names a service (the services
+// file can then be read on another thread meanwhile). It may return null.
+using ServiceLookup = std::function<const ServiceNames*()>;
+Result<PortList> parse_ports(std::string_view spec, PortProtocols scanned, const ServiceLookup& services);
 
 // The n most frequently open ports from the ranked list we ship (src/targets/top_ports_data.cpp).
 PortList top_ports(std::size_t n, PortProtocols scanned);

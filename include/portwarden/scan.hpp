@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -93,6 +94,16 @@ struct DiscoveryProbes {
     bool ignore_rst = false;    // --discovery-ignore-rst: a RST proves nothing (forged by a firewall)
 };
 
+// A raw scan's packet receive rings, set up ahead of the scan (prepare_raw_sockets()).
+class RawPrepared;
+
+// Starts setting up the receive rings of a raw scan on background threads (needs CAP_NET_RAW;
+// without it, or when they do not suit the interface, the scan opens its own and reports any
+// error). Setting a ring up waits for a kernel RCU grace period (~10 ms): a command that calls
+// this as soon as it knows it will scan with raw packets hides that wait behind the rest of its
+// start-up. Hand the result to ScanRequest::prepared.
+std::shared_ptr<RawPrepared> prepare_raw_sockets();
+
 struct ScanRequest {
     TargetSet targets;
     PortList ports;
@@ -128,6 +139,8 @@ struct ScanRequest {
     // the first result was a lost or stray packet and the re-probe's result replaces it;
     // otherwise the first result stands. One lost packet never reports drift. Unset: off.
     std::function<std::vector<PreviousPort>(const Address&)> previous;
+    // Raw engine: receive rings set up ahead (prepare_raw_sockets()); unset: set up when needed.
+    std::shared_ptr<RawPrepared> prepared;
 };
 
 struct ScanCallbacks {

@@ -23,7 +23,7 @@ void define_discovery_flags(CLI::App& app, DiscoveryArgs& d) {
                  "a RST does not prove a host up (for networks whose firewall forges RSTs)");
 }
 
-Result<DiscoveryProbes> build_discovery(const DiscoveryArgs& a, bool skip_discovery, const ServiceNames& services) {
+Result<DiscoveryProbes> build_discovery(const DiscoveryArgs& a, bool skip_discovery, const ServiceLookup& services) {
     DiscoveryProbes d;
     d.arp = !a.disable_arp_ping;
     d.ignore_rst = a.discovery_ignore_rst;
@@ -39,7 +39,7 @@ Result<DiscoveryProbes> build_discovery(const DiscoveryArgs& a, bool skip_discov
                               bool udp) -> Result<std::vector<std::uint16_t>> {
         std::vector<std::uint16_t> out;
         for (const auto& spec : specs) {
-            auto parsed = parse_ports(spec, PortProtocols{!udp, udp}, &services);
+            auto parsed = parse_ports(spec, PortProtocols{!udp, udp}, services);
             if (!parsed) {
                 return fail(fmt::format("{}: {}", flag, parsed.error().message));
             }

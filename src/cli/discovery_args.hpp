@@ -29,6 +29,6 @@ void define_discovery_flags(CLI::App& app, DiscoveryArgs& d);
 
 // The probes of raw host discovery. Any -P option replaces nmap's default set
 // (-PE -PS443 -PA80 -PP) with exactly the probes it names; -Pn with a -P option is an error.
-Result<DiscoveryProbes> build_discovery(const DiscoveryArgs& a, bool skip_discovery, const ServiceNames& services);
+Result<DiscoveryProbes> build_discovery(const DiscoveryArgs& a, bool skip_discovery, const ServiceLookup& services);
 
 }  // namespace portwarden::cli

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <future>
 #include <memory>
 
 #include <fmt/format.h>
@@ -206,11 +207,11 @@ Result<TargetSet> build_targets(const ScanArgs& a) {
     return set;
 }
 
-Result<PortList> build_ports(const ScanArgs& a, Technique technique, const ServiceNames& services) {
+Result<PortList> build_ports(const ScanArgs& a, Technique technique, const ServiceLookup& services) {
     const PortProtocols scanned{technique != Technique::udp, technique == Technique::udp};
     PortList ports;
     if (!a.ports.empty()) {
-        auto parsed = parse_ports(a.ports, scanned, &services);
+        auto parsed = parse_ports(a.ports, scanned, services);
         if (!parsed) {
             return tl::unexpected(parsed.error());
         }
@@ -219,7 +220,7 @@ Result<PortList> build_ports(const ScanArgs& a, Technique technique, const Servi
         ports = top_ports(a.top_ports > 0 ? a.top_ports : 1000, scanned);
     }
     if (!a.exclude_ports.empty()) {
-        auto excluded = parse_ports(a.exclude_ports, scanned, &services);
+        auto excluded = parse_ports(a.exclude_ports, scanned, services);
         if (!excluded) {
             return fail("--exclude-ports: " + excluded.error().message);
         }
@@ -312,6 +313,11 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     if (auto code = parse_or_exit(app, *args)) {
         return *code;
     }
+    // Reading the services file takes a few ms: it is read on a background thread, and only a
+    // port spec naming a service (-p http) and the reports wait for it.
+    std::shared_future<ServiceNames> services_read =
+        std::async(std::launch::async, [] { return ServiceNames::load_default(); }).share();
+    const ServiceLookup services = [&services_read] { return &services_read.get(); };
     const bool raw_permitted = io_can_use_raw_sockets();
     const bool technique_chosen = !a.technique.empty();
     std::optional<std::uint8_t> scan_flags;
@@ -333,11 +339,16 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         return bad_input(fmt::format("--scanflags sets the flags of raw TCP probes; it cannot go with the {} scan",
                                      to_string(*technique)));
     }
+    // A raw scan's receive rings start setting up now: their kernel wait (an RCU grace period
+    // each) overlaps the rest of start-up instead of following it.
+    std::shared_ptr<RawPrepared> prepared;
+    if (raw_permitted && *technique != Technique::connect) {
+        prepared = prepare_raw_sockets();
+    }
     auto timing = build_timing(a);
     if (!timing) {
         return bad_input(timing.error().message);
     }
-    const ServiceNames services = ServiceNames::load_default();
     auto ports = build_ports(a, *technique, services);
     if (!ports) {
         return bad_input(ports.error().message);
@@ -366,6 +377,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         return bad_input("--traceroute follows the discovery probe that reached each host; it cannot go with -Pn");
     }
     request.reverse_dns = a.reverse_dns;
+    request.prepared = std::move(prepared);
     if (request.seed == 0) {
         request.seed = random_seed();
     }
@@ -377,8 +389,11 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         request.shard_index = shard->first;
         request.shard_count = shard->second;
     }
-    const std::string fingerprint = scan_fingerprint(request);
+    // The resume fingerprint (a hash of every port and target) only for --resume, or when the
+    // scan stops early and writes a resume point.
+    std::string fingerprint;
     if (!a.resume.empty()) {
+        fingerprint = scan_fingerprint(request);
         auto resume = read_resume_file(a.resume, fingerprint);
         if (!resume) {
             return bad_input(resume.error().message);
@@ -435,7 +450,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     info.scan_flags = request.scan_flags;
     info.ports = request.ports;
     info.start_time = std::chrono::system_clock::now();
-    info.services = &services;
+    info.services = &services_read.get();
     info.show_reason = a.outputs.reason;
     info.open_only = a.outputs.open_only;
     info.verbosity = a.outputs.verbosity;
@@ -472,6 +487,9 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         return bad_input(summary.error().message);
     }
     if (summary->resume_point) {
+        if (fingerprint.empty()) {
+            fingerprint = scan_fingerprint(request);
+        }
         summary->resume_fingerprint = fingerprint;  // JSON Lines output can then be resumed from
     }
     outputs->end(*summary);

@@ -23,6 +23,8 @@ public:
 
     // Whether operator() would hold `host` back (or holds another already): a re-probe follows.
     bool would_hold(const HostResult& host) const;
+    // Whether any host could be held back (drift confirmation is on, or one is held already).
+    bool may_hold() const { return !held_.empty() || static_cast<bool>(request_.previous); }
     // The hosts held back for a re-probe since the last call.
     std::vector<HeldHost> take_held();
     // Hands a held host over with its re-probe (`second`) applied; see apply_reprobe.

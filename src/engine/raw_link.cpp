@@ -55,8 +55,23 @@ std::string combined_filter(const techniques::ScanContext& context,
 
 }  // namespace
 
+io::RxOptions link_ring_options() {
+    io::RxOptions ring;  // 1 MB: ~8000 replies, 40 ms at 200 000 replies/s (drops are counted)
+    ring.block_size = std::size_t{1} << 17;
+    ring.block_count = 8;
+    ring.block_timeout = std::chrono::milliseconds(1);  // the smallest: replies reach the scheduler sooner
+    return ring;
+}
+
+io::RxOptions neighbour_ring_options() {
+    io::RxOptions small;  // ARP and neighbour advertisements only: a few frames, no ring
+    small.block_count = 0;
+    return small;
+}
+
 Result<std::unique_ptr<LinkIo>> LinkIo::open(const io::Route& route, const techniques::ScanContext& context,
-                                             std::vector<const techniques::Module*> modules) {
+                                             std::vector<const techniques::Module*> modules,
+                                             std::optional<io::RxSocket> prepared) {
     auto tx = io::TxSocket::open(route.ifindex, route.link);
     if (!tx) {
         return tl::unexpected(tx.error());
@@ -65,11 +80,17 @@ Result<std::unique_ptr<LinkIo>> LinkIo::open(const io::Route& route, const techn
     if (filter.empty()) {
         return fail("no capture filter: the scan has no source address");
     }
-    io::RxOptions ring;  // 1 MB: ~8000 replies, 40 ms at 200 000 replies/s (drops are counted)
-    ring.block_size = std::size_t{1} << 17;
-    ring.block_count = 8;
-    ring.block_timeout = std::chrono::milliseconds(1);  // the smallest: replies reach the scheduler sooner
-    auto rx = io::RxSocket::open(route.ifindex, route.link, filter, ring);
+    const io::RxOptions ring = link_ring_options();
+    auto rx = [&]() -> Result<io::RxSocket> {
+        if (!prepared || !prepared->prepared_for(route.link, ring)) {
+            return io::RxSocket::open(route.ifindex, route.link, filter, ring);
+        }
+        auto attached = prepared->attach(route.ifindex, route.link, filter);
+        if (!attached) {
+            return tl::unexpected(attached.error());
+        }
+        return std::move(*prepared);
+    }();
     if (!rx) {
         return tl::unexpected(rx.error());
     }

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,12 +18,18 @@
 
 namespace portwarden::engine {
 
+// The receive rings' shapes: the scan's replies, and ARP / neighbour advertisements.
+io::RxOptions link_ring_options();
+io::RxOptions neighbour_ring_options();
+
 class LinkIo final : public RawIo {
 public:
     // Opens the sockets on the route's interface. `modules` validate replies (first match per
     // module); `context` is copied.
+    // `prepared`: a receive ring set up ahead (RawPrepared), used if it suits the link.
     static Result<std::unique_ptr<LinkIo>> open(const io::Route& route, const techniques::ScanContext& context,
-                                                std::vector<const techniques::Module*> modules);
+                                                std::vector<const techniques::Module*> modules,
+                                                std::optional<io::RxSocket> prepared = std::nullopt);
     ~LinkIo() override;
 
     Result<std::size_t> send(std::span<const net::ConstBytes> frames) override;

@@ -35,6 +35,13 @@ RawRun::RawRun(std::vector<RawTarget> targets, std::vector<RawColumn> columns, c
     for (std::size_t c = 0; c < columns_.size(); ++c) {
         column_of_port_.at(columns_[c].port) = static_cast<std::int32_t>(c);
     }
+    only_module_ = columns_.empty() ? nullptr : columns_.front().module;
+    for (const RawColumn& c : columns_) {
+        if (c.module != only_module_) {
+            only_module_ = nullptr;
+            break;
+        }
+    }
     const std::uint32_t shards = std::max<std::uint32_t>(options_.shard_count, 1);
     for (std::size_t i = 0; i < cells_.size(); ++i) {
         const std::size_t h = columns_.empty() ? 0 : i / columns_.size();
@@ -285,12 +292,15 @@ void RawRun::finish_host(std::size_t h, bool report) {
 
 void RawRun::handle_reply(const CapturedReply& r) {
     const auto hit = find_host(r.reply.target);
-    std::int32_t column = column_of_port_.at(r.reply.port);
-    if (column >= 0 && columns_[static_cast<std::size_t>(column)].module != r.module) {
+    std::int32_t column = column_of_port_[r.reply.port];  // 65 536 entries: any port fits
+    // One module for every column (a port scan): no look at columns_ (a cache miss per reply).
+    const bool module_ok = only_module_ != nullptr ? r.module == only_module_
+                           : column >= 0 && columns_[static_cast<std::size_t>(column)].module == r.module;
+    if (column >= 0 && !module_ok) {
         // Discovery runs may probe one port with two modules (-PS80 -PA80; echo and timestamp
         // both use port 0): find the column of this module.
         column = -1;
-        for (std::size_t c = 0; c < columns_.size(); ++c) {
+        for (std::size_t c = 0; only_module_ == nullptr && c < columns_.size(); ++c) {
             if (columns_[c].port == r.reply.port && columns_[c].module == r.module) {
                 column = static_cast<std::int32_t>(c);
                 break;
@@ -306,7 +316,9 @@ void RawRun::handle_reply(const CapturedReply& r) {
     const std::size_t h = *hit;
     const auto cell_index = static_cast<std::uint32_t>(h * columns_.size() + static_cast<std::size_t>(column));
     RawCell& cell = cells_[cell_index];
-    if (cell.skipped || r.reply.tryno >= cell.tries || r.module != columns_[static_cast<std::size_t>(column)].module) {
+    if (cell.skipped || r.reply.tryno >= cell.tries ||
+        (only_module_ != nullptr ? r.module != only_module_
+                                 : r.module != columns_[static_cast<std::size_t>(column)].module)) {
         return;  // not a probe this run sent
     }
     ++counters_.replies_matched;

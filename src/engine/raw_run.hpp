@@ -201,6 +201,7 @@ private:
     std::vector<Outstanding> pool_;
     std::uint32_t pool_free_ = kNone;
     std::vector<std::int32_t> column_of_port_;
+    const techniques::Module* only_module_ = nullptr;  // the module of every column, if they share one
     std::unordered_map<std::uint32_t, Address> reason_ips_;
     std::deque<std::uint32_t> ready_;
     std::uint64_t next_position_ = 0;

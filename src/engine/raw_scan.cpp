@@ -161,7 +161,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
     }
     constexpr int kTraceTries = 31;  // --traceroute: TTLs up to 30 ride in the try field
     auto env = open_raw_environment(request.targets, request.timing, udp, modules,
-                                    request.traceroute ? kTraceTries : 0);
+                                    request.traceroute ? kTraceTries : 0, request.prepared.get());
     if (!env) {
         return tl::unexpected(env.error());
     }
@@ -366,6 +366,9 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
         RawRunHooks hooks;
         hooks.host_finished = [&](std::size_t h) { finished_host(h, nullptr); };
         hooks.may_release = [&](std::size_t h) {  // not when a re-probe will need the sockets
+            if (!emit.may_hold()) {
+                return true;
+            }
             HostResult last = host_result(run, columns, h, nullptr, proto, request.targets, group_start);
             last.state = HostState::up;
             return !emit.would_hold(last);

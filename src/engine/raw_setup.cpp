@@ -1,10 +1,11 @@
 #include "engine/raw_setup.hpp"
 
+#include "engine/raw_prepare.hpp"
+
 #include <algorithm>
 #include <array>
 #include <random>
 #include <set>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -58,7 +59,7 @@ std::optional<net::EthernetAddresses> link_header(const io::Route& route) {
 
 Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timing& timing, bool udp,
                                             const std::vector<const techniques::Module*>& modules,
-                                            int min_tries) {
+                                            int min_tries, RawPrepared* prepared) {
     RawEnvironment env;
     env.context.key = random_key();
     const int tries = udp ? 60 : std::clamp(timing.max_retries + 1, 1, 60);
@@ -96,32 +97,21 @@ Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timi
     env.link = first->link;
     env.ifindex = first->ifindex;
     env.ifname = first->ifname;
-    // Setting up a receive ring waits for an RCU grace period (packet_set_ring() calls
-    // synchronize_net(), ~8-16 ms): the neighbour socket's ring is set up on a second thread
-    // while the link's is, so the two waits overlap instead of adding up.
-    std::optional<Result<io::RxSocket>> neighbour;
-    std::thread neighbour_opener;
-    if (env.link == io::LinkKind::ethernet) {
-        neighbour_opener = std::thread([&neighbour, ifindex = env.ifindex, kind = env.link] {
-            io::RxOptions small;  // ARP and neighbour advertisements only
-            small.block_size = std::size_t{1} << 16;
-            small.block_count = 2;
-            neighbour.emplace(io::RxSocket::open(ifindex, kind, io::neighbour_filter(), small));
-        });
-    }
-    auto link = LinkIo::open(*first, env.context, modules);
-    if (neighbour_opener.joinable()) {
-        neighbour_opener.join();
-    }
+    // Setting up the receive ring waits for an RCU grace period (packet_set_ring() calls
+    // synchronize_net(), ~8-16 ms): a ring prepared ahead (RawPrepared) has waited already.
+    // The neighbour socket has no ring, and waits for nothing.
+    auto link = LinkIo::open(*first, env.context, modules,
+                             prepared != nullptr ? prepared->take_link(env.link) : std::nullopt);
     if (!link) {
         return fail(fmt::format("{}: {}", first->ifname, link.error().message));
     }
     env.io = std::move(*link);
-    if (neighbour) {
-        if (!*neighbour) {
-            return fail(fmt::format("{}: {}", first->ifname, neighbour->error().message));
+    if (env.link == io::LinkKind::ethernet) {
+        auto neighbour = io::RxSocket::open(env.ifindex, env.link, io::neighbour_filter(), neighbour_ring_options());
+        if (!neighbour) {
+            return fail(fmt::format("{}: {}", first->ifname, neighbour.error().message));
         }
-        env.io->set_neighbour_rx(std::make_unique<io::RxSocket>(std::move(**neighbour)));
+        env.io->set_neighbour_rx(std::make_unique<io::RxSocket>(std::move(*neighbour)));
     }
     return env;
 }

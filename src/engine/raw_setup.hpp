@@ -33,10 +33,10 @@ struct RawEnvironment {
 // Routes for the families in `targets`, the context and the sockets. `modules` are every module
 // the scan will use (scan and ping). Errors: one line, naming the target or interface.
 // `min_tries`: the context allows at least this many tries (--traceroute carries the TTL in the
-// try field).
+// try field). `prepared`: receive rings set up ahead, taken if they suit the link.
 Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timing& timing, bool udp,
                                             const std::vector<const techniques::Module*>& modules,
-                                            int min_tries = 0);
+                                            int min_tries = 0, RawPrepared* prepared = nullptr);
 
 // The templates for `columns` in the families the environment has.
 Result<RawTemplates> make_templates(const RawEnvironment& env, const std::vector<RawColumn>& columns);

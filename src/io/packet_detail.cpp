@@ -23,7 +23,8 @@ std::string interface_name(int ifindex) {
 }
 
 std::string socket_error(int ifindex, const std::string& step, int error) {
-    const std::string where = "raw socket on " + interface_name(ifindex) + ": ";
+    const std::string where = ifindex == 0 ? std::string("raw socket: ")
+                                           : "raw socket on " + interface_name(ifindex) + ": ";
     if (error == EPERM || error == EACCES) {
         return where + "permission denied: raw sockets need CAP_NET_RAW";
     }

@@ -11,7 +11,8 @@ namespace portwarden::io::detail {
 std::string interface_name(int ifindex);
 
 // A one-line error for a failed step on the interface's raw socket, from errno `error`;
-// EPERM/EACCES become "permission denied: raw sockets need CAP_NET_RAW".
+// EPERM/EACCES become "permission denied: raw sockets need CAP_NET_RAW". Interface 0 (a socket
+// not yet bound to one): "raw socket: ...".
 std::string socket_error(int ifindex, const std::string& step, int error);
 
 // socket(AF_PACKET, type | SOCK_CLOEXEC, protocol 0): a socket that receives nothing until it

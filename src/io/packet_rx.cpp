@@ -55,6 +55,17 @@ Result<std::vector<sock_filter>> compile_filter(const std::string& filter, LinkK
     return code;
 }
 
+int socket_type(LinkKind kind) { return kind == LinkKind::raw_ip ? SOCK_DGRAM : SOCK_RAW; }
+
+// "raw socket: ..." (a ring prepared before its interface was known) as "raw socket on IF: ...".
+std::string with_interface(const std::string& message, int ifindex) {
+    const std::string bare = "raw socket: ";
+    if (message.rfind(bare, 0) != 0) {
+        return message;
+    }
+    return "raw socket on " + detail::interface_name(ifindex) + ": " + message.substr(bare.size());
+}
+
 std::uint32_t load_status(const std::uint8_t* block) {
     std::uint32_t status = 0;
     std::memcpy(&status, block + kStatusOffset, sizeof(status));
@@ -102,44 +113,30 @@ std::size_t walk_block(net::ConstBytes block,
 
 }  // namespace
 
-Result<RxSocket> RxSocket::open(int ifindex, LinkKind kind, const std::string& filter,
-                                const RxOptions& options) {
+Result<RxSocket> RxSocket::prepare(LinkKind kind, const RxOptions& options) {
     const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    if (options.block_size < page || options.block_size % page != 0 ||
-        options.block_size % kFrameSize != 0 || options.block_count == 0 ||
-        options.block_size > (std::size_t{1} << 30) / options.block_count) {
-        return fail(detail::socket_error(ifindex, "ring", EINVAL) +
-                    " (block size: a multiple of the page size and of 2048; count: 1 or more)");
-    }
-    std::vector<sock_filter> code;
-    if (!filter.empty()) {
-        auto compiled = compile_filter(filter, kind);
-        if (!compiled) {
-            return tl::unexpected(compiled.error());
-        }
-        code = std::move(*compiled);
+    if (options.block_count != 0 &&
+        (options.block_size < page || options.block_size % page != 0 || options.block_size % kFrameSize != 0 ||
+         options.block_size > (std::size_t{1} << 30) / options.block_count)) {
+        return fail(detail::socket_error(0, "ring", EINVAL) +
+                    " (block size: a multiple of the page size and of 2048; count: 0 for no ring, or more)");
     }
     // Protocol 0 until bind(): nothing is queued before the filter and the ring are in place.
-    const auto fd = detail::open_packet_socket(ifindex, kind == LinkKind::raw_ip ? SOCK_DGRAM
-                                                                                 : SOCK_RAW);
+    const auto fd = detail::open_packet_socket(0, socket_type(kind));
     if (!fd) {
         return tl::unexpected(fd.error());
     }
     RxSocket socket;
     socket.fd_ = *fd;
-    socket.ifindex_ = ifindex;
     socket.kind_ = kind;
+    socket.options_ = options;
     const auto step_failed = [&](const char* step) {
-        return fail(detail::socket_error(ifindex, step, errno));
+        return fail(detail::socket_error(0, step, errno));
     };
-    if (!code.empty()) {
-        const sock_fprog program{static_cast<unsigned short>(code.size()), code.data()};
-        if (::setsockopt(*fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) != 0) {
-            return step_failed("attach filter");
-        }
-    }
-    if (!detail::set_int_option(*fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)) {
-        return step_failed("PACKET_IGNORE_OUTGOING");
+    if (options.block_count == 0) {
+        socket.buffer_.resize(kSnapLength);  // no ring: frames are read with recv()
+        socket.prepared_ = true;
+        return socket;
     }
     if (!detail::set_int_option(*fd, SOL_PACKET, PACKET_VERSION, TPACKET_V3)) {
         return step_failed("TPACKET_V3");
@@ -163,11 +160,61 @@ Result<RxSocket> RxSocket::open(int ifindex, LinkKind kind, const std::string& f
     socket.ring_size_ = ring_size;
     socket.block_size_ = options.block_size;
     socket.block_count_ = options.block_count;
-    const auto bound = detail::bind_packet_socket(*fd, ifindex, ETH_P_ALL);
+    socket.prepared_ = true;
+    return socket;
+}
+
+bool RxSocket::prepared_for(LinkKind kind, const RxOptions& options) const {
+    return prepared_ && socket_type(kind) == socket_type(kind_) &&
+           options.block_size == options_.block_size && options.block_count == options_.block_count &&
+           options.block_timeout == options_.block_timeout;
+}
+
+Result<bool> RxSocket::attach(int ifindex, LinkKind kind, const std::string& filter) {
+    if (!prepared_ || socket_type(kind) != socket_type(kind_)) {
+        return fail(detail::socket_error(ifindex, "attach", EINVAL));
+    }
+    std::vector<sock_filter> code;
+    if (!filter.empty()) {
+        auto compiled = compile_filter(filter, kind);
+        if (!compiled) {
+            return tl::unexpected(compiled.error());
+        }
+        code = std::move(*compiled);
+    }
+    const auto step_failed = [&](const char* step) {
+        return fail(detail::socket_error(ifindex, step, errno));
+    };
+    if (!code.empty()) {
+        const sock_fprog program{static_cast<unsigned short>(code.size()), code.data()};
+        if (::setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) != 0) {
+            return step_failed("attach filter");
+        }
+    }
+    if (!detail::set_int_option(fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)) {
+        return step_failed("PACKET_IGNORE_OUTGOING");
+    }
+    const auto bound = detail::bind_packet_socket(fd_, ifindex, ETH_P_ALL);
     if (!bound) {
         return tl::unexpected(bound.error());
     }
-    return socket;
+    ifindex_ = ifindex;
+    kind_ = kind;
+    prepared_ = false;  // attached
+    return true;
+}
+
+Result<RxSocket> RxSocket::open(int ifindex, LinkKind kind, const std::string& filter,
+                                const RxOptions& options) {
+    auto socket = prepare(kind, options);
+    if (!socket) {
+        return fail(with_interface(socket.error().message, ifindex));
+    }
+    auto attached = socket->attach(ifindex, kind, filter);
+    if (!attached) {
+        return tl::unexpected(attached.error());
+    }
+    return std::move(*socket);
 }
 
 RxSocket::RxSocket(RxSocket&& other) noexcept
@@ -178,7 +225,10 @@ RxSocket::RxSocket(RxSocket&& other) noexcept
       ring_size_(std::exchange(other.ring_size_, 0)),
       block_size_(other.block_size_),
       block_count_(other.block_count_),
-      next_block_(other.next_block_) {}
+      next_block_(other.next_block_),
+      options_(other.options_),
+      prepared_(std::exchange(other.prepared_, false)),
+      buffer_(std::move(other.buffer_)) {}
 
 RxSocket& RxSocket::operator=(RxSocket&& other) noexcept {
     if (this != &other) {
@@ -191,6 +241,9 @@ RxSocket& RxSocket::operator=(RxSocket&& other) noexcept {
         block_size_ = other.block_size_;
         block_count_ = other.block_count_;
         next_block_ = other.next_block_;
+        options_ = other.options_;
+        prepared_ = std::exchange(other.prepared_, false);
+        buffer_ = std::move(other.buffer_);
     }
     return *this;
 }
@@ -207,15 +260,22 @@ RxSocket::~RxSocket() {
 Result<std::size_t> RxSocket::poll(std::chrono::milliseconds timeout,
                                    const std::function<void(net::ConstBytes frame)>& on_frame,
                                    int wake_fd) {
-    if (ring_ == nullptr) {
+    if (fd_ < 0) {
         return fail(detail::socket_error(ifindex_, "poll", EBADF));  // moved from
     }
     using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + timeout;
     std::size_t delivered = 0;
     for (;;) {
+        if (ring_ == nullptr) {
+            auto read = read_queued(on_frame);
+            if (!read) {
+                return tl::unexpected(read.error());
+            }
+            delivered += *read;
+        }
         // Blocks come back in ring order; take every one the kernel has handed over.
-        for (std::size_t n = 0; n < block_count_; ++n) {
+        for (std::size_t n = 0; ring_ != nullptr && n < block_count_; ++n) {
             std::uint8_t* block = ring_ + next_block_ * block_size_;
             if ((load_status(block) & TP_STATUS_USER) == 0) {
                 break;
@@ -245,6 +305,22 @@ Result<std::size_t> RxSocket::poll(std::chrono::milliseconds timeout,
                 return fail(detail::socket_error(ifindex_, "receive", error));
             }
         }
+    }
+}
+
+Result<std::size_t> RxSocket::read_queued(const std::function<void(net::ConstBytes frame)>& on_frame) {
+    std::size_t delivered = 0;
+    for (;;) {
+        const ssize_t got = ::recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT | MSG_TRUNC);
+        if (got < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                return delivered;
+            }
+            return fail(detail::socket_error(ifindex_, "receive", errno));
+        }
+        const auto length = std::min(static_cast<std::size_t>(got), buffer_.size());
+        on_frame(net::ConstBytes(buffer_.data(), length));
+        ++delivered;
     }
 }
 

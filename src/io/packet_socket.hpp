@@ -9,6 +9,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "io/route.hpp"
 #include "net/bytes.hpp"
@@ -64,6 +65,9 @@ struct RxStats {
 
 struct RxOptions {
     std::size_t block_size = std::size_t{1} << 20;  // bytes per ring block (power of two pages)
+    // 0: no ring, frames are read with recv(). For sockets that see a handful of frames (ARP
+    // and neighbour replies): a ring's set-up waits for an RCU grace period and its close for
+    // one more; a plain socket's set-up waits for none.
     std::size_t block_count = 8;
     std::chrono::milliseconds block_timeout{5};     // a partly filled block is handed over after this
 };
@@ -76,6 +80,17 @@ public:
     // admits everything. A filter that does not compile is an error quoting libpcap's message.
     static Result<RxSocket> open(int ifindex, LinkKind kind, const std::string& filter,
                                  const RxOptions& options = {});
+
+    // open() in two steps. Setting the ring up waits for a kernel RCU grace period
+    // (packet_set_ring() calls synchronize_net(), ~8-16 ms here): prepare() does that part (an
+    // unbound socket, protocol 0, so nothing is queued yet) before the interface is known, on
+    // another thread while the rest of start-up runs; attach() then compiles and attaches the
+    // filter and binds to the interface, which waits for nothing. `kind` only chooses the
+    // socket type (raw_ip: SOCK_DGRAM); attach() takes any kind of the same type.
+    static Result<RxSocket> prepare(LinkKind kind, const RxOptions& options);
+    Result<bool> attach(int ifindex, LinkKind kind, const std::string& filter);
+    // Prepared (not attached yet) with these options, for a link of this kind's socket type.
+    bool prepared_for(LinkKind kind, const RxOptions& options) const;
 
     RxSocket(RxSocket&& other) noexcept;
     RxSocket& operator=(RxSocket&& other) noexcept;
@@ -107,6 +122,12 @@ private:
     std::size_t block_size_ = 0;
     std::size_t block_count_ = 0;
     std::size_t next_block_ = 0;
+    RxOptions options_;
+    bool prepared_ = false;  // prepare()d and not attached yet
+    std::vector<std::uint8_t> buffer_;  // no ring: one frame read with recv()
+
+    // No ring: hands every frame queued on the socket to on_frame, without waiting.
+    Result<std::size_t> read_queued(const std::function<void(net::ConstBytes frame)>& on_frame);
 };
 
 }  // namespace portwarden::io

@@ -18,53 +18,6 @@ std::optional<ConstBytes> slice_from(ConstBytes data, std::size_t offset) {
     return data.subspan(offset);
 }
 
-std::optional<std::uint8_t> load_u8(ConstBytes data, std::size_t offset) {
-    if (!fits(data.size(), offset, 1)) {
-        return std::nullopt;
-    }
-    return data[offset];
-}
-
-std::optional<std::uint16_t> load_be16(ConstBytes data, std::size_t offset) {
-    if (!fits(data.size(), offset, 2)) {
-        return std::nullopt;
-    }
-    std::uint8_t raw[2];
-    std::memcpy(raw, data.subspan(offset, 2).data(), 2);
-    return static_cast<std::uint16_t>((raw[0] << 8) | raw[1]);
-}
-
-std::optional<std::uint32_t> load_be32(ConstBytes data, std::size_t offset) {
-    if (!fits(data.size(), offset, 4)) {
-        return std::nullopt;
-    }
-    std::uint8_t raw[4];
-    std::memcpy(raw, data.subspan(offset, 4).data(), 4);
-    return (std::uint32_t{raw[0]} << 24) | (std::uint32_t{raw[1]} << 16) |
-           (std::uint32_t{raw[2]} << 8) | std::uint32_t{raw[3]};
-}
-
-bool store_u8(MutableBytes data, std::size_t offset, std::uint8_t value) {
-    if (!fits(data.size(), offset, 1)) {
-        return false;
-    }
-    data[offset] = value;
-    return true;
-}
-
-bool store_be16(MutableBytes data, std::size_t offset, std::uint16_t value) {
-    const std::uint8_t raw[2] = {static_cast<std::uint8_t>(value >> 8),
-                                 static_cast<std::uint8_t>(value)};
-    return store_bytes(data, offset, raw);
-}
-
-bool store_be32(MutableBytes data, std::size_t offset, std::uint32_t value) {
-    const std::uint8_t raw[4] = {
-        static_cast<std::uint8_t>(value >> 24), static_cast<std::uint8_t>(value >> 16),
-        static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)};
-    return store_bytes(data, offset, raw);
-}
-
 bool store_bytes(MutableBytes data, std::size_t offset, ConstBytes src) {
     if (!fits(data.size(), offset, src.size())) {
         return false;

@@ -25,15 +25,59 @@ std::optional<ConstBytes> slice(ConstBytes data, std::size_t offset, std::size_t
 // The sub-span [offset, end), or nullopt when offset is past the end.
 std::optional<ConstBytes> slice_from(ConstBytes data, std::size_t offset);
 
-std::optional<std::uint8_t> load_u8(ConstBytes data, std::size_t offset);
-std::optional<std::uint16_t> load_be16(ConstBytes data, std::size_t offset);
-std::optional<std::uint32_t> load_be32(ConstBytes data, std::size_t offset);
+// The loads and stores are inline: every reply's parse and every probe's patch runs them.
+inline std::optional<std::uint8_t> load_u8(ConstBytes data, std::size_t offset) {
+    if (!fits(data.size(), offset, 1)) {
+        return std::nullopt;
+    }
+    return data[offset];
+}
 
-[[nodiscard]] bool store_u8(MutableBytes data, std::size_t offset, std::uint8_t value);
-[[nodiscard]] bool store_be16(MutableBytes data, std::size_t offset, std::uint16_t value);
-[[nodiscard]] bool store_be32(MutableBytes data, std::size_t offset, std::uint32_t value);
+inline std::optional<std::uint16_t> load_be16(ConstBytes data, std::size_t offset) {
+    if (!fits(data.size(), offset, 2)) {
+        return std::nullopt;
+    }
+    return static_cast<std::uint16_t>((data[offset] << 8) | data[offset + 1]);
+}
+
+inline std::optional<std::uint32_t> load_be32(ConstBytes data, std::size_t offset) {
+    if (!fits(data.size(), offset, 4)) {
+        return std::nullopt;
+    }
+    return (std::uint32_t{data[offset]} << 24) | (std::uint32_t{data[offset + 1]} << 16) |
+           (std::uint32_t{data[offset + 2]} << 8) | std::uint32_t{data[offset + 3]};
+}
+
 // Copies all of `src` to data[offset...].
 [[nodiscard]] bool store_bytes(MutableBytes data, std::size_t offset, ConstBytes src);
+
+[[nodiscard]] inline bool store_u8(MutableBytes data, std::size_t offset, std::uint8_t value) {
+    if (!fits(data.size(), offset, 1)) {
+        return false;
+    }
+    data[offset] = value;
+    return true;
+}
+
+[[nodiscard]] inline bool store_be16(MutableBytes data, std::size_t offset, std::uint16_t value) {
+    if (!fits(data.size(), offset, 2)) {
+        return false;
+    }
+    data[offset] = static_cast<std::uint8_t>(value >> 8);
+    data[offset + 1] = static_cast<std::uint8_t>(value);
+    return true;
+}
+
+[[nodiscard]] inline bool store_be32(MutableBytes data, std::size_t offset, std::uint32_t value) {
+    if (!fits(data.size(), offset, 4)) {
+        return false;
+    }
+    data[offset] = static_cast<std::uint8_t>(value >> 24);
+    data[offset + 1] = static_cast<std::uint8_t>(value >> 16);
+    data[offset + 2] = static_cast<std::uint8_t>(value >> 8);
+    data[offset + 3] = static_cast<std::uint8_t>(value);
+    return true;
+}
 
 // Internet checksum arithmetic. A ChecksumSum is the one's-complement sum before folding;
 // spans are summed as big-endian 16-bit words, an odd trailing byte padded with zero.

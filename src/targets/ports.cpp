@@ -54,8 +54,8 @@ bool is_name_char(char c) {
 
 class Parser {
 public:
-    Parser(std::string_view spec, PortProtocols scanned, const ServiceNames* services)
-        : spec_(spec), scanned_(scanned), services_(services) {}
+    Parser(std::string_view spec, PortProtocols scanned, const ServiceLookup& services)
+        : spec_(spec), scanned_(scanned), services_of_(services) {}
 
     Result<PortList> run() {
         if (spec_.empty()) {
@@ -176,6 +176,9 @@ private:
     }
 
     Result<void> named(std::string_view name) {
+        if (services_ == nullptr && services_of_) {
+            services_ = services_of_();
+        }
         if (services_ == nullptr) {
             return bad_port(name, "service names are not available");
         }
@@ -215,7 +218,8 @@ private:
 
     std::string_view spec_;
     PortProtocols scanned_;
-    const ServiceNames* services_;
+    const ServiceLookup& services_of_;
+    const ServiceNames* services_ = nullptr;
     Scope scope_ = Scope::scanned;
     PortBits tcp_;
     PortBits udp_;
@@ -236,6 +240,10 @@ std::vector<std::uint16_t> difference(const std::vector<std::uint16_t>& a, const
 }  // namespace
 
 Result<PortList> parse_ports(std::string_view spec, PortProtocols scanned, const ServiceNames* services) {
+    return parse_ports(spec, scanned, ServiceLookup([services] { return services; }));
+}
+
+Result<PortList> parse_ports(std::string_view spec, PortProtocols scanned, const ServiceLookup& services) {
     return Parser(spec, scanned, services).run();
 }
 

@@ -1,8 +1,11 @@
 // The TPACKET_V3 ring itself: many frames over many small blocks (and around the ring) come
-// out complete and in order; a ring left unread overflows into the drop counter.
+// out complete and in order; a ring left unread overflows into the drop counter; a ring set up
+// ahead (prepare, then attach) receives as one opened at once; without a ring (block count 0)
+// frames are read from the socket queue, just as complete and in order.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "io/packet_socket.hpp"
@@ -34,32 +37,32 @@ io::RxSocket peer_rx(std::size_t block_size, std::size_t block_count) {
 
 // Sends kFrames datagrams numbered by source port, in small bursts so the peer's backlog
 // queue (net.core.netdev_max_backlog) never overflows before the ring sees them.
-void send_numbered() {
+void send_numbered(std::size_t count = kFrames) {
     auto tx = io::TxSocket::open(ifindex(env("A_IF")), io::LinkKind::ethernet);
     ASSERT_TRUE(tx.has_value()) << tx.error().message;
     const net::EthernetAddresses macs{mac(env("A_MAC")), mac(env("B_MAC"))};
     std::vector<std::vector<std::uint8_t>> frames;
-    for (std::size_t i = 0; i < kFrames; ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
         frames.push_back(frame({addr(env("A_V4")), addr(env("B_V4")),
                                 static_cast<std::uint16_t>(10000 + i), kPort, 0, 17, {}, macs}));
     }
     const std::vector<net::ConstBytes> spans(frames.begin(), frames.end());
     constexpr std::size_t burst = 100;
-    for (std::size_t i = 0; i < kFrames;) {
-        const auto sent = tx->send(std::span(spans).subspan(i, std::min(burst, kFrames - i)));
+    for (std::size_t i = 0; i < count;) {
+        const auto sent = tx->send(std::span(spans).subspan(i, std::min(burst, count - i)));
         ASSERT_TRUE(sent.has_value()) << sent.error().message;
         i += *sent;
         std::this_thread::sleep_for(1ms);
     }
 }
 
-TEST(RxRing, EveryFrameInOrderAcrossManySmallBlocks) {
-    // 16 KiB blocks hold ~120 of these frames: 3000 frames fill ~25 blocks, wrapping twice.
-    io::RxSocket rx = peer_rx(16384, 12);
+// Sends `count` numbered datagrams while reading `rx`; every one must arrive, in order, and
+// the socket's counters must agree.
+void expect_every_frame_in_order(io::RxSocket& rx, std::size_t count) {
     std::vector<std::uint16_t> ports;
-    std::thread sender(send_numbered);
+    std::thread sender([count] { send_numbered(count); });
     const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (ports.size() < kFrames && std::chrono::steady_clock::now() < deadline) {
+    while (ports.size() < count && std::chrono::steady_clock::now() < deadline) {
         const auto polled = rx.poll(100ms, [&](net::ConstBytes f) {
             const auto parsed = net::parse_frame(f, net::LinkType::ethernet);
             ports.push_back(parsed && parsed->udp ? parsed->udp->src_port : 0);
@@ -67,13 +70,74 @@ TEST(RxRing, EveryFrameInOrderAcrossManySmallBlocks) {
         ASSERT_TRUE(polled.has_value()) << polled.error().message;
     }
     sender.join();
-    ASSERT_EQ(ports.size(), kFrames);
-    for (std::size_t i = 0; i < kFrames; ++i) {
+    ASSERT_EQ(ports.size(), count);
+    for (std::size_t i = 0; i < count; ++i) {
         ASSERT_EQ(ports[i], 10000 + i) << "frame " << i;
     }
     const io::RxStats stats = rx.take_stats();
-    EXPECT_EQ(stats.packets, kFrames);
+    EXPECT_EQ(stats.packets, count);
     EXPECT_EQ(stats.drops, 0U);
+}
+
+TEST(RxRing, EveryFrameInOrderAcrossManySmallBlocks) {
+    // 16 KiB blocks hold ~120 of these frames: 3000 frames fill ~25 blocks, wrapping twice.
+    io::RxSocket rx = peer_rx(16384, 12);
+    expect_every_frame_in_order(rx, kFrames);
+}
+
+TEST(RxRing, PreparedAheadThenAttachedReceivesEveryFrame) {
+    io::RxOptions options;
+    options.block_size = 16384;
+    options.block_count = 12;
+    std::optional<io::RxSocket> rx;
+    int b_index = 0;
+    {
+        const InNamespace in_b(env("NETNS_B"));
+        ASSERT_TRUE(in_b.ok());
+        auto prepared = io::RxSocket::prepare(io::LinkKind::ethernet, options);
+        ASSERT_TRUE(prepared.has_value()) << prepared.error().message;
+        rx.emplace(std::move(*prepared));
+        b_index = ifindex(env("B_IF"));
+    }
+    ASSERT_GT(b_index, 0);
+    EXPECT_TRUE(rx->prepared_for(io::LinkKind::ethernet, options));
+    EXPECT_TRUE(rx->prepared_for(io::LinkKind::loopback, options));  // same socket type
+    EXPECT_FALSE(rx->prepared_for(io::LinkKind::raw_ip, options));   // SOCK_DGRAM there
+    io::RxOptions other = options;
+    other.block_count = 4;
+    EXPECT_FALSE(rx->prepared_for(io::LinkKind::ethernet, other));
+    // Not bound yet: nothing is queued, and polling finds nothing.
+    const auto idle = rx->poll(10ms, [](net::ConstBytes) {});
+    ASSERT_TRUE(idle.has_value()) << idle.error().message;
+    EXPECT_EQ(*idle, 0U);
+    const auto attached = rx->attach(b_index, io::LinkKind::ethernet,
+                                     "udp and dst port " + std::to_string(kPort));
+    ASSERT_TRUE(attached.has_value()) << attached.error().message;
+    EXPECT_FALSE(rx->prepared_for(io::LinkKind::ethernet, options));  // attached: not again
+    const auto again = rx->attach(b_index, io::LinkKind::ethernet, "");
+    EXPECT_FALSE(again.has_value());
+    expect_every_frame_in_order(*rx, kFrames);
+}
+
+TEST(RxRing, WithoutARingFramesComeFromTheSocketQueue) {
+    io::RxSocket rx = peer_rx(0, 0);  // block count 0: no ring (the ARP / ND socket's shape)
+    expect_every_frame_in_order(rx, 300);
+}
+
+TEST(RxRing, ABadFilterIsAnErrorNamingTheInterface) {
+    const InNamespace in_b(env("NETNS_B"));
+    ASSERT_TRUE(in_b.ok());
+    io::RxOptions options;
+    options.block_size = 16384;
+    options.block_count = 2;
+    auto rx = io::RxSocket::open(ifindex(env("B_IF")), io::LinkKind::ethernet, "udp and", options);
+    ASSERT_FALSE(rx.has_value());
+    EXPECT_NE(rx.error().message.find("capture filter \"udp and\""), std::string::npos) << rx.error().message;
+    options.block_size = 1000;  // not a multiple of the page size
+    auto bad = io::RxSocket::open(ifindex(env("B_IF")), io::LinkKind::ethernet, "", options);
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().message.find("raw socket on " + env("B_IF") + ": ring"), std::string::npos)
+        << bad.error().message;
 }
 
 TEST(RxRing, AFullRingCountsDrops) {
