@@ -175,6 +175,7 @@ private:
     std::optional<std::uint32_t> find_host(const Address& a) const;
     bool send_cell(std::uint32_t cell, Clock::time_point now);
     void flush_sends();
+    void handle_replies(const std::vector<CapturedReply>& replies);
     void handle_reply(const CapturedReply& r);
     void handle_timeouts(Clock::time_point now);
     void settle(std::uint32_t cell, PortState state, Reason reason);

@@ -565,7 +565,8 @@ link_pair() { # ns-a end-a ns-b end-b
 #   PREFIX-disc (+ every present block address, /32 and /128, on its eth0).
 setup_discovery() {
   local n k db="$STATE/disc-ns.ip"
-  ip netns exec "$NS_RTR2" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 >/dev/null
+  ip netns exec "$NS_RTR2" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+    net.ipv4.ip_early_demux=0 >/dev/null
   link_pair "$NS_RTR" r2 "$NS_RTR2" eth0
   ip -n "$NS_RTR" addr add "$TRANSIT_V4.1/24" dev r2
   ip -n "$NS_RTR" -6 addr add "${TRANSIT_V6}:1/64" dev r2 nodad
@@ -959,7 +960,11 @@ do_up() {
            "$NS_RTR2" "$NS_DISC" "$NS_LAN"; do
     add_ns "$t"
   done
-  ip netns exec "$NS_RTR" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 >/dev/null
+  # The routers only forward: no early demux (a socket lookup per packet before routing, which
+  # ip-sysctl.rst says to turn off for pure routing). Every packet of every scan crosses the
+  # router twice, and on this machine its work shares the scanner's CPUs, unlike a real router.
+  ip netns exec "$NS_RTR" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+    net.ipv4.ip_early_demux=0 >/dev/null
 
   log "creating links"
   link_to_router "$NS_SCAN"  s0 "$RTR_V4/24"    "$RTR_V6/64"          "$SCAN_V4/24"  "$SCAN_V6/64"
