@@ -99,7 +99,8 @@ Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timi
     env.ifname = first->ifname;
     // Setting up the receive ring waits for an RCU grace period (packet_set_ring() calls
     // synchronize_net(), ~8-16 ms): a ring prepared ahead (RawPrepared) has waited already.
-    // The neighbour socket has no ring, and waits for nothing.
+    // The neighbour socket has no ring, and waits for nothing; it is bound only when a next hop
+    // must be asked on the wire (until then no frame of the scan goes through its filter).
     auto link = LinkIo::open(*first, env.context, modules,
                              prepared != nullptr ? prepared->take_link(env.link) : std::nullopt);
     if (!link) {
@@ -107,7 +108,8 @@ Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timi
     }
     env.io = std::move(*link);
     if (env.link == io::LinkKind::ethernet) {
-        auto neighbour = io::RxSocket::open(env.ifindex, env.link, io::neighbour_filter(), neighbour_ring_options());
+        auto neighbour =
+            io::RxSocket::open_deferred(env.ifindex, env.link, io::neighbour_filter(), neighbour_ring_options());
         if (!neighbour) {
             return fail(fmt::format("{}: {}", first->ifname, neighbour.error().message));
         }

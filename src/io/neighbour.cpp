@@ -72,6 +72,9 @@ Result<std::map<Address, net::MacAddress>> resolve_neighbours(
         return fail("resolving " + pending.front().next_hop.to_string() +
                     ": neighbour discovery needs an Ethernet interface");
     }
+    if (const auto attached = rx.ensure_attached(); !attached) {  // before the first request
+        return tl::unexpected(attached.error());
+    }
     const auto on_frame = [&](net::ConstBytes frame) {
         auto reply = net::parse_arp_reply(frame);
         if (!reply) {

@@ -25,7 +25,7 @@ struct NeighbourQuery {
 // Resolves every query on an Ethernet interface: the kernel's table first (neighbour_mac), then
 // ARP/NS requests for the rest, `tries` times each, `interval` apart. Addresses that never
 // answer are absent from the result. `rx` must admit ARP and ICMPv6 neighbour advertisements
-// (use neighbour_filter()).
+// (use neighbour_filter()); one opened with open_deferred() is attached before the first request.
 Result<std::map<Address, net::MacAddress>> resolve_neighbours(
     int ifindex, TxSocket& tx, RxSocket& rx, const std::vector<NeighbourQuery>& queries,
     int tries = 3, std::chrono::milliseconds interval = std::chrono::milliseconds(300));

@@ -204,6 +204,34 @@ Result<bool> RxSocket::attach(int ifindex, LinkKind kind, const std::string& fil
     return true;
 }
 
+Result<RxSocket> RxSocket::open_deferred(int ifindex, LinkKind kind, const std::string& filter,
+                                         const RxOptions& options) {
+    if (!filter.empty()) {
+        if (auto compiled = compile_filter(filter, kind); !compiled) {  // a bad filter fails now
+            return tl::unexpected(compiled.error());
+        }
+    }
+    auto socket = prepare(kind, options);
+    if (!socket) {
+        return fail(with_interface(socket.error().message, ifindex));
+    }
+    socket->deferred_ = Deferred{ifindex, filter};
+    socket->ifindex_ = ifindex;
+    return socket;
+}
+
+Result<bool> RxSocket::ensure_attached() {
+    if (!deferred_) {
+        return true;
+    }
+    const Deferred d = *deferred_;
+    auto attached = attach(d.ifindex, kind_, d.filter);
+    if (attached) {
+        deferred_.reset();
+    }
+    return attached;
+}
+
 Result<RxSocket> RxSocket::open(int ifindex, LinkKind kind, const std::string& filter,
                                 const RxOptions& options) {
     auto socket = prepare(kind, options);
@@ -228,7 +256,8 @@ RxSocket::RxSocket(RxSocket&& other) noexcept
       next_block_(other.next_block_),
       options_(other.options_),
       prepared_(std::exchange(other.prepared_, false)),
-      buffer_(std::move(other.buffer_)) {}
+      buffer_(std::move(other.buffer_)),
+      deferred_(std::exchange(other.deferred_, std::nullopt)) {}
 
 RxSocket& RxSocket::operator=(RxSocket&& other) noexcept {
     if (this != &other) {
@@ -244,6 +273,7 @@ RxSocket& RxSocket::operator=(RxSocket&& other) noexcept {
         options_ = other.options_;
         prepared_ = std::exchange(other.prepared_, false);
         buffer_ = std::move(other.buffer_);
+        deferred_ = std::exchange(other.deferred_, std::nullopt);
     }
     return *this;
 }

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -92,6 +93,13 @@ public:
     // Prepared (not attached yet) with these options, for a link of this kind's socket type.
     bool prepared_for(LinkKind kind, const RxOptions& options) const;
 
+    // open() whose attach waits for the first ensure_attached() (a bad filter still fails now).
+    // For a socket needed now and then (ARP / ND answers, when the kernel's table lacks a next
+    // hop): until it is attached, no frame on the interface goes through its filter.
+    static Result<RxSocket> open_deferred(int ifindex, LinkKind kind, const std::string& filter,
+                                          const RxOptions& options = {});
+    Result<bool> ensure_attached();
+
     RxSocket(RxSocket&& other) noexcept;
     RxSocket& operator=(RxSocket&& other) noexcept;
     RxSocket(const RxSocket&) = delete;
@@ -125,6 +133,11 @@ private:
     RxOptions options_;
     bool prepared_ = false;  // prepare()d and not attached yet
     std::vector<std::uint8_t> buffer_;  // no ring: one frame read with recv()
+    struct Deferred {
+        int ifindex = 0;
+        std::string filter;
+    };
+    std::optional<Deferred> deferred_;  // open_deferred(): what ensure_attached() attaches
 
     // No ring: hands every frame queued on the socket to on_frame, without waiting.
     Result<std::size_t> read_queued(const std::function<void(net::ConstBytes frame)>& on_frame);

@@ -20,7 +20,10 @@ protected:
         auto tx = io::TxSocket::open(index_, io::LinkKind::ethernet);
         ASSERT_TRUE(tx.has_value()) << tx.error().message;
         tx_.emplace(std::move(*tx));
-        auto rx = io::RxSocket::open(index_, io::LinkKind::ethernet, io::neighbour_filter());
+        // As the scan opens it: no ring, bound by resolve_neighbours before its first request.
+        io::RxOptions no_ring;
+        no_ring.block_count = 0;
+        auto rx = io::RxSocket::open_deferred(index_, io::LinkKind::ethernet, io::neighbour_filter(), no_ring);
         ASSERT_TRUE(rx.has_value()) << rx.error().message;
         rx_.emplace(std::move(*rx));
     }

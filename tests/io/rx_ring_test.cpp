@@ -124,6 +124,32 @@ TEST(RxRing, WithoutARingFramesComeFromTheSocketQueue) {
     expect_every_frame_in_order(rx, 300);
 }
 
+TEST(RxRing, ADeferredSocketSeesNothingUntilAttached) {
+    io::RxOptions no_ring;
+    no_ring.block_count = 0;
+    std::optional<io::RxSocket> rx;
+    {
+        const InNamespace in_b(env("NETNS_B"));
+        ASSERT_TRUE(in_b.ok());
+        auto opened = io::RxSocket::open_deferred(ifindex(env("B_IF")), io::LinkKind::ethernet,
+                                                  "udp and dst port " + std::to_string(kPort), no_ring);
+        ASSERT_TRUE(opened.has_value()) << opened.error().message;
+        rx.emplace(std::move(*opened));
+        auto bad = io::RxSocket::open_deferred(ifindex(env("B_IF")), io::LinkKind::ethernet, "udp and", no_ring);
+        EXPECT_FALSE(bad.has_value());  // a bad filter fails at once, not at the attach
+    }
+    send_numbered(50);
+    std::this_thread::sleep_for(20ms);
+    std::size_t early = 0;
+    const auto polled = rx->poll(10ms, [&](net::ConstBytes) { ++early; });
+    ASSERT_TRUE(polled.has_value()) << polled.error().message;
+    EXPECT_EQ(early, 0U);
+    const auto attached = rx->ensure_attached();
+    ASSERT_TRUE(attached.has_value()) << attached.error().message;
+    ASSERT_TRUE(rx->ensure_attached().has_value());  // once only; again is a no-op
+    expect_every_frame_in_order(*rx, 300);  // numbered from the first again: none of the 50 queued
+}
+
 TEST(RxRing, ABadFilterIsAnErrorNamingTheInterface) {
     const InNamespace in_b(env("NETNS_B"));
     ASSERT_TRUE(in_b.ok());
