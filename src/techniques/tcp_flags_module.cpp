@@ -141,15 +141,21 @@ private:
         if (!detail::is_our_source(context, packet.dst)) {
             return std::nullopt;
         }
-        const auto tryno = tryno_from_source_port(context, packet.dst, packet.src, tcp.dst_port,
-                                                  tcp.src_port);
-        if (!tryno) {
-            return std::nullopt;
+        if (tcp.dst_port < context.source_port_base ||
+            tcp.dst_port - context.source_port_base >= context.source_port_count) {
+            return std::nullopt;  // not one of our source ports: no hash needed to say so
         }
+        // The cookie check next: it rejects the replies to another module's probes (every TCP
+        // reply meets each TCP module of the scan) with one hash instead of two.
         const std::uint32_t cookie =
             net::syn_cookie(context.key, packet.dst, packet.src, tcp.dst_port, tcp.src_port);
         const auto response = tcp_response(tcp, cookie);
         if (!response) {
+            return std::nullopt;
+        }
+        const auto tryno = tryno_from_source_port(context, packet.dst, packet.src, tcp.dst_port,
+                                                  tcp.src_port);
+        if (!tryno) {
             return std::nullopt;
         }
         return Reply{packet.src, tcp.src_port, *tryno, *response, packet.ttl, packet.src};
