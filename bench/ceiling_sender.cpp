@@ -1,7 +1,7 @@
 // ceiling_sender: the send-rate ceiling of one interface for the raw-engine benchmark.
 //
-//   ceiling_sender --iface IF --dst-mac MAC --src IP --dst IP [--dport N] [--seconds S]
-//                  [--batch N] [--count N] [--qdisc-bypass]
+//   ceiling_sender --iface IF --dst-mac MAC --src IP --dst IP [--dport N | --dports LO-HI]
+//                  [--seconds S] [--batch N] [--count N] [--qdisc-bypass]
 //
 // Sends identical 60-byte Ethernet frames (a 54-byte IPv4 TCP SYN, no options, padded with
 // zeros to the 60-byte minimum) from IF to MAC with AF_PACKET sendmmsg() in batches of N
@@ -10,6 +10,9 @@
 // --count N stops after N frames (or S seconds, whichever comes first): the bench uses it to
 // time a fixed amount of work, e.g. 65535 SYNs to a closed port of the plain host, whose
 // answering RSTs cost the machine what a scan's replies cost (the kernel floor of a scan).
+// --dports LO-HI sends one SYN to each port LO..HI in turn (each from its own source port,
+// 32768 + port % 16384, as a scan's), all built before the clock starts: the kernel floor of a
+// scan of those ports, whose flows, unlike one repeated flow's, are each new to the kernel.
 // Nothing else is done per frame (no checksum, no permutation, no receive): what the
 // kernel's AF_PACKET path and the link take is the most any sender could reach on IF.
 //
@@ -46,8 +49,9 @@ namespace {
 
 void usage(int code) {
     std::fprintf(code == 0 ? stdout : stderr,
-                 "usage: ceiling_sender --iface IF --dst-mac MAC --src IP --dst IP [--dport N]\n"
-                 "                      [--seconds S] [--batch N] [--count N] [--qdisc-bypass]\n");
+                 "usage: ceiling_sender --iface IF --dst-mac MAC --src IP --dst IP\n"
+                 "                      [--dport N | --dports LO-HI] [--seconds S] [--batch N]\n"
+                 "                      [--count N] [--qdisc-bypass]\n");
     std::exit(code);
 }
 
@@ -102,7 +106,8 @@ void put16(std::uint8_t* p, std::uint16_t v) {
 // Ethernet + IPv4 + TCP SYN (no options), zero-padded to 60 bytes.
 std::array<std::uint8_t, 60> build_frame(const std::array<std::uint8_t, 6>& dst_mac,
                                          const std::array<std::uint8_t, 6>& src_mac, in_addr src,
-                                         in_addr dst, std::uint16_t dport) {
+                                         in_addr dst, std::uint16_t dport,
+                                         std::uint16_t sport = 40000) {
     std::array<std::uint8_t, 60> f{};
     std::memcpy(f.data(), dst_mac.data(), 6);
     std::memcpy(f.data() + 6, src_mac.data(), 6);
@@ -117,7 +122,7 @@ std::array<std::uint8_t, 60> build_frame(const std::array<std::uint8_t, 6>& dst_
     std::memcpy(ip + 16, &dst.s_addr, 4);
     put16(ip + 10, checksum(ip, 20));
     std::uint8_t* tcp = ip + 20;
-    put16(tcp, 40000);        // source port
+    put16(tcp, sport);        // source port
     put16(tcp + 2, dport);
     tcp[4] = 0x12; tcp[5] = 0x34; tcp[6] = 0x56; tcp[7] = 0x78;  // seq
     tcp[12] = 5 << 4;         // data offset
@@ -135,7 +140,7 @@ std::array<std::uint8_t, 60> build_frame(const std::array<std::uint8_t, 6>& dst_
 
 int main(int argc, char** argv) {
     std::string iface, dst_mac_text, src_text, dst_text;
-    long dport = 80, seconds = 3, batch = 64, count = 0;
+    long dport = 80, seconds = 3, batch = 64, count = 0, dport_low = 0, dport_high = 0;
     bool bypass = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
@@ -148,6 +153,13 @@ int main(int argc, char** argv) {
         else if (arg == "--src") { src_text = value(); }
         else if (arg == "--dst") { dst_text = value(); }
         else if (arg == "--dport") { dport = number(value(), 1, 65535, "--dport"); }
+        else if (arg == "--dports") {
+            const std::string range = value();
+            const auto dash = range.find('-');
+            if (dash == std::string::npos) { die("--dports: expected LO-HI, got " + range); }
+            dport_low = number(range.substr(0, dash), 1, 65535, "--dports");
+            dport_high = number(range.substr(dash + 1), dport_low, 65535, "--dports");
+        }
         else if (arg == "--seconds") { seconds = number(value(), 1, 60, "--seconds"); }
         else if (arg == "--batch") { batch = number(value(), 1, 1024, "--batch"); }
         else if (arg == "--count") { count = number(value(), 1, 100000000, "--count"); }
@@ -187,15 +199,33 @@ int main(int argc, char** argv) {
         die(std::string("bind(") + iface + "): " + std::strerror(errno));
     }
 
-    auto frame = build_frame(dst_mac, src_mac, src, dst, static_cast<std::uint16_t>(dport));
-    const auto n = static_cast<std::size_t>(batch);
-    iovec iov{frame.data(), frame.size()};
-    std::vector<mmsghdr> msgs(n);
-    for (auto& m : msgs) {
-        m.msg_hdr = {};
-        m.msg_hdr.msg_iov = &iov;
-        m.msg_hdr.msg_iovlen = 1;
+    // One frame (repeated), or one per port of --dports (each sent once, in port order).
+    std::vector<std::array<std::uint8_t, 60>> frames;
+    if (dport_low > 0) {
+        for (long p = dport_low; p <= dport_high; ++p) {
+            frames.push_back(build_frame(dst_mac, src_mac, src, dst, static_cast<std::uint16_t>(p),
+                                         static_cast<std::uint16_t>(32768 + p % 16384)));
+        }
+        const auto all = static_cast<long>(frames.size());
+        count = count > 0 ? std::min(count, all) : all;
+    } else {
+        frames.push_back(build_frame(dst_mac, src_mac, src, dst, static_cast<std::uint16_t>(dport)));
     }
+    const auto n = static_cast<std::size_t>(batch);
+    std::vector<iovec> iovs(frames.size());
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        iovs[i] = iovec{frames[i].data(), frames[i].size()};
+    }
+    std::vector<mmsghdr> msgs(n);
+    // Points message k of the next call at frame (sent + k) (always frame 0 without --dports).
+    const auto aim = [&](std::uint64_t sent, unsigned want) {
+        for (unsigned k = 0; k < want; ++k) {
+            msgs[k].msg_hdr = {};
+            msgs[k].msg_hdr.msg_iov = &iovs[frames.size() == 1 ? 0 : (sent + k) % frames.size()];
+            msgs[k].msg_hdr.msg_iovlen = 1;
+        }
+    };
+    aim(0, static_cast<unsigned>(n));
 
     using clock = std::chrono::steady_clock;
     const auto start = clock::now();
@@ -206,6 +236,9 @@ int main(int argc, char** argv) {
     while (now < stop && sent < limit) {  // bounded by --seconds (at most 60) and --count
         for (int k = 0; k < 16 && sent < limit; ++k) {
             const auto want = static_cast<unsigned>(std::min<std::uint64_t>(n, limit - sent));
+            if (frames.size() > 1) {
+                aim(sent, want);
+            }
             const int r = ::sendmmsg(fd, msgs.data(), want, 0);
             if (r > 0) {
                 sent += static_cast<std::uint64_t>(r);
