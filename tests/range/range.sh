@@ -41,7 +41,7 @@
 #                                               PREFIX-sweep (listener on 80), "closed" ones
 #                                               on the router's side of the link (nothing
 #                                               listens there: kernel RST), "absent" ones are
-#                                               dropped by the router (nft forward rule).
+#                                               dropped by the router (blackhole routes).
 #   The silent block 198.19.0.0/16 (and fd00:0:0:5::/64) is routed by the router to
 #   PREFIX-drop, whose nftables prerouting chain drops it: a sweep of it gets no answer at
 #   all, yet every probe really leaves the scanner (for send-rate and memory benchmarks).
@@ -382,29 +382,6 @@ sweep_list() { # kind
     fi
   done
   echo "$out"
-}
-
-# The router: the sweep block's open addresses are forwarded to PREFIX-sweep; every other
-# address of the block that is not the router's own is dropped here (it "does not exist":
-# no ARP/ND, no ICMP error). The router's own addresses (N = 1 and the closed ones) are local
-# and never reach the forward hook.
-rtr_ruleset() {
-  local n v4="" v6=""
-  for n in $(seq 0 255); do
-    [[ $(sweep_kind "$n") == open ]] || continue
-    v4+="${v4:+, }$(sweep_v4 "$n")"; v6+="${v6:+, }$(sweep_v6 "$n")"
-  done
-  cat <<EOF
-table inet portwarden_rtr {
-  set sweep_open4 { type ipv4_addr; elements = { $v4 } }
-  set sweep_open6 { type ipv6_addr; elements = { $v6 } }
-  chain forward {
-    type filter hook forward priority filter; policy accept;
-    ip daddr $SWEEP_NET4.0/24 ip daddr != @sweep_open4 drop
-    ip6 daddr ${SWEEP_NET6}:/64 ip6 daddr != @sweep_open6 drop
-  }
-}
-EOF
 }
 
 # ---------------------------------------------------------------------------------------
@@ -865,7 +842,7 @@ write_truth() { # file
 # The sweep block (see SWEEP_* at the top): veth h4 (router) -- eth0 (PREFIX-sweep). The
 # router holds .1 and the closed addresses, PREFIX-sweep the open ones (a listener on
 # SWEEP_PORT answers on all of them); the absent ones exist nowhere and the router drops them
-# (rtr_ruleset), so it never resolves them (no ARP/ND failure, no ICMP host-unreachable).
+# (blackhole routes), so it never resolves them (no ARP/ND failure, no ICMP host-unreachable).
 setup_sweep() {
   local n k rb="$STATE/sweep-rtr.ip" sb="$STATE/sweep-ns.ip"
   ip -n "$NS_RTR" link add h4 type veth peer name eth0 netns "$NS_SWEEP"
@@ -883,6 +860,15 @@ setup_sweep() {
       echo "addr add $(sweep_v4 "$n")/24 dev eth0" >>"$sb"
       echo "addr add $(sweep_v6 "$n")/64 dev eth0 nodad" >>"$sb"
     fi
+  done
+  # The absent ones: blackhole routes, which drop them silently in the routing lookup the
+  # router makes anyway (an nftables forward rule would run for every packet it forwards, a
+  # scan's included, on the scanner's own CPUs). N = 255 is the router's v4 broadcast and the
+  # v6 N = 0 its subnet-router anycast address: local, never forwarded.
+  for n in $(seq 0 255); do
+    [[ $(sweep_kind "$n") == absent ]] || continue
+    (( n == 255 )) || echo "route add blackhole $(sweep_v4 "$n")/32" >>"$rb"
+    (( n == 0 )) || echo "route add blackhole $(sweep_v6 "$n")/128" >>"$rb"
   done
   ip -n "$NS_RTR" -batch "$rb"
   ip -n "$NS_SWEEP" -batch "$sb"
@@ -1000,8 +986,6 @@ do_up() {
   ip netns exec "$NS_FW" nft -f "$STATE/firewalled.nft"
   drop_ruleset >"$STATE/drop.nft"
   ip netns exec "$NS_DROP" nft -f "$STATE/drop.nft"
-  rtr_ruleset >"$STATE/router.nft"
-  ip netns exec "$NS_RTR" nft -f "$STATE/router.nft"
   rtr2_ruleset >"$STATE/router2.nft"
   ip netns exec "$NS_RTR2" nft -f "$STATE/router2.nft"
   disc_ruleset >"$STATE/disc.nft"
