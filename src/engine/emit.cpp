@@ -4,20 +4,34 @@
 
 namespace portwarden::engine {
 
-bool HostEmitter::would_hold(const HostResult& host) const {
+bool HostEmitter::confirms_drift(const HostResult& host) const {
+    return request_.previous && host.complete && host.state == HostState::up && !host.ports.empty();
+}
+
+std::vector<PreviousPort> HostEmitter::previous_of(const Address& address) {
+    std::optional<std::pair<Address, std::vector<PreviousPort>>> looked_up = std::exchange(looked_up_, std::nullopt);
+    if (looked_up && looked_up->first == address) {
+        return std::move(looked_up->second);  // would_hold looked it up just before
+    }
+    return request_.previous(address);
+}
+
+bool HostEmitter::would_hold(const HostResult& host) {
     if (!held_.empty()) {
         return true;
     }
-    if (!request_.previous || !host.complete || host.state != HostState::up || host.ports.empty()) {
+    if (!confirms_drift(host)) {
         return false;
     }
-    return !changed_ports(host, request_.previous(host.address)).empty();
+    std::vector<PreviousPort> previous = previous_of(host.address);
+    const bool hold = !changed_ports(host, previous).empty();
+    looked_up_.emplace(host.address, std::move(previous));  // operator() reuses it: one history lookup
+    return hold;
 }
 
 void HostEmitter::operator()(HostResult host) {
-    if (request_.previous && host.complete && host.state == HostState::up && !host.ports.empty()) {
-        const std::vector<PreviousPort> previous = request_.previous(host.address);
-        std::vector<PreviousPort> changed = changed_ports(host, previous);
+    if (confirms_drift(host)) {
+        std::vector<PreviousPort> changed = changed_ports(host, previous_of(host.address));
         if (!changed.empty()) {
             held_.push_back(HeldHost{std::move(host), std::move(changed)});
             return;

@@ -4,7 +4,9 @@
 // confirmation (ScanRequest::previous), a host with changed ports is held back until the engine
 // has re-probed them (take_held / release), or flushed as it is (flush_held).
 #include <chrono>
+#include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "engine/drift.hpp"
@@ -22,7 +24,7 @@ public:
     void down(const Address& address, std::chrono::system_clock::time_point start);
 
     // Whether operator() would hold `host` back (or holds another already): a re-probe follows.
-    bool would_hold(const HostResult& host) const;
+    bool would_hold(const HostResult& host);
     // Whether any host could be held back (drift confirmation is on, or one is held already).
     bool may_hold() const { return !held_.empty() || static_cast<bool>(request_.previous); }
     // The hosts held back for a re-probe since the last call.
@@ -36,11 +38,16 @@ public:
 
 private:
     void deliver(HostResult host);
+    // Drift confirmation is on and applies to this host (complete, up, with ports).
+    bool confirms_drift(const HostResult& host) const;
+    // request_.previous(address), or what would_hold looked up for it just before.
+    std::vector<PreviousPort> previous_of(const Address& address);
 
     const ScanRequest& request_;
     const ScanCallbacks& callbacks_;
     ScanSummary& summary_;
     std::vector<HeldHost> held_;
+    std::optional<std::pair<Address, std::vector<PreviousPort>>> looked_up_;  // by would_hold
 };
 
 }  // namespace portwarden::engine

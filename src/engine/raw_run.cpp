@@ -295,35 +295,31 @@ void RawRun::handle_replies(const std::vector<CapturedReply>& replies) {
     // Each reply reads column_of_port_ (256 KB) and then its cell (cells_, 20 bytes a port, in
     // no useful order): both miss the cache, which the kernel's packet work keeps cold. Asking
     // for all of a batch's first, then all of their cells, lets those misses overlap.
-    if (replies.size() > 1) {
-        for (const auto& r : replies) {
-            __builtin_prefetch(&column_of_port_[r.reply.port]);
-        }
-        const std::size_t cols = columns_.size();
-        for (const auto& r : replies) {
-            const std::int32_t column = column_of_port_[r.reply.port];
-            if (column < 0) {
-                continue;
-            }
-            if (const auto h = find_host(r.reply.target)) {
-                __builtin_prefetch(&cells_[*h * cols + static_cast<std::size_t>(column)]);
-            }
+    reply_hosts_.clear();
+    for (const auto& r : replies) {
+        __builtin_prefetch(&column_of_port_[r.reply.port]);
+        reply_hosts_.push_back(find_host(r.reply.target));
+    }
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+        const std::int32_t column = column_of_port_[replies[i].reply.port];
+        if (column >= 0 && reply_hosts_[i]) {
+            __builtin_prefetch(&cells_[*reply_hosts_[i] * columns_.size() + static_cast<std::size_t>(column)]);
         }
     }
-    for (const auto& r : replies) {
-        handle_reply(r);
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+        handle_reply(replies[i], reply_hosts_[i]);
     }
 }
 
-void RawRun::handle_reply(const CapturedReply& r) {
-    const auto hit = find_host(r.reply.target);
+void RawRun::handle_reply(const CapturedReply& r, std::optional<std::uint32_t> hit) {
     std::int32_t column = column_of_port_[r.reply.port];  // 65 536 entries: any port fits
     // One module for every column (a port scan): no look at columns_ (a cache miss per reply).
     const bool module_ok = only_module_ != nullptr ? r.module == only_module_
                            : column >= 0 && columns_[static_cast<std::size_t>(column)].module == r.module;
     if (column >= 0 && !module_ok) {
         // Discovery runs may probe one port with two modules (-PS80 -PA80; echo and timestamp
-        // both use port 0): find the column of this module.
+        // both use port 0): find the column of this module. From here on the column's module
+        // is the reply's.
         column = -1;
         for (std::size_t c = 0; only_module_ == nullptr && c < columns_.size(); ++c) {
             if (columns_[c].port == r.reply.port && columns_[c].module == r.module) {
@@ -341,9 +337,7 @@ void RawRun::handle_reply(const CapturedReply& r) {
     const std::size_t h = *hit;
     const auto cell_index = static_cast<std::uint32_t>(h * columns_.size() + static_cast<std::size_t>(column));
     RawCell& cell = cells_[cell_index];
-    if (cell.skipped || r.reply.tryno >= cell.tries ||
-        (only_module_ != nullptr ? r.module != only_module_
-                                 : r.module != columns_[static_cast<std::size_t>(column)].module)) {
+    if (cell.skipped || r.reply.tryno >= cell.tries) {
         return;  // not a probe this run sent
     }
     ++counters_.replies_matched;

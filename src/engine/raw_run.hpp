@@ -176,7 +176,8 @@ private:
     bool send_cell(std::uint32_t cell, Clock::time_point now);
     void flush_sends();
     void handle_replies(const std::vector<CapturedReply>& replies);
-    void handle_reply(const CapturedReply& r);
+    // `hit`: the reply's host (find_host of its target), looked up once by handle_replies.
+    void handle_reply(const CapturedReply& r, std::optional<std::uint32_t> hit);
     void handle_timeouts(Clock::time_point now);
     void settle(std::uint32_t cell, PortState state, Reason reason);
     void finish_host(std::size_t h, bool report = true);
@@ -203,6 +204,7 @@ private:
     std::uint32_t pool_free_ = kNone;
     std::vector<std::int32_t> column_of_port_;
     const techniques::Module* only_module_ = nullptr;  // the module of every column, if they share one
+    std::vector<std::optional<std::uint32_t>> reply_hosts_;  // handle_replies: each reply's host
     std::unordered_map<std::uint32_t, Address> reason_ips_;
     std::deque<std::uint32_t> ready_;
     std::uint64_t next_position_ = 0;

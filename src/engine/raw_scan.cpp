@@ -352,7 +352,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
             options.disabled_hosts[i] = !enabled[i];
         }
         RawRun run(targets, columns, *templates, env->context, request.timing, options, *env->io);
-        auto finished_host = [&](std::size_t h, const std::vector<bool>* only) {
+        auto build_host = [&](std::size_t h, const std::vector<bool>* only) {
             HostResult result = host_result(run, columns, h, only, proto, request.targets, group_start);
             result.state = HostState::up;
             result.reason = up[h].reason;
@@ -361,17 +361,26 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
                 result.hops = host_hops(h);
                 attach_trace(result, h);
             }
-            emit(std::move(result));
+            return result;
         };
+        auto finished_host = [&](std::size_t h, const std::vector<bool>* only) { emit(build_host(h, only)); };
+        // The last host, built by may_release (whose answer depends on it) for host_finished.
+        std::optional<std::pair<std::size_t, HostResult>> last_built;
         RawRunHooks hooks;
-        hooks.host_finished = [&](std::size_t h) { finished_host(h, nullptr); };
+        hooks.host_finished = [&](std::size_t h) {
+            if (last_built && last_built->first == h) {
+                emit(std::move(last_built->second));
+                last_built.reset();
+                return;
+            }
+            finished_host(h, nullptr);
+        };
         hooks.may_release = [&](std::size_t h) {  // not when a re-probe will need the sockets
             if (!emit.may_hold()) {
                 return true;
             }
-            HostResult last = host_result(run, columns, h, nullptr, proto, request.targets, group_start);
-            last.state = HostState::up;
-            return !emit.would_hold(last);
+            last_built.emplace(h, build_host(h, nullptr));
+            return !emit.would_hold(last_built->second);
         };
         hooks.tick = [&](const RawCounters& c) {
             if (callbacks.progress) {

@@ -57,13 +57,12 @@ Result<std::vector<sock_filter>> compile_filter(const std::string& filter, LinkK
 
 int socket_type(LinkKind kind) { return kind == LinkKind::raw_ip ? SOCK_DGRAM : SOCK_RAW; }
 
-// "raw socket: ..." (a ring prepared before its interface was known) as "raw socket on IF: ...".
-std::string with_interface(const std::string& message, int ifindex) {
-    const std::string bare = "raw socket: ";
-    if (message.rfind(bare, 0) != 0) {
-        return message;
+// The filter's code, or none for an empty filter (which admits everything).
+Result<std::vector<sock_filter>> compile_if_any(const std::string& filter, LinkKind kind) {
+    if (filter.empty()) {
+        return std::vector<sock_filter>{};
     }
-    return "raw socket on " + detail::interface_name(ifindex) + ": " + message.substr(bare.size());
+    return compile_filter(filter, kind);
 }
 
 std::uint32_t load_status(const std::uint8_t* block) {
@@ -113,25 +112,28 @@ std::size_t walk_block(net::ConstBytes block,
 
 }  // namespace
 
-Result<RxSocket> RxSocket::prepare(LinkKind kind, const RxOptions& options) {
+Result<RxSocket> RxSocket::prepare(LinkKind kind, const RxOptions& options) { return set_up(0, kind, options); }
+
+Result<RxSocket> RxSocket::set_up(int ifindex, LinkKind kind, const RxOptions& options) {
     const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
     if (options.block_count != 0 &&
         (options.block_size < page || options.block_size % page != 0 || options.block_size % kFrameSize != 0 ||
          options.block_size > (std::size_t{1} << 30) / options.block_count)) {
-        return fail(detail::socket_error(0, "ring", EINVAL) +
+        return fail(detail::socket_error(ifindex, "ring", EINVAL) +
                     " (block size: a multiple of the page size and of 2048; count: 0 for no ring, or more)");
     }
     // Protocol 0 until bind(): nothing is queued before the filter and the ring are in place.
-    const auto fd = detail::open_packet_socket(0, socket_type(kind));
+    const auto fd = detail::open_packet_socket(ifindex, socket_type(kind));
     if (!fd) {
         return tl::unexpected(fd.error());
     }
     RxSocket socket;
     socket.fd_ = *fd;
+    socket.ifindex_ = ifindex;  // for messages; bound by attach
     socket.kind_ = kind;
     socket.options_ = options;
     const auto step_failed = [&](const char* step) {
-        return fail(detail::socket_error(0, step, errno));
+        return fail(detail::socket_error(ifindex, step, errno));
     };
     if (options.block_count == 0) {
         socket.buffer_.resize(kSnapLength);  // no ring: frames are read with recv()
@@ -171,16 +173,16 @@ bool RxSocket::prepared_for(LinkKind kind, const RxOptions& options) const {
 }
 
 Result<bool> RxSocket::attach(int ifindex, LinkKind kind, const std::string& filter) {
+    auto code = compile_if_any(filter, kind);
+    if (!code) {
+        return tl::unexpected(code.error());
+    }
+    return attach_code(ifindex, kind, std::move(*code));
+}
+
+Result<bool> RxSocket::attach_code(int ifindex, LinkKind kind, std::vector<sock_filter> code) {
     if (!prepared_ || socket_type(kind) != socket_type(kind_)) {
         return fail(detail::socket_error(ifindex, "attach", EINVAL));
-    }
-    std::vector<sock_filter> code;
-    if (!filter.empty()) {
-        auto compiled = compile_filter(filter, kind);
-        if (!compiled) {
-            return tl::unexpected(compiled.error());
-        }
-        code = std::move(*compiled);
     }
     const auto step_failed = [&](const char* step) {
         return fail(detail::socket_error(ifindex, step, errno));
@@ -206,17 +208,15 @@ Result<bool> RxSocket::attach(int ifindex, LinkKind kind, const std::string& fil
 
 Result<RxSocket> RxSocket::open_deferred(int ifindex, LinkKind kind, const std::string& filter,
                                          const RxOptions& options) {
-    if (!filter.empty()) {
-        if (auto compiled = compile_filter(filter, kind); !compiled) {  // a bad filter fails now
-            return tl::unexpected(compiled.error());
-        }
+    auto code = compile_if_any(filter, kind);  // a bad filter fails now, not at the attach
+    if (!code) {
+        return tl::unexpected(code.error());
     }
-    auto socket = prepare(kind, options);
+    auto socket = set_up(ifindex, kind, options);
     if (!socket) {
-        return fail(with_interface(socket.error().message, ifindex));
+        return tl::unexpected(socket.error());
     }
-    socket->deferred_ = Deferred{ifindex, filter};
-    socket->ifindex_ = ifindex;
+    socket->deferred_ = Deferred{ifindex, std::move(*code)};
     return socket;
 }
 
@@ -224,8 +224,7 @@ Result<bool> RxSocket::ensure_attached() {
     if (!deferred_) {
         return true;
     }
-    const Deferred d = *deferred_;
-    auto attached = attach(d.ifindex, kind_, d.filter);
+    auto attached = attach_code(deferred_->ifindex, kind_, deferred_->code);
     if (attached) {
         deferred_.reset();
     }
@@ -234,11 +233,15 @@ Result<bool> RxSocket::ensure_attached() {
 
 Result<RxSocket> RxSocket::open(int ifindex, LinkKind kind, const std::string& filter,
                                 const RxOptions& options) {
-    auto socket = prepare(kind, options);
-    if (!socket) {
-        return fail(with_interface(socket.error().message, ifindex));
+    auto code = compile_if_any(filter, kind);  // before any socket: a bad filter costs nothing
+    if (!code) {
+        return tl::unexpected(code.error());
     }
-    auto attached = socket->attach(ifindex, kind, filter);
+    auto socket = set_up(ifindex, kind, options);
+    if (!socket) {
+        return tl::unexpected(socket.error());
+    }
+    auto attached = socket->attach_code(ifindex, kind, std::move(*code));
     if (!attached) {
         return tl::unexpected(attached.error());
     }

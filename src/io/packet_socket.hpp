@@ -3,6 +3,8 @@
 // with sendmmsg(), and a receive socket reading a TPACKET_V3 memory-mapped ring behind a
 // classic-BPF filter compiled by libpcap, so that only candidate replies reach user space.
 // Both are move-only and close their descriptors (and unmap the ring) on destruction.
+#include <linux/filter.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -135,10 +137,14 @@ private:
     std::vector<std::uint8_t> buffer_;  // no ring: one frame read with recv()
     struct Deferred {
         int ifindex = 0;
-        std::string filter;
+        std::vector<sock_filter> code;  // compiled by open_deferred
     };
     std::optional<Deferred> deferred_;  // open_deferred(): what ensure_attached() attaches
 
+    // prepare(), naming `ifindex` (0: none yet) in its errors.
+    static Result<RxSocket> set_up(int ifindex, LinkKind kind, const RxOptions& options);
+    // attach() with the filter compiled.
+    Result<bool> attach_code(int ifindex, LinkKind kind, std::vector<sock_filter> code);
     // No ring: hands every frame queued on the socket to on_frame, without waiting.
     Result<std::size_t> read_queued(const std::function<void(net::ConstBytes frame)>& on_frame);
 };
