@@ -141,6 +141,12 @@ struct ScanRequest {
     std::function<std::vector<PreviousPort>(const Address&)> previous;
     // Raw engine: receive rings set up ahead (prepare_raw_sockets()); unset: set up when needed.
     std::shared_ptr<RawPrepared> prepared;
+    // Raw engine: leave the packet sockets' last close to a short-lived child process. Closing
+    // a packet socket waits for kernel RCU grace periods (~25-35 ms for the receive ring), which
+    // use no CPU but would make a command wait before it can exit. For a process that exits
+    // after this scan (the command line); a library caller or a long-running process keeps the
+    // default, closing on background threads of its own (a child per scan would be its zombie).
+    bool close_sockets_detached = false;
 };
 
 struct ScanCallbacks {

@@ -378,6 +378,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     }
     request.reverse_dns = a.reverse_dns;
     request.prepared = std::move(prepared);
+    request.close_sockets_detached = true;  // this process exits after the scan
     if (request.seed == 0) {
         request.seed = random_seed();
     }

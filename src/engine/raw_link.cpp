@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 
+#include "io/detached_close.hpp"
 #include "net/cookie.hpp"
 #include "net/packet_view.hpp"
 
@@ -120,6 +122,22 @@ void LinkIo::close_all() {
     if (wake_fd_ >= 0) {
         const std::uint64_t one = 1;
         (void)!::write(wake_fd_, &one, sizeof(one));
+    }
+    if (close_detached_) {
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+        rx_.admit_nothing();
+        if (neighbour_rx_) {
+            neighbour_rx_->admit_nothing();
+        }
+        const std::array<int, 3> fds{tx_.fd(), rx_.fd(), neighbour_rx_ ? neighbour_rx_->fd() : -1};
+        if (io::close_detached(fds)) {
+            { io::TxSocket tx = std::move(tx_); }  // our copies: their closes wait for nothing
+            { io::RxSocket rx = std::move(rx_); }
+            neighbour_rx_.reset();
+            return;
+        }
     }
     // Closing a packet socket waits for RCU grace periods (two with a ring, ~8 ms each, more
     // under load): close them all at once; the ring's once the receive thread is out.

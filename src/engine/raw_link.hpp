@@ -39,6 +39,9 @@ public:
     // Stops the receive thread and closes the sockets on a background thread (the destructor
     // waits for it); stats() keeps the figures taken before.
     void release() override;
+    // The sockets' last close (and its RCU grace periods) is left to a short-lived child process
+    // (io::close_detached): for a command that exits once its results are written.
+    void set_close_detached(bool detached) { close_detached_ = detached; }
 
     io::TxSocket& tx() { return tx_; }
     // The ARP / neighbour-advertisement socket (Ethernet links; null otherwise). Owned here so
@@ -72,6 +75,7 @@ private:
     std::thread thread_;
     bool released_ = false;   // under mutex_: rx_ is no longer read for statistics
     std::thread closer_;      // release(): close_all() in the background
+    bool close_detached_ = false;
 };
 
 }  // namespace portwarden::engine

@@ -165,6 +165,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
     if (!env) {
         return tl::unexpected(env.error());
     }
+    env->io->set_close_detached(request.close_sockets_detached);
     ScanSummary summary;
     summary.engine = fmt::format("raw packets on {}", env->ifname);
     if (request.drop_privileges) {

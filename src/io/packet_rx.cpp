@@ -357,6 +357,12 @@ Result<std::size_t> RxSocket::read_queued(const std::function<void(net::ConstByt
     }
 }
 
+bool RxSocket::admit_nothing() {
+    std::array<sock_filter, 1> nothing{sock_filter{BPF_RET | BPF_K, 0, 0, 0}};
+    const sock_fprog program{static_cast<unsigned short>(nothing.size()), nothing.data()};
+    return fd_ >= 0 && ::setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) == 0;
+}
+
 RxStats RxSocket::take_stats() {
     tpacket_stats_v3 stats{};
     socklen_t length = sizeof(stats);

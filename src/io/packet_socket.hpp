@@ -119,6 +119,11 @@ public:
     // Counters since the previous call (PACKET_STATISTICS resets them when read).
     RxStats take_stats();
 
+    // Swaps the filter for one that admits nothing (at once: the old one is freed after a grace
+    // period, without waiting for it). For a socket whose close is left to another process: it
+    // no longer costs a ring copy per frame of whatever runs meanwhile. False if it fails.
+    bool admit_nothing();
+
     net::LinkType link_type() const;
     int fd() const { return fd_; }
 
