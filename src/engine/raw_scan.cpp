@@ -43,6 +43,7 @@ HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns,
     if (const auto interval = run.control(h).limiter_interval()) {
         out.rate_limit_interval_us = static_cast<std::uint32_t>(interval->count());
     }
+    out.ports.reserve(run.column_count());
     for (std::size_t c = 0; c < run.column_count(); ++c) {
         const RawCell& cell = run.cell(h, c);
         if (!cell.done || cell.skipped || cell.reason == Reason::unknown) {
@@ -65,8 +66,10 @@ HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns,
         p.reason_ip = run.reason_ip(h, c);
         out.ports.push_back(p);
     }
-    std::sort(out.ports.begin(), out.ports.end(),
-              [](const PortResult& a, const PortResult& b) { return a.port < b.port; });
+    const auto by_port = [](const PortResult& a, const PortResult& b) { return a.port < b.port; };
+    if (!std::is_sorted(out.ports.begin(), out.ports.end(), by_port)) {  // columns are usually in port order
+        std::sort(out.ports.begin(), out.ports.end(), by_port);
+    }
     return out;
 }
 

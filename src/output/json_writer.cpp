@@ -57,7 +57,9 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
@@ -226,19 +228,30 @@ public:
 
     void begin(const RunInfo& run) override { ping_only_ = run.ping_only; }
 
+    // A host's lines go out in pieces of about kChunk bytes through one reused buffer: a -p- host
+    // has ~10 MB of them, which as one string would cost a page fault per 4 KB and its peak size
+    // in memory. The host record, last, ends the host's output and flushes it.
     void host(const HostResult& host) override {
-        std::string out;
+        std::string& out = buffer_;
+        out.clear();
         std::size_t written = 0;
         if (!ping_only_) {
             const PortLines lines(host);
-            out.reserve(host.ports.size() * lines.typical_line() + 1024);
+            out.reserve(kChunk + lines.typical_line() + 1024);
             for (const PortResult& p : host.ports) {
                 lines.append(out, p);
+                if (out.size() >= kChunk) {
+                    std::fwrite(out.data(), 1, out.size(), out_);
+                    out.clear();
+                }
             }
             written = host.ports.size();
         }
         out += dump_line(host_record(host, written));
         write(out);
+        if (out.capacity() > 2 * kChunk) {
+            std::string().swap(out);  // a long reverse-DNS name or trace: do not keep its size
+        }
     }
 
     void end(const ScanSummary& summary) override { write(dump_line(summary_record(summary, ping_only_))); }
@@ -246,8 +259,10 @@ public:
 private:
     void write(const std::string& text) { write_flushed(out_, text); }
 
+    static constexpr std::size_t kChunk = std::size_t{1} << 18;
     std::FILE* out_;
     bool ping_only_ = false;
+    std::string buffer_;
 };
 
 }  // namespace

@@ -67,12 +67,15 @@ PortSummary summarize_ports(const HostResult& host, IgnoreRule rule) {
     for (const PortResult& p : host.ports) {
         ports.push_back(&p);
     }
-    std::stable_sort(ports.begin(), ports.end(), [](const PortResult* a, const PortResult* b) {
+    const auto by_proto_port = [](const PortResult* a, const PortResult* b) {
         if (a->proto != b->proto) {
             return a->proto < b->proto;
         }
         return a->port < b->port;
-    });
+    };
+    if (!std::is_sorted(ports.begin(), ports.end(), by_proto_port)) {  // a scan's results already are
+        std::stable_sort(ports.begin(), ports.end(), by_proto_port);
+    }
     summary.total = ports.size();
 
     std::array<std::size_t, port_state_count> counts{};

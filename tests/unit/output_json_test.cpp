@@ -140,6 +140,38 @@ TEST_F(OutputJson, PortHostAndSummaryRecordsFieldByField) {
               R"("elapsed_s":0.452,"interrupted":false})");
 }
 
+TEST_F(OutputJson, AFullPortHostIsWrittenWholeAndInOrderThenTheNextHost) {
+    // 65 535 port lines (~10 MB) go out in pieces through one buffer; every line stays whole,
+    // in port order, before its host record, and the next host's lines follow unmixed.
+    HostResult big = up_host("198.18.1.10", Reason::reset);
+    for (std::uint32_t n = 1; n <= 65535; ++n) {
+        big.ports.push_back(port(static_cast<std::uint16_t>(n), n % 1000 == 0 ? PortState::open : PortState::closed,
+                                 n % 1000 == 0 ? Reason::syn_ack : Reason::reset));
+        big.ports.back().reason_ttl = 63;
+    }
+    HostResult small = up_host("198.18.1.11", Reason::syn_ack);
+    small.ports = {port(22, PortState::open, Reason::syn_ack)};
+
+    const auto records = render({big, small});
+    ASSERT_EQ(records.size(), 65535U + 1 + 1 + 1 + 1);
+    for (std::size_t i = 0; i < 65535; ++i) {
+        const Json& r = records[i];
+        ASSERT_EQ(r["type"], "port") << i;
+        ASSERT_EQ(r["host"], "198.18.1.10") << i;
+        ASSERT_EQ(r["port"], i + 1) << i;
+        ASSERT_EQ(r["state"], (i + 1) % 1000 == 0 ? "open" : "closed") << i;
+        ASSERT_EQ(r["ttl"], 63) << i;
+    }
+    EXPECT_EQ(records[65535]["type"], "host");
+    EXPECT_EQ(records[65535]["ports_scanned"], 65535);
+    EXPECT_EQ(records[65536]["type"], "port");
+    EXPECT_EQ(records[65536]["host"], "198.18.1.11");
+    EXPECT_EQ(records[65536]["port"], 22);
+    EXPECT_EQ(records[65537]["type"], "host");
+    EXPECT_EQ(records[65537]["host"], "198.18.1.11");
+    EXPECT_EQ(records[65538]["type"], "summary");
+}
+
 TEST_F(OutputJson, InterruptedRunFlagsHostAndSummary) {
     HostResult h;
     h.address = *Address::parse("198.18.1.10");
