@@ -451,7 +451,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     info.scan_flags = request.scan_flags;
     info.ports = request.ports;
     info.start_time = std::chrono::system_clock::now();
-    info.services = &services_read.get();
+    info.services = services;  // waited for by the first host's output, not here
     info.show_reason = a.outputs.reason;
     info.open_only = a.outputs.open_only;
     info.verbosity = a.outputs.verbosity;

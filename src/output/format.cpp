@@ -148,6 +148,10 @@ std::string_view service_name(const ServiceNames* names, std::uint16_t port, Pro
     return names->name(port, proto);
 }
 
+std::string_view service_name(const ServiceLookup& names, std::uint16_t port, Proto proto) {
+    return service_name(names ? names() : nullptr, port, proto);
+}
+
 std::string name_ip(const HostResult& host) {
     const std::string& name = host.hostname.empty() ? host.ptr_name : host.hostname;
     if (name.empty()) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "portwarden/ports.hpp"
 #include "portwarden/results.hpp"
 #include "portwarden/scan.hpp"
 #include "portwarden/services.hpp"
@@ -47,6 +48,8 @@ std::string done_phrase(const ScanSummary& summary);
 
 // The service name from the table, empty when unknown (or when there is no table).
 std::string_view service_name(const ServiceNames* names, std::uint16_t port, Proto proto);
+// The same, from the table a lookup gives (none: no lookup).
+std::string_view service_name(const ServiceLookup& names, std::uint16_t port, Proto proto);
 
 // "name (addr)" when the user gave a name, else "addr" (nmap's Target::NameIP).
 std::string name_ip(const HostResult& host);

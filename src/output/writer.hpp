@@ -13,6 +13,7 @@
 #include "portwarden/ports.hpp"
 #include "portwarden/results.hpp"
 #include "portwarden/scan.hpp"
+#include "portwarden/ports.hpp"
 #include "portwarden/services.hpp"
 
 namespace portwarden::output {
@@ -25,7 +26,9 @@ struct RunInfo {
     PortList ports;            // what is scanned (for <scaninfo services=...>)
     bool ping_only = false;    // -sn / discover: host discovery only (no <scaninfo>, no ports)
     std::chrono::system_clock::time_point start_time;
-    const ServiceNames* services = nullptr;  // never null when writers run
+    // The services table (port names), looked up when a writer first needs it: the command line
+    // reads it on a background thread, and only port output waits for it.
+    ServiceLookup services;
     bool show_reason = false;  // --reason (text output)
     bool open_only = false;    // --open
     int verbosity = 0;

@@ -35,7 +35,7 @@ protected:
         run_.args = "portwarden -sT -oG - 198.18.1.10";
         run_.version = "0.1.0";
         run_.start_time = t0;
-        run_.services = &services_;
+        run_.services = [this] { return &services_; };
         run_.ports.tcp = {22, 80, 443};
         summary_.hosts_total = 1;
         summary_.hosts_done = 1;

@@ -37,7 +37,7 @@ protected:
         run_.args = "portwarden -sT -oJ - 198.18.1.10";
         run_.version = "0.1.0";
         run_.start_time = t0;
-        run_.services = &services_;
+        run_.services = [this] { return &services_; };
         run_.ports.tcp = {22, 80};
         run_.open_only = true;  // does not filter the JSON records
         summary_.hosts_total = 2;

@@ -55,7 +55,7 @@ protected:
         run_.args = "portwarden scan -sT --reason -p 1-100,8000 --open=no \"a&b\" 198.18.1.0/30";
         run_.version = "0.1.0";
         run_.start_time = t0;
-        run_.services = &services_;
+        run_.services = [this] { return &services_; };
         for (std::uint16_t p = 1; p <= 100; ++p) {
             run_.ports.tcp.push_back(p);
         }
