@@ -17,7 +17,7 @@
 #          the silent /16 sends in bursts, one host group at a time) vs ceiling_sender (identical 60-byte
 #          SYN frames with AF_PACKET sendmmsg) on the same interface; both measured from the
 #          interface's tx_packets counter (sampled every 2 ms) over the sending phase; the
-#          results column adds ours' peak rate over 100 ms
+#          results column adds ours' peak rate over 100 ms (the phase's own rate when it is shorter)
 #   rss    peak RSS (/usr/bin/time -f %M) of ours on the 65536-host sweep of 198.19.0.0/16
 #          (default flags) vs masscan on the same block
 #

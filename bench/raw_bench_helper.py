@@ -26,7 +26,7 @@ integration tests, tests/integration/range_common.py and raw_scan_test.py).
   rate SAMPLES
       From a sample file: "PACKETS SECONDS PPS PEAK" of the sending phase (from the sample
       before the first increase of tx_packets to the sample of its last increase); PEAK is
-      the highest rate over any 100 ms of it.
+      the highest rate over any 100 ms of it (the whole phase's rate when it is shorter).
 """
 import os
 import signal
@@ -183,6 +183,8 @@ def cmd_rate(samples):
         if j > last:
             break
         peak = max(peak, (pts[j][1] - pts[i][1]) / (pts[j][0] - pts[i][0]))
+    if peak == 0.0:   # the phase is shorter than 100 ms: no window fits in it
+        peak = (c1 - c0) / secs
     print(c1 - c0, f"{secs:.3f}", f"{(c1 - c0) / secs:.0f}", f"{peak:.0f}")
     return 0
 
