@@ -132,11 +132,11 @@ void LinkIo::close_all() {
             neighbour_rx_->admit_nothing();
         }
         const std::array<int, 3> fds{tx_.fd(), rx_.fd(), neighbour_rx_ ? neighbour_rx_->fd() : -1};
-        if (io::close_detached(fds)) {
+        if (auto children = io::DetachedClose::start(fds)) {
             { io::TxSocket tx = std::move(tx_); }  // our copies: their closes wait for nothing
             { io::RxSocket rx = std::move(rx_); }
             neighbour_rx_.reset();
-            return;
+            return;  // and the children close theirs, the last ones
         }
     }
     // Closing a packet socket waits for RCU grace periods (two with a ring, ~8 ms each, more

@@ -39,8 +39,8 @@ public:
     // Stops the receive thread and closes the sockets on a background thread (the destructor
     // waits for it); stats() keeps the figures taken before.
     void release() override;
-    // The sockets' last close (and its RCU grace periods) is left to a short-lived child process
-    // (io::close_detached): for a command that exits once its results are written.
+    // The sockets' last closes (and their RCU grace periods) are left to short-lived child
+    // processes (io::DetachedClose): for a command that exits once its results are written.
     void set_close_detached(bool detached) { close_detached_ = detached; }
 
     io::TxSocket& tx() { return tx_; }

@@ -1,53 +1,92 @@
 #include "io/detached_close.hpp"
 
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstddef>
+#include <utility>
 
 namespace portwarden::io {
+namespace {
 
-bool close_detached(std::span<const int> fds) {
-    // Sorted, before the fork: the child may only make async-signal-safe calls (the parent has
-    // other threads), so it gets a ready list and does nothing but system calls.
-    constexpr std::size_t kMost = 16;
-    std::array<unsigned, kMost> keep{};
+constexpr std::size_t kMost = 8;
+
+// The child's whole life. Async-signal-safe calls only (the parent has other threads): it keeps
+// `own` and the go pipe's read end, closes everything else (its copy of the write end too),
+// waits until the pipe ends (the parent's copy closed, and every other child's: so every child
+// has let go of the others' sockets by then), then closes `own`, the last reference.
+[[noreturn]] void child(unsigned own, unsigned go_read) {
+    ::prctl(PR_SET_NAME, "pw-sock-close", 0, 0, 0);
+    std::array<unsigned, 2> keep{own, go_read};
+    std::sort(keep.begin(), keep.end());
+    unsigned from = 0;
+    for (const unsigned fd : keep) {
+        if (fd > from) {
+            ::close_range(from, fd - 1, 0);
+        }
+        from = fd + 1;
+    }
+    ::close_range(from, ~0U, 0);
+    char byte = 0;
+    while (::read(static_cast<int>(go_read), &byte, 1) < 0 && errno == EINTR) {
+    }
+    ::close(static_cast<int>(own));
+    ::_exit(0);
+}
+
+}  // namespace
+
+std::optional<DetachedClose> DetachedClose::start(std::span<const int> fds) {
+    std::array<int, kMost> own{};
     std::size_t count = 0;
     for (const int fd : fds) {
         if (fd < 0) {
             continue;
         }
         if (count == kMost) {
-            return false;
+            return std::nullopt;
         }
-        keep[count++] = static_cast<unsigned>(fd);
+        own[count++] = fd;
     }
-    if (count == 0) {
-        return true;
+    std::array<int, 2> go{};
+    if (::pipe2(go.data(), O_CLOEXEC) != 0) {
+        return std::nullopt;
     }
-    std::sort(keep.begin(), keep.begin() + static_cast<std::ptrdiff_t>(count));
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        return false;
-    }
-    if (pid == 0) {
-        ::prctl(PR_SET_NAME, "pw-sock-close", 0, 0, 0);
-        unsigned from = 0;
-        for (std::size_t i = 0; i < count; ++i) {
-            if (keep[i] > from) {
-                ::close_range(from, keep[i] - 1, 0);
-            }
-            from = keep[i] + 1;
+    DetachedClose handle(go[1]);  // from here on, every way out gives the go
+    for (std::size_t i = 0; i < count; ++i) {
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            child(static_cast<unsigned>(own[i]), static_cast<unsigned>(go[0]));
         }
-        ::close_range(from, ~0U, 0);
-        for (std::size_t i = 0; i < count; ++i) {
-            ::close(static_cast<int>(keep[i]));
+        if (pid < 0) {
+            ::close(go[0]);
+            return std::nullopt;
         }
-        ::_exit(0);
     }
-    return true;
+    ::close(go[0]);
+    return handle;
+}
+
+DetachedClose::DetachedClose(DetachedClose&& other) noexcept : go_(std::exchange(other.go_, -1)) {}
+
+DetachedClose& DetachedClose::operator=(DetachedClose&& other) noexcept {
+    if (this != &other) {
+        if (go_ >= 0) {
+            ::close(go_);
+        }
+        go_ = std::exchange(other.go_, -1);
+    }
+    return *this;
+}
+
+DetachedClose::~DetachedClose() {
+    if (go_ >= 0) {
+        ::close(go_);
+    }
 }
 
 }  // namespace portwarden::io

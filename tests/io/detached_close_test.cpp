@@ -1,6 +1,6 @@
-// io::close_detached: the last close of a socket is left to a short-lived child process, which
+// io::DetachedClose: the last close of each socket is left to a short-lived child process, which
 // first lets go of every other descriptor it inherited (so it holds no pipe or output file open),
-// then of the ones it was handed. RxSocket::admit_nothing: a socket whose close is pending
+// then, once given the go, of the one it was handed. RxSocket::admit_nothing: a socket whose close is pending
 // receives nothing more.
 #include <gtest/gtest.h>
 
@@ -34,33 +34,58 @@ bool ends_within_5s(int read_end) {
     return ::read(read_end, &byte, 1) == 0;
 }
 
+// True if the pipe has ended already (no wait).
+bool ended_now(int read_end) {
+    pollfd p{read_end, POLLIN, 0};
+    char byte = 0;
+    return ::poll(&p, 1, 0) == 1 && ::read(read_end, &byte, 1) == 0;
+}
+
 bool is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
 
-TEST(DetachedClose, TheChildLetsGoOfEverythingElseFirstThenOfWhatItWasHanded) {
-    std::array<int, 2> handed{};  // stands for a packet socket
-    std::array<int, 2> other{};   // stands for stdout or an output file
-    ASSERT_EQ(::pipe2(handed.data(), O_CLOEXEC), 0);
-    ASSERT_EQ(::pipe2(other.data(), O_CLOEXEC), 0);
-    const std::array<int, 1> fds{handed[1]};
-    ASSERT_TRUE(io::close_detached(fds));
-    ::close(handed[1]);  // our copy: the child's is now the last
-    // The child closes the handed descriptor, so its pipe ends...
-    EXPECT_TRUE(ends_within_5s(handed[0]));
-    // ...and it had let go of the other one before: once we close ours, that pipe ends at once.
-    ::close(other[1]);
-    pollfd p{other[0], POLLIN, 0};
-    ASSERT_EQ(::poll(&p, 1, 0), 1);
-    char byte = 0;
-    EXPECT_EQ(::read(other[0], &byte, 1), 0);
-    EXPECT_TRUE(is_open(handed[0]));  // the caller's other descriptors are its own business
-    ::close(handed[0]);
-    ::close(other[0]);
+struct Pipe {
+    std::array<int, 2> fd{-1, -1};
+    Pipe() { EXPECT_EQ(::pipe2(fd.data(), O_CLOEXEC), 0); }
+    ~Pipe() {
+        for (const int f : fd) {
+            if (f >= 0) {
+                ::close(f);
+            }
+        }
+    }
+    void close_write() {
+        ::close(fd[1]);
+        fd[1] = -1;
+    }
+};
+
+TEST(DetachedClose, EachChildClosesItsOwnAfterTheGoAndHoldsNothingElse) {
+    Pipe first;   // each stands for a packet socket
+    Pipe second;
+    Pipe other;   // stands for stdout or an output file
+    const std::array<int, 2> fds{first.fd[1], second.fd[1]};
+    auto children = io::DetachedClose::start(fds);
+    ASSERT_TRUE(children.has_value());
+    first.close_write();  // our copies: the children's are now the last
+    second.close_write();
+    // Before the go the children keep theirs: neither pipe has ended.
+    pollfd p{first.fd[0], POLLIN, 0};
+    EXPECT_EQ(::poll(&p, 1, 100), 0);
+    EXPECT_FALSE(ended_now(second.fd[0]));
+    children.reset();  // the go
+    EXPECT_TRUE(ends_within_5s(first.fd[0]));
+    EXPECT_TRUE(ends_within_5s(second.fd[0]));
+    // The children had let go of everything else before the go: once we close our end of the
+    // other pipe, it ends at once.
+    other.close_write();
+    EXPECT_TRUE(ended_now(other.fd[0]));
+    EXPECT_TRUE(is_open(first.fd[0]));  // the caller's other descriptors stay its own
 }
 
 TEST(DetachedClose, NothingToHandIsDoneAtOnce) {
-    EXPECT_TRUE(io::close_detached(std::span<const int>{}));
+    EXPECT_TRUE(io::DetachedClose::start(std::span<const int>{}).has_value());
     const std::array<int, 2> none{-1, -1};
-    EXPECT_TRUE(io::close_detached(none));
+    EXPECT_TRUE(io::DetachedClose::start(none).has_value());
 }
 
 // /proc/net/packet of this thread's network namespace (one line per packet socket).
@@ -106,10 +131,13 @@ TEST(DetachedClose, ARingSocketHandedToTheChildIsReleasedByIt) {
     ASSERT_TRUE(listed(st.st_ino));
     EXPECT_TRUE(rx->admit_nothing());
     const std::array<int, 1> fds{rx->fd()};
-    ASSERT_TRUE(io::close_detached(fds));
+    auto children = io::DetachedClose::start(fds);
+    ASSERT_TRUE(children.has_value());
     const int fd = rx->fd();
     rx.reset();  // unmaps the ring and closes our copy
     EXPECT_FALSE(is_open(fd));
+    EXPECT_TRUE(listed(st.st_ino));  // the child holds it until the go
+    children.reset();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (listed(st.st_ino) && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
