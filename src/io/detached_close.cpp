@@ -7,13 +7,10 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstddef>
 #include <utility>
 
 namespace portwarden::io {
 namespace {
-
-constexpr std::size_t kMost = 8;
 
 // The child's whole life. Async-signal-safe calls only (the parent has other threads): it keeps
 // `own` and the go pipe's read end, closes everything else (its copy of the write end too),
@@ -41,26 +38,18 @@ constexpr std::size_t kMost = 8;
 }  // namespace
 
 std::optional<DetachedClose> DetachedClose::start(std::span<const int> fds) {
-    std::array<int, kMost> own{};
-    std::size_t count = 0;
-    for (const int fd : fds) {
-        if (fd < 0) {
-            continue;
-        }
-        if (count == kMost) {
-            return std::nullopt;
-        }
-        own[count++] = fd;
-    }
     std::array<int, 2> go{};
     if (::pipe2(go.data(), O_CLOEXEC) != 0) {
         return std::nullopt;
     }
     DetachedClose handle(go[1]);  // from here on, every way out gives the go
-    for (std::size_t i = 0; i < count; ++i) {
+    for (const int fd : fds) {
+        if (fd < 0) {
+            continue;
+        }
         const pid_t pid = ::fork();
         if (pid == 0) {
-            child(static_cast<unsigned>(own[i]), static_cast<unsigned>(go[0]));
+            child(static_cast<unsigned>(fd), static_cast<unsigned>(go[0]));
         }
         if (pid < 0) {
             ::close(go[0]);

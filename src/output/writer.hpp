@@ -13,7 +13,6 @@
 #include "portwarden/ports.hpp"
 #include "portwarden/results.hpp"
 #include "portwarden/scan.hpp"
-#include "portwarden/ports.hpp"
 #include "portwarden/services.hpp"
 
 namespace portwarden::output {

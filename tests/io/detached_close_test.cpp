@@ -1,7 +1,7 @@
 // io::DetachedClose: the last close of each socket is left to a short-lived child process, which
 // first lets go of every other descriptor it inherited (so it holds no pipe or output file open),
-// then, once given the go, of the one it was handed. RxSocket::admit_nothing: a socket whose close is pending
-// receives nothing more.
+// then, once given the go, of the one it was handed. RxSocket::admit_nothing: a socket whose
+// close is pending receives nothing more.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -115,17 +115,14 @@ bool listed(unsigned long inode) {
 }
 
 TEST(DetachedClose, ARingSocketHandedToTheChildIsReleasedByIt) {
-    const InNamespace in_b(env("NETNS_B"));
+    const InNamespace in_b(env("NETNS_B"));  // for its /proc/net/packet
     ASSERT_TRUE(in_b.ok());
     io::RxOptions options;
     options.block_size = 16384;
     options.block_count = 4;
-    std::optional<io::RxSocket> rx;
-    {
-        auto opened = io::RxSocket::open(ifindex(env("B_IF")), io::LinkKind::ethernet, "udp", options);
-        ASSERT_TRUE(opened.has_value()) << opened.error().message;
-        rx.emplace(std::move(*opened));
-    }
+    auto opened = open_on_peer("udp", options);
+    ASSERT_TRUE(opened.has_value()) << opened.error().message;
+    std::optional<io::RxSocket> rx(std::move(*opened));
     struct stat st {};
     ASSERT_EQ(::fstat(rx->fd(), &st), 0);
     ASSERT_TRUE(listed(st.st_ino));
@@ -146,16 +143,10 @@ TEST(DetachedClose, ARingSocketHandedToTheChildIsReleasedByIt) {
 }
 
 TEST(DetachedClose, ASocketThatAdmitsNothingReceivesNothing) {
-    std::optional<io::RxSocket> rx;
-    {
-        const InNamespace in_b(env("NETNS_B"));
-        ASSERT_TRUE(in_b.ok());
-        io::RxOptions no_ring;
-        no_ring.block_count = 0;
-        auto opened = io::RxSocket::open(ifindex(env("B_IF")), io::LinkKind::ethernet, "udp and dst port 33501", no_ring);
-        ASSERT_TRUE(opened.has_value()) << opened.error().message;
-        rx.emplace(std::move(*opened));
-    }
+    io::RxOptions no_ring;
+    no_ring.block_count = 0;
+    auto rx = open_on_peer("udp and dst port 33501", no_ring);
+    ASSERT_TRUE(rx.has_value()) << rx.error().message;
     auto tx = io::TxSocket::open(ifindex(env("A_IF")), io::LinkKind::ethernet);
     ASSERT_TRUE(tx.has_value()) << tx.error().message;
     const net::EthernetAddresses macs{mac(env("A_MAC")), mac(env("B_MAC"))};

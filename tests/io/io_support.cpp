@@ -85,6 +85,14 @@ InNamespace::~InNamespace() {
     }
 }
 
+Result<io::RxSocket> open_on_peer(const std::string& filter, const io::RxOptions& options) {
+    const InNamespace in_b(env("NETNS_B"));
+    if (!in_b.ok()) {
+        return fail("cannot enter " + env("NETNS_B"));
+    }
+    return io::RxSocket::open(ifindex(env("B_IF")), io::LinkKind::ethernet, filter, options);
+}
+
 std::vector<std::uint8_t> frame(const Probe& probe) {
     net::TemplateConfig config;
     config.src = probe.src;

@@ -10,6 +10,7 @@
 #include "io/packet_socket.hpp"
 #include "net/templates.hpp"
 #include "portwarden/address.hpp"
+#include "portwarden/error.hpp"
 
 namespace portwarden::iotest {
 
@@ -38,6 +39,9 @@ private:
     int home_ = -1;
     bool ok_ = false;
 };
+
+// RxSocket::open on the peer namespace's veth (PWIO_B_IF), inside that namespace (NETNS_B).
+Result<io::RxSocket> open_on_peer(const std::string& filter, const io::RxOptions& options);
 
 struct Probe {
     Address src;

@@ -20,15 +20,10 @@ constexpr std::size_t kFrames = 3000;
 
 // An RxSocket in the peer namespace on its veth, admitting our test datagrams only.
 io::RxSocket peer_rx(std::size_t block_size, std::size_t block_count) {
-    const InNamespace in_b(env("NETNS_B"));
-    if (!in_b.ok()) {
-        throw std::runtime_error("cannot enter " + env("NETNS_B"));
-    }
     io::RxOptions options;
     options.block_size = block_size;
     options.block_count = block_count;
-    auto rx = io::RxSocket::open(ifindex(env("B_IF")), io::LinkKind::ethernet,
-                                 "udp and dst port " + std::to_string(kPort), options);
+    auto rx = open_on_peer("udp and dst port " + std::to_string(kPort), options);
     if (!rx) {
         throw std::runtime_error(rx.error().message);
     }
@@ -151,16 +146,14 @@ TEST(RxRing, ADeferredSocketSeesNothingUntilAttached) {
 }
 
 TEST(RxRing, ABadFilterIsAnErrorNamingTheInterface) {
-    const InNamespace in_b(env("NETNS_B"));
-    ASSERT_TRUE(in_b.ok());
     io::RxOptions options;
     options.block_size = 16384;
     options.block_count = 2;
-    auto rx = io::RxSocket::open(ifindex(env("B_IF")), io::LinkKind::ethernet, "udp and", options);
+    auto rx = open_on_peer("udp and", options);
     ASSERT_FALSE(rx.has_value());
     EXPECT_NE(rx.error().message.find("capture filter \"udp and\""), std::string::npos) << rx.error().message;
     options.block_size = 1000;  // not a multiple of the page size
-    auto bad = io::RxSocket::open(ifindex(env("B_IF")), io::LinkKind::ethernet, "", options);
+    auto bad = open_on_peer("", options);
     ASSERT_FALSE(bad.has_value());
     EXPECT_NE(bad.error().message.find("raw socket on " + env("B_IF") + ": ring"), std::string::npos)
         << bad.error().message;
