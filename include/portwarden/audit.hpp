@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "portwarden/address.hpp"
+#include "portwarden/bind_kind.hpp"
 #include "portwarden/error.hpp"
 #include "portwarden/results.hpp"
 #include "portwarden/state.hpp"
@@ -65,14 +66,31 @@ struct Group {
     SourcePos unlisted_pos;  // the `unlisted` key (or the table when it is not set)
 };
 
+// A [[may_listen]] rule (`portwarden inventory --policy`): a listener on this port may exist;
+// each condition that is set must hold too (process, user and unit: of any owning process).
+struct ListenRule {
+    Proto proto = Proto::tcp;
+    std::uint16_t port = 0;
+    std::optional<std::string> process;  // the command, as /proc/PID/comm ("sshd")
+    std::optional<std::string> user;
+    std::optional<std::string> unit;     // systemd unit ("ssh.service")
+    std::optional<BindKind> bind;        // "wildcard", "specific" or "loopback"
+    std::optional<Address> address;      // exactly this bound address
+    std::string owner;                   // who answers for it (optional)
+    SourcePos pos;                       // the [[may_listen]] entry
+};
+
 struct Policy {
     std::string path;  // as given to load_policy
-    std::vector<Group> groups;
+    std::vector<Group> groups;             // may be empty when may_listen is not
+    std::vector<ListenRule> may_listen;    // in file order
 };
 
 // Parses policy text; `path` names the file in messages ("policy.toml:3:16: ...").
 Result<Policy> parse_policy(std::string_view text, const std::string& path);
 Result<Policy> load_policy(const std::string& path);
+// load_policy for a scan audit: the policy must name host groups (not only may_listen rules).
+Result<Policy> load_host_policy(const std::string& path);
 
 // Every host entry of the policy (scan targets) and every port it names, "T:22,U:53" style.
 std::vector<std::string> policy_targets(const Policy& policy);

@@ -3,6 +3,7 @@
 #include "portwarden/address.hpp"
 #include "portwarden/classify.hpp"
 #include "portwarden/error.hpp"
+#include "portwarden/inventory.hpp"
 #include "portwarden/ports.hpp"
 #include "portwarden/probe.hpp"
 #include "portwarden/results.hpp"

@@ -8,40 +8,18 @@
 #include <toml++/toml.h>
 
 #include "audit/policy_hosts.hpp"
+#include "audit/policy_parser.hpp"
 #include "portwarden/audit.hpp"
 #include "portwarden/targets.hpp"
 
 namespace portwarden::audit {
 namespace {
 
-SourcePos pos_of(const toml::source_region& r) { return SourcePos{r.begin.line, r.begin.column}; }
+using detail::pos_of;
 
-class Parser {
+class Parser : public detail::PolicyParser {
 public:
-    explicit Parser(const std::string& path) : path_(path) {}
-
-    tl::unexpected<Error> error(SourcePos pos, const std::string& message) const {
-        return fail(fmt::format("{}:{}:{}: {}", path_, pos.line, pos.column, message));
-    }
-    tl::unexpected<Error> error(const toml::node& node, const std::string& message) const {
-        return error(pos_of(node.source()), message);
-    }
-
-    // Every key of `table` must be one of `known`.
-    Result<void> check_keys(const toml::table& table, std::initializer_list<std::string_view> known,
-                            const std::string& where) const {
-        for (auto&& [key, value] : table) {
-            if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-                std::string list;
-                for (auto k : known) {
-                    list += (list.empty() ? "" : ", ") + std::string(k);
-                }
-                return error(pos_of(key.source()),
-                             fmt::format("unknown key '{}' in {} (expected: {})", key.str(), where, list));
-            }
-        }
-        return {};
-    }
+    using PolicyParser::PolicyParser;
 
     Result<Unlisted> unlisted(const toml::node& node, const std::string& where) const {
         const auto* s = node.as_string();
@@ -52,30 +30,6 @@ public:
             return Unlisted::filtered;
         }
         return error(node, fmt::format("{}.unlisted must be \"closed\" or \"filtered\"", where));
-    }
-
-    Result<std::pair<Proto, std::uint16_t>> port(const toml::node& node, const std::string& where) const {
-        std::int64_t number = -1;
-        Proto proto = Proto::tcp;
-        if (const auto* i = node.as_integer()) {
-            number = i->get();
-        } else if (const auto* s = node.as_string()) {
-            const std::string& text = s->get();
-            const auto slash = text.find('/');
-            const auto parsed = parse_proto(slash == std::string::npos ? "tcp" : text.substr(slash + 1));
-            const auto [end, ec] = std::from_chars(text.data(), text.data() + std::min(slash, text.size()), number);
-            if (!parsed || ec != std::errc{} || end != text.data() + std::min(slash, text.size())) {
-                return error(node, fmt::format("{}.port: bad port '{}' (expected 22, \"22/tcp\" or \"53/udp\")",
-                                               where, text));
-            }
-            proto = *parsed;
-        } else {
-            return error(node, fmt::format("{}.port must be a number or a string such as \"53/udp\"", where));
-        }
-        if (number < 1 || number > 65535) {
-            return error(node, fmt::format("{}.port: port {} is out of range 1-65535", where, number));
-        }
-        return std::pair{proto, static_cast<std::uint16_t>(number)};
     }
 
     Result<AllowedPort> allowed(const toml::node& node, const std::string& where) const {
@@ -210,9 +164,6 @@ public:
         }
         return {};
     }
-
-private:
-    const std::string& path_;
 };
 
 }  // namespace
@@ -227,7 +178,7 @@ Result<Policy> parse_policy(std::string_view text, const std::string& path) {
     } catch (const toml::parse_error& e) {
         return p.error(pos_of(e.source()), std::string(e.description()));
     }
-    if (auto r = p.check_keys(root, {"defaults", "groups"}, "the policy"); !r) {
+    if (auto r = p.check_keys(root, {"defaults", "groups", "may_listen"}, "the policy"); !r) {
         return tl::unexpected(r.error());
     }
     Unlisted default_unlisted = Unlisted::closed;
@@ -246,13 +197,23 @@ Result<Policy> parse_policy(std::string_view text, const std::string& path) {
             default_unlisted = *mode;
         }
     }
+    Policy policy;
+    policy.path = path;
+    if (const toml::node* listen = root.get("may_listen")) {
+        auto rules = detail::parse_may_listen(p, *listen);
+        if (!rules) {
+            return tl::unexpected(rules.error());
+        }
+        policy.may_listen = std::move(*rules);
+    }
     const toml::node* groups = root.get("groups");
+    if (groups == nullptr && !policy.may_listen.empty()) {
+        return policy;  // listener rules only (portwarden inventory)
+    }
     if (groups == nullptr || !groups->is_table() || groups->as_table()->empty()) {
         return p.error(groups != nullptr ? pos_of(groups->source()) : SourcePos{1, 1},
                        "the policy names no groups (add a [groups.NAME] table with hosts)");
     }
-    Policy policy;
-    policy.path = path;
     for (auto&& [key, value] : *groups->as_table()) {
         auto g = p.group(std::string(key.str()), value, default_unlisted);
         if (!g) {
@@ -274,6 +235,15 @@ Result<Policy> load_policy(const std::string& path) {
         return tl::unexpected(text.error());
     }
     return parse_policy(*text, path);
+}
+
+Result<Policy> load_host_policy(const std::string& path) {
+    auto policy = load_policy(path);
+    if (policy && policy->groups.empty()) {
+        return fail(fmt::format("{}: the policy names no groups (add a [groups.NAME] table with hosts; "
+                                "[[may_listen]] rules are for portwarden inventory)", path));
+    }
+    return policy;
 }
 
 std::vector<std::string> policy_targets(const Policy& policy) {

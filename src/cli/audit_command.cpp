@@ -192,7 +192,7 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
         }
         today = *d;
     }
-    auto policy = audit::load_policy(a->policy);
+    auto policy = audit::load_host_policy(a->policy);
     if (!policy) {
         return audit_error(policy.error().message);
     }

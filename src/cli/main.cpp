@@ -20,6 +20,7 @@ commands:
   diff A B                      what changed between two scans (-oJ/-oX files, nmap's too, or history ids)
   audit --policy FILE [...]     scan the hosts a policy names (or --from RESULTS) and check them
   report RESULTS [...]          one self-contained HTML page: port maps, --policy violations, --previous drift
+  inventory [--netns NAME]      every listening socket here: address, bind, process, user, unit (no packet sent)
   version                       print the version
 
 Without a command, the arguments are those of `scan` (nmap habits work: portwarden -p 22 HOST).
@@ -66,6 +67,9 @@ int main(int argc, char** argv) {
     }
     if (command == "probe") {
         return portwarden::cli::probe_command(rest);
+    }
+    if (command == "inventory") {
+        return portwarden::cli::inventory_command(rest);
     }
     if (command == "wait") {
         return portwarden::cli::wait_command(rest);

@@ -61,7 +61,7 @@ int report_command(const std::vector<std::string>& args) {
     std::optional<audit::Policy> policy;
     std::optional<audit::Evaluation> evaluation;
     if (!policy_path.empty()) {
-        auto loaded = audit::load_policy(policy_path);
+        auto loaded = audit::load_host_policy(policy_path);
         if (!loaded) {
             return bad_input(loaded.error().message);
         }

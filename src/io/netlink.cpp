@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <utility>
 
 namespace portwarden::io::netlink {
 
@@ -17,13 +18,16 @@ constexpr std::size_t kHeader = sizeof(nlmsghdr);
 constexpr std::size_t kAttributeHeader = 4;   // rtattr: u16 length, u16 type
 constexpr std::size_t kReceiveBuffer = 65536;
 constexpr int kMaxDatagrams = 64;             // replies read before giving up
+constexpr int kMaxDumpDatagrams = 1 << 20;    // a dump's (64 KB each; the 2 s time-out ends a stall)
 constexpr std::uint16_t kAttributeTypeMask = 0x3fff;
 
 class Fd {
 public:
     explicit Fd(int fd) : fd_(fd) {}
+    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
     Fd(const Fd&) = delete;
     Fd& operator=(const Fd&) = delete;
+    Fd& operator=(Fd&&) = delete;
     ~Fd() {
         if (fd_ >= 0) {
             ::close(fd_);
@@ -35,19 +39,21 @@ private:
     int fd_;
 };
 
-struct Reply {
-    bool done = false;  // found the reply or an error
-    tl::expected<std::vector<std::uint8_t>, int> result = tl::unexpected(ENOMSG);
-};
+constexpr int kMore = -1;     // walk(): the datagram ended, more is to come
+constexpr int kStopped = -2;  // walk(): on_reply took what it wanted
+constexpr int kDone = 0;      // walk(): NLMSG_DONE
 
-// Looks through one datagram for the answer to `seq`.
-Reply scan_datagram(net::ConstBytes data, std::uint32_t seq, std::uint16_t reply_type) {
+// Walks one datagram's messages to `seq`, handing each reply of `reply_type` to on_reply
+// (which returns true to stop). Returns kMore, kStopped, kDone, or a positive errno (the
+// kernel's NLMSG_ERROR code, EBADMSG for a malformed message, EINTR for an interrupted dump).
+template <class OnReply>
+int walk(net::ConstBytes data, std::uint32_t seq, std::uint16_t reply_type, OnReply&& on_reply) {
     std::size_t offset = 0;
     while (offset < data.size()) {
         const auto header = load_struct<nlmsghdr>(data.subspan(offset));
         if (!header || header->nlmsg_len < kHeader || !net::fits(data.size(), offset,
                                                                  header->nlmsg_len)) {
-            return {true, tl::unexpected(EBADMSG)};
+            return EBADMSG;
         }
         const net::ConstBytes payload =
             data.subspan(offset + kHeader, header->nlmsg_len - kHeader);
@@ -55,24 +61,92 @@ Reply scan_datagram(net::ConstBytes data, std::uint32_t seq, std::uint16_t reply
         if (header->nlmsg_seq != seq) {
             continue;
         }
+        if ((header->nlmsg_flags & NLM_F_DUMP_INTR) != 0) {
+            return EINTR;
+        }
         if (header->nlmsg_type == NLMSG_ERROR) {
             const auto error = load_struct<nlmsgerr>(payload);
             if (!error) {
-                return {true, tl::unexpected(EBADMSG)};
+                return EBADMSG;
             }
             if (error->error != 0) {
-                return {true, tl::unexpected(-error->error)};
+                return -error->error;
             }
             continue;  // an acknowledgement
         }
         if (header->nlmsg_type == NLMSG_DONE) {
-            return {true, tl::unexpected(ENOENT)};
+            return kDone;
         }
-        if (header->nlmsg_type == reply_type) {
-            return {true, std::vector<std::uint8_t>(payload.begin(), payload.end())};
+        if (header->nlmsg_type == reply_type && on_reply(payload)) {
+            return kStopped;
         }
     }
-    return {};
+    return kMore;
+}
+
+std::uint32_t next_seq() {
+    static std::atomic<std::uint32_t> counter{1};
+    return counter.fetch_add(1);
+}
+
+// A fresh netlink socket of `protocol` with `request` sent to the kernel on it.
+tl::expected<Fd, int> open_and_send(int protocol, const Request& request, std::uint32_t seq) {
+    Fd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol));
+    if (fd.get() < 0) {
+        return tl::unexpected(errno);
+    }
+    const timeval timeout{2, 0};  // the kernel answers at once; never hang on it
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) != 0) {
+        return tl::unexpected(errno);
+    }
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    const std::vector<std::uint8_t> message = request.bytes(seq);
+    sockaddr* const kernel_address = static_cast<sockaddr*>(static_cast<void*>(&kernel));
+    if (::sendto(fd.get(), message.data(), message.size(), 0, kernel_address,
+                 sizeof(kernel)) < 0) {
+        return tl::unexpected(errno);
+    }
+    return fd;
+}
+
+// One datagram; its length, or a positive errno (ETIMEDOUT when the kernel said nothing).
+tl::expected<std::size_t, int> receive(const Fd& fd, std::vector<std::uint8_t>& buffer) {
+    for (;;) {
+        const ssize_t n = ::recv(fd.get(), buffer.data(), buffer.size(), MSG_TRUNC);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return tl::unexpected(errno == EAGAIN ? ETIMEDOUT : errno);
+        }
+        if (static_cast<std::size_t>(n) > buffer.size()) {
+            return tl::unexpected(EMSGSIZE);
+        }
+        return static_cast<std::size_t>(n);
+    }
+}
+
+// Sends `request` over a fresh socket of `protocol` and walks the kernel's datagrams (at most
+// `max_datagrams`) until on_reply stops, NLMSG_DONE or an error: the last walk() status.
+template <class OnReply>
+int exchange(int protocol, const Request& request, std::uint16_t reply_type, int max_datagrams,
+             OnReply&& on_reply) {
+    const std::uint32_t seq = next_seq();
+    auto opened = open_and_send(protocol, request, seq);
+    if (!opened) {
+        return opened.error();
+    }
+    std::vector<std::uint8_t> buffer(kReceiveBuffer);
+    int status = kMore;
+    for (int i = 0; i < max_datagrams && status == kMore; ++i) {
+        const auto n = receive(*opened, buffer);
+        if (!n) {
+            return n.error();
+        }
+        status = walk(net::ConstBytes(buffer).first(*n), seq, reply_type, on_reply);
+    }
+    return status;
 }
 
 }  // namespace
@@ -148,43 +222,28 @@ std::optional<std::uint32_t> as_u32(std::optional<net::ConstBytes> payload) {
 
 tl::expected<std::vector<std::uint8_t>, int> query(const Request& request,
                                                    std::uint16_t reply_type) {
-    const Fd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
-    if (fd.get() < 0) {
-        return tl::unexpected(errno);
+    std::vector<std::uint8_t> reply;
+    const int status = exchange(NETLINK_ROUTE, request, reply_type, kMaxDatagrams, [&](net::ConstBytes p) {
+        reply.assign(p.begin(), p.end());
+        return true;
+    });
+    if (status == kStopped) {
+        return reply;
     }
-    const timeval timeout{2, 0};  // the kernel answers at once; never hang on it
-    if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) != 0) {
-        return tl::unexpected(errno);
+    return tl::unexpected(status == kDone ? ENOENT : status == kMore ? ENOMSG : status);
+}
+
+tl::expected<std::vector<std::vector<std::uint8_t>>, int> dump(int protocol, const Request& request,
+                                                               std::uint16_t reply_type) {
+    std::vector<std::vector<std::uint8_t>> replies;
+    const int status = exchange(protocol, request, reply_type, kMaxDumpDatagrams, [&](net::ConstBytes p) {
+        replies.emplace_back(p.begin(), p.end());
+        return false;
+    });
+    if (status == kDone) {
+        return replies;
     }
-    sockaddr_nl kernel{};
-    kernel.nl_family = AF_NETLINK;
-    static std::atomic<std::uint32_t> next_seq{1};
-    const std::uint32_t seq = next_seq.fetch_add(1);
-    const std::vector<std::uint8_t> message = request.bytes(seq);
-    sockaddr* const kernel_address = static_cast<sockaddr*>(static_cast<void*>(&kernel));
-    if (::sendto(fd.get(), message.data(), message.size(), 0, kernel_address,
-                 sizeof(kernel)) < 0) {
-        return tl::unexpected(errno);
-    }
-    std::vector<std::uint8_t> buffer(kReceiveBuffer);
-    for (int i = 0; i < kMaxDatagrams; ++i) {
-        const ssize_t n = ::recv(fd.get(), buffer.data(), buffer.size(), MSG_TRUNC);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return tl::unexpected(errno == EAGAIN ? ETIMEDOUT : errno);
-        }
-        if (static_cast<std::size_t>(n) > buffer.size()) {
-            return tl::unexpected(EMSGSIZE);
-        }
-        Reply reply = scan_datagram(net::ConstBytes(buffer).first(static_cast<std::size_t>(n)),
-                                    seq, reply_type);
-        if (reply.done) {
-            return std::move(reply.result);
-        }
-    }
-    return tl::unexpected(ENOMSG);
+    return tl::unexpected(status == kMore ? ENOMSG : status);
 }
 
 }  // namespace portwarden::io::netlink

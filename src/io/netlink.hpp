@@ -90,4 +90,11 @@ std::optional<Message<T>> parse_message(net::ConstBytes payload) {
 tl::expected<std::vector<std::uint8_t>, int> query(const Request& request,
                                                    std::uint16_t reply_type);
 
+// Sends a dump request (NLM_F_DUMP) over a fresh socket of `protocol` (NETLINK_SOCK_DIAG, ...)
+// and returns the payload of every reply of type `reply_type` up to NLMSG_DONE. A dump the
+// kernel flags as interrupted (NLM_F_DUMP_INTR: the table changed meanwhile) fails with EINTR.
+// The socket is made in the calling thread's network namespace.
+tl::expected<std::vector<std::vector<std::uint8_t>>, int> dump(int protocol, const Request& request,
+                                                               std::uint16_t reply_type);
+
 }  // namespace portwarden::io::netlink

@@ -48,6 +48,10 @@ db	probe db
 [fd00::1	wait [fd00::1
 soon	wait 127.0.0.1:80 --timeout soon
 frobnicate	frobnicate
+pw-no-such-ns	inventory --netns pw-no-such-ns
+../x	inventory --netns ../x
+--bogus	inventory --bogus
+/nonexistent/p.toml	inventory --policy /nonexistent/p.toml
 CASES
 )
 
