@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """`portwarden inventory` against `ss -tulpn` (issue #14 item 1).
 
-    inventory_test.py PORTWARDEN [--netns NAME ...]
+    inventory_test.py PORTWARDEN [--netns NAME ...] [--truth RANGE-TRUTH]
 
 Makes its own network namespace (`ip netns add pwinvPID`, a veth pair inside it, one end with
 198.18.0.1/24 and fd00::1/64; nothing leaves it), starts listeners inside it from two Python processes
@@ -15,7 +15,9 @@ does not listen), then:
             are checked against what the test started;
   root      the same comparison in the test's own namespace (the machine's listeners, read
             only): inventory lies between two ss runs taken before and after it;
-  others    each --netns NAME given (e.g. the test range's hosts), compared with ss there;
+  others    each --netns NAME given, and with --truth every namespace of the test range
+            (its `# host_ns` and `# scanner_ns=` lines, and every other PREFIX-* namespace),
+            compared with ss there (read only);
   policy    --policy with [[may_listen]] rules: exit 0 when every listener is allowed, exit 1
             naming exactly the one left out (text and -oJ FILE);
   errors    a missing namespace, a bad name, and `nobody` entering the namespace: exit 2,
@@ -39,8 +41,24 @@ while args:
     if args[0] == "--netns" and len(args) > 1:
         EXTRA_NS.append(args[1])
         args = args[2:]
+    elif args[0] == "--truth" and len(args) > 1:
+        with open(args[1], encoding="utf-8") as truth:
+            for line in truth:
+                if not line.startswith("#"):
+                    break
+                words = line[1:].split()
+                if len(words) == 3 and words[0] == "host_ns":
+                    EXTRA_NS.append(words[2])
+                elif len(words) == 1 and words[0].startswith("scanner_ns="):
+                    EXTRA_NS.append(words[0].split("=", 1)[1])
+        if not EXTRA_NS:
+            sys.exit(f"{args[1]}: no host_ns or scanner_ns lines: not a range truth file")
+        # Every other namespace of the range too (routers, sweep, discovery hosts): PREFIX-*.
+        prefix = EXTRA_NS[-1].rsplit("-", 1)[0] + "-"
+        EXTRA_NS += sorted(n for n in os.listdir("/run/netns") if n.startswith(prefix) and n not in EXTRA_NS)
+        args = args[2:]
     else:
-        sys.exit(f"usage: inventory_test.py PORTWARDEN [--netns NAME ...] (bad argument {args[0]})")
+        sys.exit(f"usage: inventory_test.py PORTWARDEN [--netns NAME ...] [--truth FILE] (bad argument {args[0]})")
 
 NS = f"pwinv{os.getpid()}"
 passed = 0
