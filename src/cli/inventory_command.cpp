@@ -43,6 +43,7 @@ int inventory_command(const std::vector<std::string>& args) {
     app.add_option("--output-json", json_file, "-oJ FILE: JSON to FILE as well (- for stdout)");
     app.add_option("--policy", policy_path, "a policy whose [[may_listen]] rules say which listeners may exist; "
                                             "exit 1 when one is unexpected");
+    app.footer("exit: 0 listed (with --policy: every listener allowed), 1 unexpected listeners, 2 error");
     std::vector<std::string> mapped = args;
     std::replace(mapped.begin(), mapped.end(), std::string("-oJ"), std::string("--output-json"));
     if (auto code = parse_or_exit(app, mapped)) {

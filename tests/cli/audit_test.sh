@@ -66,6 +66,8 @@ bad.toml:3:12:	[groups.a]\nhosts = ["198.18.9.4"]\nunlisted = "open"\n
 bad.toml:4:10: group 'b' and group 'a'	[groups.a]\nhosts = ["198.18.0.0/24"]\n[groups.b]\nhosts = ["198.18.0.7"]\nunlisted = "filtered"\n
 bad.toml:6:1:	[groups.a]\nhosts = ["198.18.9.4"]\n[[groups.a.allow]]\nport = 22\nowner = "x"\n[[groups.a.allow]]\nport = 22\nowner = "y"\n
 bad.toml:1:1: the policy names no groups	[defaults]\nunlisted = "closed"\n
+bad.toml: the policy names no groups (add a [groups.NAME] table with hosts; [[may_listen]] rules are for portwarden inventory)	[[may_listen]]\nport = 22\n
+bad.toml:3:8: may_listen.bind: bad bind 'any'	[[may_listen]]\nport = 22\nbind = "any"\n
 bad.toml:2:10:	[groups.a]\nhosts = [1]\n
 CASES
 )
