@@ -20,7 +20,8 @@ does not listen), then:
             compared with ss there (read only);
   policy    --policy with [[may_listen]] rules: exit 0 when every listener is allowed, exit 1
             naming exactly the one left out (text and -oJ FILE);
-  errors    a missing namespace, a bad name, and `nobody` entering the namespace: exit 2,
+  errors    a missing namespace, a bad name, `nobody` entering the namespace, and `nobody`
+            inside it (root's listeners, owners it may not read), a missing policy: exit 2,
             one line on stderr, nothing on stdout.
 Kills only the PIDs it started, deletes the namespace. Needs root; without it the test fails
 under CI=true and is skipped (exit 77) otherwise. Last line "N passed, N failed".
@@ -278,6 +279,9 @@ def check_errors():
         (["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PW, "inventory", "--netns", NS],
          "Operation not permitted"),
         ([PW, "inventory", "--policy", "/nonexistent/p.toml"], "/nonexistent/p.toml"),
+        # nobody inside the namespace: root's listeners there, whose owners nobody cannot see.
+        (["ip", "netns", "exec", NS, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PW, "inventory"],
+         "permission denied"),
     ]
     for cmd, token in cases:
         r = run(cmd)
