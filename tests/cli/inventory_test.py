@@ -6,10 +6,11 @@
 Makes its own network namespace (`ip netns add pwinvPID`, a veth pair inside it, one end with
 198.18.0.1/24 and fd00::1/64; nothing leaves it), starts listeners inside it from two Python processes
 (TCP v4 and v6 wildcard, v6only and dual-stack, specific addresses, loopback, v4-mapped
-loopback, a socket bound to the lo device, UDP likewise, a socket shared with a forked
+loopback, sockets bound to the lo and d0 devices, UDP likewise, a socket shared with a forked
 child; and, which must NOT be listed, a connected UDP socket and a bound TCP socket that
 does not listen), then:
-  netns     `inventory --netns NS --json` equals, as a set of (proto, address, port, pids),
+  netns     `inventory --netns NS --json` equals, as a set of (proto, address, bound device,
+            port, pids),
             what `ip netns exec NS ss -Htulpn` lists (parsed here, by the test); bind kinds,
             v6only, device, exposure, command, user and the two owners of the shared socket
             are checked against what the test started;
@@ -104,6 +105,7 @@ if which == "main":
              sock(A6, T, "::", 7003, v6only=False), sock(A4, T, "198.18.0.1", 7004),
              sock(A4, T, "127.0.0.1", 7005), sock(A6, T, "::1", 7006),
              sock(A6, T, "fd00::1", 7007), sock(A4, T, "0.0.0.0", 7008, device="lo"),
+             sock(A6, T, "::", 7009, v6only=True, device="d0"),
              sock(A4, U, "0.0.0.0", 7101), sock(A6, U, "::", 7102, v6only=True),
              sock(A4, U, "127.0.0.1", 7103), sock(A6, U, "::ffff:127.0.0.1", 7104, v6only=False),
              sock(A6, U, "::", 7106, v6only=False)]
@@ -129,7 +131,7 @@ SS_PID = re.compile(r"pid=(\d+)")
 
 
 def ss_set(ns=None):
-    """(proto, address, port, pids) of every listener `ss -Htulpn` shows."""
+    """(proto, address, device, port, pids) of every listener `ss -Htulpn` shows."""
     cmd = (["ip", "netns", "exec", ns] if ns else []) + ["ss", "-Htulpn"]
     r = run(cmd)
     if r.returncode != 0:
@@ -146,7 +148,7 @@ def ss_set(ns=None):
         if addr == "*":
             addr = "::"  # ss: a dual-stack IPv6 wildcard
         pids = frozenset(int(p) for p in SS_PID.findall(" ".join(fields[6:])))
-        out.add((fields[0], addr, int(m.group(3)), pids))
+        out.add((fields[0], addr, m.group(2), int(m.group(3)), pids))
     return out
 
 
@@ -159,7 +161,7 @@ def inventory(ns=None, extra=()):
 
 
 def as_set(doc):
-    return {(l["proto"], l["address"], l["port"], frozenset(p["pid"] for p in l["processes"]))
+    return {(l["proto"], l["address"], l["device"], l["port"], frozenset(p["pid"] for p in l["processes"]))
             for l in doc["listeners"]}
 
 
@@ -221,6 +223,7 @@ def check_details(doc, main_pid, child_pid, second_pid):
         ("tcp", 7006): ("::1", "loopback", True, None, "local-only"),
         ("tcp", 7007): ("fd00::1", "specific", True, None, "unknown"),
         ("tcp", 7008): ("0.0.0.0", "loopback", None, "lo", "local-only"),
+        ("tcp", 7009): ("::", "wildcard", True, "d0", "unknown"),  # d0's index means nothing outside NS
         ("udp", 7101): ("0.0.0.0", "wildcard", None, None, "unknown"),
         ("udp", 7102): ("::", "wildcard", True, None, "unknown"),
         ("udp", 7103): ("127.0.0.1", "loopback", None, None, "local-only"),
