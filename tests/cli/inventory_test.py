@@ -10,8 +10,7 @@ loopback, sockets bound to the lo and d0 devices, UDP likewise, a socket shared 
 child; and, which must NOT be listed, a connected UDP socket and a bound TCP socket that
 does not listen), then:
   netns     `inventory --netns NS --json` equals, as a set of (proto, address, bound device,
-            port, pids),
-            what `ip netns exec NS ss -Htulpn` lists (parsed here, by the test); bind kinds,
+            port, pids), what `ip netns exec NS ss -Htulpn` lists (parsed here, by the test); bind kinds,
             v6only, device, exposure, command, user and the two owners of the shared socket
             are checked against what the test started;
   root      the same comparison in the test's own namespace (the machine's listeners, read
