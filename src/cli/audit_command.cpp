@@ -228,6 +228,7 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
         }
         ScanHooks hooks;
         hooks.stdout_report = false;
+        hooks.other_protocol_ports = true;
         hooks.host_done = [&](const HostResult& h) { hosts.push_back(h); };
         hooks.recorded = [&](std::int64_t id, const std::string& url) {
             scan_id = id;

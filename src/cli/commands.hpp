@@ -16,6 +16,9 @@ inline constexpr int exit_bad_input = 2;
 struct ScanHooks {
     std::function<void(const HostResult&)> host_done;
     bool stdout_report = true;
+    // The -p spec may name ports of a protocol the technique does not scan (`audit` passes a
+    // policy's T: and U: ports whatever the technique): those are left out, not an error.
+    bool other_protocol_ports = false;
     // Called once the scan is stored in the history: its id and the database's URL (a path,
     // or postgresql://...), so a caller can store more about it (the audit its verdict).
     std::function<void(std::int64_t scan_id, const std::string& db_url)> recorded;

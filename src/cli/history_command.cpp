@@ -67,6 +67,17 @@ int history_command(const std::vector<std::string>& args) {
     if (auto code = parse_or_exit(app, args)) {
         return *code;
     }
+    if (auto code = reject_empty(app, "--db", db)) {
+        return *code;
+    }
+    if (!flapping && (app.count("--since") > 0 || app.count("--min") > 0)) {
+        return bad_input(fmt::format("{} goes with --flapping (history --flapping {} ...)",
+                                     app.count("--since") > 0 ? "--since" : "--min",
+                                     app.count("--since") > 0 ? "--since" : "--min"));
+    }
+    if (min_changes < 0) {
+        return bad_input(fmt::format("bad --min '{}': expected a number of changes, 0 or more", min_changes));
+    }
     std::string url = db;
     if (url.empty()) {
         auto path = default_history_path();

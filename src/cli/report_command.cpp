@@ -34,6 +34,9 @@ int report_command(const std::vector<std::string>& args) {
     if (auto code = parse_or_exit(app, args)) {
         return *code == 0 ? exit_ok : exit_bad_input;
     }
+    if (auto code = reject_empty(app, "--db", db)) {
+        return *code;
+    }
     ScanSource source(db);
     auto hosts = source.load(results);
     if (!hosts) {
