@@ -69,6 +69,9 @@ frobnicate	frobnicate
 U:	scan -p T:22,U:53 198.18.0.1
 T:	scan -sU -p T:22,U:53 198.18.0.1
 --resume-file ''	scan -sS --resume-file '' 198.18.0.1
+/nonexistent/dir/x.db	history --db /nonexistent/dir/x.db
+/nonexistent/dir/x.db	diff --db /nonexistent/dir/x.db @1 @2
+/nonexistent/dir/x.db	report @1 --db /nonexistent/dir/x.db
 CASES
 )
 
@@ -96,5 +99,9 @@ while IFS=$'\t' read -r token argline; do
     sed 's/^/    stderr: /' "$tmp/err" | head -3
   fi
 done <<<"$cases"
+# A read-only command given a missing database creates nothing on its way to exit 2.
+if [ -e /nonexistent ]; then
+  fail=$((fail + 1)); echo "FAIL: /nonexistent exists after the cases (a read-only command created it)"
+fi
 echo "bad input: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -ge 20 ]
