@@ -1,6 +1,8 @@
 // `portwarden audit`: scan every host a policy names (or read a result file) and judge it.
 // Exit codes: 0 compliant, 1 violations, 2 inconclusive, 3 error (one line on stderr).
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -244,12 +246,25 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
         store_audit(audit_db, audit_record(*policy, evaluation, scan_id));
     }
     const std::string report = audit::render_report(*format, *policy, evaluation);
+    // A report that cannot be written is an audit error (exit 3), never a verdict.
     if (a->output.empty() || a->output == "-") {
         std::fwrite(report.data(), 1, report.size(), stdout);
+        if (std::fflush(stdout) != 0) {
+            const int error = errno;
+            std::clearerr(stdout);  // said here, not again by main()
+            return audit_error(fmt::format("cannot write the report to standard output: {}", std::strerror(error)));
+        }
     } else {
         std::FILE* f = std::fopen(a->output.c_str(), "w");
-        if (f == nullptr || std::fwrite(report.data(), 1, report.size(), f) != report.size() || std::fclose(f) != 0) {
-            return audit_error(fmt::format("cannot write the report to '{}'", a->output));
+        int error = 0;
+        if (f == nullptr || std::fwrite(report.data(), 1, report.size(), f) != report.size() || std::fflush(f) != 0) {
+            error = errno != 0 ? errno : EIO;
+        }
+        if (f != nullptr && std::fclose(f) != 0 && error == 0) {
+            error = errno;
+        }
+        if (error != 0) {
+            return audit_error(fmt::format("cannot write the report to '{}': {}", a->output, std::strerror(error)));
         }
     }
     int code = static_cast<int>(evaluation.verdict);

@@ -329,6 +329,10 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     if (!args) {
         return bad_input(args.error().message);
     }
+    // First of all: the stop signals are blocked before any thread starts (the services loader,
+    // the ring set-up), so every thread inherits the mask and a Ctrl-C at any moment becomes a
+    // stop request (a clean end with its output) instead of killing the process.
+    SignalStop signals;
     CLI::App app{"portwarden scan: find the state of every port (nmap-compatible flags)", "portwarden scan"};
     ScanArgs a;
     define_flags(app, a);
@@ -512,7 +516,6 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     if (!a.no_reprobe && !request.ping_only) {
         request.previous = history.previous_states(request.technique == Technique::udp ? Proto::udp : Proto::tcp);
     }
-    SignalStop signals;
     ProgressLine progress(stderr, !a.quiet && isatty(STDERR_FILENO) == 1);
     outputs->begin(info);
     ScanCallbacks callbacks;
@@ -537,7 +540,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         }
         summary->resume_fingerprint = fingerprint;  // JSON Lines output can then be resumed from
     }
-    outputs->end(*summary);
+    const bool written = outputs->end(*summary);
     if (const auto id = history.finish(*summary, a.outputs.verbosity > 0);
         id && hooks.recorded) {
         hooks.recorded(*id, history.url());
@@ -554,6 +557,9 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     if (!summary->error.empty()) {
         fmt::print(stderr, "portwarden: scan stopped early: {}\n", summary->error);
         return 1;
+    }
+    if (!written) {
+        return 1;  // each file that could not be written was named on stderr
     }
     if (summary->interrupted) {
         const int sig = signals.signal_received();
