@@ -16,6 +16,7 @@ inline constexpr int exit_bad_input = 2;
 struct ScanHooks {
     std::function<void(const HostResult&)> host_done;
     bool stdout_report = true;
+    bool discover = false;  // `portwarden discover` (= scan -sn): its own --help
     // The -p spec may name ports of a protocol the technique does not scan (`audit` passes a
     // policy's T: and U: ports whatever the technique): those are left out, not an error.
     bool other_protocol_ports = false;

@@ -51,7 +51,9 @@ int run(const std::vector<std::string>& args) {
     if (command == "discover") {
         std::vector<std::string> with_sn{"-sn"};
         with_sn.insert(with_sn.end(), rest.begin(), rest.end());
-        return portwarden::cli::scan_command(with_sn, command_line);
+        portwarden::cli::ScanHooks hooks;
+        hooks.discover = true;  // its own --help
+        return portwarden::cli::scan_command(with_sn, command_line, hooks);
     }
     if (command == "history") {
         return portwarden::cli::history_command(rest);

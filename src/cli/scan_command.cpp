@@ -333,7 +333,10 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     // the ring set-up), so every thread inherits the mask and a Ctrl-C at any moment becomes a
     // stop request (a clean end with its output) instead of killing the process.
     SignalStop signals;
-    CLI::App app{"portwarden scan: find the state of every port (nmap-compatible flags)", "portwarden scan"};
+    CLI::App app{hooks.discover ? "portwarden discover: host discovery only: which hosts are up, why, how far "
+                                  "(= scan -sn; the discovery flags -PE -PP -PS -PA -PU -PR --traceroute)"
+                                : "portwarden scan: find the state of every port (nmap-compatible flags)",
+                 hooks.discover ? "portwarden discover" : "portwarden scan"};
     ScanArgs a;
     define_flags(app, a);
     if (auto code = parse_or_exit(app, *args)) {
