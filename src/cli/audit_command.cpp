@@ -232,9 +232,9 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
         hooks.stdout_report = false;
         hooks.other_protocol_ports = true;
         hooks.host_done = [&](const HostResult& h) { hosts.push_back(h); };
-        hooks.recorded = [&](std::int64_t id, const std::string& url) {
+        hooks.recorded = [&](std::int64_t id, HistoryStore& store) {  // every host is in by now
             scan_id = id;
-            audit_db = url;
+            store_audit(store, audit_record(*policy, audit::evaluate(*policy, hosts, today), id));
         };
         scan_code = scan_command(scan, command_line, hooks);
         if (scan_code == exit_bad_input) {
@@ -242,7 +242,7 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
         }
     }
     const audit::Evaluation evaluation = audit::evaluate(*policy, hosts, today);
-    if (!audit_db.empty()) {  // the scan was stored (or --from): its verdict goes next to it
+    if (!audit_db.empty()) {  // --from: the verdict goes to the history (a scan's went with it)
         store_audit(audit_db, audit_record(*policy, evaluation, scan_id));
     }
     const std::string report = audit::render_report(*format, *policy, evaluation);

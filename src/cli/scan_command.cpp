@@ -545,8 +545,8 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     }
     const bool written = outputs->end(*summary);
     if (const auto id = history.finish(*summary, a.outputs.verbosity > 0);
-        id && hooks.recorded) {
-        hooks.recorded(*id, history.url());
+        id && hooks.recorded && history.store() != nullptr) {
+        hooks.recorded(*id, *history.store());
     }
     if (a.outputs.verbosity > 0 && request.technique != Technique::connect) {
         print_raw_stats(*summary);
