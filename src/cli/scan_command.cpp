@@ -519,6 +519,8 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     if (!a.no_reprobe && !request.ping_only) {
         request.previous = history.previous_states(request.technique == Technique::udp ? Proto::udp : Proto::tcp);
     }
+    // Before the scan: a raw scan started as root has dropped to nobody by its end.
+    const ResumeTarget resume_target(a.resume_file, !a.outputs.json.empty() || !a.outputs.all_base.empty());
     ProgressLine progress(stderr, !a.quiet && isatty(STDERR_FILENO) == 1);
     outputs->begin(info);
     ScanCallbacks callbacks;
@@ -555,7 +557,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         print_drift(*summary);
     }
     if (summary->resume_point) {
-        report_resume_point(a.resume_file, fingerprint, request.seed, *summary->resume_point);
+        resume_target.report(fingerprint, request.seed, *summary->resume_point);
     }
     if (!summary->error.empty()) {
         fmt::print(stderr, "portwarden: scan stopped early: {}\n", summary->error);
