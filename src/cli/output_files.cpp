@@ -104,6 +104,9 @@ Result<OutputSet> OutputSet::open(const OutputArgs& args) {
                 if (opened.fd >= 0) {
                     ::close(opened.fd);
                 }
+                if (opened.created) {
+                    ::unlink(w.path.c_str());
+                }
                 set.abandon();
                 return fail(fmt::format("cannot open '{}' for writing: {}", w.path, std::strerror(error)));
             }
