@@ -17,8 +17,8 @@ struct PortSide {
 struct PortDiff {
     Proto proto = Proto::tcp;
     std::uint16_t port = 0;
-    std::optional<PortSide> a;  // nullopt: not scanned (or not listed) on that side
-    std::optional<PortSide> b;
+    PortSide a;
+    PortSide b;
 };
 
 struct HostDiff {
@@ -26,6 +26,9 @@ struct HostDiff {
     std::optional<HostState> a;  // nullopt: the host is not in that result
     std::optional<HostState> b;
     std::vector<PortDiff> ports;  // sorted by (proto, port)
+    // Ports listed on one side only (that side scanned them, the other did not, or left them
+    // out): not compared, only counted.
+    std::size_t one_sided_ports = 0;
 };
 
 struct ScanDiff {
@@ -33,7 +36,9 @@ struct ScanDiff {
     bool different() const { return !hosts.empty(); }
 };
 
-// A port differs when its state differs, or when only one side has it. Reasons are shown but
+// A port differs when both sides have it and its state differs; a port only one side has was
+// not scanned by the other (or not listed: nmap leaves most closed ports out) and is no change,
+// so two scans of different port ranges differ only where they overlap. Reasons are shown but
 // do not make a difference on their own (nmap's and ours word the same answer alike, but a
 // firewall's reply may be worded differently by other tools), as ndiff does.
 ScanDiff diff_scans(const std::vector<HostResult>& a, const std::vector<HostResult>& b);

@@ -1,6 +1,8 @@
 // `portwarden audit`: scan every host a policy names (or read a result file) and judge it.
 // Exit codes: 0 compliant, 1 violations, 2 inconclusive, 3 error (one line on stderr).
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -228,10 +230,11 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
         }
         ScanHooks hooks;
         hooks.stdout_report = false;
+        hooks.other_protocol_ports = true;
         hooks.host_done = [&](const HostResult& h) { hosts.push_back(h); };
-        hooks.recorded = [&](std::int64_t id, const std::string& url) {
+        hooks.recorded = [&](std::int64_t id, HistoryStore& store) {  // every host is in by now
             scan_id = id;
-            audit_db = url;
+            store_audit(store, audit_record(*policy, audit::evaluate(*policy, hosts, today), id));
         };
         scan_code = scan_command(scan, command_line, hooks);
         if (scan_code == exit_bad_input) {
@@ -239,16 +242,29 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
         }
     }
     const audit::Evaluation evaluation = audit::evaluate(*policy, hosts, today);
-    if (!audit_db.empty()) {  // the scan was stored (or --from): its verdict goes next to it
+    if (!audit_db.empty()) {  // --from: the verdict goes to the history (a scan's went with it)
         store_audit(audit_db, audit_record(*policy, evaluation, scan_id));
     }
     const std::string report = audit::render_report(*format, *policy, evaluation);
+    // A report that cannot be written is an audit error (exit 3), never a verdict.
     if (a->output.empty() || a->output == "-") {
         std::fwrite(report.data(), 1, report.size(), stdout);
+        if (std::fflush(stdout) != 0) {
+            const int error = errno;
+            std::clearerr(stdout);  // said here, not again by main()
+            return audit_error(fmt::format("cannot write the report to standard output: {}", std::strerror(error)));
+        }
     } else {
         std::FILE* f = std::fopen(a->output.c_str(), "w");
-        if (f == nullptr || std::fwrite(report.data(), 1, report.size(), f) != report.size() || std::fclose(f) != 0) {
-            return audit_error(fmt::format("cannot write the report to '{}'", a->output));
+        int error = 0;
+        if (f == nullptr || std::fwrite(report.data(), 1, report.size(), f) != report.size() || std::fflush(f) != 0) {
+            error = errno != 0 ? errno : EIO;
+        }
+        if (f != nullptr && std::fclose(f) != 0 && error == 0) {
+            error = errno;
+        }
+        if (error != 0) {
+            return audit_error(fmt::format("cannot write the report to '{}': {}", a->output, std::strerror(error)));
         }
     }
     int code = static_cast<int>(evaluation.verdict);

@@ -27,7 +27,11 @@ void store_audit(const std::string& url, const AuditRecord& record) {
         fmt::print(stderr, "portwarden: warning: audit not stored in the history: {}\n", store.error().message);
         return;
     }
-    if (auto id = (*store)->record_audit(record); !id) {
+    store_audit(**store, record);
+}
+
+void store_audit(HistoryStore& store, const AuditRecord& record) {
+    if (auto id = store.record_audit(record); !id) {
         fmt::print(stderr, "portwarden: warning: audit not stored in the history: {}\n", id.error().message);
     }
 }

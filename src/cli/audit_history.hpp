@@ -15,5 +15,7 @@ AuditRecord audit_record(const audit::Policy& policy, const audit::Evaluation& e
                          std::optional<std::int64_t> scan_id);
 // Stores `record` in the history at `url`.
 void store_audit(const std::string& url, const AuditRecord& record);
+// Stores `record` in a store already open (the audit's scan's: see ScanHooks::recorded).
+void store_audit(HistoryStore& store, const AuditRecord& record);
 
 }  // namespace portwarden::cli

@@ -13,6 +13,13 @@ int bad_input(const std::string& message) {
     return exit_bad_input;
 }
 
+std::optional<int> reject_empty(const CLI::App& app, const std::string& option, const std::string& value) {
+    if (app.count(option) > 0 && value.empty()) {
+        return bad_input(fmt::format("{} '': empty value (leave the option out for its default)", option));
+    }
+    return std::nullopt;
+}
+
 std::optional<int> parse_or_exit(CLI::App& app, std::vector<std::string> args) {
     std::reverse(args.begin(), args.end());  // CLI11 takes the vector back to front
     try {

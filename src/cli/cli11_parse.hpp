@@ -12,6 +12,10 @@ namespace portwarden::cli {
 // which was printed as one line "portwarden: ...").
 std::optional<int> parse_or_exit(CLI::App& app, std::vector<std::string> args);
 
+// An option given with an empty value (--db ''), which would silently mean its default: one
+// line naming the option, and exit_bad_input. nullopt when the option is absent or not empty.
+std::optional<int> reject_empty(const CLI::App& app, const std::string& option, const std::string& value);
+
 // Prints "portwarden: <message>" on stderr and returns exit_bad_input.
 int bad_input(const std::string& message);
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "portwarden/history.hpp"
 #include "portwarden/results.hpp"
 
 namespace portwarden::cli {
@@ -16,9 +17,14 @@ inline constexpr int exit_bad_input = 2;
 struct ScanHooks {
     std::function<void(const HostResult&)> host_done;
     bool stdout_report = true;
-    // Called once the scan is stored in the history: its id and the database's URL (a path,
-    // or postgresql://...), so a caller can store more about it (the audit its verdict).
-    std::function<void(std::int64_t scan_id, const std::string& db_url)> recorded;
+    bool discover = false;  // `portwarden discover` (= scan -sn): its own --help
+    // The -p spec may name ports of a protocol the technique does not scan (`audit` passes a
+    // policy's T: and U: ports whatever the technique): those are left out, not an error.
+    bool other_protocol_ports = false;
+    // Called once the scan is stored in the history: its id and the store, still open, so a
+    // caller can store more about it (the audit its verdict). A raw scan has dropped its
+    // privileges by then: the database could not be opened again if only root may write it.
+    std::function<void(std::int64_t scan_id, HistoryStore& store)> recorded;
 };
 
 int scan_command(const std::vector<std::string>& args, const std::string& command_line,

@@ -25,6 +25,9 @@ int diff_command(const std::vector<std::string>& args) {
     if (auto code = parse_or_exit(app, args)) {
         return *code;  // 0 for --help, else exit_bad_input (2)
     }
+    if (auto code = reject_empty(app, "--db", db)) {
+        return *code;
+    }
     ScanSource source(db);
     auto left = source.load(a);
     if (!left) {

@@ -8,12 +8,14 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "cli/cli11_parse.hpp"
 #include "cli/commands.hpp"
+#include "cli/scan_source.hpp"
 #include "output/format.hpp"
 #include "portwarden/history.hpp"
 
@@ -67,6 +69,17 @@ int history_command(const std::vector<std::string>& args) {
     if (auto code = parse_or_exit(app, args)) {
         return *code;
     }
+    if (auto code = reject_empty(app, "--db", db)) {
+        return *code;
+    }
+    if (!flapping && (app.count("--since") > 0 || app.count("--min") > 0)) {
+        return bad_input(fmt::format("{} goes with --flapping (history --flapping {} ...)",
+                                     app.count("--since") > 0 ? "--since" : "--min",
+                                     app.count("--since") > 0 ? "--since" : "--min"));
+    }
+    if (min_changes < 0) {
+        return bad_input(fmt::format("bad --min '{}': expected a number of changes, 0 or more", min_changes));
+    }
     std::string url = db;
     if (url.empty()) {
         auto path = default_history_path();
@@ -74,8 +87,12 @@ int history_command(const std::vector<std::string>& args) {
             return bad_input(path.error().message);
         }
         url = path->string();
+        if (!std::filesystem::exists(*path)) {  // no scan stored yet: nothing to list, nothing created
+            fmt::print(stderr, "portwarden: no history yet ({} does not exist; every scan is stored there)\n", url);
+            return exit_ok;
+        }
     }
-    auto store = open_history(url);
+    auto store = open_existing_history(url);
     if (!store) {
         return bad_input(store.error().message);
     }
@@ -122,8 +139,12 @@ int history_command(const std::vector<std::string>& args) {
             return bad_input(scans.error().message);
         }
         for (const auto& s : *scans) {
-            fmt::print("@{}  {}  {}  {} hosts, {} open ports  {}\n", s.id, when(s.info.start_time),
-                       s.info.technique.empty() ? "-" : s.info.technique, s.hosts, s.open_ports, s.info.command_line);
+            // A scan's row is written with its first hosts and its end time set when it ends:
+            // one whose end equals its start is still running, or its process was killed.
+            const bool unfinished = s.info.end_time == s.info.start_time;
+            fmt::print("@{}  {}  {}  {}{} hosts, {} open ports  {}\n", s.id, when(s.info.start_time),
+                       s.info.technique.empty() ? "-" : s.info.technique, unfinished ? "UNFINISHED (killed or running): " : "",
+                       s.hosts, s.open_ports, s.info.command_line);
         }
         return exit_ok;
     }

@@ -39,6 +39,8 @@ public:
     std::function<std::vector<PreviousPort>(const Address&)> previous_states(Proto proto);
     // The database's URL (a path or postgresql://...), empty when no history is kept.
     const std::string& url() const { return url_; }
+    // The open store, null when no history is kept (or writing it failed).
+    HistoryStore* store() const { return store_.get(); }
 
 private:
     bool flush();

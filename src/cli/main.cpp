@@ -1,5 +1,9 @@
 // portwarden: find out, fast and truthfully, what state every port is in.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <string>
+#include <system_error>
 #include <string_view>
 #include <vector>
 
@@ -27,10 +31,7 @@ Without a command, the arguments are those of `scan` (nmap habits work: portward
 Run `portwarden <command> --help` for the options of a command.
 )";
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
+int run(const std::vector<std::string>& args) {
     std::string command_line = "portwarden";
     for (const auto& a : args) {
         command_line += " " + a;
@@ -51,7 +52,9 @@ int main(int argc, char** argv) {
     if (command == "discover") {
         std::vector<std::string> with_sn{"-sn"};
         with_sn.insert(with_sn.end(), rest.begin(), rest.end());
-        return portwarden::cli::scan_command(with_sn, command_line);
+        portwarden::cli::ScanHooks hooks;
+        hooks.discover = true;  // its own --help
+        return portwarden::cli::scan_command(with_sn, command_line, hooks);
     }
     if (command == "history") {
         return portwarden::cli::history_command(rest);
@@ -79,4 +82,27 @@ int main(int argc, char** argv) {
     }
     fmt::print(stderr, "portwarden: unknown command '{}' (try: portwarden help)\n", command);
     return portwarden::cli::exit_bad_input;
+}
+
+}  // namespace
+
+// Standard output is checked once, at the end: a full disk or a closed pipe is said on stderr
+// and turns success into exit 1 (never lost in silence).
+int main(int argc, char** argv) {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    int code = 0;
+    int error = 0;
+    try {
+        code = run(args);
+    } catch (const std::system_error& e) {  // fmt::print found standard output unwritable
+        error = e.code().value() != 0 ? e.code().value() : EIO;
+        code = 1;
+    }
+    errno = 0;
+    if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0 || error != 0) {
+        error = error != 0 ? error : (errno != 0 ? errno : EIO);
+        fmt::print(stderr, "portwarden: cannot write standard output: {}\n", std::strerror(error));
+        return code == 0 ? 1 : code;
+    }
+    return code;
 }

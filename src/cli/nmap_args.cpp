@@ -96,6 +96,9 @@ Result<std::vector<std::string>> translate_nmap_flags(const std::vector<std::str
         if (a.size() >= 3 && a[1] == 'P') {
             return fail(fmt::format("unsupported ping type '{}' (supported: -PE -PP -PS -PA -PU -PR -Pn)", arg));
         }
+        if (a[1] == 'v' && a.size() >= 3 && a.find_first_not_of('v', 1) != std::string_view::npos) {
+            return fail(fmt::format("unknown option '{}' (more output: -v, or -vv for even more)", arg));
+        }
         if (a[1] == 'T' && a.size() >= 3) {  // -T4
             out.emplace_back("--timing");
             out.emplace_back(a.substr(2));

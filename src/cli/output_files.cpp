@@ -1,27 +1,26 @@
 #include "cli/output_files.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <utility>
 
 #include <fmt/format.h>
 
 namespace portwarden::cli {
+namespace {
 
-void OutputSet::FileCloser::operator()(std::FILE* f) const {
-    if (f != nullptr && f != stdout) {
-        std::fclose(f);
-    }
-}
+using Factory = std::unique_ptr<output::Writer> (*)(std::FILE*);
+struct Wanted {
+    std::string path;
+    Factory make;
+};
 
-OutputSet::~OutputSet() = default;
-
-Result<OutputSet> OutputSet::open(const OutputArgs& args) {
-    using Factory = std::unique_ptr<output::Writer> (*)(std::FILE*);
-    struct Wanted {
-        std::string path;
-        Factory make;
-    };
+std::vector<Wanted> wanted_outputs(const OutputArgs& args) {
     std::vector<Wanted> wanted;
     if (!args.all_base.empty()) {
         wanted.push_back({args.all_base + ".nmap", &output::make_normal_file_writer});
@@ -37,6 +36,42 @@ Result<OutputSet> OutputSet::open(const OutputArgs& args) {
             wanted.push_back({path, make});
         }
     }
+    return wanted;
+}
+
+// Opened for writing, not truncated: O_EXCL tells whether this run created it.
+struct Opened {
+    int fd = -1;
+    bool created = false;
+};
+Opened open_untruncated(const std::string& path) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+        return {fd, true};
+    }
+    if (errno != EEXIST) {
+        return {};
+    }
+    fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {  // a dangling symbolic link: its target is created
+        fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        return {fd, fd >= 0};
+    }
+    return {fd, false};
+}
+
+}  // namespace
+
+void OutputSet::FileCloser::operator()(std::FILE* f) const {
+    if (f != nullptr && f != stdout) {
+        std::fclose(f);
+    }
+}
+
+OutputSet::~OutputSet() = default;
+
+Result<OutputSet> OutputSet::open(const OutputArgs& args) {
+    const std::vector<Wanted> wanted = wanted_outputs(args);
     bool stdout_taken = false;
     for (const Wanted& w : wanted) {
         if (w.path == "-") {
@@ -51,42 +86,127 @@ Result<OutputSet> OutputSet::open(const OutputArgs& args) {
         return fail("standard output carries the audit report; write scan results to files ('-oX FILE')");
     }
     if (!stdout_taken && args.stdout_report) {
-        set.writers_.push_back(output::make_text_writer(stdout));
+        Output out;
+        out.path = "-";
+        out.file.reset(stdout);
+        out.writer = output::make_text_writer(stdout);
+        set.outputs_.push_back(std::move(out));
     }
     for (const Wanted& w : wanted) {
-        std::FILE* f = w.path == "-" ? stdout : std::fopen(w.path.c_str(), "w");
-        if (f == nullptr) {
-            return fail(fmt::format("cannot open '{}' for writing: {}", w.path, std::strerror(errno)));
+        Output out;
+        out.path = w.path;
+        out.file.reset(stdout);
+        if (w.path != "-") {
+            const Opened opened = open_untruncated(w.path);
+            std::FILE* f = opened.fd >= 0 ? ::fdopen(opened.fd, "w") : nullptr;
+            if (f == nullptr) {
+                const int error = errno;
+                if (opened.fd >= 0) {
+                    ::close(opened.fd);
+                }
+                if (opened.created) {
+                    ::unlink(w.path.c_str());
+                }
+                set.abandon();
+                return fail(fmt::format("cannot open '{}' for writing: {}", w.path, std::strerror(error)));
+            }
+            out.file.reset(f);
+            out.created = opened.created;
         }
-        set.files_.emplace_back(f);
-        set.writers_.push_back(w.make(f));
+        out.writer = w.make(out.file.get());
+        set.outputs_.push_back(std::move(out));
     }
     return set;
 }
 
+void OutputSet::check(Output& out, int error) {
+    if (out.failed || std::ferror(out.file.get()) == 0) {
+        return;
+    }
+    out.failed = true;
+    ok_ = false;
+    if (out.path == "-") {
+        std::clearerr(stdout);  // said here, with its error; not again by main()
+        fmt::print(stderr, "portwarden: cannot write standard output: {}; the results shown are incomplete\n",
+                   std::strerror(error != 0 ? error : EIO));
+        return;
+    }
+    fmt::print(stderr, "portwarden: cannot write '{}': {}; its results are incomplete\n", out.path,
+               std::strerror(error != 0 ? error : EIO));
+}
+
 void OutputSet::begin(const output::RunInfo& run) {
-    for (auto& w : writers_) {
-        w->begin(run);
+    run_ = run;
+    for (Output& out : outputs_) {
+        if (out.path == "-") {
+            errno = 0;
+            out.writer->begin(run);
+            out.started = true;
+            check(out, errno);
+        }
+    }
+}
+
+void OutputSet::start_files() {
+    for (Output& out : outputs_) {
+        if (out.started || out.failed || !run_) {
+            continue;
+        }
+        out.started = true;
+        const int fd = ::fileno(out.file.get());
+        struct stat st {};
+        if (!out.created && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::ftruncate(fd, 0) != 0) {
+            const int error = errno;
+            out.failed = true;
+            ok_ = false;
+            fmt::print(stderr, "portwarden: cannot write '{}': {}\n", out.path, std::strerror(error));
+            continue;
+        }
+        errno = 0;
+        out.writer->begin(*run_);
+        check(out, errno);
+    }
+}
+
+void OutputSet::write_each(const std::function<void(output::Writer&)>& write) {
+    start_files();
+    for (Output& out : outputs_) {
+        if (!out.failed) {
+            errno = 0;
+            write(*out.writer);
+            check(out, errno);
+        }
     }
 }
 
 void OutputSet::host(const HostResult& host) {
-    for (auto& w : writers_) {
-        w->host(host);
-    }
+    write_each([&](output::Writer& w) { w.host(host); });
 }
 
-void OutputSet::end(const ScanSummary& summary) {
-    for (auto& w : writers_) {
-        w->end(summary);
+bool OutputSet::end(const ScanSummary& summary) {
+    write_each([&](output::Writer& w) { w.end(summary); });
+    for (Output& out : outputs_) {
+        out.writer.reset();
+        std::FILE* f = out.file.release();
+        if (f != stdout && std::fclose(f) != 0 && !out.failed) {
+            ok_ = false;
+            fmt::print(stderr, "portwarden: cannot write '{}': {}; its results are incomplete\n", out.path,
+                       std::strerror(errno));
+        }
     }
-    writers_.clear();
-    files_.clear();
+    outputs_.clear();
+    return ok_;
 }
 
 void OutputSet::abandon() {
-    writers_.clear();
-    files_.clear();
+    for (Output& out : outputs_) {
+        out.writer.reset();
+        out.file.reset();
+        if (out.created && !out.started) {
+            ::unlink(out.path.c_str());
+        }
+    }
+    outputs_.clear();
 }
 
 }  // namespace portwarden::cli

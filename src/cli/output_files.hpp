@@ -1,9 +1,20 @@
 #pragma once
 // The set of writers a scan writes to: normal text on stdout (unless another format takes
-// stdout with "-"), plus every -oN/-oX/-oG/-oJ/-oA file. Files are opened before the scan
-// starts, so a bad path fails before any packet is sent.
+// stdout with "-"), plus every -oN/-oX/-oG/-oJ/-oA file.
+//
+// Files are opened before the scan starts (a bad path fails before any packet is sent, and a
+// raw scan drops its privileges once its sockets are open), but neither truncated nor written
+// until the scan has started: the first host or the end. A scan that cannot start (no route,
+// ...) leaves a user's existing file as it was, and removes a file it created.
+//
+// Every write is checked where the writers flush (after each host, and at the end) and every
+// close: a file that cannot be written is named on stderr with the error, written no further,
+// and end() returns false (the scan exits 1). So is standard output; main() checks it again
+// at exit for the other commands.
 #include <cstdio>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,17 +43,30 @@ public:
     OutputSet& operator=(OutputSet&&) = default;
     ~OutputSet();
 
-    void begin(const output::RunInfo& run);
+    void begin(const output::RunInfo& run);  // stdout at once; the files with the first host
     void host(const HostResult& host);
-    void end(const ScanSummary& summary);
-    void abandon();  // close without a footer (the scan never started)
+    bool end(const ScanSummary& summary);  // false: a file could not be written (said on stderr)
+    void abandon();  // the scan never started: old files untouched, files it created removed
 
 private:
     struct FileCloser {
         void operator()(std::FILE* f) const;
     };
-    std::vector<std::unique_ptr<std::FILE, FileCloser>> files_;
-    std::vector<std::unique_ptr<output::Writer>> writers_;
+    struct Output {
+        std::string path;  // "-": standard output
+        std::unique_ptr<std::FILE, FileCloser> file;
+        std::unique_ptr<output::Writer> writer;
+        bool created = false;  // this run created the file
+        bool started = false;  // truncated and begun
+        bool failed = false;   // a write failed: said once, written no further
+    };
+    void start_files();
+    // Each writer not failed yet does `write`; its file is checked after.
+    void write_each(const std::function<void(output::Writer&)>& write);
+    void check(Output& out, int error);
+    std::vector<Output> outputs_;
+    std::optional<output::RunInfo> run_;
+    bool ok_ = true;
 };
 
 }  // namespace portwarden::cli

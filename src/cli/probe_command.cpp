@@ -1,9 +1,10 @@
 // `portwarden probe HOST:PORT` and `portwarden wait HOST:PORT`: for application developers.
 // Exit codes (documented in the README):
 //   0 open · 1 closed (connection refused) · 3 filtered or unreachable · 2 bad input
-#include <nlohmann/json.hpp>
+#include <cstring>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/cli11_parse.hpp"
 #include "cli/commands.hpp"
@@ -136,7 +137,11 @@ int wait_command(const std::vector<std::string>& args) {
     }
     if (!quiet) {
         if (r->state != PortState::open && !json) {
-            fmt::print("timed out after {}: ", timeout);
+            if (signals.signal_received() != 0) {
+                fmt::print("interrupted ({}) before the port opened: ", strsignal(signals.signal_received()));
+            } else {
+                fmt::print("timed out after {}: ", timeout);
+            }
         }
         print_result(*r, json);
     }

@@ -3,7 +3,9 @@
 // since an older scan. RESULTS and OLDER are result files or history ids (@12, --db); a history
 // scan without --previous is compared with the scan recorded before it.
 // Exit codes: 0, 2 bad input (one line on stderr naming the file).
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -33,6 +35,9 @@ int report_command(const std::vector<std::string>& args) {
     app.add_option("--db", db, "history database for ids: PATH or postgresql://... (default: the user's)");
     if (auto code = parse_or_exit(app, args)) {
         return *code == 0 ? exit_ok : exit_bad_input;
+    }
+    if (auto code = reject_empty(app, "--db", db)) {
+        return *code;
     }
     ScanSource source(db);
     auto hosts = source.load(results);
@@ -81,8 +86,15 @@ int report_command(const std::vector<std::string>& args) {
         return exit_ok;
     }
     std::FILE* f = std::fopen(output.c_str(), "w");
-    if (f == nullptr || std::fwrite(page.data(), 1, page.size(), f) != page.size() || std::fclose(f) != 0) {
-        return bad_input(fmt::format("{}: cannot write the report", output));
+    if (f == nullptr) {
+        return bad_input(fmt::format("{}: cannot write the report: {}", output, std::strerror(errno)));
+    }
+    const bool written = std::fwrite(page.data(), 1, page.size(), f) == page.size() && std::fflush(f) == 0;
+    const int error = errno;
+    if (std::fclose(f) != 0 || !written) {  // a full disk: said, exit 1 (as every output)
+        fmt::print(stderr, "portwarden: {}: cannot write the report: {}\n", output,
+                   std::strerror(written ? errno : error));
+        return 1;
     }
     return exit_ok;
 }

@@ -1,6 +1,12 @@
 #include "cli/resume_file.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <charconv>
 #include <cstdint>
 #include <fstream>
@@ -27,6 +33,36 @@ bool parse_number(std::string_view text, T& out) {
     const auto* end = text.data() + text.size();
     const auto r = std::from_chars(text.data(), end, out);
     return r.ec == std::errc{} && r.ptr == end && !text.empty();
+}
+
+bool write_all(int fd, std::string_view text) {
+    while (!text.empty()) {
+        const ssize_t n = ::write(fd, text.data(), text.size());
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        text.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+// A new file in $TMPDIR (else /tmp) holding `text`; its path, or nothing.
+std::optional<std::string> write_temporary(const std::string& text) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string name = fmt::format("{}/portwarden.resume.XXXXXX", tmpdir != nullptr && *tmpdir == '/' ? tmpdir : "/tmp");
+    const int fd = ::mkstemp(name.data());
+    if (fd < 0) {
+        return std::nullopt;
+    }
+    const bool ok = write_all(fd, text);
+    if (::close(fd) != 0 || !ok) {
+        ::unlink(name.c_str());
+        return std::nullopt;
+    }
+    return name;
 }
 
 }  // namespace
@@ -187,22 +223,44 @@ Result<ResumeState> read_resume_file(const std::string& path, const std::string&
     return state;
 }
 
-void report_resume_point(const std::string& path, const std::string& fingerprint, std::uint64_t seed,
-                         const ResumePoint& point) {
-    std::ofstream out(path, std::ios::trunc);
-    out << format_resume_file(fingerprint, seed, point);
-    out.close();
-    if (out) {
-        fmt::print(stderr, "portwarden: resume point written to {}; finish with the same arguments plus --resume {}\n",
-                   path, path);
-    } else {
-        // Typically: started as root, now running as nobody in a directory it cannot write.
-        // The -oJ output holds the same resume point; --resume accepts it too.
-        fmt::print(stderr,
-                   "portwarden: could not write {}; resume from the -oJ output, or save these lines to a file: "
-                   "{}\n",
-                   path, format_resume_file(fingerprint, seed, point));
+ResumeTarget::ResumeTarget(std::string path, bool json_output) : path_(std::move(path)), json_output_(json_output) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+}
+
+ResumeTarget::~ResumeTarget() {
+    if (fd_ >= 0) {
+        ::close(fd_);
     }
+}
+
+void ResumeTarget::report(const std::string& fingerprint, std::uint64_t seed, const ResumePoint& point) const {
+    const std::string text = format_resume_file(fingerprint, seed, point);
+    int error = 0;
+    if (fd_ >= 0) {
+        error = ::ftruncate(fd_, 0) == 0 && write_all(fd_, text) ? 0 : errno;
+    } else {
+        const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        error = fd >= 0 && write_all(fd, text) ? 0 : errno;
+        if (fd >= 0 && ::close(fd) != 0 && error == 0) {
+            error = errno;
+        }
+    }
+    if (error == 0) {
+        fmt::print(stderr, "portwarden: resume point written to {}; finish with the same arguments plus --resume {}\n",
+                   path_, path_);
+        return;
+    }
+    // Typically: started as root, now running as nobody in a directory only root can write.
+    if (const auto elsewhere = write_temporary(text)) {
+        fmt::print(stderr,
+                   "portwarden: cannot write {} ({}); resume point written to {} instead; finish with the same "
+                   "arguments plus --resume {}\n",
+                   path_, std::strerror(error), *elsewhere, *elsewhere);
+        return;
+    }
+    fmt::print(stderr, "portwarden: cannot write {} ({}); {}save these lines to a file and pass it to --resume: {}\n",
+               path_, std::strerror(error), json_output_ ? "resume from the -oJ output, or " : "",
+               text);
 }
 
 }  // namespace portwarden::cli

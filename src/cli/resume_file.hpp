@@ -27,8 +27,25 @@ struct ResumeState {
 Result<ResumeState> read_resume_file(const std::string& path, const std::string& fingerprint);
 std::string format_resume_file(const std::string& fingerprint, std::uint64_t seed, const ResumePoint& point);
 
-// Writes the resume file (if it can) and prints one line on stderr saying how to go on.
-void report_resume_point(const std::string& path, const std::string& fingerprint, std::uint64_t seed,
-                         const ResumePoint& point);
+// Where an interrupted raw scan writes its resume point (--resume-file). Made before the scan:
+// a raw scan started as root runs as nobody by its end, and nobody can neither create nor
+// rewrite a file in a directory only root may write. So an existing resume file (a resumed
+// scan, stopped again) is opened now; a new one is created at the end, and when that is
+// refused, written to a new file in $TMPDIR (or /tmp) instead, named on stderr.
+class ResumeTarget {
+public:
+    ResumeTarget(std::string path, bool json_output);  // json_output: -oJ/-oA holds the point too
+    ~ResumeTarget();
+    ResumeTarget(const ResumeTarget&) = delete;
+    ResumeTarget& operator=(const ResumeTarget&) = delete;
+
+    // Writes the resume file and prints one line on stderr saying how to go on.
+    void report(const std::string& fingerprint, std::uint64_t seed, const ResumePoint& point) const;
+
+private:
+    std::string path_;
+    int fd_ = -1;
+    bool json_output_ = false;
+};
 
 }  // namespace portwarden::cli

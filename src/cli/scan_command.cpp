@@ -17,6 +17,7 @@
 #include "cli/output_files.hpp"
 #include "cli/progress.hpp"
 #include "cli/resume_file.hpp"
+#include "cli/scan_checks.hpp"
 #include "cli/signals.hpp"
 #include "portwarden/ports.hpp"
 #include "portwarden/scan.hpp"
@@ -29,8 +30,11 @@ namespace {
 struct ScanArgs {
     std::string technique;  // empty: SYN when raw sockets are permitted, else connect
     std::string scan_flags;  // --scanflags (raw TCP scans; replies read as -sS unless -s says)
+    bool scan_flags_given = false;
     std::string ports;
-    std::size_t top_ports = 0;
+    bool ports_given = false;       // -p given (even empty)
+    bool other_protocol_ports = false;  // ScanHooks::other_protocol_ports
+    std::string top_ports;
     std::vector<std::string> targets;
     std::string input_list;
     std::vector<std::string> exclude;
@@ -50,10 +54,10 @@ struct ScanArgs {
     std::string initial_rtt;
     std::string host_timeout;
     std::string scan_delay;
-    double max_rate = 0;
-    double min_rate = 0;
+    std::string max_rate;
+    std::string min_rate;
     int max_parallelism = 0;
-    std::uint64_t seed = 0;
+    std::string seed;
     std::string shard;
     std::string resume;
     std::string resume_file = "portwarden.resume";
@@ -118,26 +122,29 @@ Result<Timing> build_timing(const ScanArgs& a) {
         }
     }
     if (!a.max_retries.empty()) {
-        if (a.max_retries.find_first_not_of("0123456789") != std::string::npos || a.max_retries.size() > 3) {
-            return fail(fmt::format("bad --max-retries '{}': expected a number 0-100", a.max_retries));
+        auto retries = parse_max_retries(a.max_retries);
+        if (!retries) {
+            return tl::unexpected(retries.error());
         }
-        t.max_retries = std::stoi(a.max_retries);
+        t.max_retries = *retries;
     }
     if (t.min_rtt_timeout > t.max_rtt_timeout) {
         return fail("--min-rtt-timeout is larger than --max-rtt-timeout");
     }
     t.initial_rtt_timeout = std::clamp(t.initial_rtt_timeout, t.min_rtt_timeout, t.max_rtt_timeout);
-    if (a.max_rate < 0) {
-        return fail(fmt::format("bad --max-rate '{}': must be positive", a.max_rate));
+    for (const auto& [flag, text, field] :
+         {std::tuple{"--max-rate", a.max_rate, &t.max_rate}, std::tuple{"--min-rate", a.min_rate, &t.min_rate}}) {
+        if (!text.empty()) {
+            auto rate = parse_rate(flag, text);
+            if (!rate) {
+                return tl::unexpected(rate.error());
+            }
+            *field = *rate;
+        }
     }
-    t.max_rate = a.max_rate;
-    if (a.min_rate < 0) {
-        return fail(fmt::format("bad --min-rate '{}': must be positive", a.min_rate));
-    }
-    if (a.max_rate > 0 && a.min_rate > a.max_rate) {
+    if (t.max_rate > 0 && t.min_rate > t.max_rate) {
         return fail("--min-rate is larger than --max-rate");
     }
-    t.min_rate = a.min_rate;
     if (a.max_parallelism < 0) {
         return fail(fmt::format("bad --max-parallelism '{}': must be positive", a.max_parallelism));
     }
@@ -210,14 +217,29 @@ Result<TargetSet> build_targets(const ScanArgs& a) {
 Result<PortList> build_ports(const ScanArgs& a, Technique technique, const ServiceLookup& services) {
     const PortProtocols scanned{technique != Technique::udp, technique == Technique::udp};
     PortList ports;
-    if (!a.ports.empty()) {
+    if (a.ports_given && !a.top_ports.empty()) {
+        return fail(fmt::format("-p '{}' and --top-ports {} both choose the ports: give one", a.ports, a.top_ports));
+    }
+    if (a.ports_given) {
+        if (a.ports.empty()) {
+            return fail("bad -p '': no ports given (e.g. -p 22,80 or -p- for all)");
+        }
+        if (auto mixed = check_port_prefixes(a.ports, technique); !mixed && !a.other_protocol_ports) {
+            return tl::unexpected(mixed.error());
+        }
         auto parsed = parse_ports(a.ports, scanned, services);
         if (!parsed) {
             return tl::unexpected(parsed.error());
         }
         ports = std::move(*parsed);
+    } else if (!a.top_ports.empty()) {
+        auto n = parse_top_ports(a.top_ports);
+        if (!n) {
+            return tl::unexpected(n.error());
+        }
+        ports = top_ports(*n, scanned);
     } else {
-        ports = top_ports(a.top_ports > 0 ? a.top_ports : 1000, scanned);
+        ports = top_ports(1000, scanned);
     }
     if (!a.exclude_ports.empty()) {
         auto excluded = parse_ports(a.exclude_ports, scanned, services);
@@ -307,11 +329,40 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     if (!args) {
         return bad_input(args.error().message);
     }
-    CLI::App app{"portwarden scan: find the state of every port (nmap-compatible flags)", "portwarden scan"};
+    // First of all: the stop signals are blocked before any thread starts (the services loader,
+    // the ring set-up), so every thread inherits the mask and a Ctrl-C at any moment becomes a
+    // stop request (a clean end with its output) instead of killing the process.
+    SignalStop signals;
+    CLI::App app{hooks.discover ? "portwarden discover: host discovery only: which hosts are up, why, how far "
+                                  "(= scan -sn; the discovery flags -PE -PP -PS -PA -PU -PR --traceroute)"
+                                : "portwarden scan: find the state of every port (nmap-compatible flags)",
+                 hooks.discover ? "portwarden discover" : "portwarden scan"};
     ScanArgs a;
     define_flags(app, a);
     if (auto code = parse_or_exit(app, *args)) {
         return *code;
+    }
+    if (auto code = reject_empty(app, "--db", a.db)) {
+        return *code;
+    }
+    if (auto code = reject_empty(app, "--resume-file", a.resume_file)) {
+        return *code;
+    }
+    a.ports_given = app.count("--ports") > 0;
+    a.other_protocol_ports = hooks.other_protocol_ports;
+    a.scan_flags_given = app.count("--scanflags") > 0;
+    for (const std::string& target : a.targets) {
+        if (target.size() > 1 && target.front() == '-') {  // -v2: never a host name
+            return bad_input(fmt::format("unknown option '{}' (try: portwarden scan --help)", target));
+        }
+    }
+    std::uint64_t seed = 0;
+    if (!a.seed.empty()) {
+        auto parsed = parse_seed(a.seed);
+        if (!parsed) {
+            return bad_input(parsed.error().message);
+        }
+        seed = *parsed;
     }
     // Reading the services file takes a few ms: it is read on a background thread, and only a
     // port spec naming a service (-p http) and the reports wait for it.
@@ -321,7 +372,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     const bool raw_permitted = io_can_use_raw_sockets();
     const bool technique_chosen = !a.technique.empty();
     std::optional<std::uint8_t> scan_flags;
-    if (!a.scan_flags.empty()) {
+    if (a.scan_flags_given) {
         auto flags = parse_tcp_flags(a.scan_flags);
         if (!flags) {
             return bad_input(flags.error().message);
@@ -368,7 +419,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     request.scan_flags = scan_flags;
     request.timing = *timing;
     request.randomize_ports = !a.sequential;
-    request.seed = a.seed;
+    request.seed = seed;
     request.skip_host_discovery = a.skip_discovery;
     request.discovery = std::move(*discovery);
     request.ping_only = a.discovery.ping_only;
@@ -468,7 +519,8 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     if (!a.no_reprobe && !request.ping_only) {
         request.previous = history.previous_states(request.technique == Technique::udp ? Proto::udp : Proto::tcp);
     }
-    SignalStop signals;
+    // Before the scan: a raw scan started as root has dropped to nobody by its end.
+    const ResumeTarget resume_target(a.resume_file, !a.outputs.json.empty() || !a.outputs.all_base.empty());
     ProgressLine progress(stderr, !a.quiet && isatty(STDERR_FILENO) == 1);
     outputs->begin(info);
     ScanCallbacks callbacks;
@@ -493,10 +545,10 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         }
         summary->resume_fingerprint = fingerprint;  // JSON Lines output can then be resumed from
     }
-    outputs->end(*summary);
+    const bool written = outputs->end(*summary);
     if (const auto id = history.finish(*summary, a.outputs.verbosity > 0);
-        id && hooks.recorded) {
-        hooks.recorded(*id, history.url());
+        id && hooks.recorded && history.store() != nullptr) {
+        hooks.recorded(*id, *history.store());
     }
     if (a.outputs.verbosity > 0 && request.technique != Technique::connect) {
         print_raw_stats(*summary);
@@ -505,11 +557,14 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         print_drift(*summary);
     }
     if (summary->resume_point) {
-        report_resume_point(a.resume_file, fingerprint, request.seed, *summary->resume_point);
+        resume_target.report(fingerprint, request.seed, *summary->resume_point);
     }
     if (!summary->error.empty()) {
         fmt::print(stderr, "portwarden: scan stopped early: {}\n", summary->error);
         return 1;
+    }
+    if (!written) {
+        return 1;  // each file that could not be written was named on stderr
     }
     if (summary->interrupted) {
         const int sig = signals.signal_received();

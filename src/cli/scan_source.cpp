@@ -19,6 +19,18 @@ std::optional<std::int64_t> history_id(const std::string& arg) {
     return std::stoll(digits);
 }
 
+Result<std::unique_ptr<HistoryStore>> open_existing_history(const std::string& url) {
+    const bool postgres = url.starts_with("postgresql://") || url.starts_with("postgres://");
+    const std::string path = url.starts_with("sqlite:") ? url.substr(7) : url;
+    std::error_code ec;
+    if (!postgres && !std::filesystem::is_regular_file(path, ec)) {
+        return fail(fmt::format("history: no database at {} (scans are stored there once one is run with "
+                                "this --db)",
+                                path));
+    }
+    return open_history(url);
+}
+
 Result<HistoryStore*> ScanSource::store() {
     if (!store_) {
         std::string url = db_;
@@ -29,7 +41,7 @@ Result<HistoryStore*> ScanSource::store() {
             }
             url = path->string();
         }
-        auto opened = open_history(url);
+        auto opened = open_existing_history(url);
         if (!opened) {
             return tl::unexpected(opened.error());
         }

@@ -16,6 +16,11 @@ namespace portwarden::cli {
 // The history id `arg` names, if it names one rather than a file.
 std::optional<std::int64_t> history_id(const std::string& arg);
 
+// For commands that only read the history (history, diff, report): opens `url` only when it
+// exists, so a mistyped --db creates no directory and no empty database. PostgreSQL URLs are
+// opened as they are. Error: "history: no database at PATH".
+Result<std::unique_ptr<HistoryStore>> open_existing_history(const std::string& url);
+
 // Loads scans; opens the history database (`db`, else the user's default) on first need.
 class ScanSource {
 public:

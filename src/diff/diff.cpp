@@ -72,18 +72,18 @@ ScanDiff diff_scans(const std::vector<HostResult>& a, const std::vector<HostResu
         const auto lp = l != left.end() ? ports_of(*l->second) : std::map<PortKey, PortSide>{};
         const auto rp = r != right.end() ? ports_of(*r->second) : std::map<PortKey, PortSide>{};
         std::map<PortKey, PortDiff> ports;
+        std::size_t both = 0;
         for (const auto& [key, side] : lp) {
             const auto it = rp.find(key);
-            if (it == rp.end() || it->second.state != side.state) {
-                ports[key] = PortDiff{key.first, key.second, side,
-                                        it == rp.end() ? std::nullopt : std::optional<PortSide>(it->second)};
+            if (it == rp.end()) {
+                continue;
+            }
+            ++both;
+            if (it->second.state != side.state) {
+                ports[key] = PortDiff{key.first, key.second, side, it->second};
             }
         }
-        for (const auto& [key, side] : rp) {
-            if (!lp.contains(key)) {
-                ports[key] = PortDiff{key.first, key.second, std::nullopt, side};
-            }
-        }
+        change.one_sided_ports = lp.size() + rp.size() - 2 * both;
         for (auto& [_, p] : ports) {
             change.ports.push_back(p);
         }
@@ -103,8 +103,12 @@ std::string render_diff_text(const ScanDiff& diff, const std::string& a_name, co
         }
         for (const auto& p : h.ports) {
             const std::string port = fmt::format("{}/{}", p.port, to_string(p.proto));
-            out += fmt::format("-{:<9} {}\n", port, p.a ? side_text(*p.a) : std::string("not scanned"));
-            out += fmt::format("+{:<9} {}\n", port, p.b ? side_text(*p.b) : std::string("not scanned"));
+            out += fmt::format("-{:<9} {}\n", port, side_text(p.a));
+            out += fmt::format("+{:<9} {}\n", port, side_text(p.b));
+        }
+        if (h.one_sided_ports > 0 && h.a && h.b) {
+            out += fmt::format(" ({} port{} scanned on one side only: not compared)\n", h.one_sided_ports,
+                               h.one_sided_ports == 1 ? "" : "s");
         }
     }
     if (!diff.different()) {
@@ -115,11 +119,8 @@ std::string render_diff_text(const ScanDiff& diff, const std::string& a_name, co
 
 std::string render_diff_json(const ScanDiff& diff, const std::string& a_name, const std::string& b_name) {
     using nlohmann::json;
-    const auto side = [](const std::optional<PortSide>& s) -> json {
-        if (!s) {
-            return nullptr;
-        }
-        return json{{"state", std::string(to_string(s->state))}, {"reason", std::string(to_string(s->reason))}};
+    const auto side = [](const PortSide& s) -> json {
+        return json{{"state", std::string(to_string(s.state))}, {"reason", std::string(to_string(s.reason))}};
     };
     const auto host = [](const std::optional<HostState>& s) -> json {
         return s ? json(std::string(host_word(s))) : json(nullptr);
@@ -131,7 +132,8 @@ std::string render_diff_json(const ScanDiff& diff, const std::string& a_name, co
             ports.push_back({{"proto", std::string(to_string(p.proto))}, {"port", p.port}, {"a", side(p.a)},
                              {"b", side(p.b)}});
         }
-        hosts.push_back({{"host", h.address.to_string()}, {"a", host(h.a)}, {"b", host(h.b)}, {"ports", ports}});
+        hosts.push_back({{"host", h.address.to_string()}, {"a", host(h.a)}, {"b", host(h.b)}, {"ports", ports},
+                         {"one_sided_ports", h.one_sided_ports}});
     }
     const json doc{{"a", a_name}, {"b", b_name}, {"different", diff.different()}, {"hosts", hosts}};
     return doc.dump(2) + "\n";

@@ -39,11 +39,47 @@ tr.inconclusive td:first-child{border-left:4px solid #fdae61}
 .meta{color:#555}
 )";
 
-std::string port_side(const std::optional<PortSide>& side) {
-    if (!side) {
-        return "not scanned";
+std::string port_side(const PortSide& side) {
+    return fmt::format("{} ({})", to_string(side.state), to_string(side.reason));
+}
+
+bool same(const PortSide& x, const PortSide& y) { return x.state == y.state && x.reason == y.reason; }
+
+std::string port_range(std::uint16_t first, std::uint16_t last, Proto proto) {
+    return first == last ? fmt::format("{}/{}", first, to_string(proto))
+                         : fmt::format("{}-{}/{}", first, last, to_string(proto));
+}
+
+// A finding's message with its own "PORT/PROTO" cut out: findings that differ only by port
+// (a stealth group's 65 000 open|filtered ports) have the same text.
+std::string without_port(const audit::Finding& f) {
+    std::string text = f.message;
+    if (f.proto) {
+        const std::string port = fmt::format("{}/{}", f.port, to_string(*f.proto));
+        if (const auto at = text.find(port); at != std::string::npos) {
+            text.replace(at, port.size(), "\x01");
+        }
     }
-    return fmt::format("{} ({})", to_string(side->state), to_string(side->reason));
+    return text;
+}
+
+// Runs of findings that differ only by consecutive ports: [first, last) into `findings`.
+std::size_t run_end(const std::vector<audit::Finding>& findings, std::size_t first) {
+    const audit::Finding& f = findings[first];
+    if (!f.proto) {
+        return first + 1;
+    }
+    const std::string key = without_port(f);
+    std::size_t end = first + 1;
+    while (end < findings.size()) {
+        const audit::Finding& g = findings[end];
+        if (g.kind != f.kind || g.group != f.group || g.host != f.host || g.proto != f.proto || g.state != f.state ||
+            g.pos.line != f.pos.line || g.port != findings[end - 1].port + 1 || without_port(g) != key) {
+            break;
+        }
+        ++end;
+    }
+    return end;
 }
 
 std::string host_title(const HostResult& h) {
@@ -65,15 +101,26 @@ std::string violations_section(const audit::Policy& policy, const audit::Evaluat
     }
     out += "<table class=\"findings\"><tr><th>Rule</th><th>Group</th><th>Host</th><th>Port</th><th>State</th>"
            "<th>Finding</th><th>Policy line</th></tr>";
-    for (const audit::Finding& f : ev.findings) {
-        const std::string port = f.proto ? fmt::format("{}/{}", f.port, to_string(*f.proto)) : std::string("-");
+    for (std::size_t i = 0; i < ev.findings.size();) {
+        const audit::Finding& f = ev.findings[i];
+        const std::size_t end = run_end(ev.findings, i);
+        const audit::Finding& last = ev.findings[end - 1];
+        i = end;
+        const std::string port = f.proto ? port_range(f.port, last.port, *f.proto) : std::string("-");
+        std::string message = f.message;
+        if (&last != &f) {  // a run: the message names the range
+            const std::string one = fmt::format("{}/{}", f.port, to_string(*f.proto));
+            if (const auto at = message.find(one); at != std::string::npos) {
+                message.replace(at, one.size(), port);
+            }
+        }
         const std::string state = f.state ? std::string(to_string(*f.state)) : std::string("-");
         out += fmt::format(
             "<tr class=\"finding {}\"><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
             "<td>{}</td></tr>",
             audit::is_violation(f.kind) ? "violation" : "inconclusive", audit::rule_id(f.kind),
             audit::rule_name(f.kind), xml_escape(f.group), xml_escape(f.host), port, xml_escape(state),
-            xml_escape(f.message), f.pos.line);
+            xml_escape(message), f.pos.line);
     }
     return out + "</table></section>";
 }
@@ -93,9 +140,17 @@ std::string drift_section(const std::string& previous, const ScanDiff& diff) {
             out += fmt::format("<tr class=\"drift-row drift-host\"><td>{}</td><td>-</td><td>{}</td><td>{}</td></tr>",
                                addr, host_state(h.a), host_state(h.b));
         }
-        for (const PortDiff& p : h.ports) {
-            out += fmt::format("<tr class=\"drift-row\"><td>{}</td><td>{}/{}</td><td>{}</td><td>{}</td></tr>", addr,
-                               p.port, to_string(p.proto), port_side(p.a), port_side(p.b));
+        // Runs of consecutive ports with the same change are one row (a range).
+        for (std::size_t i = 0; i < h.ports.size();) {
+            const PortDiff& p = h.ports[i];
+            std::size_t end = i + 1;
+            while (end < h.ports.size() && h.ports[end].proto == p.proto && h.ports[end].port == h.ports[end - 1].port + 1 &&
+                   same(h.ports[end].a, p.a) && same(h.ports[end].b, p.b)) {
+                ++end;
+            }
+            out += fmt::format("<tr class=\"drift-row\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", addr,
+                               port_range(p.port, h.ports[end - 1].port, p.proto), port_side(p.a), port_side(p.b));
+            i = end;
         }
     }
     return out + "</table></section>";

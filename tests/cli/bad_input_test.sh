@@ -14,7 +14,7 @@ elif [ "${CI:-}" = "true" ]; then
   echo "FAIL: CI must run this test as root (unshare -n isolates it from any network)"; exit 1
 fi
 
-# expected-token <TAB> arguments (split on spaces)
+# expected-token <TAB> arguments (split on spaces; '' is an empty argument)
 cases=$(cat <<'CASES'
 300.1.1.1	scan 300.1.1.1
 1.2.3.4.5	scan 1.2.3.4.5
@@ -52,6 +52,30 @@ pw-no-such-ns	inventory --netns pw-no-such-ns
 ../x	inventory --netns ../x
 --bogus	inventory --bogus
 /nonexistent/p.toml	inventory --policy /nonexistent/p.toml
+-p ''	scan -p '' 198.18.0.1
+'0'	scan --top-ports 0 198.18.0.1
+'-5'	scan --top-ports -5 198.18.0.1
+18446744073709551616	scan --top-ports 18446744073709551616 198.18.0.1
+'999'	scan --max-retries 999 198.18.0.1
+'nan'	scan --max-rate nan 198.18.0.1
+'inf'	scan -sS --max-rate inf 198.18.0.1
+1e-300	scan -sT --max-rate 1e-300 198.18.0.1
+'inf'	scan -sT --min-rate inf 198.18.0.1
+'-1'	scan --seed -1 198.18.0.1
+--scanflags ''	scan --scanflags '' 198.18.0.1
+--db ''	diff --db '' @1 @2
+--db ''	scan --db '' 198.18.0.1
+'-1'	history --flapping --min -1
+--since	history --since 2026-01-01
+--min	history --min 3
+-v2	scan -v2 198.18.0.1
+--top-ports	scan -p 22 --top-ports 5 198.18.0.1
+U:	scan -p T:22,U:53 198.18.0.1
+T:	scan -sU -p T:22,U:53 198.18.0.1
+--resume-file ''	scan -sS --resume-file '' 198.18.0.1
+/nonexistent/dir/x.db	history --db /nonexistent/dir/x.db
+/nonexistent/dir/x.db	diff --db /nonexistent/dir/x.db @1 @2
+/nonexistent/dir/x.db	report @1 --db /nonexistent/dir/x.db
 CASES
 )
 
@@ -60,6 +84,9 @@ fail=0
 while IFS=$'\t' read -r token argline; do
   [ -z "$token" ] && continue
   read -r -a argv <<<"$argline"
+  for i in "${!argv[@]}"; do
+    [ "${argv[$i]}" = "''" ] && argv[$i]=""  # '' in the table: an empty argument
+  done
   timeout 20 "${isolate[@]}" "$pw" "${argv[@]}" >"$tmp/out" 2>"$tmp/err" </dev/null
   code=$?
   lines=$(wc -l <"$tmp/err")
@@ -76,5 +103,9 @@ while IFS=$'\t' read -r token argline; do
     sed 's/^/    stderr: /' "$tmp/err" | head -3
   fi
 done <<<"$cases"
+# A read-only command given a missing database creates nothing on its way to exit 2.
+if [ -e /nonexistent ]; then
+  fail=$((fail + 1)); echo "FAIL: /nonexistent exists after the cases (a read-only command created it)"
+fi
 echo "bad input: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -ge 20 ]

@@ -48,7 +48,10 @@ as_nobody "$tmp/pw-cap" scan -sU --reason -p 18083 127.0.0.1 >"$tmp/5.out" 2>&1;
 grep -Eq "18083/udp +closed +unknown +port-unreach" "$tmp/5.out"; check "setcap UDP: closed port-unreach" 0 $?
 
 # 3. Root drops to nobody with no capabilities once its sockets are open.
-"$tmp/pw-plain" scan -sS -Pn -q -p 1-65535 --max-rate 2000 198.18.9.2 >"$tmp/6.out" 2>"$tmp/6.err" &
+# Its resume point is written as nobody: into a directory nobody may write (nothing left in /tmp).
+mkdir -m 1777 "$tmp/spill"
+"$tmp/pw-plain" scan -sS -Pn -q -p 1-65535 --max-rate 2000 --resume-file "$tmp/spill/pw.resume" 198.18.9.2 \
+  >"$tmp/6.out" 2>"$tmp/6.err" &
 scan=$!
 sleep 1.5
 status=$(cat /proc/$scan/status)
@@ -60,6 +63,7 @@ done
 check "raw scan has no_new_privs" 1 "$(echo "$status" | awk '/^NoNewPrivs:/ {print $2}')"
 kill -INT "$scan"
 wait "$scan"; check "privilege-dropped scan still exits 130 on Ctrl-C" 130 $?
+head -1 "$tmp/spill/pw.resume" 2>/dev/null | grep -q "portwarden-resume 1"; check "and writes its resume file as nobody" 0 $?
 
 kill "$listener" 2>/dev/null; wait "$listener" 2>/dev/null
 echo "privileges: $pass passed, $fail failed"

@@ -426,8 +426,9 @@ def main():
                     downs = sum(1 for a in block if got[a][0] == "down")
                     c.ok(f"RST-only hosts are down, the rest as the truth ({downs} down of {len(block)})")
             # -sn interrupted (SIGINT) after its first host group, then --resume from its -oJ output
-            # (the resume file cannot be written here: the scan runs as nobody by then): every
-            # address of the block and the silent /16 exactly once, the block's up hosts as the truth.
+            # (the resume file cannot be written here: the scan runs as nobody by then, and puts it
+            # in $TMPDIR, a directory of the workdir): every address of the block and the silent /16
+            # exactly once, the block's up hosts as the truth.
             c = Case("sn-resume", "block + silent /16, interrupted and resumed")
             cases.append(c)
             silent = next((l.split()[2] for l in open(truth_path, encoding="utf-8")
@@ -437,7 +438,11 @@ def main():
             for f in [rfile] + parts:
                 if os.path.exists(f):
                     os.unlink(f)
-            scan = [args.portwarden, "scan", "-sn", "-v", "-n", "-q", "--seed", "5", "--resume-file", rfile]
+            spill = os.path.join(args.workdir, "spill")
+            os.makedirs(spill, exist_ok=True)
+            os.chmod(spill, 0o1777)
+            scan = ["env", f"TMPDIR={spill}", args.portwarden, "scan", "-sn", "-v", "-n", "-q", "--seed", "5",
+                    "--resume-file", rfile]
             targets = [truth.meta["block_v4"], silent]
             # timeout sends SIGINT after 4 s (the first group of 16384 hosts is done by then) and exits 124
             rc1, _, err1, _ = run(["ip", "netns", "exec", ns, "timeout", "-s", "INT", "4"] + scan +

@@ -53,6 +53,17 @@ ReportInput input(std::string name, const std::vector<HostResult>& hosts) {
     return in;
 }
 
+// The page of "now.jsonl" with a policy's findings and the drift since "before.jsonl".
+std::string full_page(const std::vector<HostResult>& now, const audit::Policy& policy, const audit::Evaluation& ev,
+                      const ScanDiff& drift) {
+    ReportInput in = input("now.jsonl", now);
+    in.policy = &policy;
+    in.evaluation = &ev;
+    in.previous_name = "before.jsonl";
+    in.drift = &drift;
+    return render_html(in);
+}
+
 bool self_contained(const std::string& html) {
     return html.find("http://") == std::string::npos && html.find("https://") == std::string::npos &&
            html.find("src=") == std::string::npos && html.find("<script") == std::string::npos &&
@@ -104,18 +115,43 @@ TEST(ReportHtml, ViolationsAndDrift) {
     ASSERT_TRUE(policy) << policy.error().message;
     const audit::Evaluation ev = audit::evaluate(*policy, now, audit::Date{2026, 11, 30});
     const ScanDiff drift = diff_scans(before, now);
-    ReportInput in = input("now.jsonl", now);
-    in.policy = &*policy;
-    in.evaluation = &ev;
-    in.previous_name = "before.jsonl";
-    in.drift = &drift;
-    const std::string html = render_html(in);
+    const std::string html = full_page(now, *policy, ev, drift);
     EXPECT_TRUE(self_contained(html));
     EXPECT_NE(html.find("id=\"violations\""), std::string::npos);
     EXPECT_NE(html.find("<tr class=\"finding violation\"><td>PW001 unexpected-open</td>"), std::string::npos);
     EXPECT_NE(html.find("p&lt;1&gt;.toml"), std::string::npos);
     EXPECT_NE(html.find("id=\"drift\""), std::string::npos);
     EXPECT_NE(html.find("<td>3306/tcp</td><td>closed (reset)</td><td>open (syn-ack)</td>"), std::string::npos);
+}
+
+// A stealth group over a -p- host that answers every probe with a RST: 65 535 findings, and a
+// drift from a scan where all were filtered. Runs of equal findings and changes are ranges:
+// the page stays small enough for a browser (it was 15-37 MB, one row per port).
+TEST(ReportHtml, RunsOfEqualFindingsAndChangesAreRanges) {
+    std::vector<HostResult> before{host("198.18.1.10")};
+    std::vector<HostResult> now{host("198.18.1.10")};
+    for (std::uint32_t port = 1; port <= 65535; ++port) {
+        const auto p = static_cast<std::uint16_t>(port);
+        add(before[0], p, PortState::filtered, Reason::no_response);
+        add(now[0], p, p == 443 ? PortState::open : PortState::closed, p == 443 ? Reason::syn_ack : Reason::reset);
+    }
+    auto policy = audit::parse_policy("[groups.dmz]\nhosts = [\"198.18.1.10\"]\nunlisted = \"filtered\"\n"
+                                      "[[groups.dmz.allow]]\nport = 443\nowner = \"web\"\n",
+                                      "dmz.toml");
+    ASSERT_TRUE(policy) << policy.error().message;
+    const audit::Evaluation ev = audit::evaluate(*policy, now, audit::Date{2026, 11, 30});
+    ASSERT_EQ(ev.findings.size(), 65534U);
+    const ScanDiff drift = diff_scans(before, now);
+    const std::string html = full_page(now, *policy, ev, drift);
+    EXPECT_LT(html.size(), 200u * 1024) << html.size();
+    EXPECT_NE(html.find("<td>1-442/tcp</td>"), std::string::npos);
+    EXPECT_NE(html.find("<td>444-65535/tcp</td>"), std::string::npos);
+    EXPECT_NE(html.find("198.18.1.10: 444-65535/tcp is closed"), std::string::npos);
+    EXPECT_NE(html.find("<td>444-65535/tcp</td><td>filtered (no-response)</td><td>closed (reset)</td>"),
+              std::string::npos);
+    EXPECT_NE(html.find("<td>443/tcp</td><td>filtered (no-response)</td><td>open (syn-ack)</td>"),
+              std::string::npos);
+    std::cout << "stealth -p- host with drift: " << html.size() << " bytes\n";
 }
 
 TEST(ReportHtml, NoChangesAndNoFindingsSaySo) {
