@@ -29,5 +29,7 @@ int report_command(const std::vector<std::string>& args);
 int audit_command(const std::vector<std::string>& args, const std::string& command_line);
 int probe_command(const std::vector<std::string>& args);
 int wait_command(const std::vector<std::string>& args);
+int explain_command(const std::vector<std::string>& args);
+int firewall_command(const std::vector<std::string>& args);
 
 }  // namespace portwarden::cli
