@@ -150,7 +150,8 @@ int explain_text(const std::string& what, const fw::Prediction& p, const std::op
     if (!p.depends.empty()) {
         out += fmt::format("              (depends on {})\n", p.depends);
     }
-    if (t == Technique::udp && !p.expected.empty() && p.expected.front().reason == Reason::port_unreach) {
+    if (t == Technique::udp && p.decision.outcome == fw::Outcome::reject && !p.expected.empty() &&
+        p.expected.front().state == PortState::closed) {
         out += "  note:       nmap cannot tell a firewall's port-unreachable from the host's: UDP says closed\n";
     }
     int code = exit_ok;
@@ -195,10 +196,13 @@ int explain_command(const std::vector<std::string>& args) {
     if (!dst) {
         return bad_input(fmt::format("'{}' is not an IP address (explain takes addresses, not names)", hp->host));
     }
-    auto rules = load_rules(in);
-    auto listeners = rules ? load_listeners(in) : fw::Listeners{};
     auto source = source_of(in);
     auto tech = technique_of(in);
+    if (!source || !tech) {
+        return bad_input(source ? tech.error().message : source.error().message);
+    }
+    auto rules = load_rules(in);
+    auto listeners = rules ? load_listeners(in) : fw::Listeners{};
     std::vector<HostResult> scan;
     if (!in.scan.empty()) {
         auto r = read_result_file(in.scan);
@@ -207,8 +211,7 @@ int explain_command(const std::vector<std::string>& args) {
         }
         scan = std::move(*r);
     }
-    for (const std::string* e : {rules ? nullptr : &rules.error().message, listeners ? nullptr : &listeners.error().message,
-                                 source ? nullptr : &source.error().message, tech ? nullptr : &tech.error().message}) {
+    for (const std::string* e : {rules ? nullptr : &rules.error().message, listeners ? nullptr : &listeners.error().message}) {
         if (e != nullptr) {
             return bad_input(*e);
         }
@@ -240,16 +243,18 @@ int firewall_command(const std::vector<std::string>& args) {
     if (auto code = parse_or_exit(app, args)) {
         return *code;
     }
+    auto source = source_of(in);
+    auto tech = technique_of(in);
+    if (!source || !tech) {
+        return bad_input(source ? tech.error().message : source.error().message);
+    }
     auto rules = load_rules(in);
     if (!rules) {
         return bad_input(rules.error().message);
     }
     auto listeners = load_listeners(in);
-    auto source = source_of(in);
-    auto tech = technique_of(in);
     auto scan = read_result_file(in.scan);
-    for (const std::string* e : {listeners ? nullptr : &listeners.error().message, source ? nullptr : &source.error().message,
-                                 tech ? nullptr : &tech.error().message, scan ? nullptr : &scan.error().message}) {
+    for (const std::string* e : {listeners ? nullptr : &listeners.error().message, scan ? nullptr : &scan.error().message}) {
         if (e != nullptr) {
             return bad_input(*e);
         }
