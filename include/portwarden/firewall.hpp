@@ -1,6 +1,6 @@
 #pragma once
 // The firewall model (README "portwarden explain" / "portwarden firewall check"): a host's
-// nftables ruleset read from `nft -j list ruleset`, a pure predictor of what nmap reports for
+// ruleset read from `nft -j list ruleset` or iptables-save text, a pure predictor of what nmap reports for
 // one probe, and the reconciliation of those predictions with a scan.
 #include <cstdint>
 #include <optional>
@@ -35,6 +35,9 @@ struct Atom {
 };
 using Element = std::vector<Atom>;  // one atom per field of a concatenation
 
+Atom number_atom(std::uint64_t lo, std::uint64_t hi);
+Atom name_atom(std::string name);
+
 enum class Op : std::uint8_t { eq, ne, bits_any };  // ==/in, !=, `tcp flags syn` (any bit set)
 
 struct Match {
@@ -46,6 +49,9 @@ struct Match {
     std::string unknown;                // Field::unknown: what was not understood
     bool implied = false;               // a dependency nft adds (`tcp dport` implies l4proto tcp)
 };
+
+// A match of one field against elements (each element one atom).
+Match field_match(Field f, std::vector<Element> elements, Op op = Op::eq);
 
 enum class Action : std::uint8_t { none, accept, drop, reject, jump, go_to, ret, queue, unknown };
 std::string_view to_string(Action a);

@@ -46,18 +46,19 @@ struct Inputs {
     }
 };
 
-Result<std::string> run_nft() {
-    std::FILE* p = ::popen("nft -j list ruleset 2>/dev/null", "r");
+// The output of a command that reads this host's ruleset (no packets are sent).
+Result<std::string> run_reader(const char* command, const char* flag) {
+    std::FILE* p = ::popen(command, "r");
     if (p == nullptr) {
-        return fail("--nft: cannot run nft");
+        return fail(fmt::format("{}: cannot run `{}`", flag, command));
     }
     std::string out;
     std::array<char, 4096> buf{};
     for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;) {
         out.append(buf.data(), n);
     }
-    if (::pclose(p) != 0 || out.empty()) {
-        return fail("--nft: `nft -j list ruleset` failed (nftables installed? root?)");
+    if (::pclose(p) != 0) {
+        return fail(fmt::format("{}: `{}` failed (installed? root?)", flag, command));
     }
     return out;
 }
@@ -68,10 +69,27 @@ Result<fw::Ruleset> load_rules(const Inputs& in) {
         return fail("name the ruleset with exactly one of --ruleset FILE, --nft, --iptables");
     }
     if (in.iptables) {
-        return fail("--iptables: iptables-save rulesets are not supported yet (use --nft or --ruleset)");
+        auto v4 = run_reader("iptables-save 2>/dev/null", "--iptables");
+        auto v6 = v4 ? run_reader("ip6tables-save 2>/dev/null", "--iptables") : v4;
+        if (v4 && v4->find("\n*") == std::string::npos && !v4->starts_with("*")) {
+            return fail("--iptables: iptables-save shows no table (rules loaded with the other backend? "
+                        "save them with iptables-legacy-save or iptables-nft-save and use --ruleset FILE)");
+        }
+        auto rules = v6 ? fw::parse_iptables_save(*v4, "iptables-save") : tl::unexpected(v6.error());
+        const bool any6 = v6 && v6->find("\n*") != std::string::npos;
+        auto rules6 = rules && any6 ? fw::parse_iptables_save(*v6, "ip6tables-save") : rules;
+        if (!rules6) {
+            return rules6;
+        }
+        if (any6) {
+            for (auto& c : rules6->chains) {
+                rules->chains.push_back(std::move(c));
+            }
+        }
+        return rules;
     }
     if (in.nft) {
-        auto text = run_nft();
+        auto text = run_reader("nft -j list ruleset 2>/dev/null", "--nft");
         if (!text) {
             return tl::unexpected(text.error());
         }

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "firewall/finish.hpp"
 #include "firewall/nft_values.hpp"
 #include "firewall/rule_expr.hpp"
 
@@ -159,6 +160,13 @@ Result<void> check_jumps(const Ruleset& rs) {
 
 }  // namespace
 
+Result<Ruleset> finish_ruleset(Ruleset rs) {
+    if (auto ok = check_jumps(rs); !ok) {
+        return tl::unexpected(ok.error());
+    }
+    return rs;
+}
+
 const Chain* Ruleset::find(std::string_view family, std::string_view table, std::string_view name) const {
     for (const auto& c : chains) {
         if (c.family == family && c.table == table && c.name == name) {
@@ -218,10 +226,7 @@ Result<Ruleset> parse_nft_json(std::string_view text, const std::string& source)
         }
         chain->rules.push_back(std::move(r));
     }
-    if (auto ok = check_jumps(rs); !ok) {
-        return fail(ok.error().message);
-    }
-    return rs;
+    return finish_ruleset(std::move(rs));
 }
 
 Result<Ruleset> load_ruleset(const std::string& path) {

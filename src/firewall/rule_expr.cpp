@@ -24,26 +24,14 @@ struct Lhs {
 };
 
 Match implied_match(Field f, Atom a) {
-    Match m;
-    m.fields = {f};
-    m.elements = {Element{std::move(a)}};
+    Match m = field_match(f, {Element{std::move(a)}});
     m.implied = true;
     return m;
 }
 
-Match implied_family(std::string_view nfproto) {
-    Atom a;
-    a.kind = Atom::Kind::name;
-    a.name = std::string(nfproto);
-    return implied_match(Field::nfproto, std::move(a));
-}
+Match implied_family(std::string_view nfproto) { return implied_match(Field::nfproto, name_atom(std::string(nfproto))); }
 
-Match implied_l4(std::uint64_t proto) {
-    Atom a;
-    a.lo = proto;
-    a.hi = proto;
-    return implied_match(Field::l4proto, std::move(a));
-}
+Match implied_l4(std::uint64_t proto) { return implied_match(Field::l4proto, number_atom(proto, proto)); }
 
 void payload_field(const Json& p, Lhs& out) {
     const std::string proto = p.value("protocol", "");

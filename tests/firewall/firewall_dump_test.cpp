@@ -10,13 +10,13 @@
 namespace portwarden::firewall {
 namespace {
 
-Ruleset load(const std::string& name) {
+Ruleset load(const std::string& name, const std::string& ext = ".json") {
     const char* dir = std::getenv("PW_FW_DUMPS");
     if (dir == nullptr) {
         ADD_FAILURE() << "PW_FW_DUMPS is not set: run this through dump_test.sh";
         return {};
     }
-    auto rs = load_ruleset(std::string(dir) + "/" + name + ".json");
+    auto rs = load_ruleset(std::string(dir) + "/" + name + ext);
     EXPECT_TRUE(rs) << (rs ? "" : rs.error().message);
     return rs ? *rs : Ruleset{};
 }
@@ -139,6 +139,51 @@ TEST(FirewallDump, TwoTablesEveryBaseChainDecides) {
     EXPECT_EQ(only(predict(rs, probe(v4, 54, Proto::udp), Technique::udp, l)),
               (Expected{PortState::closed, Reason::port_unreach}));
     EXPECT_EQ(decide(rs, probe(v4, 22), Technique::ack).outcome, Outcome::drop);  // a lone ACK is ct state new
+}
+
+// The same iptables rulesets saved by both backends decide the same.
+TEST(FirewallDump, IptablesLegacyAndNftBackends) {
+    for (const std::string backend : {"legacy", "nft"}) {
+        SCOPED_TRACE(backend);
+        const auto rs4 = load("host4", "." + backend + ".rules");
+        const auto rs6 = load("host6", "." + backend + ".rules");
+        const auto l = nothing_listens();
+        const auto d = [&](std::uint16_t port, Technique t = Technique::syn, Proto pr = Proto::tcp) {
+            return decide(rs4, probe(v4, port, pr), t);
+        };
+        const auto at = [&](std::uint16_t port, Technique t = Technique::syn, Proto pr = Proto::tcp) {
+            return only(predict(rs4, probe(v4, port, pr), t, l));
+        };
+        EXPECT_EQ(text(d(22)), "saddr 198.18.0.0-198.18.255.255 meta l4proto 6 dport 22 accept");
+        Packet elsewhere = probe(v4, 22);
+        elsewhere.src = Address::parse("198.19.0.2");
+        EXPECT_EQ(describe(decide(rs4, elsewhere, Technique::syn)), "policy drop of chain ip filter INPUT");
+        EXPECT_EQ(describe(d(80)).substr(0, 30), "rule ip filter SERVICES handle");  // -j SERVICES, its ACCEPT
+        EXPECT_TRUE(d(443).by_policy);                                             // SERVICES returns 443
+        EXPECT_EQ(at(8080), (Expected{PortState::closed, Reason::reset}));
+        EXPECT_TRUE(d(9000).rate_dependent);
+        EXPECT_EQ(d(9000).outcome, Outcome::accept);
+        EXPECT_TRUE(d(9000, Technique::ack).by_policy);  // not a bare SYN
+        EXPECT_EQ(at(7500), (Expected{PortState::filtered, Reason::admin_prohibited}));
+        EXPECT_EQ(at(5353, Technique::udp, Proto::udp), (Expected{PortState::closed, Reason::port_unreach}));
+        EXPECT_EQ(d(53, Technique::udp, Proto::udp).outcome, Outcome::accept);
+        EXPECT_EQ(at(500, Technique::udp, Proto::udp), (Expected{PortState::open_filtered, Reason::no_response}));
+        EXPECT_EQ(text(d(22, Technique::fin)), "ct state \"invalid\" drop");
+        Packet lo = probe(v4, 1);
+        lo.iif = "lo";
+        EXPECT_EQ(decide(rs4, lo, Technique::syn).outcome, Outcome::accept);
+        // ip6tables: fd00::/8 may reach 22, nobody else; an unknown source cannot be decided.
+        EXPECT_EQ(decide(rs6, probe(v6, 22), Technique::syn).outcome, Outcome::accept);
+        Packet no_src = probe(v6, 22);
+        no_src.src.reset();
+        EXPECT_EQ(decide(rs6, no_src, Technique::syn).outcome, Outcome::unknown);
+        EXPECT_EQ(only(predict(rs6, probe(v6, 8081), Technique::syn, l)),
+                  (Expected{PortState::filtered, Reason::admin_prohibited}));
+        EXPECT_EQ(only(predict(rs6, probe(v6, 9, Proto::udp), Technique::udp, l)),
+                  (Expected{PortState::closed, Reason::port_unreach}));
+        // Each family's rules leave the other family alone.
+        EXPECT_TRUE(decide(rs4, probe(v6, 7500), Technique::syn).by_policy);
+    }
 }
 
 }  // namespace

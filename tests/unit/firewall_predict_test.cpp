@@ -7,38 +7,13 @@
 namespace portwarden::firewall {
 namespace {
 
-Atom port(std::uint64_t lo, std::uint64_t hi) {
-    Atom a;
-    a.lo = lo;
-    a.hi = hi;
-    return a;
-}
-
-Match dport(std::uint64_t lo, std::uint64_t hi) {
-    Match m;
-    m.fields = {Field::dport};
-    m.elements = {Element{port(lo, hi)}};
-    return m;
-}
-
-Match of(Field f, Atom a) {
-    Match m;
-    m.fields = {f};
-    m.elements = {Element{std::move(a)}};
-    return m;
-}
-
-Atom name(std::string n) {
-    Atom a;
-    a.kind = Atom::Kind::name;
-    a.name = std::move(n);
-    return a;
-}
+Atom port(std::uint64_t lo, std::uint64_t hi) { return number_atom(lo, hi); }
+Match dport(std::uint64_t lo, std::uint64_t hi) { return field_match(Field::dport, {{port(lo, hi)}}); }
+Match of(Field f, Atom a) { return field_match(f, {{std::move(a)}}); }
+Atom name(std::string n) { return name_atom(std::move(n)); }
 
 Match l4(std::uint64_t proto) {
-    Match m;
-    m.fields = {Field::l4proto};
-    m.elements = {Element{port(proto, proto)}};
+    Match m = field_match(Field::l4proto, {{port(proto, proto)}});
     m.implied = true;
     return m;
 }
