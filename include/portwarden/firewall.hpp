@@ -124,6 +124,7 @@ struct Listeners {
     bool listening(Proto proto, const Address& dst, std::uint16_t port) const;
 };
 Result<Listeners> parse_ss(std::string_view text, const std::string& source);
+Result<Listeners> load_listeners_file(const std::string& path);
 
 // ---- Prediction ----------------------------------------------------------------------------
 

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <fstream>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -99,16 +98,7 @@ Result<fw::Ruleset> load_rules(const Inputs& in) {
 }
 
 Result<fw::Listeners> load_listeners(const Inputs& in) {
-    if (in.listeners.empty()) {
-        return fw::Listeners{};
-    }
-    std::ifstream f(in.listeners);
-    if (!f) {
-        return fail(fmt::format("{}: cannot read the listeners file", in.listeners));
-    }
-    std::ostringstream text;
-    text << f.rdbuf();
-    return fw::parse_ss(text.str(), in.listeners);
+    return in.listeners.empty() ? fw::Listeners{} : fw::load_listeners_file(in.listeners);
 }
 
 Result<std::optional<Address>> source_of(const Inputs& in) {

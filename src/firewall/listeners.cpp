@@ -1,4 +1,5 @@
 // The listener set from `ss -tuln` / `ss -Htuln` output: what an admin has at hand.
+#include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -102,6 +103,16 @@ Result<Listeners> parse_ss(std::string_view text, const std::string& source) {
         out.list.push_back(l);
     }
     return out;
+}
+
+Result<Listeners> load_listeners_file(const std::string& path) {
+    std::ifstream f(path);
+    if (!f) {
+        return fail(fmt::format("{}: cannot read the listeners file", path));
+    }
+    std::ostringstream text;
+    text << f.rdbuf();
+    return parse_ss(text.str(), path);
 }
 
 }  // namespace portwarden::firewall

@@ -11,8 +11,9 @@
   3. different: loads another ruleset into the host (22 dropped, 443 accepted), scans -sS -p-
      again and checks it against the first dump, with a listener list that also names a
      port nothing listens on (9000, v4): asserts exit 1 and exactly the differing ports, each
-     with its diagnosis (22 upstream-filter, 443 not-loaded, 9000 not-listening). The
-     deployed ruleset is restored afterwards.
+     with its diagnosis (22 upstream-filter, 443 not-loaded, 9000 not-listening), and that
+     `audit --ruleset` (a policy allowing 22, 80, 443) reports exactly those ports as PW005
+     firewall-mismatch violations. The deployed ruleset is restored afterwards.
   4. explain: one port of each kind, printed (and its exit status checked against the scan).
 The last line is "N passed, N failed"; exit 0 only if every step passed.
 """
@@ -103,6 +104,27 @@ class Runner(RangeRunner):
                             f"({len(rep['stealth'])} stealth note(s)), scan {secs:.1f} s")
         return cases
 
+    def audit(self, case, ruleset, listeners, jsonl, addr, ports):
+        """audit --ruleset: the same ports, as PW005 firewall-mismatch violations (exit 1)."""
+        policy = os.path.join(self.workdir, "policy.toml")
+        with open(policy, "w", encoding="utf-8") as f:
+            f.write(f'[groups.fw]\nhosts = ["{addr}"]\n[[groups.fw.allow]]\nport = 443\nowner = "web"\n'
+                    '[[groups.fw.allow]]\nport = 80\nowner = "web"\n[[groups.fw.allow]]\nport = 22\nowner = "ops"\n')
+        cmd = [self.portwarden, "audit", "--policy", policy, "--from", jsonl, "--ruleset", ruleset,
+               "--listeners", listeners, "--no-history", "--format", "json"]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        try:
+            findings = json.loads(p.stdout)["findings"]
+        except (ValueError, KeyError):
+            case.fail(f"audit --ruleset: exit {p.returncode}, no JSON report: {tail(p.stderr)}")
+            return
+        got = {f["port"] for f in findings if f["rule_id"] == "PW005"}
+        if p.returncode != 1 or got != ports or len(findings) != len(ports):
+            case.fail(f"audit --ruleset: exit {p.returncode}, PW005 on {sorted(got)}, want {sorted(ports)}; "
+                      f"{len(findings)} finding(s)")
+        else:
+            case.ok(f"audit --ruleset: exit 1, PW005 firewall-mismatch on exactly {sorted(got)}")
+
     def different(self, ruleset, listeners):
         cases = []
         stale = os.path.join(self.workdir, "listeners-stale.txt")
@@ -133,6 +155,7 @@ class Runner(RangeRunner):
                     c.ok(f"exit 1, exactly {sorted(got)}")
                 for d in rep["differ"]:
                     print(f"      {d['message']}")
+                self.audit(c, ruleset, stale, jsonl, addr, {p for p, _ in want})
         finally:
             self.sh(case, ["ip", "netns", "exec", self.fw_ns, "nft", "flush", "ruleset"])
             self.sh(case, ["ip", "netns", "exec", self.fw_ns, "nft", "-j", "-f", ruleset])
