@@ -1,7 +1,9 @@
 // The firewall predictor as a pure function: rulesets built in code (the reader is tested on
 // real `nft -j` dumps by tests/firewall), every verdict kind x every technique.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include "port_result_builder.hpp"
 #include "portwarden/firewall.hpp"
 
 namespace portwarden::firewall {
@@ -275,6 +277,50 @@ TEST(FirewallListeners, SsOutputForms) {
     const auto bad = parse_ss("tcp LISTEN 0 1 0.0.0.0:http 0.0.0.0:*\n", "ss.txt");
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().message, "ss.txt:1: bad port 'http'");
+}
+
+TEST(FirewallReconcile, EveryDiagnosisAndTheReports) {
+    HostResult h;
+    h.address = *Address::parse("198.18.2.10");
+    h.state = HostState::up;
+    h.ports = {test::port(22, PortState::filtered, Reason::no_response),   // accepted, filtered
+               test::port(443, PortState::closed, Reason::reset),          // dropped, answered
+               test::port(8080, PortState::closed, Reason::reset),         // accepted+listening, closed
+               test::port(8081, PortState::filtered, Reason::admin_prohibited),  // agrees
+               test::port(8082, PortState::closed, Reason::reset),         // stealth, agrees
+               test::port(9, PortState::closed, Reason::reset)};           // agrees
+    auto rs = range_like();
+    rs.chains[0].rules[2].verdict.action = Action::accept;  // 8080 accepted
+    const auto l = listening({{Proto::tcp, 22}, {Proto::tcp, 8080}});
+    Packet shape;
+    shape.src = Address::parse("198.18.0.2");
+    const auto r = reconcile(rs, {h}, Technique::syn, l, shape);
+    EXPECT_EQ(r.ports_checked, 6U);
+    ASSERT_EQ(r.differ.size(), 3U);
+    EXPECT_EQ(r.differ[0].port, 22);
+    EXPECT_EQ(r.differ[0].diagnosis, Diagnosis::upstream_filter);
+    EXPECT_EQ(r.differ[1].port, 443);
+    EXPECT_EQ(r.differ[1].diagnosis, Diagnosis::not_loaded);
+    EXPECT_EQ(r.differ[2].port, 8080);
+    EXPECT_EQ(r.differ[2].diagnosis, Diagnosis::not_listening);
+    ASSERT_EQ(r.stealth.size(), 1U);
+    EXPECT_EQ(r.stealth[0].port, 8082);
+    EXPECT_FALSE(r.agree());
+    const auto j = nlohmann::json::parse(render_check_json(r));
+    EXPECT_EQ(j["differ"][1]["diagnosis"], "not-loaded");
+    EXPECT_EQ(j["differ"][1]["rule"], "dport 443 drop");
+    EXPECT_EQ(j["differ"][1]["handle"], 3);
+    const auto sarif = nlohmann::json::parse(render_check_sarif(r));
+    const auto& results = sarif["runs"][0]["results"];
+    ASSERT_EQ(results.size(), 4U);
+    EXPECT_EQ(results[0]["ruleId"], "FW002");
+    EXPECT_EQ(results[3]["level"], "note");
+    const std::string text = render_check_text(r);
+    EXPECT_NE(text.find("198.18.2.10 443/tcp: predicted filtered no-response by rule inet t input handle 3: dport 443 drop; "
+                        "observed closed reset: rule drops but the host answered"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(guess_technique({h}), Technique::syn);
 }
 
 }  // namespace
