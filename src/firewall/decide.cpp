@@ -251,6 +251,22 @@ bool family_applies(const Chain& c, const Packet& p) {
     return c.family == "inet" || (c.family == "ip" && p.dst.is_v4()) || (c.family == "ip6" && !p.dst.is_v4());
 }
 
+// The reply (the host's answer, or the reject's) leaves through the output hook, which the
+// model does not walk: an output chain that could stop it makes the decision unknown.
+Decision reply_path(const Ruleset& rules, const Packet& packet, Decision d) {
+    for (const auto& c : rules.chains) {
+        const bool out = c.hook && (*c.hook == "output" || *c.hook == "postrouting") && c.type != "nat";
+        if (out && family_applies(c, packet) &&
+            (c.policy == Action::drop || !c.rules.empty())) {
+            d.why_unknown = fmt::format("the reply passes chain {} {} {} ({}), which the model does not walk",
+                                        c.family, c.table, c.name, c.rules.empty() ? "policy drop" : "it has rules");
+            d.outcome = Outcome::unknown;
+            return d;
+        }
+    }
+    return d;
+}
+
 }  // namespace
 
 Decision decide(const Ruleset& rules, const Packet& packet, Technique technique) {
@@ -279,13 +295,13 @@ Decision decide(const Ruleset& rules, const Packet& packet, Technique technique)
             }
             d->rate_dependent = w.rate_dependent;
             if (d->outcome != Outcome::accept) {
-                return *d;
+                return d->outcome == Outcome::reject ? reply_path(rules, packet, *d) : *d;
             }
             last = *d;
         }
     }
     last.rate_dependent = w.rate_dependent;
-    return last;
+    return reply_path(rules, packet, last);
 }
 
 }  // namespace portwarden::firewall

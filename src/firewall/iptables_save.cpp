@@ -337,6 +337,7 @@ Result<Ruleset> parse_iptables_save(std::string_view text, const std::string& so
             c.name = w[0].substr(1);
             c.hook = w[1] == "-" ? std::nullopt : hook_of(c.name);
             c.priority = table_priority(table->name);
+            c.type = table->name == "nat" ? "nat" : "filter";
             c.policy = w[1] == "DROP" ? Action::drop : Action::accept;
             table->chains.push_back(c.name);
             rs.chains.push_back(std::move(c));

@@ -248,6 +248,19 @@ TEST(FirewallPredict, CtStateAndTcpFlags) {
     EXPECT_EQ(decide(rs, probe(80), Technique::syn).outcome, Outcome::accept);
 }
 
+TEST(FirewallPredict, AnOutputChainThatCouldStopTheReplyMakesItUnknown) {
+    auto rs = range_like();
+    auto out = base("output", {}, Action::drop);
+    out.hook = "output";
+    rs.chains.push_back(out);
+    const auto d = decide(rs, probe(22), Technique::syn);
+    EXPECT_EQ(d.outcome, Outcome::unknown);
+    EXPECT_EQ(d.why_unknown, "the reply passes chain inet t output (policy drop), which the model does not walk");
+    EXPECT_EQ(decide(rs, probe(443), Technique::syn).outcome, Outcome::drop);  // no reply to stop
+    rs.chains.back().policy = Action::accept;  // an empty accepting output chain stops nothing
+    EXPECT_EQ(decide(rs, probe(22), Technique::syn).outcome, Outcome::accept);
+}
+
 TEST(FirewallPredict, LimitIsFlaggedRateDependent) {
     auto rs = range_like();
     rs.chains[0].rules[0].rate_dependent = true;
