@@ -19,7 +19,7 @@ packages=(
   # `portwarden report`: headless Chromium renders the page (tests/cli/report_chromium_test.sh)
   chromium
   # test range, reference scanner, XML checks
-  iproute2 nftables procps nmap ndiff libxml2-utils python3
+  iproute2 nftables iptables procps nmap ndiff libxml2-utils python3
   # peers of the raw-engine benchmark; GNU time for its peak-RSS row
   masscan zmap time
 )

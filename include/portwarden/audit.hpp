@@ -106,8 +106,10 @@ enum class FindingKind : std::uint8_t {
     host_incomplete,   // inconclusive: the scan of the host stopped early
     port_ambiguous,    // inconclusive: the port's state (open|filtered, ...) cannot decide
     port_not_scanned,  // inconclusive: the rule needs a port the scan did not cover
+    firewall_mismatch, // violation (--ruleset): the scan differs from the ruleset's prediction
+    firewall_unknown,  // inconclusive (--ruleset): the ruleset's verdict for the port is unknown
 };
-inline constexpr int finding_kind_count = 9;
+inline constexpr int finding_kind_count = 11;
 bool is_violation(FindingKind k);
 std::string_view rule_id(FindingKind k);     // "PW001" ...
 std::string_view rule_name(FindingKind k);   // "unexpected-open" ...
@@ -145,6 +147,8 @@ struct Evaluation {
 };
 
 Evaluation evaluate(const Policy& policy, const std::vector<HostResult>& hosts, const Date& today);
+// The verdict from the findings (after more were added, e.g. by audit --ruleset).
+void settle_verdict(Evaluation& evaluation);
 Date today_utc();
 
 enum class ReportFormat : std::uint8_t { text, json, junit, sarif };

@@ -79,7 +79,7 @@ struct InventoryOptions {
 // a netlink failure.
 Result<std::vector<Listener>> inventory(const InventoryOptions& options = {});
 
-// One listener that no `may_listen` rule of the policy allows (rule PW005, unexpected-listener).
+// One listener that no `may_listen` rule of the policy allows (rule PW006, unexpected-listener).
 struct ListenerViolation {
     Listener listener;
     std::string message;              // one line

@@ -28,6 +28,8 @@ constexpr std::array<RuleInfo, finding_kind_count> rules{{
     {"PW103", "host-incomplete", "The scan of a host stopped before every port was settled."},
     {"PW104", "port-ambiguous", "A port's state (open|filtered, unfiltered, ...) cannot decide a rule."},
     {"PW105", "port-not-scanned", "A rule needs a port the scan did not cover."},
+    {"PW005", "firewall-mismatch", "The scan differs from what the host's firewall ruleset (--ruleset) predicts."},
+    {"PW106", "firewall-unknown", "The firewall ruleset's verdict for a port is unknown (a rule the model cannot decide)."},
 }};
 
 const PortResult* find_port(const HostResult& host, Proto proto, std::uint16_t port) {
@@ -186,7 +188,9 @@ private:
 
 }  // namespace
 
-bool is_violation(FindingKind k) { return static_cast<int>(k) < static_cast<int>(FindingKind::host_missing); }
+bool is_violation(FindingKind k) {
+    return static_cast<int>(k) < static_cast<int>(FindingKind::host_missing) || k == FindingKind::firewall_mismatch;
+}
 std::string_view rule_id(FindingKind k) { return rules.at(static_cast<std::size_t>(k)).id; }
 std::string_view rule_name(FindingKind k) { return rules.at(static_cast<std::size_t>(k)).name; }
 std::string_view rule_help(FindingKind k) { return rules.at(static_cast<std::size_t>(k)).help; }
@@ -225,10 +229,14 @@ Evaluation evaluate(const Policy& policy, const std::vector<HostResult>& hosts, 
             }
         }
     }
-    const bool violation = std::any_of(out.findings.begin(), out.findings.end(),
-                                       [](const Finding& f) { return is_violation(f.kind); });
-    out.verdict = violation ? Verdict::violations : out.findings.empty() ? Verdict::compliant : Verdict::inconclusive;
+    settle_verdict(out);
     return out;
+}
+
+void settle_verdict(Evaluation& e) {
+    const bool violation = std::any_of(e.findings.begin(), e.findings.end(),
+                                       [](const Finding& f) { return is_violation(f.kind); });
+    e.verdict = violation ? Verdict::violations : e.findings.empty() ? Verdict::compliant : Verdict::inconclusive;
 }
 
 Date today_utc() {

@@ -41,8 +41,10 @@ std::string render_text(const Policy& policy, const Evaluation& evaluation) {
     for (const Finding& f : evaluation.findings) {
         const bool v = is_violation(f.kind);
         violations += v ? 1 : 0;
-        out += fmt::format("{} {} {} {} [{}:{}:{}]\n", v ? "VIOLATION " : "UNDECIDED ", rule_id(f.kind),
-                           rule_name(f.kind), f.message, policy.path, f.pos.line, f.pos.column);
+        // Findings of a policy rule name its place; those of audit --ruleset name the ruleset.
+        const std::string where = f.pos.line > 0 ? fmt::format("{}:{}:{}", policy.path, f.pos.line, f.pos.column) : f.rule;
+        out += fmt::format("{} {} {} {} [{}]\n", v ? "VIOLATION " : "UNDECIDED ", rule_id(f.kind), rule_name(f.kind),
+                           f.message, where);
     }
     out += fmt::format("audit: {} ({} violation{}, {} undecided; {} host{}, {} port result{} checked against {})\n",
                        to_string(evaluation.verdict), violations, violations == 1 ? "" : "s",

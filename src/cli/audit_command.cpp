@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "audit/firewall_findings.hpp"
 #include "audit/webhook.hpp"
 #include "cli/audit_history.hpp"
 #include "cli/commands.hpp"
@@ -23,6 +24,7 @@ constexpr std::string_view audit_usage = R"(usage: portwarden audit --policy FIL
                         [--webhook http://HOST:PORT/PATH [--webhook-required]]
                         [--db URL | --no-history]
                         [--from RESULTS | scan flags (-sT -sS -p SPEC --top-ports N -T4 -Pn ...)]
+                        [--ruleset FILE [--listeners FILE]]
 
 Scans every host the policy names (ports: the policy's ports plus the top 1000, or -p SPEC)
 and checks the results against the policy; --from checks a -oJ or -oX file instead.
@@ -31,6 +33,9 @@ and checks the results against the policy; --from checks a -oJ or -oX file inste
   --webhook-required   a failed POST makes the exit 3 (default: a warning, exit unchanged)
   --db URL             the history database that keeps the scan and the verdict (default: the user's)
   --no-history         store neither
+  --ruleset FILE       also check every scanned port against the host's firewall ruleset
+                       (nft -j list ruleset, or iptables-save): differences are violations
+  --listeners FILE     the host's `ss -tuln` output, for --ruleset
 exit: 0 compliant, 1 violations, 2 inconclusive, 3 error
 )";
 
@@ -48,6 +53,8 @@ struct AuditArgs {
     std::string ports;  // -p SPEC, if given
     std::string webhook;
     std::string db;  // --db URL: the history (the scan's and the verdict's)
+    std::string ruleset;    // --ruleset FILE: the firewall ruleset to reconcile with
+    std::string listeners;  // --listeners FILE (ss -tuln), with --ruleset
     bool no_history = false;
     bool webhook_required = false;
     std::size_t top_ports = 1000;
@@ -72,7 +79,9 @@ Result<AuditArgs> split_args(const std::vector<std::string>& args) {
             }
             return std::nullopt;
         };
-        const std::array<std::pair<std::string_view, std::string*>, 10> own{{{"--policy", &a.policy},
+        const std::array<std::pair<std::string_view, std::string*>, 12> own{{{"--policy", &a.policy},
+                                                                            {"--ruleset", &a.ruleset},
+                                                                            {"--listeners", &a.listeners},
                                                                             {"--format", &a.format},
                                                                             {"-o", &a.output},
                                                                             {"--output", &a.output},
@@ -198,6 +207,25 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
     if (!policy) {
         return audit_error(policy.error().message);
     }
+    if (!a->listeners.empty() && a->ruleset.empty()) {
+        return audit_error("--listeners goes with --ruleset FILE");
+    }
+    std::optional<firewall::Ruleset> ruleset;
+    firewall::Listeners listeners;
+    if (!a->ruleset.empty()) {
+        auto rs = firewall::load_ruleset(a->ruleset);
+        if (!rs) {
+            return audit_error(rs.error().message);
+        }
+        ruleset = std::move(*rs);
+        if (!a->listeners.empty()) {
+            auto l = firewall::load_listeners_file(a->listeners);
+            if (!l) {
+                return audit_error(l.error().message);
+            }
+            listeners = std::move(*l);
+        }
+    }
     std::vector<HostResult> hosts;
     int scan_code = exit_ok;
     std::optional<std::int64_t> scan_id;  // the audit's scan, once stored in the history
@@ -241,8 +269,12 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
             return exit_audit_error;  // scan_command printed the one-line reason
         }
     }
-    const audit::Evaluation evaluation = audit::evaluate(*policy, hosts, today);
-    if (!audit_db.empty()) {  // --from: the verdict goes to the history (a scan's went with it)
+    audit::Evaluation evaluation = audit::evaluate(*policy, hosts, today);
+    if (ruleset) {
+        const auto check = firewall::reconcile(*ruleset, hosts, firewall::guess_technique(hosts), listeners, {});
+        audit::add_firewall_findings(evaluation, check);
+    }
+    if (!audit_db.empty()) {  // the scan was stored (or --from): its verdict goes next to it
         store_audit(audit_db, audit_record(*policy, evaluation, scan_id));
     }
     const std::string report = audit::render_report(*format, *policy, evaluation);

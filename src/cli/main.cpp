@@ -23,6 +23,8 @@ commands:
   history [HOST PORT]           stored scans, a port's timeline, --new-since DATE, --flapping
   diff A B                      what changed between two scans (-oJ/-oX files, nmap's too, or history ids)
   audit --policy FILE [...]     scan the hosts a policy names (or --from RESULTS) and check them
+  explain HOST:PORT[/udp] ...    which firewall rule decides a port (--ruleset FILE | --nft), what nmap will show
+  firewall check ...            a ruleset's predictions against a scan (--ruleset FILE --scan RESULTS)
   report RESULTS [...]          one self-contained HTML page: port maps, --policy violations, --previous drift
   inventory [--netns NAME]      every listening socket here: address, bind, process, user, unit (no packet sent)
   version                       print the version
@@ -73,6 +75,12 @@ int run(const std::vector<std::string>& args) {
     }
     if (command == "inventory") {
         return portwarden::cli::inventory_command(rest);
+    }
+    if (command == "explain") {
+        return portwarden::cli::explain_command(rest);
+    }
+    if (command == "firewall") {
+        return portwarden::cli::firewall_command(rest);
     }
     if (command == "wait") {
         return portwarden::cli::wait_command(rest);

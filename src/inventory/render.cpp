@@ -88,7 +88,7 @@ std::string render_inventory_text(const std::vector<Listener>& listeners,
     out += fmt::format("{} listeners\n", listeners.size());
     if (violations != nullptr) {
         for (const ListenerViolation& v : *violations) {
-            out += fmt::format("PW005 {}\n", v.message);
+            out += fmt::format("PW006 {}\n", v.message);
         }
         out += violations->empty() ? "verdict: compliant\n"
                                    : fmt::format("verdict: violations ({})\n", violations->size());
@@ -107,7 +107,7 @@ std::string render_inventory_json(const std::vector<Listener>& listeners, const 
     if (policy != nullptr && violations != nullptr) {
         ordered_json found = ordered_json::array();
         for (const ListenerViolation& v : *violations) {
-            ordered_json entry{{"rule", "PW005"}, {"name", "unexpected-listener"}, {"message", v.message}};
+            ordered_json entry{{"rule", "PW006"}, {"name", "unexpected-listener"}, {"message", v.message}};
             entry["listener"] = listener_json(v.listener);
             found.push_back(std::move(entry));
         }

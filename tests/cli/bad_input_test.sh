@@ -47,6 +47,13 @@ db	probe db
 99999	probe 198.18.0.1:99999
 [fd00::1	wait [fd00::1
 soon	wait 127.0.0.1:80 --timeout soon
+/nonexistent/rules.json	firewall check --ruleset /nonexistent/rules.json --scan /nonexistent/scan.jsonl
+--ruleset	explain 198.18.0.1:22
+99999	explain 198.18.0.1:99999 --ruleset /nonexistent/rules.json
+--iptables	explain 198.18.0.1:22 --iptables --ruleset /nonexistent/rules.json
+sideways	firewall check --ruleset /nonexistent/rules.json --scan /nonexistent/s --technique sideways
+198.18.0.300	explain 198.18.0.1:22/udp --from 198.18.0.300 --ruleset /nonexistent/rules.json
+subcommand	firewall
 frobnicate	frobnicate
 pw-no-such-ns	inventory --netns pw-no-such-ns
 ../x	inventory --netns ../x

@@ -264,14 +264,14 @@ def check_policy(tmp, doc):
         f.write("\n".join(rules) + '\n[[may_listen]]\nport = "7004/tcp"\nuser = "nobody"\n')
     out_json = os.path.join(tmp, "inv.json")
     r = run([PW, "inventory", "--netns", NS, "--policy", partial, "-oJ", out_json])
-    lines = [l for l in r.stdout.splitlines() if l.startswith("PW005 ")]
+    lines = [l for l in r.stdout.splitlines() if l.startswith("PW006 ")]
     check(r.returncode == 1 and len(lines) == 1 and "198.18.0.1:7004" in lines[0] and "wants user 'nobody'" in lines[0],
           f"policy: one listener left out -> exit {r.returncode}, {lines}", r.stderr)
     with open(out_json) as f:
         j = json.load(f)
     v = j["policy"]["violations"]
     check(j["policy"]["verdict"] == "violations" and len(v) == 1 and v[0]["listener"]["port"] == 7004
-          and v[0]["rule"] == "PW005", "policy: -oJ FILE has the one violation", json.dumps(j["policy"])[:300])
+          and v[0]["rule"] == "PW006", "policy: -oJ FILE has the one violation", json.dumps(j["policy"])[:300])
 
 
 def check_errors():
