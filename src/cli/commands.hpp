@@ -30,5 +30,6 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
 int probe_command(const std::vector<std::string>& args);
 int wait_command(const std::vector<std::string>& args);
 int inventory_command(const std::vector<std::string>& args);
+int watch_command(const std::vector<std::string>& args);
 
 }  // namespace portwarden::cli

@@ -21,6 +21,7 @@ commands:
   audit --policy FILE [...]     scan the hosts a policy names (or --from RESULTS) and check them
   report RESULTS [...]          one self-contained HTML page: port maps, --policy violations, --previous drift
   inventory [--netns NAME]      every listening socket here: address, bind, process, user, unit (no packet sent)
+  watch [--netns NAME] [--log F] detect port scans against this host, from packets or firewall log lines
   version                       print the version
 
 Without a command, the arguments are those of `scan` (nmap habits work: portwarden -p 22 HOST).
@@ -67,6 +68,9 @@ int main(int argc, char** argv) {
     }
     if (command == "probe") {
         return portwarden::cli::probe_command(rest);
+    }
+    if (command == "watch") {
+        return portwarden::cli::watch_command(rest);
     }
     if (command == "inventory") {
         return portwarden::cli::inventory_command(rest);

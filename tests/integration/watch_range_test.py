@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""`portwarden watch` on the test range: real scanners against the plain host, benign traffic.
+
+  watch_range_test.py PORTWARDEN --truth RANGE-TRUTH [--only NAME[,NAME...]]
+
+For every case, `portwarden watch --netns PREFIX-plain --duration N --json` runs on the plain
+host (198.18.1.10); once it says it is watching, the case's scanner runs inside PREFIX-scan
+(always under `timeout`, bounded ports and rates, against 198.18.1.10 only). Checks: exactly one
+alert, from the scanner's address, with the right technique (and tool where the probes carry a
+fingerprint), raised less than 1 s after the scanner was started. Benign: 1200 ordinary
+connections to open ports from 4 client addresses (3 of them added to the scanner namespace for
+the case and removed afterwards) -> no alert. Needs root; fails under CI=true without it, else
+skips (exit 77). Last line "N passed, N failed".
+"""
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+PLAIN = "198.18.1.10"
+OPEN_TCP = [22, 80, 443, 8080]
+EXTRA_CLIENTS = ["198.18.0.31", "198.18.0.32", "198.18.0.33"]
+
+passed = 0
+failed = 0
+
+
+def check(ok, what):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok: {what}")
+    else:
+        failed += 1
+        print(f"FAIL: {what}")
+
+
+def read_truth(path):
+    meta = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.startswith("#"):
+                break
+            m = re.match(r"# (scanner_ns)=(\S+)", line) or re.match(r"# host_ns (plain) (\S+)", line) \
+                or re.match(r"# (scanner) (\S+)", line)
+            if m:
+                meta[m.group(1)] = m.group(2)
+    for key in ("scanner_ns", "plain", "scanner"):
+        if key not in meta:
+            sys.exit(f"{path}: no '{key}' line: not a range truth file")
+    return meta
+
+
+class Watch:
+    """portwarden watch on the plain host, for one case."""
+
+    def __init__(self, portwarden, plain_ns, duration):
+        self.proc = subprocess.Popen(
+            ["timeout", str(duration + 10), portwarden, "watch", "--netns", plain_ns,
+             "--duration", str(duration), "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stderr.readline()
+        if "watching" not in line:
+            raise RuntimeError(f"watch did not start: {line.strip()}")
+
+    def finish(self):
+        out, err = self.proc.communicate(timeout=60)
+        alerts = [json.loads(l) for l in out.splitlines() if l.strip()]
+        return self.proc.returncode, alerts, err
+
+
+def unix(stamp):
+    # "2026-12-03T08:36:02.855Z"
+    from datetime import datetime, timezone
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+
+
+def scan_case(pw, meta, name, command, technique, tool, duration=4.0, latency=1.0, stop_on_alert=False):
+    watch = Watch(pw, meta["plain"], duration)
+    started = time.time()
+    scan = subprocess.Popen(["ip", "netns", "exec", meta["scanner_ns"], "timeout", str(int(duration) + 20)]
+                            + command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if stop_on_alert:
+        code, alerts, err = watch.finish()
+        scan.kill()
+        scan.wait()
+    else:
+        scan_out, _ = scan.communicate(timeout=duration + 30)
+        if name == "zmap":
+            check("completed" in scan_out.strip().splitlines()[-1], f"zmap ran: {scan_out.strip().splitlines()[-1]}")
+        code, alerts, err = watch.finish()
+    summary = err.strip().splitlines()[-1] if err.strip() else ""
+    check(code == 1 and len(alerts) == 1, f"{name}: one alert (exit {code}, {len(alerts)} alerts; {summary})")
+    if not alerts:
+        return
+    a = alerts[0]
+    check(a["src"] == meta["scanner"] and a["dst"] == PLAIN, f"{name}: from {a['src']} to {a['dst']}")
+    check(a["technique"] == technique, f"{name}: technique {a['technique']} (expected {technique})")
+    check(a["tool"] == tool, f"{name}: tool {a['tool']} (expected {tool})")
+    delay = unix(a["time"]) - started
+    check(delay < latency, f"{name}: alert {delay:.3f} s after the scanner started (< {latency} s; "
+          f"decided by {a['decided_by']}, {a['probes']} probes, hit {a['hit']})")
+
+
+def gateway_mac(meta):
+    subprocess.run(["ip", "netns", "exec", meta["scanner_ns"], "ping", "-c", "1", "-W", "1", "198.18.0.1"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=5)
+    out = subprocess.run(["ip", "-n", meta["scanner_ns"], "neigh", "show", "198.18.0.1", "dev", "eth0"],
+                         capture_output=True, text=True, timeout=5).stdout
+    m = re.search(r"lladdr (\S+)", out)
+    if not m:
+        raise RuntimeError(f"no neighbour entry for the router in {meta['scanner_ns']}: {out!r}")
+    return m.group(1)
+
+
+def benign_case(pw, meta, connections=1200):
+    ns = meta["scanner_ns"]
+    for a in EXTRA_CLIENTS:
+        subprocess.run(["ip", "-n", ns, "addr", "add", f"{a}/32", "dev", "eth0"], check=True)
+    try:
+        clients = [meta["scanner"]] + EXTRA_CLIENTS
+        code = (
+            "import socket,sys\n"
+            f"clients={clients!r}; ports={OPEN_TCP!r}; n={connections}; ok=0\n"
+            "for i in range(n):\n"
+            "    s=socket.socket(); s.settimeout(2)\n"
+            "    s.bind((clients[i % len(clients)], 0))\n"
+            f"    s.connect(('{PLAIN}', ports[i % len(ports)])); ok+=1\n"
+            "    s.close()\n"
+            "print(ok)\n")
+        watch = Watch(pw, meta["plain"], 12)
+        run = subprocess.run(["ip", "netns", "exec", ns, "timeout", "60", sys.executable, "-c", code],
+                             capture_output=True, text=True, timeout=90)
+        rc, alerts, err = watch.finish()
+        made = int(run.stdout.strip() or 0)
+        check(made == connections, f"benign: {made} connections made from {len(clients)} clients ({run.stderr.strip()[-200:]})")
+        summary = err.strip().splitlines()[-1] if err.strip() else ""
+        check(rc == 0 and alerts == [], f"benign: no alert (exit {rc}, {len(alerts)} alerts; {summary})")
+    finally:
+        for a in EXTRA_CLIENTS:
+            subprocess.run(["ip", "-n", ns, "addr", "del", f"{a}/32", "dev", "eth0"])
+
+
+def cases(meta, zmap_blocklist):
+    nmap = ["nmap", "-n", "-Pn", "-T4", "--max-retries", "1", "-p", "1-200", PLAIN]
+    yield "nmap -sS", nmap + ["-sS"], "syn", "nmap"
+    yield "nmap -sT", nmap + ["-sT"], "connect", "unknown"
+    yield "nmap -sF", nmap + ["-sF"], "fin", "nmap"
+    yield "nmap -sN", nmap + ["-sN"], "null", "nmap"
+    yield "nmap -sX", nmap + ["-sX"], "xmas", "nmap"
+    yield "nmap -sU", nmap + ["-sU", "--host-timeout", "3s"], "udp", "unknown"
+    yield "nmap -sn", ["nmap", "-n", "-sn", PLAIN], "ping-sweep", "nmap"
+    yield "masscan", ["masscan", "-p", "1-200", PLAIN, "--rate", "1000", "--wait", "1"], "syn", "masscan"
+    yield "zmap", ["zmap", "-p", "81", "-i", "eth0", "-G", gateway_mac(meta), "-b", zmap_blocklist,
+                   "-r", "10", "-n", "1", "-c", "1", f"{PLAIN}/32"], "syn", "zmap"
+
+
+def main():
+    args = sys.argv[1:]
+    if len(args) < 3 or args[1] != "--truth":
+        sys.exit("usage: watch_range_test.py PORTWARDEN --truth RANGE-TRUTH [--only NAME,...]")
+    pw, truth = args[0], args[2]
+    only = args[4].split(",") if len(args) > 4 and args[3] == "--only" else None
+    if os.geteuid() != 0:
+        msg = "watch_range_test.py needs root (network namespaces, AF_PACKET)"
+        if os.environ.get("CI") == "true":
+            print(f"FAIL: {msg}")
+            return 1
+        print(f"SKIP: {msg}")
+        return 77
+    meta = read_truth(truth)
+    blocklist = os.path.join(os.path.dirname(os.path.abspath(truth)), "watch-zmap-blocklist.conf")
+    with open(blocklist, "w", encoding="utf-8") as f:
+        f.write("# empty: zmap's default blocklist holds 198.18.0.0/15, the range's own addresses\n")
+    began = time.time()
+    for name, command, technique, tool in cases(meta, blocklist):
+        if only is None or name in only:
+            scan_case(pw, meta, name, command, technique, tool)
+    if only is None or "slow" in only:
+        # nmap -T1's pacing (one probe at a time) with a 5 s instead of 15 s delay: the alert
+        # comes after the 4th closed port, ~15 s in. The scan is stopped then.
+        scan_case(pw, meta, "slow", ["nmap", "-n", "-Pn", "-sS", "--scan-delay", "5s", "--max-parallelism", "1",
+                                     "-p", "1000-1049", PLAIN], "syn", "nmap", duration=22, latency=21,
+                  stop_on_alert=True)
+    if only is None or "benign" in only:
+        benign_case(pw, meta)
+    print(f"{passed} passed, {failed} failed ({time.time() - began:.0f} s)")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
