@@ -136,7 +136,7 @@ int watch_command(const std::vector<std::string>& args) {
     if (!a.webhook.empty()) {
         auto url = audit::parse_webhook_url(a.webhook);
         if (!url) {
-            return bad_input(fmt::format("--webhook {}: {}", a.webhook, url.error().message));
+            return bad_input(url.error().message);
         }
         webhook = *url;
     }

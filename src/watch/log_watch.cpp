@@ -34,8 +34,12 @@ public:
         if (!logged->has_time) {
             logged->probe.time = seconds_since(start_);
         }
+        last_time_ = logged->probe.time;
         detector_.logged(logged->probe, logged->accepted);
     }
+
+    // The clock of the lines read so far (kernel stamps, or the read time), for tick().
+    double last_time() const { return last_time_; }
 
     void bytes(std::string_view chunk) {
         for (const char c : chunk) {
@@ -61,6 +65,7 @@ private:
     std::chrono::steady_clock::time_point start_;
     LogCounters& counters_;
     std::string pending_;
+    double last_time_ = 0;
 };
 
 }  // namespace
@@ -79,7 +84,7 @@ Result<LogCounters> watch_log(const std::string& path, double duration, Detector
     while (!stop.stop_requested() && (duration <= 0 || seconds_since(start) < duration)) {
         pollfd p{fd, POLLIN, 0};
         if (::poll(&p, 1, 100) == 0) {
-            detector.tick(seconds_since(start));
+            detector.tick(feeder.last_time());
             continue;
         }
         const ssize_t n = ::read(fd, buffer.data(), buffer.size());

@@ -52,6 +52,14 @@ pw-no-such-ns	inventory --netns pw-no-such-ns
 ../x	inventory --netns ../x
 --bogus	inventory --bogus
 /nonexistent/p.toml	inventory --policy /nonexistent/p.toml
+pw-no-such-ns	watch --netns pw-no-such-ns --duration 1
+../x	watch --netns ../x
+/nonexistent/fw.log	watch --log /nonexistent/fw.log
+Is a directory	watch --log /
+nosuchif0	watch -i nosuchif0 --duration 1
+https	watch --webhook https://198.18.0.1/ --duration 1
+--duration	watch --duration -3
+--bogus	watch --bogus
 CASES
 )
 
