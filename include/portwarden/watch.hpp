@@ -89,6 +89,9 @@ struct Config {
 };
 
 struct Alert {
+    // false: the decision (one per source and episode). true: the episode's end (the source
+    // silent for idle_expiry, or finish()), with the totals: what the scanner learned.
+    bool end = false;
     Address src;
     Address dst;  // the first watched address it probed
     Technique technique = Technique::unknown;
@@ -130,6 +133,8 @@ public:
     void logged(const Probe& probe, bool accepted);
     // Resolves the answers that did not come in time; call it now and then (every ~100 ms).
     void tick(double now);
+    // Ends every episode that alerted: one end Alert each (call when the watch stops).
+    void finish(double now);
 
     Stats stats() const;
     // Bytes the detector holds, whatever it is fed: the table is allocated once.

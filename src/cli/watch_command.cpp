@@ -38,7 +38,7 @@ public:
         : json_(args.json), file_(file), webhook_(std::move(webhook)), epoch_(epoch) {}
 
     void operator()(const watch::Alert& alert) {
-        ++alerts_;
+        alerts_ += alert.end ? 0 : 1;
         const std::string json = watch::alert_json(alert, epoch_);
         fmt::print("{}\n", json_ ? json : watch::alert_line(alert, epoch_));
         std::fflush(stdout);
@@ -77,11 +77,13 @@ int run(const WatchArgs& args, std::FILE* file, std::optional<audit::WebhookUrl>
     SignalStop signals;
     const std::size_t bound = watch::Detector::memory_bound(config);
     std::string source_summary;
+    double end_time = 0;  // on the detector's clock
     if (!args.log.empty()) {
         const auto counted = watch::watch_log(args.log, args.capture.duration, detector, start, signals.token());
         if (!counted) {
             return bad_input(counted.error().message);
         }
+        end_time = counted->last_time;
         source_summary = fmt::format("{} lines, {} firewall log lines, {} skipped (not firewall log lines)",
                                      counted->lines, counted->packets, counted->skipped);
     } else {
@@ -96,9 +98,11 @@ int run(const WatchArgs& args, std::FILE* file, std::optional<audit::WebhookUrl>
         if (!counted) {
             return bad_input(counted.error().message);
         }
+        end_time = watch::seconds_since(start) + 1;
         source_summary = fmt::format("{} frames, {} malformed, {} dropped by the kernel", counted->frames,
                                      counted->malformed, counted->drops);
     }
+    detector.finish(end_time);
     const watch::Stats stats = detector.stats();
     fmt::print(stderr, "portwarden watch: {}; {} probes, {} answers, {} sources tracked, {} evicted; {} scans\n",
                source_summary, stats.probes, stats.answers, stats.sources, stats.evictions, sink.alerts());

@@ -24,6 +24,7 @@ struct Detector::Impl {
     SourceState& source_for(const Probe& p);
     void trial(SourceState& s, bool success, double now);
     void raise(SourceState& s, double now, std::string_view decided_by);
+    void end_episode(const SourceState& s, double now);
     void first_contact(SourceState& s, const Probe& p, Technique technique);
     bool completes_handshake(SourceState& s, const Probe& p);
     void add_pending(SourceState& s, const Probe& p, PendingKind kind);
@@ -38,6 +39,7 @@ SourceState& Detector::Impl::source_for(const Probe& p) {
     SourceState& s = table.find_or_insert(p.src, p.time, evicted);
     stats.evictions += evicted ? 1 : 0;
     if (p.time - s.last_seen > config.idle_expiry) {
+        end_episode(s, s.last_seen);
         const Address src = s.src;
         s = SourceState{};
         s.used = true;
@@ -71,6 +73,7 @@ void Detector::Impl::raise(SourceState& s, double now, std::string_view decided_
         return;
     }
     s.alerted = true;
+    s.decided_by = decided_by;
     ++stats.alerts;
     Alert alert = make_alert(s, now);
     alert.decided_by = decided_by;
@@ -81,6 +84,20 @@ void Detector::Impl::raise(SourceState& s, double now, std::string_view decided_
     if (on_alert) {
         on_alert(alert);
     }
+}
+
+void Detector::Impl::end_episode(const SourceState& s, double now) {
+    if (!s.alerted || !on_alert) {
+        return;
+    }
+    Alert alert = make_alert(s, now);
+    alert.end = true;
+    alert.decided_by = s.decided_by;
+    if (s.decided_by == "nmap-discovery") {
+        alert.technique = Technique::ping_sweep;
+        alert.tool = Tool::nmap;
+    }
+    on_alert(alert);
 }
 
 void Detector::Impl::trial(SourceState& s, bool success, double now) {
@@ -219,6 +236,7 @@ void Detector::answer(const Answer& a) {
 void Detector::tick(double now) {
     impl_->table.for_each([&](SourceState& s) {
         if (now - s.last_seen > impl_->config.idle_expiry) {
+            impl_->end_episode(s, s.last_seen);
             impl_->table.release(s);
             return;
         }
@@ -232,6 +250,10 @@ void Detector::tick(double now) {
             }
         }
     });
+}
+
+void Detector::finish(double now) {
+    impl_->table.for_each([&](SourceState& s) { impl_->end_episode(s, now); });
 }
 
 Stats Detector::stats() const {

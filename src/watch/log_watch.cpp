@@ -101,6 +101,7 @@ Result<LogCounters> watch_log(const std::string& path, double duration, Detector
         feeder.bytes(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
     }
     feeder.finish();
+    counters.last_time = feeder.last_time();
     if (!from_stdin) {
         ::close(fd);
     }

@@ -16,6 +16,7 @@ struct LogCounters {
     std::uint64_t lines = 0;
     std::uint64_t packets = 0;  // firewall log lines fed to the detector
     std::uint64_t skipped = 0;  // lines that were not firewall log lines
+    double last_time = 0;       // the clock of the last line (its kernel stamp, or when read)
 };
 
 // Fails (one line naming the file) only when the file cannot be opened or read.

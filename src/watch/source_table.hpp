@@ -7,6 +7,7 @@
 #include <utility>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "portwarden/address.hpp"
@@ -35,6 +36,7 @@ struct SourceState {
     Address first_dst;
     bool used = false;
     bool alerted = false;
+    std::string_view decided_by;  // a literal: how the alert was decided
     double first_seen = 0;
     double last_seen = 0;
     double llr = 0;  // log likelihood ratio of the walk

@@ -73,7 +73,14 @@ def day_lines():
 
 def run_watch(pw, args, stdin=None):
     r = subprocess.run(["timeout", "60", pw, "watch", "--json"] + args, input=stdin, capture_output=True, text=True)
-    alerts = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+    events = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+    alerts = [e for e in events if e["event"] == "scan"]
+    ends = {e["src"]: e for e in events if e["event"] == "scan-end"}
+    check(sorted(ends) == sorted(a["src"] for a in alerts), f"a scan-end event for each scan: {sorted(ends)}")
+    for a in alerts:
+        end = ends.get(a["src"], {})
+        check(end.get("hit") == "filtered" and end.get("probes", 0) >= a["probes"],
+              f"{a['src']}: the end says what the scan hit: {end.get('hit')} after {end.get('probes')} probes")
     return r.returncode, alerts, r.stderr.strip().splitlines()
 
 

@@ -4,10 +4,11 @@
   watch_range_test.py PORTWARDEN --truth RANGE-TRUTH [--only NAME[,NAME...]]
 
 For every case, `portwarden watch --netns PREFIX-plain --duration N --json` runs on the plain
-host (198.18.1.10); once it says it is watching, the case's scanner runs inside PREFIX-scan
+host (198.18.1.10; one case: on the drop-everything host 198.18.3.10); once it says it is watching, the case's scanner runs inside PREFIX-scan
 (always under `timeout`, bounded ports and rates, against 198.18.1.10 only). Checks: exactly one
 alert, from the scanner's address, with the right technique (and tool where the probes carry a
-fingerprint), raised less than 1 s after the scanner was started. Benign: 1200 ordinary
+fingerprint), raised less than 1 s after the scanner was started, and a scan-end event saying
+which ports it hit (closed on the plain host, filtered on the drop host). Benign: 1200 ordinary
 connections to open ports from 4 client addresses (3 of them added to the scanner namespace for
 the case and removed afterwards) -> no alert. Needs root; fails under CI=true without it, else
 skips (exit 77). Last line "N passed, N failed".
@@ -21,6 +22,7 @@ import sys
 import time
 
 PLAIN = "198.18.1.10"
+DROP = "198.18.3.10"
 OPEN_TCP = [22, 80, 443, 8080]
 EXTRA_CLIENTS = ["198.18.0.31", "198.18.0.32", "198.18.0.33"]
 
@@ -44,11 +46,11 @@ def read_truth(path):
         for line in f:
             if not line.startswith("#"):
                 break
-            m = re.match(r"# (scanner_ns)=(\S+)", line) or re.match(r"# host_ns (plain) (\S+)", line) \
+            m = re.match(r"# (scanner_ns)=(\S+)", line) or re.match(r"# host_ns (plain|drop) (\S+)", line) \
                 or re.match(r"# (scanner) (\S+)", line)
             if m:
                 meta[m.group(1)] = m.group(2)
-    for key in ("scanner_ns", "plain", "scanner"):
+    for key in ("scanner_ns", "plain", "drop", "scanner"):
         if key not in meta:
             sys.exit(f"{path}: no '{key}' line: not a range truth file")
     return meta
@@ -57,9 +59,9 @@ def read_truth(path):
 class Watch:
     """portwarden watch on the plain host, for one case."""
 
-    def __init__(self, portwarden, plain_ns, duration):
+    def __init__(self, portwarden, netns, duration):
         self.proc = subprocess.Popen(
-            ["timeout", str(duration + 10), portwarden, "watch", "--netns", plain_ns,
+            ["timeout", str(duration + 10), portwarden, "watch", "--netns", netns,
              "--duration", str(duration), "--json"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stderr.readline()
@@ -68,8 +70,9 @@ class Watch:
 
     def finish(self):
         out, err = self.proc.communicate(timeout=60)
-        alerts = [json.loads(l) for l in out.splitlines() if l.strip()]
-        return self.proc.returncode, alerts, err
+        events = [json.loads(l) for l in out.splitlines() if l.strip()]
+        self.ends = [e for e in events if e["event"] == "scan-end"]
+        return self.proc.returncode, [e for e in events if e["event"] == "scan"], err
 
 
 def unix(stamp):
@@ -78,8 +81,9 @@ def unix(stamp):
     return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
 
 
-def scan_case(pw, meta, name, command, technique, tool, duration=4.0, latency=1.0, stop_on_alert=False):
-    watch = Watch(pw, meta["plain"], duration)
+def scan_case(pw, meta, name, command, technique, tool, duration=4.0, latency=1.0, stop_on_alert=False,
+              host="plain", target=PLAIN, hit=None):
+    watch = Watch(pw, meta[host], duration)
     started = time.time()
     scan = subprocess.Popen(["ip", "netns", "exec", meta["scanner_ns"], "timeout", str(int(duration) + 20)]
                             + command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -97,12 +101,17 @@ def scan_case(pw, meta, name, command, technique, tool, duration=4.0, latency=1.
     if not alerts:
         return
     a = alerts[0]
-    check(a["src"] == meta["scanner"] and a["dst"] == PLAIN, f"{name}: from {a['src']} to {a['dst']}")
+    check(a["src"] == meta["scanner"] and a["dst"] == target, f"{name}: from {a['src']} to {a['dst']}")
     check(a["technique"] == technique, f"{name}: technique {a['technique']} (expected {technique})")
     check(a["tool"] == tool, f"{name}: tool {a['tool']} (expected {tool})")
     delay = unix(a["time"]) - started
     check(delay < latency, f"{name}: alert {delay:.3f} s after the scanner started (< {latency} s; "
           f"decided by {a['decided_by']}, {a['probes']} probes, hit {a['hit']})")
+    if hit:
+        end = watch.ends[0] if len(watch.ends) == 1 else {}
+        check(end.get("hit") == hit, f"{name}: the scan-end event says it hit {end.get('hit')} ports "
+              f"(expected {hit}; {end.get('probes')} probes, {end.get('closed')} closed, {end.get('filtered')} filtered, "
+              f"{end.get('open')} open)")
 
 
 def gateway_mac(meta):
@@ -146,16 +155,16 @@ def benign_case(pw, meta, connections=1200):
 
 def cases(meta, zmap_blocklist):
     nmap = ["nmap", "-n", "-Pn", "-T4", "--max-retries", "1", "-p", "1-200", PLAIN]
-    yield "nmap -sS", nmap + ["-sS"], "syn", "nmap"
-    yield "nmap -sT", nmap + ["-sT"], "connect", "unknown"
-    yield "nmap -sF", nmap + ["-sF"], "fin", "nmap"
-    yield "nmap -sN", nmap + ["-sN"], "null", "nmap"
-    yield "nmap -sX", nmap + ["-sX"], "xmas", "nmap"
-    yield "nmap -sU", nmap + ["-sU", "--host-timeout", "3s"], "udp", "unknown"
-    yield "nmap -sn", ["nmap", "-n", "-sn", PLAIN], "ping-sweep", "nmap"
-    yield "masscan", ["masscan", "-p", "1-200", PLAIN, "--rate", "1000", "--wait", "1"], "syn", "masscan"
+    yield "nmap -sS", nmap + ["-sS"], "syn", "nmap", "closed"
+    yield "nmap -sT", nmap + ["-sT"], "connect", "unknown", "closed"
+    yield "nmap -sF", nmap + ["-sF"], "fin", "nmap", "closed"
+    yield "nmap -sN", nmap + ["-sN"], "null", "nmap", "closed"
+    yield "nmap -sX", nmap + ["-sX"], "xmas", "nmap", "closed"
+    yield "nmap -sU", nmap + ["-sU", "--host-timeout", "3s"], "udp", "unknown", None
+    yield "nmap -sn", ["nmap", "-n", "-sn", PLAIN], "ping-sweep", "nmap", None
+    yield "masscan", ["masscan", "-p", "1-200", PLAIN, "--rate", "1000", "--wait", "1"], "syn", "masscan", "closed"
     yield "zmap", ["zmap", "-p", "81", "-i", "eth0", "-G", gateway_mac(meta), "-b", zmap_blocklist,
-                   "-r", "10", "-n", "1", "-c", "1", f"{PLAIN}/32"], "syn", "zmap"
+                   "-r", "10", "-n", "1", "-c", "1", f"{PLAIN}/32"], "syn", "zmap", None
 
 
 def main():
@@ -176,9 +185,15 @@ def main():
     with open(blocklist, "w", encoding="utf-8") as f:
         f.write("# empty: zmap's default blocklist holds 198.18.0.0/15, the range's own addresses\n")
     began = time.time()
-    for name, command, technique, tool in cases(meta, blocklist):
+    for name, command, technique, tool, hit in cases(meta, blocklist):
         if only is None or name in only:
-            scan_case(pw, meta, name, command, technique, tool)
+            scan_case(pw, meta, name, command, technique, tool, hit=hit)
+    if only is None or "drop" in only:
+        # The drop-everything host answers nothing (nftables drops after the capture tap): the
+        # probes fail by the 0.5 s answer time-out (0.65 s here), so the bound is 1.5 s.
+        scan_case(pw, meta, "nmap -sS (drop host)", ["nmap", "-n", "-Pn", "-T4", "--max-retries", "0", "-sS",
+                                                      "-p", "1-200", DROP], "syn", "nmap",
+                  host="drop", target=DROP, hit="filtered", latency=1.5)
     if only is None or "slow" in only:
         # nmap -T1's pacing (one probe at a time) with a 5 s instead of 15 s delay: the alert
         # comes after the 4th closed port, ~15 s in. The scan is stopped then.

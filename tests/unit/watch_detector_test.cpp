@@ -273,8 +273,42 @@ TEST(WatchDetector, IdleSourcesExpireAndAScanLaterAlertsAgain) {
         }
         h.detector.tick(base + 100);
     }
-    EXPECT_EQ(h.alerts.size(), 2U);
+    ASSERT_EQ(h.alerts.size(), 4U);  // a decision and an end for each episode
+    for (std::size_t i : {0U, 2U}) {
+        EXPECT_FALSE(h.alerts[i].end);
+        EXPECT_TRUE(h.alerts[i + 1].end);
+        EXPECT_EQ(h.alerts[i + 1].probes, 6U);
+        EXPECT_EQ(h.alerts[i + 1].failures, 6U);
+        EXPECT_DOUBLE_EQ(h.alerts[i + 1].time, h.alerts[i].first_seen + 5);  // its last probe
+    }
     EXPECT_EQ(h.detector.stats().sources, 0U);
+    EXPECT_EQ(h.detector.stats().alerts, 2U);
+}
+
+TEST(WatchDetector, FinishReportsWhatTheScanLearned) {
+    Harness h;
+    for (std::uint16_t port = 1; port <= 200; ++port) {
+        h.detector.probe(nmap_raw(port, net::kTcpSyn, port * 0.001));
+        const bool open = port == 22 || port == 80;
+        h.detector.answer(reply(kScanner, port, open ? AnswerKind::syn_ack : AnswerKind::rst, port * 0.001));
+        if (open) {
+            h.detector.probe(nmap_raw(port, net::kTcpRst, port * 0.001));
+        }
+    }
+    h.detector.probe(tcp(*Address::parse("198.18.0.9"), 22, net::kTcpSyn, 1));  // a client: no episode
+    h.detector.finish(2);
+    ASSERT_EQ(h.alerts.size(), 2U);
+    const Alert& end = h.alerts[1];
+    EXPECT_TRUE(end.end);
+    EXPECT_EQ(end.probes, 202U);
+    EXPECT_EQ(end.open, 2U);
+    EXPECT_EQ(end.closed, 198U);
+    // First contacts are told by a 1024-bit filter: of 200 ports ~18 collide and are not trials.
+    EXPECT_GT(end.failures, 175U);
+    EXPECT_LE(end.failures, 200U);
+    EXPECT_GT(end.ports, 170U);  // linear counting over 1024 bits: about 200
+    EXPECT_LT(end.ports, 230U);
+    EXPECT_EQ(end.decided_by, "trw");
 }
 
 TEST(WatchDetector, FirewallLogVerdictsAreTrialsAtOnce) {
