@@ -12,8 +12,10 @@ them; see tests/unit/watch_log_line_test.cpp for lines as dmesg/journald/syslog 
     600 background drops from 300 sources (1-2 ports each) -> no alert.
 No packet is sent. Last line "N passed, N failed".
 """
+import http.server
 import json
 import os
+import threading
 import random
 import subprocess
 import sys
@@ -84,6 +86,38 @@ def run_watch(pw, args, stdin=None):
     return r.returncode, alerts, r.stderr.strip().splitlines()
 
 
+def webhook_case(pw, scans):
+    """--webhook: every event POSTed as JSON to a server on 127.0.0.1 that this test starts; -oJ."""
+    bodies = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            bodies.append((self.path, self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/scans"
+        out_json = scans + ".jsonl"
+        r = subprocess.run(["timeout", "60", pw, "watch", "--log", scans, "--webhook", url, "-oJ", out_json],
+                           capture_output=True, text=True)
+        with open(out_json, encoding="utf-8") as f:
+            written = [json.loads(l)["event"] for l in f]
+        check(sorted(written) == ["scan"] * 3 + ["scan-end"] * 3, f"-oJ FILE: {written}")
+    finally:
+        server.shutdown()
+    events = sorted((json.loads(b)["event"], json.loads(b)["src"]) for path, b in bodies if path == "/scans")
+    want = sorted((e, s) for e in ("scan", "scan-end") for s in ("198.18.0.2", "198.18.0.3", "198.18.0.4"))
+    check(r.returncode == 1 and events == want and len(r.stdout.splitlines()) == 6,
+          f"--webhook: {len(bodies)} POSTs {events} (exit {r.returncode}), human lines on stdout")
+
+
 def main():
     pw = sys.argv[1]
     lines, junk = scan_lines()
@@ -100,6 +134,7 @@ def main():
             check(any(f"{junk} skipped" in l for l in err), f"{how}: {junk} lines skipped and counted: {err[-1:]}")
             check(all(a["filtered"] >= 4 and a["latency_s"] < 0.01 for a in alerts),
                   f"{how}: each decided after 4 dropped ports, within 10 ms of log time")
+        webhook_case(pw, scans)
         daylog = os.path.join(tmp, "day.log")
         with open(daylog, "w", encoding="utf-8") as f:
             f.write("\n".join(day) + "\n")

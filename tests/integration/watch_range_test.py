@@ -160,6 +160,8 @@ def cases(meta, zmap_blocklist):
     yield "nmap -sF", nmap + ["-sF"], "fin", "nmap", "closed"
     yield "nmap -sN", nmap + ["-sN"], "null", "nmap", "closed"
     yield "nmap -sX", nmap + ["-sX"], "xmas", "nmap", "closed"
+    yield "nmap -sA", nmap + ["-sA"], "ack", "nmap", "closed"
+    yield "nmap -sM", nmap + ["-sM"], "maimon", "nmap", "closed"
     yield "nmap -sU", nmap + ["-sU", "--host-timeout", "3s"], "udp", "unknown", None
     yield "nmap -sn", ["nmap", "-n", "-sn", PLAIN], "ping-sweep", "nmap", None
     yield "masscan", ["masscan", "-p", "1-200", PLAIN, "--rate", "1000", "--wait", "1"], "syn", "masscan", "closed"
