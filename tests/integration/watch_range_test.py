@@ -23,6 +23,7 @@ import time
 
 PLAIN = "198.18.1.10"
 DROP = "198.18.3.10"
+PLAIN6 = "fd00:0:0:1::10"
 OPEN_TCP = [22, 80, 443, 8080]
 EXTRA_CLIENTS = ["198.18.0.31", "198.18.0.32", "198.18.0.33"]
 
@@ -47,9 +48,11 @@ def read_truth(path):
             if not line.startswith("#"):
                 break
             m = re.match(r"# (scanner_ns)=(\S+)", line) or re.match(r"# host_ns (plain|drop) (\S+)", line) \
-                or re.match(r"# (scanner) (\S+)", line)
+                or re.match(r"# (scanner) (\S+) (\S+)", line)
             if m:
                 meta[m.group(1)] = m.group(2)
+                if m.group(1) == "scanner":
+                    meta["scanner6"] = m.group(3)
     for key in ("scanner_ns", "plain", "drop", "scanner"):
         if key not in meta:
             sys.exit(f"{path}: no '{key}' line: not a range truth file")
@@ -82,7 +85,7 @@ def unix(stamp):
 
 
 def scan_case(pw, meta, name, command, technique, tool, duration=4.0, latency=1.0, stop_on_alert=False,
-              host="plain", target=PLAIN, hit=None):
+              host="plain", target=PLAIN, hit=None, src=None):
     watch = Watch(pw, meta[host], duration)
     started = time.time()
     scan = subprocess.Popen(["ip", "netns", "exec", meta["scanner_ns"], "timeout", str(int(duration) + 20)]
@@ -101,7 +104,7 @@ def scan_case(pw, meta, name, command, technique, tool, duration=4.0, latency=1.
     if not alerts:
         return
     a = alerts[0]
-    check(a["src"] == meta["scanner"] and a["dst"] == target, f"{name}: from {a['src']} to {a['dst']}")
+    check(a["src"] == (src or meta["scanner"]) and a["dst"] == target, f"{name}: from {a['src']} to {a['dst']}")
     check(a["technique"] == technique, f"{name}: technique {a['technique']} (expected {technique})")
     check(a["tool"] == tool, f"{name}: tool {a['tool']} (expected {tool})")
     delay = unix(a["time"]) - started
@@ -190,6 +193,9 @@ def main():
     for name, command, technique, tool, hit in cases(meta, blocklist):
         if only is None or name in only:
             scan_case(pw, meta, name, command, technique, tool, hit=hit)
+    if only is None or "v6" in only:
+        scan_case(pw, meta, "nmap -6 -sS", ["nmap", "-6", "-n", "-Pn", "-T4", "--max-retries", "1", "-sS", "-p", "1-200",
+                                            PLAIN6], "syn", "nmap", target=PLAIN6, hit="closed", src=meta["scanner6"])
     if only is None or "drop" in only:
         # The drop-everything host answers nothing (nftables drops after the capture tap): the
         # probes fail by the 0.5 s answer time-out (0.65 s here), so the bound is 1.5 s.
