@@ -58,7 +58,9 @@ void Detector::Impl::count(SourceState& s, const Probe& p, bool& first) {
     set_bit(s.host_bits, hash_address(p.dst));
     first = set_bit(s.port_bits, contact_key(p.dst, p.protocol, contact_port(p)));
     const Technique technique = probe_technique(p);
-    if (technique != Technique::unknown) {
+    // ACK and FIN|ACK segments of a connection (after its SYN, a first contact) are not probes.
+    const bool in_flow = (technique == Technique::ack || technique == Technique::maimon) && !first;
+    if (technique != Technique::unknown && !in_flow) {
         ++s.technique_votes[static_cast<std::size_t>(technique)];
     }
     const Tool tool = probe_tool(p);

@@ -92,6 +92,27 @@ TEST(WatchDetector, ConnectScanIsNamedByTheKernelsSynOptions) {
     EXPECT_EQ(h.alerts[0].tool, Tool::unknown);
 }
 
+TEST(WatchDetector, ConnectScanOfManyOpenPortsIsStillConnect) {
+    Harness h;
+    for (std::uint16_t port = 1; port <= 40; ++port) {
+        const double t = port * 0.01;
+        h.detector.probe(tcp(kScanner, port, net::kTcpSyn, t));
+        if (port % 4 == 0) {  // one port in 4 open: handshake, then the scanner closes
+            h.detector.answer(reply(kScanner, port, AnswerKind::syn_ack, t));
+            for (int segment = 0; segment < 6; ++segment) {  // a banner read: more ACKs than SYNs in all
+                h.detector.probe(tcp(kScanner, port, net::kTcpAck, t));
+            }
+            h.detector.probe(tcp(kScanner, port, net::kTcpFin | net::kTcpAck, t));
+            h.detector.probe(tcp(kScanner, port, net::kTcpAck, t));
+        } else {
+            h.detector.answer(reply(kScanner, port, AnswerKind::rst, t));
+        }
+    }
+    h.detector.finish(1);
+    ASSERT_FALSE(h.alerts.empty());
+    EXPECT_EQ(h.alerts.back().technique, Technique::connect);  // its ACKs and FINs are no votes
+}
+
 TEST(WatchDetector, StealthFlagScansNeedNoAnswer) {
     const std::pair<std::uint8_t, Technique> cases[] = {
         {net::kTcpFin, Technique::fin},
