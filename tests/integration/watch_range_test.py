@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 PLAIN = "198.18.1.10"
@@ -97,8 +98,8 @@ def scan_case(pw, meta, name, command, technique, tool, duration=4.0, latency=1.
                             + command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if stop_on_alert:
         code, alerts, err = watch.finish()
-        scan.kill()
-        scan.wait()
+        scan.terminate()  # SIGTERM: `timeout` passes it on to the scanner (SIGKILL would orphan it)
+        scan.wait(timeout=30)
     else:
         scan_out, _ = scan.communicate(timeout=duration + 30)
         if name == "zmap":
@@ -193,7 +194,9 @@ def main():
         print(f"SKIP: {msg}")
         return 77
     meta = read_truth(truth)
-    blocklist = os.path.join(os.path.dirname(os.path.abspath(truth)), "watch-zmap-blocklist.conf")
+    # Not next to the truth: range.sh down removes its state directory only if it holds nothing else.
+    tmp = tempfile.TemporaryDirectory()
+    blocklist = os.path.join(tmp.name, "zmap-blocklist.conf")
     with open(blocklist, "w", encoding="utf-8") as f:
         f.write("# empty: zmap's default blocklist holds 198.18.0.0/15, the range's own addresses\n")
     began = time.time()
