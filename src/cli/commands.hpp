@@ -38,5 +38,6 @@ int wait_command(const std::vector<std::string>& args);
 int inventory_command(const std::vector<std::string>& args);
 int explain_command(const std::vector<std::string>& args);
 int firewall_command(const std::vector<std::string>& args);
+int watch_command(const std::vector<std::string>& args);
 
 }  // namespace portwarden::cli

@@ -27,6 +27,7 @@ commands:
   firewall check ...            a ruleset's predictions against a scan (--ruleset FILE --scan RESULTS)
   report RESULTS [...]          one self-contained HTML page: port maps, --policy violations, --previous drift
   inventory [--netns NAME]      every listening socket here: address, bind, process, user, unit (no packet sent)
+  watch [--netns NAME] [--log F] detect port scans against this host, from packets or firewall log lines
   version                       print the version
 
 Without a command, the arguments are those of `scan` (nmap habits work: portwarden -p 22 HOST).
@@ -72,6 +73,9 @@ int run(const std::vector<std::string>& args) {
     }
     if (command == "probe") {
         return portwarden::cli::probe_command(rest);
+    }
+    if (command == "watch") {
+        return portwarden::cli::watch_command(rest);
     }
     if (command == "inventory") {
         return portwarden::cli::inventory_command(rest);

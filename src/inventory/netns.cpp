@@ -13,7 +13,6 @@
 #include "inventory/sock_diag.hpp"
 
 namespace portwarden::inv {
-namespace {
 
 Result<int> open_netns(const std::string& name) {
     if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
@@ -31,8 +30,6 @@ Result<int> open_netns(const std::string& name) {
     }
     return fd;
 }
-
-}  // namespace
 
 Result<std::vector<Listener>> dump_in_netns(const std::string& name) {
     const auto fd = open_netns(name);

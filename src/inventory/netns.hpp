@@ -9,6 +9,9 @@
 
 namespace portwarden::inv {
 
+// Opens /run/netns/NAME (O_RDONLY); a one-line error for a bad name or a missing namespace.
+Result<int> open_netns(const std::string& name);
+
 Result<std::vector<Listener>> dump_in_netns(const std::string& name);
 
 }  // namespace portwarden::inv

@@ -193,7 +193,7 @@ Result<bool> RxSocket::attach_code(int ifindex, LinkKind kind, std::vector<sock_
             return step_failed("attach filter");
         }
     }
-    if (!detail::set_int_option(fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)) {
+    if (!options_.outgoing && !detail::set_int_option(fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)) {
         return step_failed("PACKET_IGNORE_OUTGOING");
     }
     const auto bound = detail::bind_packet_socket(fd_, ifindex, ETH_P_ALL);

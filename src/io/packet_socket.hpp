@@ -73,6 +73,9 @@ struct RxOptions {
     // one more; a plain socket's set-up waits for none.
     std::size_t block_count = 8;
     std::chrono::milliseconds block_timeout{5};     // a partly filled block is handed over after this
+    // Also deliver the frames this host sends (PACKET_IGNORE_OUTGOING off): a passive watcher
+    // (`portwarden watch`) needs the host's own answers. Scanners leave it off.
+    bool outgoing = false;
 };
 
 class RxSocket {

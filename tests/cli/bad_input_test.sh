@@ -83,6 +83,14 @@ T:	scan -sU -p T:22,U:53 198.18.0.1
 /nonexistent/dir/x.db	history --db /nonexistent/dir/x.db
 /nonexistent/dir/x.db	diff --db /nonexistent/dir/x.db @1 @2
 /nonexistent/dir/x.db	report @1 --db /nonexistent/dir/x.db
+pw-no-such-ns	watch --netns pw-no-such-ns --duration 1
+../x	watch --netns ../x
+/nonexistent/fw.log	watch --log /nonexistent/fw.log
+Is a directory	watch --log /
+nosuchif0	watch -i nosuchif0 --duration 1
+https	watch --webhook https://198.18.0.1/ --duration 1
+--duration	watch --duration -3
+--bogus	watch --bogus
 CASES
 )
 

@@ -1,0 +1,40 @@
+#pragma once
+// Helpers over one source's state: the first-contact filter, distinct-count estimates, the
+// pending answers, nmap's host-discovery probe set, and the alert it makes.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "portwarden/watch.hpp"
+#include "watch/source_table.hpp"
+
+namespace portwarden::watch {
+
+// nmap's default privileged host discovery (-sn, scanners.md 2.4): ICMP echo, ICMP timestamp,
+// TCP SYN to 443, TCP ACK to 80. All four from one source = nmap -sn (or its ping phase).
+inline constexpr std::uint8_t kAllDiscoveryBits = 0x0f;
+std::uint8_t discovery_bit(const Probe& p);
+
+// The port a first contact is keyed on: the TCP/UDP destination port, the ICMP type for ICMP.
+std::uint16_t contact_port(const Probe& p);
+std::uint32_t contact_key(const Address& host, std::uint8_t protocol, std::uint16_t port);
+
+// Sets the bit `hash` picks; true if it was clear (a first contact, barring collisions).
+template <std::size_t N>
+bool set_bit(std::array<std::uint64_t, N>& bits, std::uint32_t hash) {
+    const std::size_t index = hash % (N * 64);
+    const std::uint64_t mask = std::uint64_t{1} << (index % 64);
+    const bool was_clear = (bits[index / 64] & mask) == 0;
+    bits[index / 64] |= mask;
+    return was_clear;
+}
+
+// Linear counting (Whang et al. 1990): the distinct values that set these bits, estimated.
+template <std::size_t N>
+std::uint32_t distinct_estimate(const std::array<std::uint64_t, N>& bits);
+
+Pending* find_pending(SourceState& s, std::uint32_t host_hash, std::uint8_t protocol, std::uint16_t port);
+
+Alert make_alert(const SourceState& s, double now);
+
+}  // namespace portwarden::watch

@@ -1,0 +1,91 @@
+#pragma once
+// The detector's per-source state in a fixed-size, set-associative table: a source hashes to one
+// bucket of 8 slots; a new source takes a free slot or evicts the bucket's least recently seen
+// entry (sources already alerted on last). Allocated once: memory never grows, however many
+// (spoofed) sources arrive.
+#include <array>
+#include <utility>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "portwarden/address.hpp"
+
+namespace portwarden::watch {
+
+enum class PendingKind : std::uint8_t { none, awaiting, syn_acked, stray };
+
+// A first contact whose outcome is not known yet.
+struct Pending {
+    double since = 0;
+    std::uint32_t host_hash = 0;  // of the watched address
+    std::uint16_t port = 0;
+    std::uint8_t protocol = 0;
+    PendingKind kind = PendingKind::none;
+};
+
+inline constexpr std::size_t kPendingSlots = 8;
+inline constexpr std::size_t kPortBits = 1024;  // first-contact filter over (host, proto, port)
+inline constexpr std::size_t kHostBits = 256;
+inline constexpr std::size_t kTechniques = 10;  // = Technique values
+inline constexpr std::size_t kTools = 4;        // = Tool values
+
+struct SourceState {
+    Address src;
+    Address first_dst;
+    bool used = false;
+    bool alerted = false;
+    std::string_view decided_by;  // a literal: how the alert was decided
+    double first_seen = 0;
+    double last_seen = 0;
+    double llr = 0;  // log likelihood ratio of the walk
+    std::uint32_t probes = 0;
+    std::uint32_t open = 0;
+    std::uint32_t closed = 0;
+    std::uint32_t filtered = 0;
+    std::uint32_t failures = 0;
+    std::uint32_t successes = 0;
+    std::uint8_t discovery = 0;  // bits: nmap -sn probes seen (echo, timestamp, SYN 443, ACK 80)
+    std::array<std::uint64_t, kPortBits / 64> port_bits{};
+    std::array<std::uint64_t, kHostBits / 64> host_bits{};
+    std::array<std::uint16_t, kTechniques> technique_votes{};
+    std::array<std::uint16_t, kTools> tool_votes{};
+    std::array<Pending, kPendingSlots> pending{};
+};
+
+class SourceTable {
+public:
+    static constexpr std::size_t kWays = 8;
+    explicit SourceTable(std::size_t slots);
+
+    // The source's entry, or nullptr.
+    SourceState* find(const Address& src);
+    // The source's entry, made (fresh) if absent; `evicted` set when another source lost its slot.
+    SourceState& find_or_insert(const Address& src, double now, bool& evicted);
+    // Calls f(SourceState&) for every used slot.
+    template <class F>
+    void for_each(F&& f) {
+        for (SourceState& s : slots_) {
+            if (s.used) {
+                f(s);
+            }
+        }
+    }
+    void release(SourceState& s) {
+        s.used = false;
+        --used_;
+    }
+    std::size_t used() const { return used_; }
+    std::size_t capacity() const { return slots_.size(); }
+    static std::size_t bytes_for(std::size_t slots);
+
+private:
+    std::size_t bucket_of(const Address& src) const;
+    std::vector<SourceState> slots_;
+    std::size_t used_ = 0;
+};
+
+std::uint32_t hash_address(const Address& address);
+
+}  // namespace portwarden::watch
