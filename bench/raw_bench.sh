@@ -403,7 +403,7 @@ if want_row lossy; then
         check_run ours sT "$t" "$work/$t.jsonl" "$addr"
       fi
     done
-    res="$(err_note "$o")ours exact $(exact_runs "$o"), nmap exact $(exact_runs "$n")"
+    res="$(err_note "$o")ours exact $(exact_runs "$o"), $(err_note "$n")nmap exact $(exact_runs "$n")"
     grep -q 0 "$work/$o.exact" && res="$res (last ours: $(cat "$work/$o.check"))"
     row "-sS -p- lossy $pct % each way $addr" "$(ours_cell "$o")" "nmap -T4" "$(secs "$(med "$n")")" \
       "$(ratio "$(med "$o")" "$(med "$n")")" "$res"
