@@ -12,6 +12,12 @@
 #   udp    -sU --top-ports 100 of the plain host (v4) with the kernel ICMP rate limit on
 #          (vs nmap -T4, and the time the limit itself requires: (closed ports - 6) x 1 s)
 #          and off (vs nmap -T4)
+#   lossy  -sS -p- of the hosts behind 1 %, 5 % and 10 % random loss each way (v4), ours
+#          --runs times vs nmap -n -T4 --slow-runs times, interleaved: medians and how many
+#          runs were exact (== truth on all 65535 ports); and ours' -sT -p- (--slow-runs times)
+#   bneck  -sS -p- of the host behind the tbf bottleneck (4 Mbit/s), ours vs nmap -T4
+#          (--runs each, interleaved): medians, exact runs, and the bottleneck's own drops
+#          (tc -s qdisc of the router's h10, before and after each scan) per scanner
 #   rate   send rate (packets/s) of ours scanning every port of the drop host (-sS -Pn -p-
 #          --max-retries 0 --min-rate 100000000: 65535 probes in one sending phase; a sweep of
 #          the silent /16 sends in bursts, one host group at a time) vs ceiling_sender (identical 60-byte
@@ -28,10 +34,12 @@
 #   --runs N        runs of each side per fast row (default 3), alternating which goes first;
 #                   the table shows medians
 #   --slow-runs N   runs for the rows where one side takes a minute or more (drop: nmap
-#                   ~100 s; udp with the rate limit on: ~95 s of ours, ~50 s of nmap; rss)
+#                   ~100 s; udp with the rate limit on: ~95 s of ours, ~50 s of nmap; rss;
+#                   nmap's runs in the lossy rows)
 #                   (default 1)
 #   --sweep-runs N  runs of each tool for the sweep rows (default 10)
-#   --rows LIST     comma-separated subset of tcp,drop,sweep,disc,udp,rate,rss (default all)
+#   --rows LIST     comma-separated subset of tcp,drop,sweep,disc,udp,lossy,bneck,rate,rss
+#                   (default all)
 #   --sweep-rate R  masscan --rate and zmap -r for the sweep (default 10000)
 #   --keep          keep the work directory (scan outputs) and print its path
 #
@@ -47,13 +55,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 runs=3
 slow_runs=1
 sweep_runs=10
-rows="tcp,drop,sweep,disc,udp,rate,rss"
+rows="tcp,drop,sweep,disc,udp,lossy,bneck,rate,rss"
 pw="$root/build/portwarden"
 listen="$root/build/tests/range/pw_listen"
 ceiling="$root/build/bench/ceiling_sender"
 sweep_rate=10000
 keep=0
-usage() { sed -n '23,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '30,33p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs=$2; shift 2 ;;
@@ -372,6 +380,63 @@ if want_row udp; then
       "$(ratio "$(med "$o")" "$(med "$n")")" "$res"
   done
   "${range_sh[@]}" icmp-ratelimit on --name "$name" >/dev/null
+fi
+
+# --- lossy: -sS -p- (and -sT -p-) of the hosts behind random loss ------------------------
+# exact_runs TAG: "K/N" runs of TAG whose result equalled the truth (TAG.exact: one 0/1 a run).
+exact_runs() { awk '{ k += $1 } END { printf "%d/%d", k, NR }' "$work/$1.exact" 2>/dev/null || echo "0/0"; }
+# check_run WHO TECH TAG FILE ADDR: appends 1 to TAG.exact when FILE == truth, else 0.
+check_run() {
+  if "${helper[@]}" check "$1" "$2" tcp "$4" "$truth" "$5" >"$work/$3.check" 2>&1; then echo 1; else echo 0; fi >>"$work/$3.exact"
+}
+if want_row lossy; then
+  for pct in 1 5 10; do
+    addr=$(host_addr "lossy$pct" v4)
+    o="lossy$pct-ours"; n="lossy$pct-nmap"; t="lossy$pct-ourst"
+    for f in "$o" "$n" "$t"; do : >"$work/$f.times"; : >"$work/$f.exact"; done
+    for i in $(seq 1 "$runs"); do
+      if run_ours "$o" 300 -sS -p- -n --reason "$addr"; then check_run ours sS "$o" "$work/$o.jsonl" "$addr"; fi
+      if [ "$i" -le "$slow_runs" ] && run_nmap "$n" -n -T4 -sS -p- --reason "$addr"; then
+        check_run nmap sS "$n" "$work/$n.xml" "$addr"
+      fi
+      if [ "$i" -le "$slow_runs" ] && run_ours "$t" 300 -sT -p- -n --reason "$addr"; then
+        check_run ours sT "$t" "$work/$t.jsonl" "$addr"
+      fi
+    done
+    res="$(err_note "$o")ours exact $(exact_runs "$o"), $(err_note "$n")nmap exact $(exact_runs "$n")"
+    grep -q 0 "$work/$o.exact" && res="$res (last ours: $(cat "$work/$o.check"))"
+    row "-sS -p- lossy $pct % each way $addr" "$(ours_cell "$o")" "nmap -T4" "$(secs "$(med "$n")")" \
+      "$(ratio "$(med "$o")" "$(med "$n")")" "$res"
+    res="$(err_note "$t")ours exact $(exact_runs "$t")"
+    grep -q 0 "$work/$t.exact" && res="$res (last: $(cat "$work/$t.check"))"
+    row "-sT -p- lossy $pct % each way $addr" "$(ours_cell "$t")" "" "" "-" "$res"
+  done
+fi
+
+# --- bneck: -sS -p- of the host behind the tbf bottleneck -------------------------------
+# tbf_drops: the bottleneck qdisc's drop counter (router side, h10).
+tbf_drops() { tc -n "$rtr_ns" -s qdisc show dev h10 | awk '/dropped/ { gsub(/,/, ""); for (i = 1; i < NF; i++) if ($i == "(dropped") { print $(i+1); exit } }'; }
+if want_row bneck; then
+  addr=$(host_addr bottleneck v4)
+  o=bneck-ours; n=bneck-nmap
+  for f in "$o" "$n"; do : >"$work/$f.times"; : >"$work/$f.exact"; : >"$work/$f.drops"; done
+  bneck_one() { # ours|nmap
+    local d0 tag=bneck-$1
+    d0=$(tbf_drops)
+    if [ "$1" = ours ]; then
+      run_ours "$tag" 300 -sS -p- -n --reason "$addr" && check_run ours sS "$tag" "$work/$tag.jsonl" "$addr"
+    else
+      run_nmap "$tag" -n -T4 -sS -p- --reason "$addr" && check_run nmap sS "$tag" "$work/$tag.xml" "$addr"
+    fi
+    echo $(( $(tbf_drops) - d0 )) >>"$work/$tag.drops"
+  }
+  for i in $(seq 1 "$runs"); do
+    if [ $((i % 2)) -eq 1 ]; then bneck_one ours || true; bneck_one nmap || true
+    else bneck_one nmap || true; bneck_one ours || true; fi
+  done
+  res="$(err_note "$o")ours exact $(exact_runs "$o"), nmap exact $(exact_runs "$n"); tbf drops (median) ours $(median <"$work/$o.drops"), nmap $(median <"$work/$n.drops")"
+  row "-sS -p- bottleneck 4 Mbit/s $addr" "$(ours_cell "$o")" "nmap -T4" "$(secs "$(med "$n")")" \
+    "$(ratio "$(med "$o")" "$(med "$n")")" "$res"
 fi
 
 # --- rate: send rate on the silent /16 vs the ceiling sender ------------------------------

@@ -8,7 +8,7 @@ integration tests, tests/integration/range_common.py and raw_scan_test.py).
       technique TECH, see raw_scan_test.py). Exit 0 when every difference is nmap's.
   check WHO TECH PROTO FILE TRUTH ADDR
       One line: how one result (WHO = ours: JSON Lines, nmap: XML) compares with the
-      expectation ("== truth (N ports)" or "K ports wrong: ...").
+      expectation ("== truth (N ports)" or "K ports wrong: ..."; TECH sT: connect-scan words).
   closed TRUTH ADDR PROTO FILE
       The number of closed ports among the ports FILE (an nmap-format XML) says were scanned.
   sweep TRUTH FAMILY FORMAT FILE
@@ -45,6 +45,8 @@ from raw_scan_test import tcp_view  # noqa: E402
 def expected(truth, tech, proto, addr):
     if proto == "udp":
         return truth.ports(addr, "udp")
+    if tech == "sT":  # a connect scan says conn-refused where a SYN scan says reset
+        return {p: (s, "conn-refused" if r == "reset" else r) for p, (s, r) in truth.ports(addr, "tcp").items()}
     return tcp_view(tech, truth.ports(addr, "tcp"))
 
 

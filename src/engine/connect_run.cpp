@@ -14,6 +14,7 @@
 #include <queue>
 #include <thread>
 
+#include "engine/congestion.hpp"
 #include "engine/rtt.hpp"
 #include "engine/run_shared.hpp"
 #include "io/connect_socket.hpp"
@@ -67,6 +68,8 @@ struct HostTiming {
     std::uint32_t in_flight = 0;
     double window = initial_window;
     int max_successful_tryno = 0;
+    std::uint64_t answers = 0;           // resolved replies
+    std::uint64_t answered_retries = 0;  // ... to a retry: an earlier try was lost
     clock::time_point next_send{};
     std::deque<Work> retries;  // retransmissions (and local-error retries): sent before new probes
     std::uint64_t cursor = 0;  // next position in this host's walk of the port order
@@ -402,6 +405,8 @@ private:
         const auto rtt = std::chrono::duration_cast<microseconds>(now - slot.sent);
         t.rtt.sample(rtt);
         t.max_successful_tryno = std::max<int>(t.max_successful_tryno, w.tryno);
+        ++t.answers;
+        t.answered_retries += w.tryno > 0 ? 1 : 0;
         if (w.tryno > 0) {
             t.window = std::max(t.window / 2, 8.0);  // a retry answered: a probe was lost
         } else {
@@ -411,7 +416,9 @@ private:
     }
 
     int allowed_tryno(std::uint32_t host) const {
-        const int adaptive = std::max(1, timing_state_.at(host).max_successful_tryno + 1);
+        const HostTiming& t = timing_state_.at(host);
+        // As deep as the host ever needed, and on a lossy path as deep as its loss rate needs.
+        const int adaptive = std::max({1, t.max_successful_tryno + 1, tries_for_loss(t.answers, t.answered_retries) - 1});
         return std::min(adaptive, std::max(0, s_.timing.max_retries));
     }
 

@@ -19,11 +19,23 @@ RawHostTuning RawHostTuning::from(const Timing& timing, bool udp) {
     return t;
 }
 
-RawHostControl::RawHostControl(const Timing& timing, const RawHostTuning& tuning)
-    : rtt_(timing), tuning_(tuning), cwnd_(tuning.initial_cwnd), ssthresh_(tuning.max_cwnd) {}
+namespace {
+CongestionTuning congestion_tuning(const RawHostTuning& tuning) {
+    CongestionTuning t;
+    t.initial_window = tuning.initial_cwnd;
+    t.max_window = tuning.max_cwnd;
+    t.min_window = std::min(t.min_window, tuning.max_cwnd);
+    return t;
+}
+}  // namespace
 
-bool RawHostControl::window_full() const {
-    const double window = mode_ == PaceMode::paced ? 1.0 : cwnd_;
+RawHostControl::RawHostControl(const Timing& timing, const RawHostTuning& tuning)
+    : rtt_(timing), tuning_(tuning), congestion_(congestion_tuning(tuning)) {
+    congestion_.set_timeout(rtt_.timeout());
+}
+
+bool RawHostControl::window_full(Clock::time_point now) const {
+    const double window = mode_ == PaceMode::paced ? 1.0 : congestion_.window_at(now);
     return static_cast<double>(in_flight_) >= std::max(window, 1.0);
 }
 
@@ -41,28 +53,35 @@ bool RawHostControl::may_send(Clock::time_point now) const {
     if (mode_ == PaceMode::measuring) {
         return now >= next_send_time();  // measuring ignores the window: it must oversend
     }
-    return !window_full() && now >= next_send_time();
+    return !window_full(now) && now >= next_send_time();
 }
 
 void RawHostControl::on_send(Clock::time_point now) {
     ++in_flight_;
     last_send_ = now;
+    congestion_.on_send(now);
 }
 
-void RawHostControl::on_forget() {
+void RawHostControl::release() {
     if (in_flight_ > 0) {
         --in_flight_;
     }
 }
 
+void RawHostControl::on_forget() {
+    release();
+    congestion_.on_forget();
+}
+
 std::uint8_t RawHostControl::allowed_tries() const {
-    const int wanted = std::max(2, static_cast<int>(max_successful_tryno_) + 2);
+    int wanted = std::max(2, static_cast<int>(max_successful_tryno_) + 2);
+    wanted = std::max(wanted, tries_for_loss(replies_, answered_retries_));  // a lossy path
     return static_cast<std::uint8_t>(std::clamp(wanted, 1, std::min(tuning_.max_retries + 1, 255)));
 }
 
 void RawHostControl::on_reply(Clock::time_point now, std::uint8_t counted_tries_before, bool icmp_error,
                               Clock::time_point sent_at, std::optional<microseconds> rtt_sample) {
-    on_forget();
+    release();
     ++replies_;
     if (rtt_sample) {
         rtt_.sample(*rtt_sample);
@@ -83,31 +102,27 @@ void RawHostControl::on_reply(Clock::time_point now, std::uint8_t counted_tries_
             interval_ = *interval_ + *interval_ / 32;
         }
     }
+    if (counted_tries_before > 0) {
+        ++answered_retries_;
+    }
     if (counted_tries_before > max_successful_tryno_) {
         max_successful_tryno_ = counted_tries_before;
     }
-    if (counted_tries_before > 0 && mode_ == PaceMode::none) {
-        // An earlier try of this port was lost: congestion (once per time-out period).
-        if (now - last_drop_ > rtt_.timeout()) {
-            ssthresh_ = std::max(static_cast<double>(in_flight_) / 2.0, 2.0);
-            cwnd_ = ssthresh_;
-            last_drop_ = now;
-        }
-        return;
-    }
-    if (cwnd_ < ssthresh_) {
-        cwnd_ += 1.0;
+    congestion_.set_timeout(rtt_.timeout());
+    if (mode_ == PaceMode::none) {
+        congestion_.on_answer(now, sent_at, rtt_sample);
     } else {
-        cwnd_ += 1.0 / cwnd_;
+        congestion_.on_forget();  // the rate-limit modes have their own window
     }
-    cwnd_ = std::min(cwnd_, tuning_.max_cwnd);
 }
 
 RawHostControl::Silence RawHostControl::on_timeout(Clock::time_point now, std::uint8_t counted_tries_before,
                                                    Clock::time_point sent_at) {
-    on_forget();
-    if (replies_ == 0) {
-        cwnd_ = std::min(cwnd_ + 1.0, tuning_.max_cwnd);  // a silent host is not congested
+    release();
+    if (mode_ == PaceMode::none) {
+        congestion_.on_silence(now, sent_at);  // grows the window of a host that never answered
+    } else {
+        congestion_.on_forget();
     }
     if (tuning_.udp && !limiter_ruled_out_ && mode_ == PaceMode::none && icmp_errors_ > 0) {
         mode_ = PaceMode::measuring;

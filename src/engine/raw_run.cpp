@@ -446,7 +446,7 @@ Clock::time_point RawRun::next_wakeup(Clock::time_point now) const {
         if (host.out_head != kNone) {
             wake = std::min(wake, pool_[host.out_head].sent + timeout_of(host));
         }
-        if (!host.queue_empty() && (!host.control.window_full() || host.control.pace_mode() == PaceMode::measuring)) {
+        if (!host.queue_empty() && (!host.control.window_full(now) || host.control.pace_mode() == PaceMode::measuring)) {
             wake = std::min(wake, host.control.next_send_time());
         }
     }

@@ -51,6 +51,14 @@
 #                                               fd00:0:0:50::/64 (16 addresses ::0-::f):
 #                                               one address per host, nftables per address
 #                                               (see DISC_* below); 2 routers from the scanner
+#     PREFIX-lossy 198.18.9.1 .5 .10, fd00:0:0:9::1 ::5 ::10 (router .254 / ::fe): listeners as
+#                                               the plain host; packets to and from .N (::N)
+#                                               are dropped at random, N % each way (nftables
+#                                               numgen in PREFIX-lossy; see LOSSY_* below)
+#     PREFIX-bneck 198.18.10.10 fd00:0:0:10::10  listeners as the plain host, behind a real
+#                                               bottleneck: tc tbf on the router's veth toward
+#                                               it (see BNECK_* below), which drops when its
+#                                               queue is full
 #   PREFIX-scan also has a second link, eth1 198.18.6.2/24 fd00:0:0:6::2/64, to
 #     PREFIX-lan   the LAN 198.18.6.0/28, fd00:0:0:6::/124 (see LAN_* below): hosts on the
 #                  scanner's own link, for ARP / ND ping (0 routers). The scanner's default
@@ -109,6 +117,17 @@ FW_UDP_DROP="161"                 # udp dport drop             -> open|filtered 
 FW_UDP_REJECT_ADMIN="137"         # udp reject with icmpx admin-prohibited -> filtered admin-prohibited
                                   # (53: accepted by the policy -> open udp-response)
 DROP_TCP="22,80"                  # listeners on the drop-everything host (never reached)
+# The lossy hosts (PREFIX-lossy, plain host's listeners): address 198.18.9.N / fd00:0:0:9::N
+# loses N % of the packets to it and N % of those from it, at random (nftables `numgen random
+# mod 1000 < 10*N drop` in PREFIX-lossy's prerouting and output hooks; ND is never dropped).
+LOSSY_PCTS="1 5 10"
+LOSSY_NET4=198.18.9;  LOSSY_NET6=fd00:0:0:9:
+# The bottleneck host (PREFIX-bneck, plain host's listeners): the router's veth toward it has
+# a token-bucket qdisc (tc tbf) of BNECK_RATE, queue BNECK_LATENCY deep: probes beyond the rate
+# wait in the queue (RTT grows) and are dropped once it is full. Its counters: `tc -s qdisc
+# show dev h10` in PREFIX-rtr.
+BNECK_V4=198.18.10.10; BNECK_V6=fd00:0:0:10::10
+BNECK_RATE=4mbit; BNECK_BURST=4kb; BNECK_LATENCY=50ms
 
 SCAN_V4=198.18.0.2;  SCAN_V6=fd00:0:0:100::2
 RTR_V4=198.18.0.1;   RTR_V6=fd00:0:0:100::1
@@ -213,6 +232,7 @@ PROG="range.sh[$PREFIX]"
 NS_SCAN="$PREFIX-scan"; NS_RTR="$PREFIX-rtr"
 NS_PLAIN="$PREFIX-plain"; NS_FW="$PREFIX-fw"; NS_DROP="$PREFIX-drop"; NS_SWEEP="$PREFIX-sweep"
 NS_RTR2="$PREFIX-rtr2"; NS_DISC="$PREFIX-disc"; NS_LAN="$PREFIX-lan"
+NS_LOSSY="$PREFIX-lossy"; NS_BNECK="$PREFIX-bneck"
 
 require_root() {
   if [[ $(id -u) -ne 0 ]]; then
@@ -353,6 +373,24 @@ table inet portwarden_drop {
   }
 }
 EOF
+}
+
+# The lossy hosts' random drops, both ways (see LOSSY_* above).
+lossy_ruleset() {
+  local pct hook addr
+  echo "table inet portwarden_loss {"
+  for hook in prerouting:daddr output:saddr; do
+    echo "  chain ${hook%%:*} {"
+    echo "    type filter hook ${hook%%:*} priority raw; policy accept;"
+    echo "    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept"
+    for pct in $LOSSY_PCTS; do
+      for addr in "ip ${hook#*:} $LOSSY_NET4.$pct" "ip6 ${hook#*:} ${LOSSY_NET6}:$pct"; do
+        echo "    $addr numgen random mod 1000 < $((pct * 10)) drop"
+      done
+    done
+    echo "  }"
+  done
+  echo "}"
 }
 
 # Sweep block: what address N (0..255) is: open | closed | absent (see SWEEP_* above).
@@ -788,6 +826,31 @@ truth_sweep_lines() {
   done
 }
 
+lossy_addrs() { local pct; for pct in $LOSSY_PCTS; do echo "$LOSSY_NET4.$pct ${LOSSY_NET6}:$pct"; done; }
+
+# The lossy namespace (three addresses on one link, router .254 / ::fe) and the bottleneck
+# host behind tbf on the router's h10.
+setup_lossy_and_bottleneck() {
+  local pct
+  ip -n "$NS_RTR" link add h9 type veth peer name eth0 netns "$NS_LOSSY"
+  ip -n "$NS_RTR" addr add "$LOSSY_NET4.254/24" dev h9
+  ip -n "$NS_RTR" -6 addr add "${LOSSY_NET6}:fe/64" dev h9 nodad
+  for pct in $LOSSY_PCTS; do
+    ip -n "$NS_LOSSY" addr add "$LOSSY_NET4.$pct/24" dev eth0
+    ip -n "$NS_LOSSY" -6 addr add "${LOSSY_NET6}:$pct/64" dev eth0 nodad
+  done
+  ip -n "$NS_RTR" link set h9 up
+  ip -n "$NS_LOSSY" link set eth0 up
+  ip -n "$NS_LOSSY" route add default via "$LOSSY_NET4.254"
+  ip -n "$NS_LOSSY" -6 route add default via "${LOSSY_NET6}:fe"
+  lossy_ruleset >"$STATE/lossy.nft"
+  ip netns exec "$NS_LOSSY" nft -f "$STATE/lossy.nft"
+  link_to_router "$NS_BNECK" h10 198.18.10.1/24 fd00:0:0:10::1/64 "$BNECK_V4/24" "$BNECK_V6/64"
+  ip -n "$NS_BNECK" route add default via 198.18.10.1
+  ip -n "$NS_BNECK" -6 route add default via fd00:0:0:10::1
+  tc -n "$NS_RTR" qdisc add dev h10 root tbf rate "$BNECK_RATE" burst "$BNECK_BURST" latency "$BNECK_LATENCY"
+}
+
 write_truth() { # file
   local out=$1 tmp="$1.tmp.$$" dir
   dir=$(dirname -- "$out")
@@ -811,6 +874,9 @@ write_truth() { # file
     echo "# host plain $PLAIN_V4 $PLAIN_V6"
     echo "# host firewalled $FW_V4 $FW_V6"
     echo "# host drop $DROP_V4 $DROP_V6"
+    local pct
+    for pct in $LOSSY_PCTS; do echo "# host lossy$pct $LOSSY_NET4.$pct ${LOSSY_NET6}:$pct"; done
+    echo "# host bottleneck $BNECK_V4 $BNECK_V6"
     echo "# host_ns plain $NS_PLAIN"
     echo "# host_ns firewalled $NS_FW"
     echo "# host_ns drop $NS_DROP"
@@ -818,6 +884,10 @@ write_truth() { # file
     echo "# firewalled tcp_listen=$FW_TCP accept=$FW_ACCEPT drop=$FW_DROP reject_port_unreach=$FW_REJECT_PORT reject_admin_prohibited=$FW_REJECT_ADMIN reject_tcp_reset=$FW_REJECT_RST"
     echo "# firewalled udp_echo=$FW_UDP udp_drop=$FW_UDP_DROP udp_reject_admin_prohibited=$FW_UDP_REJECT_ADMIN (other udp: closed port-unreach)"
     echo "# drop tcp_listen=$DROP_TCP input_policy=drop"
+    echo "# lossy tcp_listen=$PLAIN_TCP udp_echo=$PLAIN_UDP loss_each_way_pct=$LOSSY_PCTS (tcp truth only)"
+    echo "# bottleneck tcp_listen=$PLAIN_TCP udp_echo=$PLAIN_UDP tbf rate=$BNECK_RATE burst=$BNECK_BURST latency=$BNECK_LATENCY router_dev=h10 (tcp truth only)"
+    echo "# host_ns lossy $NS_LOSSY"
+    echo "# host_ns bottleneck $NS_BNECK"
     echo "# sweep net $SWEEP_NET4.0/24 ${SWEEP_NET6}:/120"
     echo "# sweep port $SWEEP_PORT"
     echo "# sweep open $(sweep_list open)"
@@ -831,6 +901,7 @@ write_truth() { # file
       truth_lines "$a" accept "$FW_TCP" "$FW_ACCEPT" "$FW_DROP" "$FW_REJECT_PORT" "$FW_REJECT_ADMIN" "$FW_REJECT_RST"
     done
     for a in $DROP_V4 $DROP_V6; do truth_lines "$a" drop "$DROP_TCP" "" "" "" "" ""; done
+    for a in $(lossy_addrs) $BNECK_V4 $BNECK_V6; do truth_lines "$a" accept "$PLAIN_TCP" "" "" "" "" ""; done
     for a in $PLAIN_V4 $PLAIN_V6; do truth_udp_lines "$a" accept "$PLAIN_UDP" "" ""; done
     for a in $FW_V4 $FW_V6; do truth_udp_lines "$a" accept "$FW_UDP" "$FW_UDP_DROP" "$FW_UDP_REJECT_ADMIN"; done
     for a in $DROP_V4 $DROP_V6; do truth_udp_lines "$a" drop "" "" ""; done
@@ -921,7 +992,7 @@ on_exit_up() {
 do_up() {
   require_root
   local t
-  for t in ip nft ss setsid timeout awk tac comm; do
+  for t in ip nft tc ss setsid timeout awk tac comm; do
     command -v "$t" >/dev/null || die "missing tool: $t"
   done
   if [[ -z $LISTEN ]]; then LISTEN=$(command -v pw_listen || true); fi
@@ -943,7 +1014,7 @@ do_up() {
 
   log "creating namespaces"
   for t in "$NS_SCAN" "$NS_RTR" "$NS_PLAIN" "$NS_FW" "$NS_DROP" "$NS_SWEEP" \
-           "$NS_RTR2" "$NS_DISC" "$NS_LAN"; do
+           "$NS_RTR2" "$NS_DISC" "$NS_LAN" "$NS_LOSSY" "$NS_BNECK"; do
     add_ns "$t"
   done
   # The routers only forward: no early demux (a socket lookup per packet before routing, which
@@ -980,6 +1051,8 @@ do_up() {
   log "creating the discovery block (behind $NS_RTR2) and the LAN"
   setup_discovery
   setup_lan
+  log "creating the lossy hosts and the bottleneck host"
+  setup_lossy_and_bottleneck
 
   log "loading firewalls"
   fw_ruleset >"$STATE/firewalled.nft"
@@ -999,11 +1072,14 @@ do_up() {
   start_listener "$NS_FW" firewalled "$FW_TCP" "$FW_UDP"
   start_listener "$NS_DROP" drop "$DROP_TCP" ""
   start_listener "$NS_SWEEP" sweep "$SWEEP_PORT" ""
+  start_listener "$NS_LOSSY" lossy "$PLAIN_TCP" "$PLAIN_UDP"
+  start_listener "$NS_BNECK" bottleneck "$PLAIN_TCP" "$PLAIN_UDP"
   # On every address of PREFIX-disc (dual-stack wildcard); disc_ruleset decides who reaches it.
   start_listener "$NS_DISC" disc "$DISC_SYN_PORT" ""
 
   log "checking reachability"
   for t in "$PLAIN_V4" "$PLAIN_V6" "$FW_V4" "$FW_V6"; do check_reachable "$t" 22; done
+  for t in $(lossy_addrs) "$BNECK_V4" "$BNECK_V6"; do check_reachable "$t" 22; done
   check_reachable "$(sweep_v4 2)" "$SWEEP_PORT"; check_reachable "$(sweep_v6 2)" "$SWEEP_PORT"
   # Through both routers: a synack-443 host of the discovery block (N = 5).
   check_reachable "$(disc_v4 5)" "$DISC_SYN_PORT"; check_reachable "$(disc_v6 5)" "$DISC_SYN_PORT"
@@ -1031,6 +1107,8 @@ do_up() {
     echo "router2_ns=$NS_RTR2"
     echo "disc_ns=$NS_DISC"
     echo "lan_ns=$NS_LAN"
+    echo "lossy_ns=$NS_LOSSY"
+    echo "bottleneck_ns=$NS_BNECK"
     echo "truth=$TRUTH"
     echo "discovery_truth=$disc_truth"
     echo "listen=$LISTEN"

@@ -51,17 +51,18 @@ TEST(RawHost, ASilentHostIsNotCongested) {
     EXPECT_EQ(h.in_flight(), 0U);
 }
 
-TEST(RawHost, AnAnsweredRetryHalvesTheWindowOncePerTimeout) {
+TEST(RawHost, AnAnsweredRetryAloneDoesNotShrinkTheWindow) {
+    // nmap halves its window for every answered retry; random loss is no reason to slow down,
+    // and the congestion model (congestion_test.cpp) decides on whole rounds of probes.
     auto h = make(false);
     for (int i = 0; i < 400; ++i) {
         h.on_send(at(0us));
     }
-    h.on_reply(at(10ms), 0, false, at(0us), 10ms);  // an RTT sample: timeout becomes 100 ms
-    h.on_reply(at(20ms), 1, false, at(0us), std::nullopt);  // a retry answered: loss
-    EXPECT_DOUBLE_EQ(h.cwnd(), 398.0 / 2.0);
-    h.on_reply(at(30ms), 1, false, at(0us), std::nullopt);  // same period: no second cut
-    EXPECT_DOUBLE_EQ(h.cwnd(), 199.0);
-    EXPECT_TRUE(h.window_full());
+    h.on_reply(at(10ms), 0, false, at(0us), 10ms);
+    const double before = h.cwnd();
+    h.on_reply(at(20ms), 1, false, at(0us), std::nullopt);  // a retry answered: one loss
+    EXPECT_GE(h.cwnd(), before);
+    EXPECT_EQ(h.in_flight(), 398U);
 }
 
 TEST(RawHost, TcpSilenceNeverStartsRateLimitMeasuring) {
