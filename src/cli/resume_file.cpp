@@ -138,18 +138,24 @@ Result<ResumeState> parse_resume_json(std::string_view text, const std::string& 
     if (!resume) {
         return fail(fmt::format("{}: no resume point in this output (the scan was not interrupted)", path));
     }
-    try {
-        if (resume->at("fingerprint").get<std::string>() != fingerprint) {
-            return fail(fmt::format("{}:{}: the resume point is for another scan (targets, ports, technique or "
-                                    "shard differ)",
-                                    path, resume_line));
-        }
-        return ResumeState{resume->at("seed").get<std::uint64_t>(),
-                           ResumePoint{resume->at("group").get<std::uint64_t>(),
-                                       resume->at("position").get<std::uint64_t>()}};
-    } catch (const nlohmann::json::exception&) {
+    // Numbers must be unsigned integers: get<std::uint64_t>() on 5e30 is undefined behaviour.
+    const auto number = [&](const char* key) -> std::optional<std::uint64_t> {
+        const auto it = resume->is_object() ? resume->find(key) : resume->end();
+        return it != resume->end() && it->is_number_unsigned() ? std::optional(it->get<std::uint64_t>()) : std::nullopt;
+    };
+    const auto print = resume->is_object() ? resume->find("fingerprint") : resume->end();
+    const auto seed = number("seed");
+    const auto group = number("group");
+    const auto position = number("position");
+    if (print == resume->end() || !print->is_string() || !seed || !group || !position) {
         return fail(fmt::format("{}:{}: malformed resume object", path, resume_line));
     }
+    if (print->get<std::string>() != fingerprint) {
+        return fail(fmt::format("{}:{}: the resume point is for another scan (targets, ports, technique or "
+                                "shard differ)",
+                                path, resume_line));
+    }
+    return ResumeState{*seed, ResumePoint{*group, *position}};
 }
 
 // One "key=value" line of the plain format into `state`; `have` marks the keys seen.

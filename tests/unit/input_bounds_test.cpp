@@ -144,5 +144,18 @@ TEST(InputBounds, ResumeJsonTypeNotAString) {
     EXPECT_EQ(ok->point.position, 2U);
 }
 
+// fuzz_resume found it: a seed of 5e30 (a JSON number that is not an unsigned integer) went
+// through nlohmann's get<std::uint64_t>(), a float-to-integer conversion out of range (UBSan).
+TEST(InputBounds, ResumeJsonNumbersMustBeUnsignedIntegers) {
+    for (const char* seed : {"4999999999999999999999999999992", "-1", "1.5", "\"7\""}) {
+        const std::string text = fmt::format(
+            R"({{"type":"summary","resume":{{"fingerprint":"0123456789abcdef","seed":{},"group":1,"position":1000}}}})",
+            seed) + "\n";
+        const auto r = cli::parse_resume_text(text, "out.jsonl", "0123456789abcdef");
+        ASSERT_FALSE(r) << seed;
+        EXPECT_EQ(r.error().message, "out.jsonl:1: malformed resume object") << seed;
+    }
+}
+
 }  // namespace
 }  // namespace portwarden
