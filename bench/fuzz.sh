@@ -26,7 +26,9 @@ status=0
 for t in "${targets[@]}"; do
   binary="$build/fuzz/fuzz_$t"
   work="$build/fuzz/bench/$t"
-  mkdir -p "$work/corpus"
+  mkdir -p "$work/corpus" "$work/earlier"
+  # Inputs that crashed an earlier run are kept aside, so this run's column counts its own.
+  mv "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* "$work/earlier/" 2>/dev/null
   start=$(date +%s)
   "$binary" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$work/" -runs="$runs" "${limit[@]}" "$work/corpus" "$root/fuzz/corpus/$t" >"$work/log" 2>&1

@@ -198,7 +198,11 @@ void write_module(Out& out, const techniques::Module& module, const techniques::
         for (const auto& [kind, bytes] : replies) {
             const auto parsed = net::parse_frame(bytes, net::LinkType::raw_ip);
             ++out.replies;
-            out.accepted += parsed && module.validate(*parsed, context) ? 1 : 0;
+            if (parsed && module.validate(*parsed, context)) {
+                ++out.accepted;
+            } else {
+                std::printf("not an answer to its probe: %s\n", (stem + kind).c_str());
+            }
             out.reply(stem + kind, bytes);
             if (!dst.is_v4()) {
                 out.reply(stem + kind + "-hopopt", with_ext_header(bytes, 0));
