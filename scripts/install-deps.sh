@@ -12,6 +12,9 @@ packages=(
   libsqlite3-dev libpq-dev
   # tests
   libgtest-dev libgmock-dev libtins-dev libcap2-bin
+  # the fuzz targets (fuzz/): clang 19 with libFuzzer and the sanitizer runtimes (clang 14
+  # cannot parse libstdc++ 12's <ranges>)
+  clang-19 libclang-rt-19-dev
   # the PostgreSQL history tests start a throwaway server
   postgresql
   # systemd-analyze verifies the units in contrib/systemd/

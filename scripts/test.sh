@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, and runs every test:
 #   unit tests, the CLI bad-input table, and (as root) the network-namespace test range with
-#   the integration tests against nmap; then the unit tests again under ASan+UBSan.
+#   the integration tests against nmap; then every fuzz target for a few seconds (clang-19,
+#   build-fuzz/), and the unit tests again under ASan+UBSan.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -15,6 +16,9 @@ fi
 export XDG_DATA_HOME="$root/build/test-data"
 rm -rf "$XDG_DATA_HOME"
 ctest --test-dir build --output-on-failure --timeout 900
+echo "== fuzz targets (libFuzzer, ASan+UBSan), a few seconds each"
+CC=clang-19 CXX=clang++-19 PW_BUILD_DIR="$root/build-fuzz" bash scripts/build.sh -DPW_FUZZ=ON -DPW_WERROR=OFF
+ctest --test-dir build-fuzz --output-on-failure -L fuzz --timeout 300
 echo "== unit tests under ASan+UBSan"
 PW_BUILD_DIR="$root/build-asan" bash scripts/build.sh -DPW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 ctest --test-dir build-asan --output-on-failure -L unit --timeout 900

@@ -148,6 +148,14 @@ int history_schema_version();
 //   "sqlite:PATH" or a plain PATH           SQLite file (its directory is created)
 Result<std::unique_ptr<HistoryStore>> open_history(std::string_view url);
 
+// What a history URL names (open_history's first step, no I/O): PostgreSQL (`path` is the
+// whole URL) or a SQLite file (`path` without "sqlite:"). Error for an empty SQLite path.
+struct HistoryLocation {
+    bool postgres = false;
+    std::string path;
+};
+Result<HistoryLocation> parse_history_url(std::string_view url);
+
 // The default SQLite database: $XDG_DATA_HOME/portwarden/history.db, else
 // $HOME/.local/share/portwarden/history.db. Error when neither variable is set (absolute).
 Result<std::filesystem::path> default_history_path();

@@ -13,6 +13,7 @@
 
 #include "portwarden/address.hpp"
 #include "portwarden/error.hpp"
+#include "portwarden/limits.hpp"
 
 namespace portwarden {
 
@@ -60,7 +61,8 @@ private:
 // Splits target-list file text (-iL, --excludefile) into specs: whitespace/newline separated,
 // '#' starts a comment.
 std::vector<std::string> split_target_list(std::string_view text);
-// Reads a file ("-" = standard input). Error names the path.
-Result<std::string> read_text_file(const std::string& path);
+// Reads a file ("-" = standard input) of at most limits.max_bytes, no line longer than
+// limits.max_line. Errors name the path (and line): "cannot read 'F': ...", "F: larger than ...".
+Result<std::string> read_text_file(const std::string& path, const TextLimits& limits);
 
 }  // namespace portwarden

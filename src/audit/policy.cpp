@@ -230,7 +230,7 @@ Result<Policy> parse_policy(std::string_view text, const std::string& path) {
 }
 
 Result<Policy> load_policy(const std::string& path) {
-    auto text = read_text_file(path);
+    auto text = read_text_file(path, kPolicyLimits);
     if (!text) {
         return tl::unexpected(text.error());
     }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
@@ -21,6 +22,7 @@
 
 #include "io/privileges.hpp"
 #include "net/cookie.hpp"
+#include "portwarden/targets.hpp"
 
 namespace portwarden::cli {
 
@@ -133,94 +135,132 @@ std::string format_resume_file(const std::string& fingerprint, std::uint64_t see
                        point.position);
 }
 
-// The "resume" object of the summary record of our JSON Lines output (-oJ).
-Result<ResumeState> read_resume_from_json(const std::string& path, const std::string& fingerprint) {
-    std::ifstream in(path);
-    std::string line;
-    std::optional<nlohmann::json> resume;
+namespace {
+
+// Calls `each(line, number)` for every line of `text` (without its '\n') until it returns an error.
+template <typename Each>
+Result<void> for_each_line(std::string_view text, Each each) {
+    std::size_t start = 0;
     int number = 0;
+    while (start < text.size()) {
+        const auto nl = std::min(text.find('\n', start), text.size());
+        if (auto r = each(text.substr(start, nl - start), ++number); !r) {
+            return r;
+        }
+        start = nl + 1;
+    }
+    return {};
+}
+
+// The "resume" object of the summary record of our JSON Lines output (-oJ).
+Result<ResumeState> parse_resume_json(std::string_view text, const std::string& path, const std::string& fingerprint) {
+    std::optional<nlohmann::json> resume;
     int resume_line = 0;
-    while (std::getline(in, line)) {
-        ++number;
+    auto lines = for_each_line(text, [&](std::string_view line, int number) -> Result<void> {
         const auto j = nlohmann::json::parse(line, nullptr, false);
         if (j.is_discarded()) {
             return fail(fmt::format("{}:{}: not JSON", path, number));
         }
-        if (j.is_object() && j.value("type", "") == "summary" && j.contains("resume")) {
+        const auto type = j.is_object() ? j.find("type") : j.end();
+        if (type != j.end() && *type == "summary" && j.contains("resume")) {
             resume = j["resume"];
             resume_line = number;
         }
+        return {};
+    });
+    if (!lines) {
+        return tl::unexpected(lines.error());
     }
     if (!resume) {
         return fail(fmt::format("{}: no resume point in this output (the scan was not interrupted)", path));
     }
-    try {
-        if ((*resume)["fingerprint"].get<std::string>() != fingerprint) {
-            return fail(fmt::format("{}:{}: the resume point is for another scan (targets, ports, technique or "
-                                    "shard differ)",
-                                    path, resume_line));
-        }
-        return ResumeState{(*resume)["seed"].get<std::uint64_t>(),
-                           ResumePoint{(*resume)["group"].get<std::uint64_t>(),
-                                       (*resume)["position"].get<std::uint64_t>()}};
-    } catch (const nlohmann::json::exception&) {
+    // Numbers must be unsigned integers: get<std::uint64_t>() on 5e30 is undefined behaviour.
+    const auto number = [&](const char* key) -> std::optional<std::uint64_t> {
+        const auto it = resume->is_object() ? resume->find(key) : resume->end();
+        return it != resume->end() && it->is_number_unsigned() ? std::optional(it->get<std::uint64_t>()) : std::nullopt;
+    };
+    const auto print = resume->is_object() ? resume->find("fingerprint") : resume->end();
+    const auto seed = number("seed");
+    const auto group = number("group");
+    const auto position = number("position");
+    if (print == resume->end() || !print->is_string() || !seed || !group || !position) {
         return fail(fmt::format("{}:{}: malformed resume object", path, resume_line));
     }
+    if (print->get<std::string>() != fingerprint) {
+        return fail(fmt::format("{}:{}: the resume point is for another scan (targets, ports, technique or "
+                                "shard differ)",
+                                path, resume_line));
+    }
+    return ResumeState{*seed, ResumePoint{*group, *position}};
 }
 
-Result<ResumeState> read_resume_file(const std::string& path, const std::string& fingerprint) {
-    std::ifstream in(path);
-    if (!in) {
-        return fail(fmt::format("--resume {}: cannot read the file", path));
+// One "key=value" line of the plain format into `state`; `have` marks the keys seen.
+Result<void> resume_line(std::string_view line, int number, const std::string& path, const std::string& fingerprint,
+                         ResumeState& state, std::array<bool, 4>& have) {
+    const auto eq = line.find('=');
+    const std::string_view key = line.substr(0, eq);
+    const std::string_view value = eq == std::string_view::npos ? std::string_view{} : line.substr(eq + 1);
+    bool ok = eq != std::string_view::npos;
+    if (ok && key == "fingerprint") {
+        if (value != fingerprint) {
+            return fail(fmt::format("{}:{}: the resume file is for another scan (targets, ports, technique or "
+                                    "shard differ)",
+                                    path, number));
+        }
+        have[0] = true;
+    } else if (ok && key == "seed") {
+        ok = parse_number(value, state.seed);
+        have[1] = ok;
+    } else if (ok && key == "group") {
+        ok = parse_number(value, state.point.group);
+        have[2] = ok;
+    } else if (ok && key == "position") {
+        ok = parse_number(value, state.point.position);
+        have[3] = ok;
+    } else {
+        ok = false;
     }
-    if (in.peek() == '{') {
-        return read_resume_from_json(path, fingerprint);
+    if (!ok) {
+        return fail(fmt::format("{}:{}: bad line '{}'", path, number, line));
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<ResumeState> parse_resume_text(std::string_view text, const std::string& path, const std::string& fingerprint) {
+    if (text.starts_with('{')) {
+        return parse_resume_json(text, path, fingerprint);
     }
     ResumeState state;
-    std::string line;
-    int number = 0;
+    std::array<bool, 4> have{};
     bool magic = false;
-    bool have[4] = {false, false, false, false};
-    while (std::getline(in, line)) {
-        ++number;
+    auto lines = for_each_line(text, [&](std::string_view line, int number) -> Result<void> {
         if (number == 1) {
             magic = line == kMagic;
             if (!magic) {
                 return fail(fmt::format("{}:1: not a portwarden resume file", path));
             }
-            continue;
+            return {};
         }
-        const auto eq = line.find('=');
-        const std::string key = line.substr(0, eq);
-        const std::string_view value = eq == std::string::npos ? std::string_view{} : std::string_view(line).substr(eq + 1);
-        bool ok = eq != std::string::npos;
-        if (ok && key == "fingerprint") {
-            if (value != fingerprint) {
-                return fail(fmt::format("{}:{}: the resume file is for another scan (targets, ports, technique or "
-                                        "shard differ)",
-                                        path, number));
-            }
-            have[0] = true;
-        } else if (ok && key == "seed") {
-            ok = parse_number(value, state.seed);
-            have[1] = ok;
-        } else if (ok && key == "group") {
-            ok = parse_number(value, state.point.group);
-            have[2] = ok;
-        } else if (ok && key == "position") {
-            ok = parse_number(value, state.point.position);
-            have[3] = ok;
-        } else {
-            ok = false;
-        }
-        if (!ok) {
-            return fail(fmt::format("{}:{}: bad line '{}'", path, number, line));
-        }
+        return resume_line(line, number, path, fingerprint, state, have);
+    });
+    if (!lines) {
+        return tl::unexpected(lines.error());
     }
     if (!magic || !have[0] || !have[1] || !have[2] || !have[3]) {
         return fail(fmt::format("{}: incomplete resume file (needs fingerprint, seed, group, position)", path));
     }
     return state;
+}
+
+Result<ResumeState> read_resume_file(const std::string& path, const std::string& fingerprint) {
+    // The file is ours (four lines) or an -oJ output, which may be as large as any result file.
+    auto text = read_text_file(path, kResultFileLimits);
+    if (!text) {
+        return fail(fmt::format("--resume: {}", text.error().message));
+    }
+    return parse_resume_text(*text, path, fingerprint);
 }
 
 ResumeTarget::ResumeTarget(std::string path, bool json_output) : path_(std::move(path)), json_output_(json_output) {

@@ -3,6 +3,7 @@
 // bound to a fingerprint of what was scanned, so it cannot be applied to another scan.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "portwarden/error.hpp"
@@ -25,6 +26,8 @@ struct ResumeState {
 };
 // Errors name the file (and line): "FILE:3: ...".
 Result<ResumeState> read_resume_file(const std::string& path, const std::string& fingerprint);
+// The same on text already read (the plain format, or -oJ output); `path` only names it.
+Result<ResumeState> parse_resume_text(std::string_view text, const std::string& path, const std::string& fingerprint);
 std::string format_resume_file(const std::string& fingerprint, std::uint64_t seed, const ResumePoint& point);
 
 // Where an interrupted raw scan writes its resume point (--resume-file). Made before the scan:

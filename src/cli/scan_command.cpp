@@ -176,7 +176,7 @@ Result<TargetSet> build_targets(const ScanArgs& a) {
     options.resolver = system_resolver();
     std::vector<std::string> specs = a.targets;
     if (!a.input_list.empty()) {
-        auto text = read_text_file(a.input_list);
+        auto text = read_text_file(a.input_list, kTargetListLimits);
         if (!text) {
             return tl::unexpected(text.error());
         }
@@ -195,7 +195,7 @@ Result<TargetSet> build_targets(const ScanArgs& a) {
     }
     std::vector<std::string> excluded = split_commas(a.exclude);
     if (!a.exclude_file.empty()) {
-        auto text = read_text_file(a.exclude_file);
+        auto text = read_text_file(a.exclude_file, kTargetListLimits);
         if (!text) {
             return tl::unexpected(text.error());
         }

@@ -45,19 +45,16 @@ Result<std::unique_ptr<HistoryStore>> open_history(std::string_view url) {
 namespace {
 
 Result<std::unique_ptr<HistoryStore>> open_once(std::string_view url) {
-    const bool postgres = url.starts_with("postgresql://") || url.starts_with("postgres://");
-    std::string where(url);
+    auto location = parse_history_url(url);
+    if (!location) {
+        return tl::unexpected(location.error());
+    }
+    std::string where = location->path;
     Result<std::unique_ptr<SqlConnection>> db;
-    if (postgres) {
+    if (location->postgres) {
         where = "postgresql database";  // the URL may hold a password: never echo it
-        db = history::open_postgres(std::string(url));
+        db = history::open_postgres(location->path);
     } else {
-        if (where.starts_with("sqlite:")) {
-            where.erase(0, 7);
-        }
-        if (where.empty()) {
-            return fail("history: empty database path");
-        }
         const auto dir = std::filesystem::path(where).parent_path();
         std::error_code ec;
         if (!dir.empty() && !std::filesystem::create_directories(dir, ec) && ec) {

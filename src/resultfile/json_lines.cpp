@@ -2,11 +2,14 @@
 // records of a host come before its host record; the summary record is ignored.
 #include <algorithm>
 #include <map>
+#include <memory>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "portwarden/limits.hpp"
 #include "portwarden/result_file.hpp"
+#include "resultfile/port_set.hpp"
 
 namespace portwarden {
 namespace {
@@ -68,11 +71,20 @@ Result<void> host_record(const Json& j, HostResult& h) {
     return {};
 }
 
+// Sorts by (proto, port); a port listed twice keeps its first record.
+void merge_duplicate_ports(std::vector<PortResult>& ports) {
+    auto seen = std::make_unique<resultfile::PortSet>();
+    std::erase_if(ports, [&](const PortResult& p) { return !seen->insert(p.proto, p.port); });
+    std::sort(ports.begin(), ports.end(),
+              [](const PortResult& a, const PortResult& b) { return std::pair{a.proto, a.port} < std::pair{b.proto, b.port}; });
+}
+
 }  // namespace
 
 Result<std::vector<HostResult>> parse_json_lines(std::string_view text, const std::string& path) {
     std::vector<HostResult> hosts;
     std::map<Address, HostResult> pending;  // port records seen, host record not yet
+    std::size_t port_results = 0;
     std::size_t line_no = 0;
     std::size_t start = 0;
     while (start < text.size()) {
@@ -112,8 +124,11 @@ Result<std::vector<HostResult>> parse_json_lines(std::string_view text, const st
         if (auto r = host_record(j, h); !r) {
             return where(r.error().message);
         }
-        std::sort(h.ports.begin(), h.ports.end(),
-                  [](const PortResult& a, const PortResult& b) { return std::pair{a.proto, a.port} < std::pair{b.proto, b.port}; });
+        merge_duplicate_ports(h.ports);
+        port_results += h.ports.size();
+        if (port_results > kMaxPortResults) {
+            return where(fmt::format("more than {} port results, the limit for a result file", kMaxPortResults));
+        }
         hosts.push_back(std::move(h));
         pending.erase(*address);
     }

@@ -4,11 +4,14 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <memory>
 
 #include <fmt/format.h>
 #include <pugixml.hpp>
 
+#include "portwarden/limits.hpp"
 #include "portwarden/result_file.hpp"
+#include "resultfile/port_set.hpp"
 
 namespace portwarden {
 namespace {
@@ -23,9 +26,9 @@ std::optional<std::uint32_t> number(const char* text, std::uint32_t max) {
     return v;
 }
 
-// "1-21,23-79,81" -> every port in it.
-Result<std::vector<std::uint16_t>> port_ranges(std::string_view text) {
-    std::vector<std::uint16_t> out;
+// "1-21,23-79,81": calls each(lo, hi) per item.
+template <typename Each>
+Result<void> port_ranges(std::string_view text, Each each) {
     std::size_t start = 0;
     while (start < text.size()) {
         const auto comma = std::min(text.find(',', start), text.size());
@@ -37,34 +40,44 @@ Result<std::vector<std::uint16_t>> port_ranges(std::string_view text) {
         if (!lo || !hi || *lo == 0 || *lo > *hi) {
             return fail(fmt::format("bad port list item '{}'", item));
         }
-        for (std::uint32_t p = *lo; p <= *hi; ++p) {
-            out.push_back(static_cast<std::uint16_t>(p));
-        }
+        each(static_cast<std::uint16_t>(*lo), static_cast<std::uint16_t>(*hi));
     }
-    return out;
+    return {};
 }
 
+Result<PortResult> read_port(const pugi::xml_node& port) {
+    PortResult p;
+    const auto proto = parse_proto(port.attribute("protocol").value());
+    const auto id = number(port.attribute("portid").value(), 65535);
+    const pugi::xml_node state = port.child("state");
+    const auto s = parse_port_state(state.attribute("state").value());
+    if (!proto || !id || *id == 0 || !s) {
+        return fail("a <port> needs protocol, portid and <state state=...>");
+    }
+    p.proto = *proto;
+    p.port = static_cast<std::uint16_t>(*id);
+    p.state = *s;
+    p.reason = parse_reason(state.attribute("reason").value()).value_or(Reason::unknown);
+    if (const auto ttl = number(state.attribute("reason_ttl").value(), 255); ttl && *ttl > 0) {
+        p.reason_ttl = static_cast<std::uint8_t>(*ttl);
+    }
+    if (const char* ip = state.attribute("reason_ip").value(); *ip != '\0') {
+        p.reason_ip = Address::parse(ip);
+    }
+    return p;
+}
+
+// A port listed twice (two <port>s, or in <extrareasons> too) keeps its first result.
 Result<void> read_ports(const pugi::xml_node& ports, HostResult& h) {
+    auto seen = std::make_unique<resultfile::PortSet>();
     for (const pugi::xml_node& port : ports.children("port")) {
-        PortResult p;
-        const auto proto = parse_proto(port.attribute("protocol").value());
-        const auto id = number(port.attribute("portid").value(), 65535);
-        const pugi::xml_node state = port.child("state");
-        const auto s = parse_port_state(state.attribute("state").value());
-        if (!proto || !id || *id == 0 || !s) {
-            return fail("a <port> needs protocol, portid and <state state=...>");
+        auto p = read_port(port);
+        if (!p) {
+            return tl::unexpected(p.error());
         }
-        p.proto = *proto;
-        p.port = static_cast<std::uint16_t>(*id);
-        p.state = *s;
-        p.reason = parse_reason(state.attribute("reason").value()).value_or(Reason::unknown);
-        if (const auto ttl = number(state.attribute("reason_ttl").value(), 255); ttl && *ttl > 0) {
-            p.reason_ttl = static_cast<std::uint8_t>(*ttl);
+        if (seen->insert(p->proto, p->port)) {
+            h.ports.push_back(*p);
         }
-        if (const char* ip = state.attribute("reason_ip").value(); *ip != '\0') {
-            p.reason_ip = Address::parse(ip);
-        }
-        h.ports.push_back(p);
     }
     for (const pugi::xml_node& extra : ports.children("extraports")) {
         const auto s = parse_port_state(extra.attribute("state").value());
@@ -77,13 +90,14 @@ Result<void> read_ports(const pugi::xml_node& ports, HostResult& h) {
             if (!proto || *list == '\0') {
                 continue;  // older nmap: which ports these are is not in the file
             }
-            auto numbers = port_ranges(list);
-            if (!numbers) {
-                return tl::unexpected(numbers.error());
-            }
             const Reason reason = parse_reason(reasons.attribute("reason").value()).value_or(Reason::unknown);
-            for (const std::uint16_t n : *numbers) {
-                h.ports.push_back(PortResult{*proto, n, *s, reason, std::nullopt, std::nullopt, std::nullopt});
+            auto r = port_ranges(list, [&](std::uint16_t lo, std::uint16_t hi) {
+                seen->add(*proto, lo, hi, [&](std::uint16_t n) {
+                    h.ports.push_back(PortResult{*proto, n, *s, reason, std::nullopt, std::nullopt, std::nullopt});
+                });
+            });
+            if (!r) {
+                return r;
             }
         }
     }
@@ -143,12 +157,20 @@ Result<std::vector<HostResult>> parse_nmap_xml(std::string_view text, const std:
         return fail(fmt::format("{}: not Nmap XML (no <nmaprun> element)", path));
     }
     std::vector<HostResult> hosts;
+    std::size_t port_results = 0;
     for (const pugi::xml_node& host : run.children("host")) {
+        const auto line = [&] {
+            const auto offset = std::clamp<std::ptrdiff_t>(host.offset_debug(), 0, static_cast<std::ptrdiff_t>(text.size()));
+            return std::count(text.begin(), text.begin() + offset, '\n') + 1;
+        };
         auto h = read_host(host);
         if (!h) {
-            const auto line = std::count(text.begin(), text.begin() + std::min<std::ptrdiff_t>(host.offset_debug(),
-                                                                       static_cast<std::ptrdiff_t>(text.size())), '\n') + 1;
-            return fail(fmt::format("{}:{}: {}", path, line, h.error().message));
+            return fail(fmt::format("{}:{}: {}", path, line(), h.error().message));
+        }
+        port_results += h->ports.size();
+        if (port_results > kMaxPortResults) {
+            return fail(fmt::format("{}:{}: more than {} port results, the limit for a result file", path, line(),
+                                    kMaxPortResults));
         }
         hosts.push_back(std::move(*h));
     }

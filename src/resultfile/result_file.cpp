@@ -21,7 +21,7 @@ Result<std::vector<HostResult>> parse_result_text(std::string_view text, const s
 }
 
 Result<std::vector<HostResult>> read_result_file(const std::string& path) {
-    auto text = read_text_file(path);
+    auto text = read_text_file(path, kResultFileLimits);
     if (!text) {
         return tl::unexpected(text.error());
     }

@@ -157,7 +157,7 @@ std::string_view ServiceNames::name_at(std::uint32_t offset) const {
 }
 
 Result<ServiceNames> ServiceNames::load_file(const std::string& path) {
-    auto text = read_text_file(path);
+    auto text = read_text_file(path, kServicesLimits);
     if (!text) {
         return tl::unexpected(text.error());
     }

@@ -1,4 +1,5 @@
 // Target list files (-iL, --excludefile): reading and splitting into specs.
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -15,11 +16,20 @@ bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-Result<std::string> read_stream(std::FILE* file, const std::string& path) {
+// "32 MiB" or "4096 bytes".
+std::string size_text(std::size_t bytes) {
+    return bytes % kMiB == 0 ? fmt::format("{} MiB", bytes / kMiB) : fmt::format("{} bytes", bytes);
+}
+
+Result<std::string> read_stream(std::FILE* file, const std::string& path, const TextLimits& limits) {
     std::string text;
     std::array<char, 65536> buffer{};
     while (true) {
         const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), file);
+        if (text.size() + n > limits.max_bytes) {
+            return fail(fmt::format("{}: larger than {}, the limit for a {}", path, size_text(limits.max_bytes),
+                                    limits.what));
+        }
         text.append(buffer.data(), n);
         if (n < buffer.size()) {
             break;
@@ -30,6 +40,22 @@ Result<std::string> read_stream(std::FILE* file, const std::string& path) {
         return fail(fmt::format("cannot read '{}': {}", path, std::strerror(error)));
     }
     return text;
+}
+
+// The first line longer than limits.max_line, as an error.
+Result<void> check_lines(std::string_view text, const std::string& path, const TextLimits& limits) {
+    std::size_t start = 0;
+    std::size_t line = 1;
+    while (start < text.size()) {
+        const auto nl = std::min(text.find('\n', start), text.size());
+        if (nl - start > limits.max_line) {
+            return fail(fmt::format("{}:{}: line longer than {}, the limit for a {}", path, line,
+                                    size_text(limits.max_line), limits.what));
+        }
+        start = nl + 1;
+        ++line;
+    }
+    return {};
 }
 
 }  // namespace
@@ -59,17 +85,22 @@ std::vector<std::string> split_target_list(std::string_view text) {
     return specs;
 }
 
-Result<std::string> read_text_file(const std::string& path) {
-    if (path == "-") {
-        return read_stream(stdin, path);
-    }
-    std::FILE* file = std::fopen(path.c_str(), "rb");
+Result<std::string> read_text_file(const std::string& path, const TextLimits& limits) {
+    std::FILE* file = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
     if (file == nullptr) {
         const int error = errno;
         return fail(fmt::format("cannot read '{}': {}", path, std::strerror(error)));
     }
-    auto text = read_stream(file, path);
-    std::fclose(file);
+    auto text = read_stream(file, path, limits);
+    if (file != stdin) {
+        std::fclose(file);
+    }
+    if (!text) {
+        return text;
+    }
+    if (auto lines = check_lines(*text, path, limits); !lines) {
+        return tl::unexpected(lines.error());
+    }
     return text;
 }
 

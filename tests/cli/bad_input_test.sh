@@ -91,14 +91,42 @@ nosuchif0	watch -i nosuchif0 --duration 1
 https	watch --webhook https://198.18.0.1/ --duration 1
 --duration	watch --duration -3
 --bogus	watch --bogus
+/dev/zero	scan -iL /dev/zero
+/dev/zero	scan --excludefile /dev/zero 198.18.0.1
+long.txt:1	scan -iL @TMP@/long.txt
+/dev/zero	scan --resume /dev/zero 198.18.0.1
+/dev/zero	diff /dev/zero @TMP@/one.xml
+/dev/zero	report /dev/zero -o @TMP@/r.html
+8388608	diff @TMP@/many.xml @TMP@/one.xml
 CASES
 )
+# Files of the bounded-input cases above (README "Bounds on input"): a line over the 4 KiB
+# target-list limit; a result file of 129 hosts with every TCP port (over the 2^23 port results
+# of a result file); a valid one-host file and policy.
+head -c 5000 /dev/zero | tr '\0' a >"$tmp/long.txt"
+xml_host() {  # ADDRESS PORTS: one host whose PORTS (an nmap list) are closed
+  printf '<host><status state="up" reason="echo-reply"/><address addr="%s" addrtype="ipv4"/>' "$1"
+  printf '<ports><extraports state="closed" count="1"><extrareasons reason="reset" count="1" proto="tcp" ports="%s"/>' "$2"
+  printf '</extraports></ports></host>\n'
+}
+{ echo '<nmaprun>'; xml_host 198.18.0.1 1-100; echo '</nmaprun>'; } >"$tmp/one.xml"
+{ echo '<nmaprun>'; for i in $(seq 1 129); do xml_host "198.18.1.$i" 1-65535; done; echo '</nmaprun>'; } >"$tmp/many.xml"
+printf '[groups.all]\nhosts = ["198.18.0.1"]\n' >"$tmp/ok.toml"
 
 pass=0
 fail=0
+count_case() {  # PROBLEM ARGLINE: a pass when PROBLEM is empty
+  if [ -z "$1" ]; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL: portwarden $2 -> $1"
+    sed 's/^/    stderr: /' "$tmp/err" | head -3
+  fi
+}
 while IFS=$'\t' read -r token argline; do
   [ -z "$token" ] && continue
-  read -r -a argv <<<"$argline"
+  read -r -a argv <<<"${argline//@TMP@/$tmp}"
   for i in "${!argv[@]}"; do
     [ "${argv[$i]}" = "''" ] && argv[$i]=""  # '' in the table: an empty argument
   done
@@ -110,17 +138,44 @@ while IFS=$'\t' read -r token argline; do
   [ "$lines" -eq 1 ] || problem="$problem; $lines stderr lines (want 1)"
   grep -qF -- "$token" "$tmp/err" || problem="$problem; stderr does not name '$token'"
   [ -s "$tmp/out" ] && problem="$problem; printed on stdout"
-  if [ -z "$problem" ]; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1))
-    echo "FAIL: portwarden $argline -> $problem"
-    sed 's/^/    stderr: /' "$tmp/err" | head -3
-  fi
+  count_case "$problem" "$argline"
 done <<<"$cases"
 # A read-only command given a missing database creates nothing on its way to exit 2.
 if [ -e /nonexistent ]; then
   fail=$((fail + 1)); echo "FAIL: /nonexistent exists after the cases (a read-only command created it)"
 fi
+
+# audit's own bad input exits 3 (its 2 is "inconclusive", README "portwarden audit"); the
+# repeated-input cases must succeed: 22 KB of Nmap XML listing every TCP port of one host 300
+# times is 65535 port results (duplicates merged), read in well under 200 MB.
+{ echo '<nmaprun><host><status state="up" reason="echo-reply"/><address addr="198.18.0.1" addrtype="ipv4"/>'
+  echo '<ports><extraports state="closed" count="65535">'
+  for _ in $(seq 1 300); do echo '<extrareasons reason="reset" count="65535" proto="tcp" ports="1-65535"/>'; done
+  echo '</extraports></ports></host></nmaprun>'; } >"$tmp/repeat.xml"
+# exit code <TAB> expected on stderr (- : nothing) or stdout (out:TEXT) <TAB> arguments
+bounded=$(cat <<'CASES'
+3	/dev/zero	audit --policy /dev/zero --from @TMP@/one.xml
+3	/dev/zero	audit --policy @TMP@/ok.toml --from /dev/zero
+3	8388608	audit --policy @TMP@/ok.toml --from @TMP@/many.xml
+0	-	diff @TMP@/repeat.xml @TMP@/repeat.xml
+0	out:"ports_checked": 65535	audit --policy @TMP@/ok.toml --format json --from @TMP@/repeat.xml
+CASES
+)
+while IFS=$'\t' read -r want token argline; do
+  read -r -a argv <<<"${argline//@TMP@/$tmp}"
+  /usr/bin/time -f %M -o "$tmp/rss" timeout 60 "${isolate[@]}" "$pw" "${argv[@]}" >"$tmp/out" 2>"$tmp/err" </dev/null
+  code=$?
+  rss_kb=$(tail -1 "$tmp/rss")
+  problem=""
+  [ "$code" -eq "$want" ] || problem="exit $code (want $want)"
+  case "$token" in
+    -) [ -s "$tmp/err" ] && problem="$problem; printed on stderr" ;;
+    out:*) grep -qF -- "${token#out:}" "$tmp/out" || problem="$problem; stdout does not hold '${token#out:}'" ;;
+    *) [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -qF -- "$token" "$tmp/err" ||
+         problem="$problem; stderr is not one line naming '$token'" ;;
+  esac
+  [ "$rss_kb" -lt 204800 ] || [ "$token" = 8388608 ] || problem="$problem; peak memory ${rss_kb} KB (want < 200 MB)"
+  count_case "$problem" "$argline"
+done <<<"$bounded"
 echo "bad input: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -ge 20 ]

@@ -446,15 +446,15 @@ TEST(TargetsList, ReadTextFile) {
         std::ofstream out(path);
         out << "198.18.0.1\n198.18.0.2\n";
     }
-    const auto text = read_text_file(path);
+    const auto text = read_text_file(path, kTargetListLimits);
     ASSERT_TRUE(text.has_value()) << text.error().message;
     EXPECT_EQ(*text, "198.18.0.1\n198.18.0.2\n");
     std::remove(path.c_str());
 
-    const auto missing = read_text_file("/nonexistent/pw/targets.txt");
+    const auto missing = read_text_file("/nonexistent/pw/targets.txt", kTargetListLimits);
     ASSERT_FALSE(missing.has_value());
     EXPECT_EQ(missing.error().message, "cannot read '/nonexistent/pw/targets.txt': No such file or directory");
-    const auto directory = read_text_file("/");
+    const auto directory = read_text_file("/", kTargetListLimits);
     ASSERT_FALSE(directory.has_value());
     EXPECT_NE(directory.error().message.find("cannot read '/'"), std::string::npos);
 }

@@ -1,0 +1,18 @@
+// audit --webhook URL, and the request and Host header built from a URL that parses; the
+// status line of a response.
+#include <cstddef>
+#include <cstdint>
+
+#include "audit/webhook.hpp"
+#include "fuzz_support.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    using namespace portwarden;
+    const auto text = fuzz::as_text(data, size);
+    if (const auto url = audit::parse_webhook_url(text)) {
+        (void)audit::host_header(*url);
+        (void)audit::webhook_request(*url, "{}");
+    }
+    (void)audit::parse_status_line(text);
+    return 0;
+}
