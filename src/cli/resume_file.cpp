@@ -1,6 +1,7 @@
 #include "cli/resume_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -63,6 +64,28 @@ std::optional<std::string> write_temporary(const std::string& text) {
         return std::nullopt;
     }
     return name;
+}
+
+// `path` replaced by a new file holding `text`: written under a fresh name beside it, then
+// renamed over it. The rename replaces a symbolic link planted at `path`, never its target
+// (and in a sticky directory it is refused for another user's name). 0 or the errno.
+int replace_file(const std::string& path, const std::string& text) {
+    std::string name = path + ".XXXXXX";
+    const int fd = ::mkstemp(name.data());
+    if (fd < 0) {
+        return errno;
+    }
+    int error = write_all(fd, text) ? 0 : errno;
+    if (::close(fd) != 0 && error == 0) {
+        error = errno;
+    }
+    if (error == 0 && ::rename(name.c_str(), path.c_str()) != 0) {
+        error = errno;
+    }
+    if (error != 0) {
+        ::unlink(name.c_str());
+    }
+    return error;
 }
 
 }  // namespace
@@ -224,7 +247,14 @@ Result<ResumeState> read_resume_file(const std::string& path, const std::string&
 }
 
 ResumeTarget::ResumeTarget(std::string path, bool json_output) : path_(std::move(path)), json_output_(json_output) {
+    // Only this user's own regular file with no other name: never a symbolic link (O_NOFOLLOW),
+    // a FIFO or device (O_NONBLOCK, then S_ISREG), nor a hard link planted to someone's file.
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    struct stat st {};
+    if (fd_ >= 0 && (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != ::geteuid())) {
+        ::close(fd_);
+        fd_ = -1;
+    }
 }
 
 ResumeTarget::~ResumeTarget() {
@@ -239,11 +269,7 @@ void ResumeTarget::report(const std::string& fingerprint, std::uint64_t seed, co
     if (fd_ >= 0) {
         error = ::ftruncate(fd_, 0) == 0 && write_all(fd_, text) ? 0 : errno;
     } else {
-        const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        error = fd >= 0 && write_all(fd, text) ? 0 : errno;
-        if (fd >= 0 && ::close(fd) != 0 && error == 0) {
-            error = errno;
-        }
+        error = replace_file(path_, text);
     }
     if (error == 0) {
         fmt::print(stderr, "portwarden: resume point written to {}; finish with the same arguments plus --resume {}\n",

@@ -31,7 +31,10 @@ std::string format_resume_file(const std::string& fingerprint, std::uint64_t see
 // a raw scan started as root runs as nobody by its end, and nobody can neither create nor
 // rewrite a file in a directory only root may write. So an existing resume file (a resumed
 // scan, stopped again) is opened now; a new one is created at the end, and when that is
-// refused, written to a new file in $TMPDIR (or /tmp) instead, named on stderr.
+// refused, written to a new file in $TMPDIR (or /tmp) instead, named on stderr. A new file is
+// written beside the path and renamed over it: a symbolic link planted there (a shared
+// directory) is replaced, never followed; an existing file is reused only if it is this
+// user's regular file with a single link.
 class ResumeTarget {
 public:
     ResumeTarget(std::string path, bool json_output);  // json_output: -oJ/-oA holds the point too
