@@ -28,6 +28,9 @@ namespace portwarden::cli {
 namespace {
 
 constexpr std::string_view kMagic = "portwarden-resume 1";
+constexpr std::string_view kMismatch =
+    "the resume point is for another scan (targets, ports, technique or shard differ) or its seed, group or "
+    "position were changed";
 
 template <typename T>
 bool parse_number(std::string_view text, T& out) {
@@ -151,9 +154,15 @@ std::string scan_fingerprint(const ScanRequest& request) {
     return fmt::format("{:016x}", net::siphash24(net::SipKey{0x7077617264656e31ULL, 0x726573756d650a00ULL}, bytes));
 }
 
+std::string resume_seal(const std::string& fingerprint, std::uint64_t seed, const ResumePoint& point) {
+    const std::string text = fmt::format("{};{};{};{}", fingerprint, seed, point.group, point.position);
+    const std::vector<std::uint8_t> bytes(text.begin(), text.end());
+    return fmt::format("{:016x}", net::siphash24(net::SipKey{0x7077617264656e32ULL, 0x7365616c65640a00ULL}, bytes));
+}
+
 std::string format_resume_file(const std::string& fingerprint, std::uint64_t seed, const ResumePoint& point) {
-    return fmt::format("{}\nfingerprint={}\nseed={}\ngroup={}\nposition={}\n", kMagic, fingerprint, seed, point.group,
-                       point.position);
+    return fmt::format("{}\nfingerprint={}\nseed={}\ngroup={}\nposition={}\n", kMagic,
+                       resume_seal(fingerprint, seed, point), seed, point.group, point.position);
 }
 
 // The "resume" object of the summary record of our JSON Lines output (-oJ).
@@ -178,14 +187,13 @@ Result<ResumeState> read_resume_from_json(const std::string& path, const std::st
         return fail(fmt::format("{}: no resume point in this output (the scan was not interrupted)", path));
     }
     try {
-        if ((*resume)["fingerprint"].get<std::string>() != fingerprint) {
-            return fail(fmt::format("{}:{}: the resume point is for another scan (targets, ports, technique or "
-                                    "shard differ)",
-                                    path, resume_line));
+        const ResumeState state{(*resume)["seed"].get<std::uint64_t>(),
+                                ResumePoint{(*resume)["group"].get<std::uint64_t>(),
+                                            (*resume)["position"].get<std::uint64_t>()}};
+        if ((*resume)["fingerprint"].get<std::string>() != resume_seal(fingerprint, state.seed, state.point)) {
+            return fail(fmt::format("{}:{}: {}", path, resume_line, kMismatch));
         }
-        return ResumeState{(*resume)["seed"].get<std::uint64_t>(),
-                           ResumePoint{(*resume)["group"].get<std::uint64_t>(),
-                                       (*resume)["position"].get<std::uint64_t>()}};
+        return state;
     } catch (const nlohmann::json::exception&) {
         return fail(fmt::format("{}:{}: malformed resume object", path, resume_line));
     }
@@ -204,6 +212,8 @@ Result<ResumeState> read_resume_file(const std::string& path, const std::string&
     int number = 0;
     bool magic = false;
     bool have[4] = {false, false, false, false};
+    std::string sealed;
+    int fingerprint_line = 0;
     while (std::getline(in, line)) {
         ++number;
         if (number == 1) {
@@ -218,11 +228,8 @@ Result<ResumeState> read_resume_file(const std::string& path, const std::string&
         const std::string_view value = eq == std::string::npos ? std::string_view{} : std::string_view(line).substr(eq + 1);
         bool ok = eq != std::string::npos;
         if (ok && key == "fingerprint") {
-            if (value != fingerprint) {
-                return fail(fmt::format("{}:{}: the resume file is for another scan (targets, ports, technique or "
-                                        "shard differ)",
-                                        path, number));
-            }
+            sealed = value;
+            fingerprint_line = number;
             have[0] = true;
         } else if (ok && key == "seed") {
             ok = parse_number(value, state.seed);
@@ -242,6 +249,9 @@ Result<ResumeState> read_resume_file(const std::string& path, const std::string&
     }
     if (!magic || !have[0] || !have[1] || !have[2] || !have[3]) {
         return fail(fmt::format("{}: incomplete resume file (needs fingerprint, seed, group, position)", path));
+    }
+    if (sealed != resume_seal(fingerprint, state.seed, state.point)) {
+        return fail(fmt::format("{}:{}: {}", path, fingerprint_line, kMismatch));
     }
     return state;
 }

@@ -19,11 +19,16 @@ Result<std::pair<std::uint32_t, std::uint32_t>> parse_shard(const std::string& t
 // A digest of the technique, ports, targets and shard (not the seed, not the timing).
 std::string scan_fingerprint(const ScanRequest& request);
 
+// The fingerprint a resume file (and the -oJ "resume" object) carries: the scan's fingerprint
+// bound to the seed and the resume point, so a file whose seed, group or position was changed
+// (another subset, a point past the end) is refused like one for another scan.
+std::string resume_seal(const std::string& fingerprint, std::uint64_t seed, const ResumePoint& point);
+
 struct ResumeState {
     std::uint64_t seed = 0;
     ResumePoint point;
 };
-// Errors name the file (and line): "FILE:3: ...".
+// Errors name the file (and line): "FILE:3: ...". `fingerprint` is scan_fingerprint's.
 Result<ResumeState> read_resume_file(const std::string& path, const std::string& fingerprint);
 std::string format_resume_file(const std::string& fingerprint, std::uint64_t seed, const ResumePoint& point);
 

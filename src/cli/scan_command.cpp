@@ -550,7 +550,8 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         if (fingerprint.empty()) {
             fingerprint = scan_fingerprint(request);
         }
-        summary->resume_fingerprint = fingerprint;  // JSON Lines output can then be resumed from
+        // JSON Lines output can then be resumed from.
+        summary->resume_fingerprint = resume_seal(fingerprint, summary->seed, *summary->resume_point);
     }
     const bool written = outputs->end(*summary);
     if (const auto id = history.finish(*summary, a.outputs.verbosity > 0);

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "cli/resume_file.hpp"
 
 namespace fs = std::filesystem;
@@ -79,4 +81,55 @@ TEST(ResumeFile, OwnExistingFileIsRewritten) {
     const ResumeTarget target(resume.string(), false);
     target.report("0123456789abcdef", 42, ResumePoint{1, 2});
     EXPECT_EQ(slurp(resume), portwarden::cli::format_resume_file("0123456789abcdef", 42, ResumePoint{1, 2}));
+}
+
+namespace {
+
+// The resume file `format_resume_file` writes, with `from` replaced by `to`.
+fs::path written_with(const TempDir& dir, const std::string& from, const std::string& to) {
+    std::string text = portwarden::cli::format_resume_file("0123456789abcdef", 42, ResumePoint{1, 2});
+    if (!from.empty()) {
+        text.replace(text.find(from), from.size(), to);
+    }
+    const fs::path p = dir.path / "r";
+    std::ofstream(p) << text;
+    return p;
+}
+
+}  // namespace
+
+TEST(ResumeFile, ReadBackForTheSameScan) {
+    const TempDir dir;
+    const auto state = portwarden::cli::read_resume_file(written_with(dir, "", "").string(), "0123456789abcdef");
+    ASSERT_TRUE(state) << state.error().message;
+    EXPECT_EQ(state->seed, 42U);
+    EXPECT_EQ(state->point, (ResumePoint{1, 2}));
+}
+
+TEST(ResumeFile, TamperedOrForeignIsRefused) {
+    const TempDir dir;
+    for (const auto& [from, to] : {std::pair{"seed=42", "seed=43"}, std::pair{"position=2", "position=999999"},
+                                   std::pair{"group=1", "group=7"}}) {
+        const auto state = portwarden::cli::read_resume_file(written_with(dir, from, to).string(), "0123456789abcdef");
+        ASSERT_FALSE(state) << to;
+        EXPECT_NE(state.error().message.find(":2: the resume point is for another scan"), std::string::npos)
+            << state.error().message;
+    }
+    EXPECT_FALSE(portwarden::cli::read_resume_file(written_with(dir, "", "").string(), "fedcba9876543210"));
+}
+
+TEST(ResumeFile, TamperedJsonResumeObjectIsRefused) {
+    const TempDir dir;
+    const std::string seal = portwarden::cli::resume_seal("0123456789abcdef", 42, ResumePoint{1, 2});
+    const fs::path p = dir.path / "o.jsonl";
+    const auto line = [&](int seed) {
+        return fmt::format(R"({{"type":"summary","resume":{{"fingerprint":"{}","seed":{},"group":1,"position":2}}}})",
+                           seal, seed);
+    };
+    std::ofstream(p) << line(42) << "\n";
+    EXPECT_TRUE(portwarden::cli::read_resume_file(p.string(), "0123456789abcdef"));
+    std::ofstream(p) << line(43) << "\n";
+    const auto state = portwarden::cli::read_resume_file(p.string(), "0123456789abcdef");
+    ASSERT_FALSE(state);
+    EXPECT_NE(state.error().message.find(":1: the resume point is for another scan"), std::string::npos);
 }
