@@ -125,8 +125,16 @@ Result<bool> drop_in_other_threads() {
             if (::syscall(SYS_rt_tgsigqueueinfo, ::getpid(), tid, drop_signal(), &info) != 0) {
                 continue;  // the thread has ended meanwhile
             }
-            for (int i = 0; i < 2000 && !dropped->load(); ++i) {
+            // A thread that ends meanwhile (a short-lived closer) never runs the handler.
+            const std::string task = "/proc/self/task/" + std::to_string(tid);
+            bool ended = false;
+            for (int i = 0; i < 2000 && !dropped->load() && !ended; ++i) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                std::error_code error;
+                ended = !std::filesystem::exists(task, error) && !error;
+            }
+            if (ended && !dropped->load()) {
+                continue;  // `dropped` stays allocated: the handler could still be running
             }
             if (!dropped->load()) {
                 return fail("cannot drop privileges: thread " + std::to_string(tid) + " did not answer");
