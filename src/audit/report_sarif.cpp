@@ -1,12 +1,35 @@
 // The SARIF 2.1.0 report: one run, a rule per finding kind, a result per finding located at
 // the policy line of the rule it concerns (violations: level error; undecided: warning).
 #include <algorithm>
+#include <string_view>
+
+#include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
 #include "portwarden/audit.hpp"
 
 namespace portwarden::audit {
+namespace {
+
+// The policy path as a SARIF artifactLocation.uri (an RFC 3986 URI reference): '/' and the
+// unreserved characters as they are, every other byte (space, '%', ':', '#', '?', control
+// characters, UTF-8) as %XX, so a path such as "a b#1.toml" or "c:x.toml" stays one path.
+std::string uri_reference(std::string_view path) {
+    std::string out;
+    for (const char c : path) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+            c == '_' || c == '~' || c == '/') {
+            out += c;
+        } else {
+            out += fmt::format("%{:02X}", u);
+        }
+    }
+    return out;
+}
+
+}  // namespace
 
 std::string render_sarif(const Policy& policy, const Evaluation& evaluation) {
     using Json = nlohmann::ordered_json;
@@ -23,7 +46,7 @@ std::string render_sarif(const Policy& policy, const Evaluation& evaluation) {
         Json region = {{"startLine", std::max<std::uint32_t>(f.pos.line, 1)},
                        {"startColumn", std::max<std::uint32_t>(f.pos.column, 1)}};
         Json location = {{"physicalLocation",
-                          {{"artifactLocation", {{"uri", policy.path}}}, {"region", std::move(region)}}}};
+                          {{"artifactLocation", {{"uri", uri_reference(policy.path)}}}, {"region", std::move(region)}}}};
         results.push_back({{"ruleId", rule_id(f.kind)},
                            {"ruleIndex", static_cast<int>(f.kind)},
                            {"level", is_violation(f.kind) ? "error" : "warning"},

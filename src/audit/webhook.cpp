@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "output/format.hpp"
+
 namespace portwarden::audit {
 namespace {
 
@@ -292,7 +294,7 @@ Result<int> parse_status_line(std::string_view response) {
                         (line.size() == 12 || line[12] == ' ') &&
                         line.substr(9, 3).find_first_not_of("0123456789") == std::string_view::npos;
     if (!shaped) {
-        return fail(fmt::format("not an HTTP response: '{}'", line.substr(0, 40)));
+        return fail(fmt::format("not an HTTP response: '{}'", output::visible_text(line.substr(0, 40))));
     }
     return (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
 }

@@ -11,6 +11,7 @@
 #include "cli/audit_history.hpp"
 #include "cli/commands.hpp"
 #include "cli/history_record.hpp"
+#include "output/format.hpp"
 #include "portwarden/audit.hpp"
 #include "portwarden/ports.hpp"
 #include "portwarden/result_file.hpp"
@@ -157,7 +158,7 @@ std::string scan_ports(const AuditArgs& a, const audit::Policy& policy) {
 bool send_webhook(const audit::WebhookUrl& url, const std::string& text, const std::string& json) {
     const auto status = audit::post_webhook(url, json);
     if (!status) {
-        fmt::print(stderr, "portwarden: warning: webhook {}: {}\n", text, status.error().message);
+        fmt::print(stderr, "portwarden: warning: webhook {}: {}\n", text, output::visible_text(status.error().message));
         return false;
     }
     if (*status < 200 || *status > 299) {

@@ -5,11 +5,14 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "output/format.hpp"
 
 namespace portwarden::cli {
 
+// The message often quotes the user's bad token: a CR, LF or escape sequence in it is shown
+// as \xNN, so the error stays one honest line.
 int bad_input(const std::string& message) {
-    fmt::print(stderr, "portwarden: {}\n", message);
+    fmt::print(stderr, "portwarden: {}\n", output::visible_text(message));
     return exit_bad_input;
 }
 

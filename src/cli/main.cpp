@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/cli11_parse.hpp"
 #include "cli/commands.hpp"
 
 namespace {
@@ -92,8 +93,7 @@ int run(const std::vector<std::string>& args) {
     if (command.front() == '-' || command.find_first_of("./:") != std::string::npos) {
         return portwarden::cli::scan_command(args, command_line);  // nmap habit: no subcommand
     }
-    fmt::print(stderr, "portwarden: unknown command '{}' (try: portwarden help)\n", command);
-    return portwarden::cli::exit_bad_input;
+    return portwarden::cli::bad_input(fmt::format("unknown command '{}' (try: portwarden help)", command));
 }
 
 }  // namespace

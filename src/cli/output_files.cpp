@@ -127,6 +127,12 @@ void OutputSet::check(Output& out, int error) {
     ok_ = false;
     if (out.path == "-") {
         std::clearerr(stdout);  // said here, with its error; not again by main()
+        if (error == EPIPE) {
+            reader_gone_ = true;
+            fmt::print(stderr, "portwarden: standard output was closed by its reader; scan stopped{}\n",
+                       outputs_.size() > 1 ? ", the output files end with the hosts written so far" : "");
+            return;
+        }
         fmt::print(stderr, "portwarden: cannot write standard output: {}; the results shown are incomplete\n",
                    std::strerror(error != 0 ? error : EIO));
         return;

@@ -10,7 +10,8 @@
 // Every write is checked where the writers flush (after each host, and at the end) and every
 // close: a file that cannot be written is named on stderr with the error, written no further,
 // and end() returns false (the scan exits 1). So is standard output; main() checks it again
-// at exit for the other commands.
+// at exit for the other commands. Standard output whose reader went away (EPIPE: `| head`)
+// is reader_gone(): the caller stops the scan, and the files are still ended and closed.
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -47,6 +48,7 @@ public:
     void host(const HostResult& host);
     bool end(const ScanSummary& summary);  // false: a file could not be written (said on stderr)
     void abandon();  // the scan never started: old files untouched, files it created removed
+    bool reader_gone() const { return reader_gone_; }  // standard output's reader closed the pipe
 
 private:
     struct FileCloser {
@@ -67,6 +69,7 @@ private:
     std::vector<Output> outputs_;
     std::optional<output::RunInfo> run_;
     bool ok_ = true;
+    bool reader_gone_ = false;
 };
 
 }  // namespace portwarden::cli

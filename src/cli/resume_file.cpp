@@ -1,6 +1,7 @@
 #include "cli/resume_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,6 +30,9 @@ namespace portwarden::cli {
 namespace {
 
 constexpr std::string_view kMagic = "portwarden-resume 1";
+constexpr std::string_view kMismatch =
+    "the resume point is for another scan (targets, ports, technique or shard differ) or its seed, group or "
+    "position were changed";
 
 template <typename T>
 bool parse_number(std::string_view text, T& out) {
@@ -65,6 +69,28 @@ std::optional<std::string> write_temporary(const std::string& text) {
         return std::nullopt;
     }
     return name;
+}
+
+// `path` replaced by a new file holding `text`: written under a fresh name beside it, then
+// renamed over it. The rename replaces a symbolic link planted at `path`, never its target
+// (and in a sticky directory it is refused for another user's name). 0 or the errno.
+int replace_file(const std::string& path, const std::string& text) {
+    std::string name = path + ".XXXXXX";
+    const int fd = ::mkstemp(name.data());
+    if (fd < 0) {
+        return errno;
+    }
+    int error = write_all(fd, text) ? 0 : errno;
+    if (::close(fd) != 0 && error == 0) {
+        error = errno;
+    }
+    if (error == 0 && ::rename(name.c_str(), path.c_str()) != 0) {
+        error = errno;
+    }
+    if (error != 0) {
+        ::unlink(name.c_str());
+    }
+    return error;
 }
 
 }  // namespace
@@ -130,9 +156,15 @@ std::string scan_fingerprint(const ScanRequest& request) {
     return fmt::format("{:016x}", net::siphash24(net::SipKey{0x7077617264656e31ULL, 0x726573756d650a00ULL}, bytes));
 }
 
+std::string resume_seal(const std::string& fingerprint, std::uint64_t seed, const ResumePoint& point) {
+    const std::string text = fmt::format("{};{};{};{}", fingerprint, seed, point.group, point.position);
+    const std::vector<std::uint8_t> bytes(text.begin(), text.end());
+    return fmt::format("{:016x}", net::siphash24(net::SipKey{0x7077617264656e32ULL, 0x7365616c65640a00ULL}, bytes));
+}
+
 std::string format_resume_file(const std::string& fingerprint, std::uint64_t seed, const ResumePoint& point) {
-    return fmt::format("{}\nfingerprint={}\nseed={}\ngroup={}\nposition={}\n", kMagic, fingerprint, seed, point.group,
-                       point.position);
+    return fmt::format("{}\nfingerprint={}\nseed={}\ngroup={}\nposition={}\n", kMagic,
+                       resume_seal(fingerprint, seed, point), seed, point.group, point.position);
 }
 
 namespace {
@@ -186,27 +218,28 @@ Result<ResumeState> parse_resume_json(std::string_view text, const std::string& 
     if (print == resume->end() || !print->is_string() || !seed || !group || !position) {
         return fail(fmt::format("{}:{}: malformed resume object", path, resume_line));
     }
-    if (print->get<std::string>() != fingerprint) {
-        return fail(fmt::format("{}:{}: the resume point is for another scan (targets, ports, technique or "
-                                "shard differ)",
-                                path, resume_line));
+    const ResumeState state{*seed, ResumePoint{*group, *position}};
+    if (print->get<std::string>() != resume_seal(fingerprint, state.seed, state.point)) {
+        return fail(fmt::format("{}:{}: {}", path, resume_line, kMismatch));
     }
-    return ResumeState{*seed, ResumePoint{*group, *position}};
+    return state;
 }
 
+// The sealed fingerprint line of the plain format, checked once every value is read.
+struct Sealed {
+    std::string value;
+    int line = 0;
+};
+
 // One "key=value" line of the plain format into `state`; `have` marks the keys seen.
-Result<void> resume_line(std::string_view line, int number, const std::string& path, const std::string& fingerprint,
-                         ResumeState& state, std::array<bool, 4>& have) {
+Result<void> resume_line(std::string_view line, int number, const std::string& path, ResumeState& state,
+                         Sealed& sealed, std::array<bool, 4>& have) {
     const auto eq = line.find('=');
     const std::string_view key = line.substr(0, eq);
     const std::string_view value = eq == std::string_view::npos ? std::string_view{} : line.substr(eq + 1);
     bool ok = eq != std::string_view::npos;
     if (ok && key == "fingerprint") {
-        if (value != fingerprint) {
-            return fail(fmt::format("{}:{}: the resume file is for another scan (targets, ports, technique or "
-                                    "shard differ)",
-                                    path, number));
-        }
+        sealed = Sealed{std::string(value), number};
         have[0] = true;
     } else if (ok && key == "seed") {
         ok = parse_number(value, state.seed);
@@ -234,6 +267,7 @@ Result<ResumeState> parse_resume_text(std::string_view text, const std::string& 
     }
     ResumeState state;
     std::array<bool, 4> have{};
+    Sealed sealed;
     bool magic = false;
     auto lines = for_each_line(text, [&](std::string_view line, int number) -> Result<void> {
         if (number == 1) {
@@ -243,13 +277,16 @@ Result<ResumeState> parse_resume_text(std::string_view text, const std::string& 
             }
             return {};
         }
-        return resume_line(line, number, path, fingerprint, state, have);
+        return resume_line(line, number, path, state, sealed, have);
     });
     if (!lines) {
         return tl::unexpected(lines.error());
     }
     if (!magic || !have[0] || !have[1] || !have[2] || !have[3]) {
         return fail(fmt::format("{}: incomplete resume file (needs fingerprint, seed, group, position)", path));
+    }
+    if (sealed.value != resume_seal(fingerprint, state.seed, state.point)) {
+        return fail(fmt::format("{}:{}: {}", path, sealed.line, kMismatch));
     }
     return state;
 }
@@ -264,7 +301,14 @@ Result<ResumeState> read_resume_file(const std::string& path, const std::string&
 }
 
 ResumeTarget::ResumeTarget(std::string path, bool json_output) : path_(std::move(path)), json_output_(json_output) {
+    // Only this user's own regular file with no other name: never a symbolic link (O_NOFOLLOW),
+    // a FIFO or device (O_NONBLOCK, then S_ISREG), nor a hard link planted to someone's file.
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    struct stat st {};
+    if (fd_ >= 0 && (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != ::geteuid())) {
+        ::close(fd_);
+        fd_ = -1;
+    }
 }
 
 ResumeTarget::~ResumeTarget() {
@@ -279,11 +323,7 @@ void ResumeTarget::report(const std::string& fingerprint, std::uint64_t seed, co
     if (fd_ >= 0) {
         error = ::ftruncate(fd_, 0) == 0 && write_all(fd_, text) ? 0 : errno;
     } else {
-        const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        error = fd >= 0 && write_all(fd, text) ? 0 : errno;
-        if (fd >= 0 && ::close(fd) != 0 && error == 0) {
-            error = errno;
-        }
+        error = replace_file(path_, text);
     }
     if (error == 0) {
         fmt::print(stderr, "portwarden: resume point written to {}; finish with the same arguments plus --resume {}\n",

@@ -20,11 +20,16 @@ Result<std::pair<std::uint32_t, std::uint32_t>> parse_shard(const std::string& t
 // A digest of the technique, ports, targets and shard (not the seed, not the timing).
 std::string scan_fingerprint(const ScanRequest& request);
 
+// The fingerprint a resume file (and the -oJ "resume" object) carries: the scan's fingerprint
+// bound to the seed and the resume point, so a file whose seed, group or position was changed
+// (another subset, a point past the end) is refused like one for another scan.
+std::string resume_seal(const std::string& fingerprint, std::uint64_t seed, const ResumePoint& point);
+
 struct ResumeState {
     std::uint64_t seed = 0;
     ResumePoint point;
 };
-// Errors name the file (and line): "FILE:3: ...".
+// Errors name the file (and line): "FILE:3: ...". `fingerprint` is scan_fingerprint's.
 Result<ResumeState> read_resume_file(const std::string& path, const std::string& fingerprint);
 // The same on text already read (the plain format, or -oJ output); `path` only names it.
 Result<ResumeState> parse_resume_text(std::string_view text, const std::string& path, const std::string& fingerprint);
@@ -34,7 +39,10 @@ std::string format_resume_file(const std::string& fingerprint, std::uint64_t see
 // a raw scan started as root runs as nobody by its end, and nobody can neither create nor
 // rewrite a file in a directory only root may write. So an existing resume file (a resumed
 // scan, stopped again) is opened now; a new one is created at the end, and when that is
-// refused, written to a new file in $TMPDIR (or /tmp) instead, named on stderr.
+// refused, written to a new file in $TMPDIR (or /tmp) instead, named on stderr. A new file is
+// written beside the path and renamed over it: a symbolic link planted there (a shared
+// directory) is replaced, never followed; an existing file is reused only if it is this
+// user's regular file with a single link.
 class ResumeTarget {
 public:
     ResumeTarget(std::string path, bool json_output);  // json_output: -oJ/-oA holds the point too

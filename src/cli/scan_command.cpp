@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <future>
 #include <memory>
@@ -333,6 +334,9 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     // the ring set-up), so every thread inherits the mask and a Ctrl-C at any moment becomes a
     // stop request (a clean end with its output) instead of killing the process.
     SignalStop signals;
+    // A closed pipe on standard output (`-oJ - | head -3`) is a write error, not a death: the
+    // scan stops and still ends and closes its -oX/-oN/... files.
+    std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{hooks.discover ? "portwarden discover: host discovery only: which hosts are up, why, how far "
                                   "(= scan -sn; the discovery flags -PE -PP -PS -PA -PU -PR --traceroute)"
                                 : "portwarden scan: find the state of every port (nmap-compatible flags)",
@@ -527,6 +531,9 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     callbacks.host_done = [&](const HostResult& host) {
         progress.clear();
         outputs->host(host);
+        if (outputs->reader_gone()) {
+            signals.stop();
+        }
         history.add(host);
         if (hooks.host_done) {
             hooks.host_done(host);
@@ -543,7 +550,8 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         if (fingerprint.empty()) {
             fingerprint = scan_fingerprint(request);
         }
-        summary->resume_fingerprint = fingerprint;  // JSON Lines output can then be resumed from
+        // JSON Lines output can then be resumed from.
+        summary->resume_fingerprint = resume_seal(fingerprint, summary->seed, *summary->resume_point);
     }
     const bool written = outputs->end(*summary);
     if (const auto id = history.finish(*summary, a.outputs.verbosity > 0);

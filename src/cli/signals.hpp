@@ -15,6 +15,7 @@ public:
     SignalStop& operator=(const SignalStop&) = delete;
 
     std::stop_token token() const { return source_.get_token(); }
+    void stop() { source_.request_stop(); }  // a stop without a signal (standard output's reader left)
     int signal_received() const { return signal_.load(); }  // 0 if none
 
 private:

@@ -9,8 +9,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
+#include <sys/syscall.h>
+
+#include <array>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <thread>
 #include <vector>
 
 namespace portwarden::io {
@@ -55,6 +67,100 @@ bool capabilities_empty() {
     cap_free(now);
     cap_free(empty);
     return same;
+}
+
+// Capabilities and no_new_privs belong to each thread, not the process: the thread calling
+// drop_privileges cannot clear them in the others (the receive thread, the signal watcher).
+// Each other thread is asked with a real-time signal whose handler does it with raw system
+// calls (async-signal-safe) and then sets the flag passed along with the signal. glibc's own
+// set*id broadcast covers the uid and gid changes, not these.
+int drop_signal() { return SIGRTMIN + 3; }
+
+void drop_this_thread(int /*sig*/, siginfo_t* info, void* /*context*/) {
+    const int saved = errno;
+    ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    std::array<__user_cap_data_struct, 2> none{};
+    ::syscall(SYS_capset, &header, none.data());
+    static_cast<std::atomic<bool>*>(info->si_value.sival_ptr)->store(true);
+    errno = saved;
+}
+
+std::vector<pid_t> thread_ids() {
+    std::vector<pid_t> ids;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", error)) {
+        ids.push_back(static_cast<pid_t>(std::stol(entry.path().filename().string())));
+    }
+    return ids;
+}
+
+// Every thread but this one drops (a thread started meanwhile is found by the next round).
+Result<bool> drop_in_other_threads() {
+    struct sigaction action {};
+    action.sa_sigaction = &drop_this_thread;
+    action.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    if (::sigaction(drop_signal(), &action, nullptr) != 0) {
+        return fail(failed("sigaction", errno));
+    }
+    const pid_t self = static_cast<pid_t>(::syscall(SYS_gettid));
+    std::set<pid_t> done{self};
+    for (bool found = true; found;) {
+        found = false;
+        for (const pid_t tid : thread_ids()) {
+            if (!done.insert(tid).second) {
+                continue;
+            }
+            found = true;
+            // Freed once the handler has run; left behind if it never does (the scan then stops).
+            auto* dropped = new std::atomic<bool>(false);
+            siginfo_t info{};
+            info.si_signo = drop_signal();
+            info.si_code = SI_QUEUE;
+            info.si_pid = ::getpid();
+            info.si_uid = ::getuid();
+            info.si_value.sival_ptr = dropped;
+            if (::syscall(SYS_rt_tgsigqueueinfo, ::getpid(), tid, drop_signal(), &info) != 0) {
+                continue;  // the thread has ended meanwhile
+            }
+            // A thread that ends meanwhile (a short-lived closer) never runs the handler.
+            const std::string task = "/proc/self/task/" + std::to_string(tid);
+            bool ended = false;
+            for (int i = 0; i < 2000 && !dropped->load() && !ended; ++i) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                std::error_code error;
+                ended = !std::filesystem::exists(task, error) && !error;
+            }
+            if (ended && !dropped->load()) {
+                continue;  // `dropped` stays allocated: the handler could still be running
+            }
+            if (!dropped->load()) {
+                return fail("cannot drop privileges: thread " + std::to_string(tid) + " did not answer");
+            }
+            delete dropped;
+        }
+    }
+    return true;
+}
+
+// /proc/self/task/TID/status of every thread: nothing permitted, effective or ambient, and
+// no_new_privs set. The thread that still has something, or nothing.
+std::optional<std::string> thread_with_privileges() {
+    for (const pid_t tid : thread_ids()) {
+        std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/status");
+        std::string line;
+        while (std::getline(in, line)) {
+            const bool cap = line.rfind("CapPrm:", 0) == 0 || line.rfind("CapEff:", 0) == 0 ||
+                             line.rfind("CapAmb:", 0) == 0;
+            if ((cap && line.find_first_not_of("0\t ", 7) != std::string::npos) ||
+                (line.rfind("NoNewPrivs:", 0) == 0 && line.find('1') == std::string::npos)) {
+                return "thread " + std::to_string(tid) + " still has " + line.substr(0, line.find(':'));
+            }
+        }
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -124,6 +230,12 @@ Result<std::string> drop_privileges(const std::string& user) {
     }
     if (!capabilities_empty()) {
         return fail("cannot drop privileges: capabilities remain after cap_set_proc");
+    }
+    if (const auto others = drop_in_other_threads(); !others) {
+        return tl::unexpected(others.error());
+    }
+    if (const auto left = thread_with_privileges()) {
+        return fail("cannot drop privileges: " + *left);
     }
     return "dropped capabilities; now uid " + std::to_string(::getuid());
 }

@@ -64,6 +64,27 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
     return len;
 }
 
+// Appends text[i] (or the UTF-8 sequence it starts) as it is, or a control character or
+// invalid byte as "\\xNN"; returns the number of bytes taken.
+std::size_t append_visible(std::string& out, std::string_view text, std::size_t i) {
+    const auto u = static_cast<unsigned char>(text[i]);
+    if (u < 0x20 || u == 0x7F) {
+        out += fmt::format("\\x{:02X}", u);
+        return 1;
+    }
+    if (u < 0x80) {
+        out += text[i];
+        return 1;
+    }
+    const std::size_t len = utf8_sequence_length(text, i);
+    if (len == 0) {
+        out += fmt::format("\\x{:02X}", u);
+        return 1;
+    }
+    out.append(text.substr(i, len));
+    return len;
+}
+
 }  // namespace
 
 std::string ctime_text(TimePoint t) { return strftime_text(local_tm(t), "%a %b %e %H:%M:%S %Y"); }
@@ -157,7 +178,16 @@ std::string name_ip(const HostResult& host) {
     if (name.empty()) {
         return host.address.to_string();
     }
-    return fmt::format("{} ({})", name, host.address.to_string());
+    return fmt::format("{} ({})", visible_text(name), host.address.to_string());
+}
+
+std::string visible_text(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        i += append_visible(out, text, i);
+    }
+    return out;
 }
 
 std::string xml_escape(std::string_view text) {
@@ -181,19 +211,9 @@ std::string xml_escape(std::string_view text) {
             out += "&#45;";  // "--" may not appear in a comment
         } else if (c == '\t' || c == '\n' || c == '\r') {
             out += fmt::format("&#x{:x};", u);  // kept exact in attribute values
-        } else if (u < 0x20 || u == 0x7F) {
-            out += fmt::format("\\x{:02X}", u);
-        } else if (u >= 0x80) {
-            const std::size_t len = utf8_sequence_length(text, i);
-            if (len == 0) {
-                out += fmt::format("\\x{:02X}", u);
-            } else {
-                out.append(text.substr(i, len));
-                i += len;
-                continue;
-            }
         } else {
-            out += c;
+            i += append_visible(out, text, i);
+            continue;
         }
         ++i;
     }

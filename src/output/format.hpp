@@ -51,8 +51,13 @@ std::string_view service_name(const ServiceNames* names, std::uint16_t port, Pro
 // The same, from the table a lookup gives (none: no lookup).
 std::string_view service_name(const ServiceLookup& names, std::uint16_t port, Proto proto);
 
-// "name (addr)" when the user gave a name, else "addr" (nmap's Target::NameIP).
+// "name (addr)" when the user gave a name, else "addr" (nmap's Target::NameIP); the name
+// through visible_text.
 std::string name_ip(const HostResult& host);
+
+// A name from outside (a hosts file, DNS) as text for a terminal or a text file: control
+// characters and invalid UTF-8 become "\\xNN" as in xml_escape; valid UTF-8 passes through.
+std::string visible_text(std::string_view text);
 
 // Escapes text for an XML attribute value or comment the way nmap's xml.cc does (<>&"' and the
 // second '-' of "--"), except that valid UTF-8 passes through and other bytes that XML 1.0

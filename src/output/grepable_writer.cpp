@@ -27,7 +27,7 @@ namespace {
 
 // nmap puts the reverse-DNS name in the parentheses (empty without -R, as with nmap -n).
 std::string host_prefix(const HostResult& host) {
-    return fmt::format("Host: {} ({})", host.address.to_string(), host.ptr_name);
+    return fmt::format("Host: {} ({})", host.address.to_string(), visible_text(host.ptr_name));
 }
 
 std::string status_word(HostState state) {

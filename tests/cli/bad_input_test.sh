@@ -140,6 +140,21 @@ while IFS=$'\t' read -r token argline; do
   [ -s "$tmp/out" ] && problem="$problem; printed on stdout"
   count_case "$problem" "$argline"
 done <<<"$cases"
+# Control characters in a bad token are echoed escaped (\xNN): still one line, no raw CR, LF
+# or ESC reaching the terminal.
+escaped_case() { # ARGS...: exit 2, one line, '\x' in it, no raw CR, BEL or ESC
+  timeout 20 "${isolate[@]}" "$pw" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+  local code=$? raw
+  raw=$(LC_ALL=C grep -c $'[\r\x1b\x07]' "$tmp/err")
+  if [ "$code" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && [ "$raw" -eq 0 ] && grep -qF '\x' "$tmp/err"; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1)); echo "FAIL: control characters in '$*': exit $code; $(od -c "$tmp/err" | head -3)"
+  fi
+}
+escaped_case scan $'198.18.0.1\r\nportwarden: fake'
+escaped_case scan -p $'22\x1b[2J' 198.18.0.1
+escaped_case $'bogus\x1b]0;x\x07'
 # A read-only command given a missing database creates nothing on its way to exit 2.
 if [ -e /nonexistent ]; then
   fail=$((fail + 1)); echo "FAIL: /nonexistent exists after the cases (a read-only command created it)"

@@ -5,6 +5,7 @@
 #      privilege drop; the database sits in a directory only root may write);
 #   2. as root, an interrupted raw scan whose resume file cannot be created after the drop
 #      writes it to $TMPDIR instead, names it, and does not mention -oJ when none was given;
+#      that file with its seed or position changed is refused (exit 2);
 #   3. a scan killed with -9 is listed by `history` as unfinished;
 #   4. `wait` interrupted by Ctrl-C says so (not "timed out");
 #   5. `discover --help` is discover's own help;
@@ -58,6 +59,17 @@ spilled=$(sed -n 's/.*resume point written to \([^ ]*\) instead.*/\1/p' "$tmp/re
 [ -n "$spilled" ] && head -1 "$spilled" | grep -q "portwarden-resume 1"
 r=$?; check "the resume point is in the file named on stderr ($(head -c 300 "$tmp/resume.err"))" 0 "$r"
 grep -q "\-oJ" "$tmp/resume.err"; check "no -oJ is mentioned when none was given" 1 $?
+# A resume file whose seed (another subset) or position (past the end: exit 0, no ports) was
+# changed is refused before any packet, like one for another scan.
+for edit in 's/^seed=.*/seed=1/' 's/^position=.*/position=999999999/'; do
+  sed "$edit" "$spilled" >"$tmp/tampered.resume"
+  "$pw" scan -sS -Pn -p 1-3000 --max-rate 200 --db "$tmp/h.db" --resume "$tmp/tampered.resume" 198.18.9.2 \
+    >/dev/null 2>"$tmp/tampered.err"
+  check "a resume file edited with $edit is refused with exit 2" 2 $?
+  check "and one line names it ($(head -c 200 "$tmp/tampered.err"))" 1 \
+    "$(grep -c "tampered.resume:2: the resume point is for another scan .* or its seed, group or position were changed" \
+      "$tmp/tampered.err")"
+done
 chmod 0700 "$tmp"
 
 # 3. kill -9: the scan is listed as unfinished. Two -p- loopback hosts fill a history batch

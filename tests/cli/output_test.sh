@@ -8,7 +8,11 @@
 #   3. a scan that cannot start (no route) leaves an existing -oX file as it was, and creates
 #      no new file;
 #   4. Ctrl-C 8-66 ms after start, 30 times: every time a clean exit (0, or 130 saying so) and an
-#      XML file that xmllint reads (the stop signals are blocked before any thread starts).
+#      XML file that xmllint reads (the stop signals are blocked before any thread starts);
+#   5. `-oJ - | head -3` with -oX FILE: no death by SIGPIPE; the scan stops, says so in one line,
+#      exits 1, and the XML file is closed and well-formed;
+#   6. a host name with control characters (a private /etc/hosts, -R) is escaped on the
+#      terminal and in -oN/-oG.
 set -uo pipefail
 pw=$(realpath "${1:?usage: output_test.sh PATH-TO-portwarden}")
 if [ "$(id -u)" -ne 0 ] || ! unshare -n -m true 2>/dev/null; then
@@ -88,6 +92,31 @@ done
 set +m
 check "Ctrl-C 8-66 ms after start: clean exits and well-formed XML (bad of $written written)" 0 "$bad"
 [ "$written" -ge 10 ]; check "at least 10 of 30 interrupted scans had started ($written)" 0 $?
+
+# 5. Standard output's reader goes away: 4096 hosts x 100 ports, head keeps 3 lines (a raw
+# scan reports 2621 hosts at a time: it stops after the first group).
+for tech in -sT -sS; do
+  rm -f "$tmp/pipe.xml"
+  "$pw" scan "$tech" -p 1-100 "${db[@]}" -oX "$tmp/pipe.xml" -oJ - 127.0.0.0/20 2>"$tmp/pipe.err" | head -3 >/dev/null
+  check "$tech -oJ - | head -3 exits 1 (not killed by SIGPIPE)" 1 "${PIPESTATUS[0]}"
+  check "$tech: one line on stderr" 1 "$(grep -vc 'resume point' "$tmp/pipe.err")"
+  grep -q "standard output was closed by its reader; scan stopped" "$tmp/pipe.err"
+  check "$tech: the reader going away is said" 0 $?
+  xmllint --noout "$tmp/pipe.xml" 2>/dev/null; check "$tech: the -oX file is closed and well-formed" 0 $?
+  hosts=$(grep -c '<host ' "$tmp/pipe.xml")
+  [ "$hosts" -lt 4096 ]; check "$tech: the scan stopped early ($hosts of 4096 hosts)" 0 $?
+done
+
+# 6. A name from /etc/hosts (this test's private copy) with an escape sequence, via -R: the
+# terminal and the -oN/-oG files show it escaped (\x1B), never the raw byte.
+printf '127.0.0.1\tev\033[31mil\n' >"$tmp/hosts"
+mount --bind "$tmp/hosts" /etc/hosts
+"$pw" scan -sT -R -p 1 "${db[@]}" -oN "$tmp/names.nmap" -oG "$tmp/names.gnmap" 127.0.0.1 >"$tmp/names.out" 2>&1
+check "a scan of a host with a hostile name exits 0" 0 $?
+check "no raw ESC byte on the terminal or in -oN/-oG" 0 "$(cat "$tmp/names.out" "$tmp/names.nmap" "$tmp/names.gnmap" | grep -c $'\033')"
+check "the name is shown escaped on the terminal, in -oN and -oG" 3 \
+  "$(grep -lF 'ev\x1B[31mil' "$tmp/names.out" "$tmp/names.nmap" "$tmp/names.gnmap" | wc -l)"
+umount /etc/hosts
 
 echo "output: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

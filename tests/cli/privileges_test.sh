@@ -6,7 +6,9 @@
 #   2. as nobody running a copy of the binary with only `setcap cap_net_raw+ep`: the default is a
 #      SYN scan, and -sS / -sU over IPv4 and IPv6 loopback give the right states and reasons;
 #   3. started as root, a raw scan runs as uid/gid 65534 with every capability set empty and
-#      no_new_privs set (read from /proc/PID/status while it scans), and still exits 130 on Ctrl-C.
+#      no_new_privs set (read from /proc/PID/status while it scans), and still exits 130 on Ctrl-C;
+#   in 2 and 3, every thread (/proc/PID/task/*/status) has CapPrm/CapEff/CapAmb empty and
+#   NoNewPrivs 1 mid-scan (the receive and signal threads too, not only the main thread).
 set -uo pipefail
 pw=${1:?usage: privileges_test.sh PORTWARDEN}
 if [ "$(id -u)" -ne 0 ]; then
@@ -47,6 +49,26 @@ grep -Eq "18081/tcp +closed +unknown +reset" "$tmp/4.out"; check "setcap SYN ove
 as_nobody "$tmp/pw-cap" scan -sU --reason -p 18083 127.0.0.1 >"$tmp/5.out" 2>&1; check "setcap UDP exits 0" 0 $?
 grep -Eq "18083/udp +closed +unknown +port-unreach" "$tmp/5.out"; check "setcap UDP: closed port-unreach" 0 $?
 
+# Every thread of a scan (main, receive, send, signal watcher, ...), read mid-scan from
+# /proc/PID/task/*/status: CapPrm, CapEff, CapAmb empty and NoNewPrivs 1. Prints the bad lines.
+thread_privileges() { # PID
+  for f in /proc/"$1"/task/*/status; do
+    awk -v t="$f" '($1 == "CapPrm:" || $1 == "CapEff:" || $1 == "CapAmb:") && $2 != "0000000000000000" {print t, $0}
+                   $1 == "NoNewPrivs:" && $2 != "1" {print t, $0}' "$f"
+  done
+}
+threads() { ls /proc/"$1"/task | wc -l; }
+
+# 2b. setcap: every thread has dropped CAP_NET_RAW and set no_new_privs while the scan runs.
+setpriv --reuid=65534 --regid=65534 --clear-groups "$tmp/pw-cap" scan -sS -Pn -q -p 1-65535 --max-rate 2000 \
+  --no-history 198.18.9.2 >/dev/null 2>&1 &  # not as_nobody: $! must be the scan, not a subshell
+scan=$!
+sleep 1.5
+n=$(threads "$scan")
+[ "$n" -ge 3 ]; check "the setcap scan runs several threads ($n)" 0 $?
+check "setcap scan: no thread keeps a capability or lacks no_new_privs" "" "$(thread_privileges "$scan")"
+kill -INT "$scan"; wait "$scan"
+
 # 3. Root drops to nobody with no capabilities once its sockets are open.
 # Its resume point is written as nobody: into a directory nobody may write (nothing left in /tmp).
 mkdir -m 1777 "$tmp/spill"
@@ -61,6 +83,7 @@ for cap in CapInh CapPrm CapEff CapAmb; do
   check "raw scan $cap is empty" 0000000000000000 "$(echo "$status" | awk -v c="$cap:" '$1 == c {print $2}')"
 done
 check "raw scan has no_new_privs" 1 "$(echo "$status" | awk '/^NoNewPrivs:/ {print $2}')"
+check "root scan: no thread keeps a capability or lacks no_new_privs" "" "$(thread_privileges "$scan")"
 kill -INT "$scan"
 wait "$scan"; check "privilege-dropped scan still exits 130 on Ctrl-C" 130 $?
 head -1 "$tmp/spill/pw.resume" 2>/dev/null | grep -q "portwarden-resume 1"; check "and writes its resume file as nobody" 0 $?

@@ -88,6 +88,14 @@ TEST(AuditReport, SarifMinimalValid) {
     EXPECT_EQ(run["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"], 4);
 }
 
+TEST(AuditReport, SarifUriIsPercentEncoded) {
+    Fixture f = sample();
+    f.policy.path = "dir/a b#1%\r\n:\xc3\xa9.toml";
+    const auto j = nlohmann::json::parse(render_sarif(f.policy, f.evaluation));
+    EXPECT_EQ(j["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+              "dir/a%20b%231%25%0D%0A%3A%C3%A9.toml");
+}
+
 TEST(AuditReport, TextEndsWithVerdict) {
     const Fixture f = sample();
     const std::string text = render_text(f.policy, f.evaluation);

@@ -104,6 +104,10 @@ TEST(AuditWebhook, StatusLine) {
     EXPECT_FALSE(parse_status_line("HTTP/1.1 2x0 OK\r\n"));
     EXPECT_FALSE(parse_status_line("HTTP/1.1 2000 OK\r\n"));
     EXPECT_FALSE(parse_status_line(""));
+    // The server's bytes are quoted escaped: no escape sequence reaches the terminal.
+    const auto hostile = parse_status_line("\x1b]0;owned\x07 HTTP\r\n");
+    ASSERT_FALSE(hostile);
+    EXPECT_EQ(hostile.error().message, "not an HTTP response: '\\x1B]0;owned\\x07 HTTP'");
 }
 
 // A TCP socket listening on 127.0.0.1 on a free port.

@@ -137,8 +137,11 @@ TEST(InputBounds, ResumeJsonTypeNotAString) {
     const auto bad = cli::parse_resume_text("{\"type\":\"summary\",\"resume\":[1]}\n", "out.jsonl", "f");
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().message, "out.jsonl:1: malformed resume object");
+    // The file holds the fingerprint sealed with the seed and the resume point (resume_seal).
+    const std::string sealed = cli::resume_seal("f", 7, ResumePoint{1, 2});
     const auto ok = cli::parse_resume_text(
-        "{\"type\":\"summary\",\"resume\":{\"fingerprint\":\"f\",\"seed\":7,\"group\":1,\"position\":2}}", "o", "f");
+        fmt::format(R"({{"type":"summary","resume":{{"fingerprint":"{}","seed":7,"group":1,"position":2}}}})", sealed),
+        "o", "f");
     ASSERT_TRUE(ok) << ok.error().message;
     EXPECT_EQ(ok->seed, 7U);
     EXPECT_EQ(ok->point.position, 2U);

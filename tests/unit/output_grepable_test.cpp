@@ -190,5 +190,15 @@ TEST_F(OutputGrepable, DistanceAndTraceAreNotWrittenAsInNmap) {
     EXPECT_EQ(render({traced}), render({plain}));
 }
 
+TEST_F(OutputGrepable, ReverseNameWithControlCharactersStaysOnOneLine) {
+    HostResult h = up_host();
+    h.ptr_name = "a\tb\nHost: 198.18.9.9 ()\tStatus: Up";
+    const std::string out = render({h});
+    EXPECT_NE(out.find("Host: 198.18.1.10 (a\\x09b\\x0AHost: 198.18.9.9 ()\\x09Status: Up)\tStatus: Up\n"),
+              std::string::npos)
+        << out;
+    EXPECT_EQ(out.find("Host: 198.18.9.9"), out.find("a\\x09b\\x0AHost: 198.18.9.9") + 10);
+}
+
 }  // namespace
 }  // namespace portwarden::output

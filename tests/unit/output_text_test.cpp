@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "output/format.hpp"
+#include "output/format.hpp"
 #include "output/writer.hpp"
 
 namespace portwarden::output {
@@ -476,6 +477,22 @@ TEST(OutputFormat, XmlEscapeKeepsUtf8AndNeutralisesTheRest) {
     EXPECT_EQ(xml_escape("caf\xC3\xA9"), "caf\xC3\xA9");
     EXPECT_EQ(xml_escape("x\x01y\xFFz"), "x\\x01y\\xFFz");
     EXPECT_EQ(xml_escape("a\tb"), "a&#x9;b");
+}
+
+}  // namespace
+}  // namespace portwarden::output
+
+namespace portwarden::output {
+namespace {
+
+TEST(OutputNames, ControlCharactersInNamesAreEscapedAsInXml) {
+    HostResult h;
+    h.address = *Address::parse("127.0.0.1");
+    h.hostname = "evil\x1b]0;pwned\x07\r\nHost: 198.18.1.1\xff\xc3\xa9";  // from /etc/hosts, say
+    EXPECT_EQ(name_ip(h), "evil\\x1B]0;pwned\\x07\\x0D\\x0AHost: 198.18.1.1\\xFF\xc3\xa9 (127.0.0.1)");
+    h.hostname.clear();
+    h.ptr_name = "ptr\tname";
+    EXPECT_EQ(name_ip(h), "ptr\\x09name (127.0.0.1)");
 }
 
 }  // namespace
