@@ -23,6 +23,12 @@ inline constexpr TextLimits kPolicyLimits{"policy", 16 * kMiB, 1 * kMiB};
 inline constexpr TextLimits kResultFileLimits{"result file", 128 * kMiB, 16 * kMiB};
 // --resume FILE: four short lines.
 inline constexpr TextLimits kResumeFileLimits{"resume file", 64 * 1024, 4096};
+// --ruleset: `nft -j list ruleset` is one JSON line; iptables-save text has short lines.
+inline constexpr TextLimits kRulesetLimits{"ruleset", 64 * kMiB, 64 * kMiB};
+// --listeners: `ss -tuln(p)` output.
+inline constexpr TextLimits kListenersLimits{"listeners file", 16 * kMiB, 64 * 1024};
+// /proc/PID/{comm,status,cgroup} of a listener's owner (inventory): a few short lines each.
+inline constexpr TextLimits kProcFileLimits{"process file", 1 * kMiB, 64 * 1024};
 // The services file (nmap-services, /etc/services).
 inline constexpr TextLimits kServicesLimits{"services file", 16 * kMiB, 4096};
 

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "portwarden/firewall.hpp"
+#include "portwarden/limits.hpp"
+#include "portwarden/targets.hpp"
 
 namespace portwarden::firewall {
 namespace {
@@ -106,13 +108,11 @@ Result<Listeners> parse_ss(std::string_view text, const std::string& source) {
 }
 
 Result<Listeners> load_listeners_file(const std::string& path) {
-    std::ifstream f(path);
-    if (!f) {
-        return fail(fmt::format("{}: cannot read the listeners file", path));
+    auto text = read_text_file(path, kListenersLimits);
+    if (!text) {
+        return tl::unexpected(text.error());
     }
-    std::ostringstream text;
-    text << f.rdbuf();
-    return parse_ss(text.str(), path);
+    return parse_ss(*text, path);
 }
 
 }  // namespace portwarden::firewall

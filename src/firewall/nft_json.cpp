@@ -15,6 +15,8 @@
 #include "firewall/finish.hpp"
 #include "firewall/nft_values.hpp"
 #include "firewall/rule_expr.hpp"
+#include "portwarden/limits.hpp"
+#include "portwarden/targets.hpp"
 
 namespace portwarden::firewall {
 namespace {
@@ -230,13 +232,11 @@ Result<Ruleset> parse_nft_json(std::string_view text, const std::string& source)
 }
 
 Result<Ruleset> load_ruleset(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        return fail(fmt::format("{}: cannot read the ruleset file", path));
+    auto text = read_text_file(path, kRulesetLimits);
+    if (!text) {
+        return tl::unexpected(text.error());
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    const std::string body = text.str();
+    const std::string& body = *text;
     const auto first = body.find_first_not_of(" \t\r\n");
     if (first != std::string::npos && body[first] != '{') {
         return parse_iptables_save(body, path);

@@ -98,7 +98,7 @@ other() {
 }
 other "/nonexistent/policy.toml" --policy /nonexistent/policy.toml --from "$xml"
 other "/nonexistent/results.xml" --policy "$data/audit/ok.toml" --from /nonexistent/results.xml
-other "/nonexistent/rules.json: cannot read the ruleset file" --policy "$data/audit/ok.toml" --from "$xml" --ruleset /nonexistent/rules.json
+other "cannot read '/nonexistent/rules.json'" --policy "$data/audit/ok.toml" --from "$xml" --ruleset /nonexistent/rules.json
 other "ok.toml:2: neither nftables JSON" --policy "$data/audit/ok.toml" --from "$xml" --ruleset "$data/audit/ok.toml"
 other "--listeners goes with --ruleset" --policy "$data/audit/ok.toml" --from "$xml" --listeners /nonexistent/ss.txt
 other "needs --policy" --from "$xml"
