@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "portwarden/limits.hpp"
 #include "portwarden/targets.hpp"
 
 namespace portwarden::inv {
@@ -69,11 +70,14 @@ std::optional<std::uint32_t> effective_uid(std::string_view status) {
     return ec == std::errc{} && end != rest.data() ? std::optional(uid) : std::nullopt;
 }
 
+// /proc/PID/{comm,status,cgroup}: a few KiB (cgroup paths are at most PATH_MAX each).
+constexpr TextLimits kProcLimits{"/proc file", 1 * kMiB, 64 * 1024};
+
 // What /proc says about one process; nullopt when it is gone.
 std::optional<ListenerProcess> describe(std::int32_t pid) {
     const std::string dir = fmt::format("/proc/{}/", pid);
-    auto comm = read_text_file(dir + "comm");
-    auto status = read_text_file(dir + "status");
+    auto comm = read_text_file(dir + "comm", kProcLimits);
+    auto status = read_text_file(dir + "status", kProcLimits);
     if (!comm || !status) {
         return std::nullopt;
     }
@@ -82,7 +86,7 @@ std::optional<ListenerProcess> describe(std::int32_t pid) {
     p.command = comm->substr(0, comm->find('\n'));
     p.uid = effective_uid(*status).value_or(0);
     p.user = user_name(p.uid);
-    if (auto cgroup = read_text_file(dir + "cgroup")) {
+    if (auto cgroup = read_text_file(dir + "cgroup", kProcLimits)) {
         CgroupPlace place = parse_cgroup(*cgroup);
         p.unit = std::move(place.unit);
         p.container = std::move(place.container);
