@@ -17,7 +17,8 @@ does not listen), then:
             only): inventory lies between two ss runs taken before and after it;
   others    each --netns NAME given, and with --truth every namespace of the test range
             (its `# host_ns` and `# scanner_ns=` lines, and every other PREFIX-* namespace),
-            compared with ss there (read only);
+            compared with ss there (read only); and the range's firewalled host with `--nft`:
+            each listener exposed or firewalled as its FW_* port lists say (policy accept);
   policy    --policy with [[may_listen]] rules: exit 0 when every listener is allowed, exit 1
             naming exactly the one left out (text and -oJ FILE);
   firewall  an nftables ruleset loaded into the namespace (accept 7001/tcp, drop 7004/tcp, reset
@@ -42,6 +43,7 @@ import time
 
 PW = sys.argv[1]
 EXTRA_NS = []
+FW_TRUTH = {}  # --truth: the range's firewalled host (its namespace and FW_* port lists)
 args = sys.argv[2:]
 while args:
     if args[0] == "--netns" and len(args) > 1:
@@ -55,6 +57,10 @@ while args:
                 words = line[1:].split()
                 if len(words) == 3 and words[0] == "host_ns":
                     EXTRA_NS.append(words[2])
+                    if words[1] == "firewalled":
+                        FW_TRUTH["ns"] = words[2]
+                elif words and words[0] == "firewalled":
+                    FW_TRUTH.update(w.split("=", 1) for w in words[1:] if "=" in w)
                 elif len(words) == 1 and words[0].startswith("scanner_ns="):
                     EXTRA_NS.append(words[0].split("=", 1)[1])
         if not EXTRA_NS:
@@ -338,6 +344,34 @@ def check_firewall(tmp):
           r.stdout[-600:] + r.stderr)
 
 
+def ports(text):
+    out = set()
+    for part in (text or "").split(","):
+        if part:
+            lo, _, hi = part.partition("-")
+            out.update(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def check_range_firewall():
+    ns = FW_TRUTH["ns"]
+    doc = inventory(ns, ["--nft"])
+    blocked = {"tcp": set(), "udp": ports(FW_TRUTH.get("udp_drop")) | ports(FW_TRUTH.get("udp_reject_admin_prohibited"))}
+    for key in ("drop", "reject_port_unreach", "reject_admin_prohibited", "reject_tcp_reset"):
+        blocked["tcp"] |= ports(FW_TRUTH.get(key))
+    listening = {"tcp": ports(FW_TRUTH.get("tcp_listen")), "udp": ports(FW_TRUTH.get("udp_echo"))}
+    seen = {"tcp": set(), "udp": set()}
+    for l in doc["listeners"]:
+        if l["bind"] == "loopback" or l["port"] not in listening[l["proto"]]:
+            continue
+        seen[l["proto"]].add(l["port"])
+        want = "firewalled" if l["port"] in blocked[l["proto"]] else "exposed"
+        check(l["exposure"] == want and l["exposure_rule"],
+              f"range {ns}: {l['proto']} {l['address']}:{l['port']} is {l['exposure']} ({l['exposure_rule']})",
+              f"want {want}")
+    check(seen == listening, f"range {ns}: every FW_* listener judged", f"seen {seen}, want {listening}")
+
+
 def check_errors():
     cases = [
         ([PW, "inventory", "--netns", "pw-no-such-ns"], "pw-no-such-ns"),
@@ -387,6 +421,8 @@ def main():
             compare_with_ss(None, "root namespace")
             for ns in EXTRA_NS:
                 compare_with_ss(ns, f"namespace {ns}")
+            if "ns" in FW_TRUTH:
+                check_range_firewall()
             check_errors()
     except (RuntimeError, subprocess.TimeoutExpired, OSError, json.JSONDecodeError) as e:
         check(False, "the test ran to its end", str(e))
