@@ -18,10 +18,15 @@
 
 namespace portwarden {
 
-// Who can reach the listener. `local_only`: bound to loopback. `unknown`: no firewall ruleset
-// was given to decide (the firewall join adds "exposed" and "firewalled" with their rules).
-enum class Exposure : std::uint8_t { unknown, local_only };
-std::string_view to_string(Exposure e);  // "unknown", "local-only"
+namespace firewall {
+struct Ruleset;
+}
+
+// Who can reach the listener. `local_only`: bound to loopback. With a firewall ruleset
+// (join_firewall): `exposed` (the ruleset accepts a probe from another host), `firewalled`
+// (it drops or rejects it). `unknown`: no ruleset given, or the model cannot decide.
+enum class Exposure : std::uint8_t { unknown, local_only, exposed, firewalled };
+std::string_view to_string(Exposure e);  // "unknown", "local-only", "exposed", "firewalled"
 
 // A container runtime and id, from the cgroup path ("docker", "0123abcd...").
 struct Container {
@@ -61,12 +66,32 @@ struct Listener {
     std::uint64_t inode = 0;
     std::vector<ListenerProcess> processes;  // empty: no process holds it (a kernel socket)
     Exposure exposure = Exposure::unknown;
+    std::string exposure_rule;        // with a ruleset: the deciding rule or policy, or why unknown
 };
 
 // The bind kind of an address (device: the interface the socket is bound to, if any).
 BindKind classify_bind(const Address& address, std::optional<std::string_view> device = {});
 // The exposure as far as it is known without a firewall model.
 Exposure exposure_without_firewall(const Listener& listener);
+
+// The firewall join: each non-loopback listener's exposure is the model's prediction
+// (firewall::decide) for a SYN (TCP) or UDP probe from another host (any source, interface
+// not lo) to its address and port; a wildcard address stands for the host's addresses, and a
+// dual-stack socket is exposed when either family is. Loopback listeners stay local-only.
+void join_firewall(std::vector<Listener>& listeners, const firewall::Ruleset& rules);
+
+// A port the ruleset accepts (by a rule naming that destination port, not a chain's policy)
+// where nothing listens outside loopback.
+struct IdlePort {
+    Proto proto = Proto::tcp;
+    Family family = Family::v4;
+    std::uint16_t port = 0;
+    std::string rule;                 // firewall::describe of the accepting decision
+};
+// Candidates: the ports of the ruleset's `dport` matches (ranges of up to 256 ports), each
+// asked of the model for TCP and UDP, IPv4 and IPv6.
+std::vector<IdlePort> accepted_without_listener(const std::vector<Listener>& listeners,
+                                                const firewall::Ruleset& rules);
 
 struct InventoryOptions {
     // A named network namespace (/run/netns/NAME, as `ip netns` makes them); empty: our own.
@@ -92,10 +117,13 @@ bool allows(const audit::ListenRule& rule, const Listener& listener);
 
 // Reports: a table (proto, address:port, bind, process, user, unit, exposure, and the
 // violations when a policy was checked) and one JSON document (README lists the fields).
+// `idle`: with a ruleset, the accepted ports where nothing listens.
 std::string render_inventory_text(const std::vector<Listener>& listeners,
-                                  const std::vector<ListenerViolation>* violations = nullptr);
+                                  const std::vector<ListenerViolation>* violations = nullptr,
+                                  const std::vector<IdlePort>* idle = nullptr);
 std::string render_inventory_json(const std::vector<Listener>& listeners, const std::string& netns,
                                   const audit::Policy* policy = nullptr,
-                                  const std::vector<ListenerViolation>* violations = nullptr);
+                                  const std::vector<ListenerViolation>* violations = nullptr,
+                                  const std::vector<IdlePort>* idle = nullptr);
 
 }  // namespace portwarden

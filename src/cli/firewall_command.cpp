@@ -2,7 +2,6 @@
 // (include/portwarden/firewall.hpp) on the command line. Exit codes: 0 prediction and scan
 // agree (or no scan to compare), 1 they differ, 2 bad input (one line on stderr).
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <sstream>
 
@@ -11,6 +10,7 @@
 
 #include "cli/cli11_parse.hpp"
 #include "cli/commands.hpp"
+#include "cli/ruleset_source.hpp"
 #include "portwarden/firewall.hpp"
 #include "portwarden/probe.hpp"
 #include "portwarden/result_file.hpp"
@@ -45,56 +45,8 @@ struct Inputs {
     }
 };
 
-// The output of a command that reads this host's ruleset (no packets are sent).
-Result<std::string> run_reader(const char* command, const char* flag) {
-    std::FILE* p = ::popen(command, "r");
-    if (p == nullptr) {
-        return fail(fmt::format("{}: cannot run `{}`", flag, command));
-    }
-    std::string out;
-    std::array<char, 4096> buf{};
-    for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;) {
-        out.append(buf.data(), n);
-    }
-    if (::pclose(p) != 0) {
-        return fail(fmt::format("{}: `{}` failed (installed? root?)", flag, command));
-    }
-    return out;
-}
-
 Result<fw::Ruleset> load_rules(const Inputs& in) {
-    const int given = (in.ruleset.empty() ? 0 : 1) + (in.nft ? 1 : 0) + (in.iptables ? 1 : 0);
-    if (given != 1) {
-        return fail("name the ruleset with exactly one of --ruleset FILE, --nft, --iptables");
-    }
-    if (in.iptables) {
-        auto v4 = run_reader("iptables-save 2>/dev/null", "--iptables");
-        auto v6 = v4 ? run_reader("ip6tables-save 2>/dev/null", "--iptables") : v4;
-        if (v4 && v4->find("\n*") == std::string::npos && !v4->starts_with("*")) {
-            return fail("--iptables: iptables-save shows no table (rules loaded with the other backend? "
-                        "save them with iptables-legacy-save or iptables-nft-save and use --ruleset FILE)");
-        }
-        auto rules = v6 ? fw::parse_iptables_save(*v4, "iptables-save") : tl::unexpected(v6.error());
-        const bool any6 = v6 && v6->find("\n*") != std::string::npos;
-        auto rules6 = rules && any6 ? fw::parse_iptables_save(*v6, "ip6tables-save") : rules;
-        if (!rules6) {
-            return rules6;
-        }
-        if (any6) {
-            for (auto& c : rules6->chains) {
-                rules->chains.push_back(std::move(c));
-            }
-        }
-        return rules;
-    }
-    if (in.nft) {
-        auto text = run_reader("nft -j list ruleset 2>/dev/null", "--nft");
-        if (!text) {
-            return tl::unexpected(text.error());
-        }
-        return fw::parse_nft_json(*text, "nft -j list ruleset");
-    }
-    return fw::load_ruleset(in.ruleset);
+    return load_ruleset_source(RulesetSource{in.ruleset, in.nft, in.iptables, ""});
 }
 
 Result<fw::Listeners> load_listeners(const Inputs& in) {

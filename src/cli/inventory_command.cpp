@@ -1,5 +1,6 @@
 // `portwarden inventory`: every listening socket of this machine (or of a network namespace),
-// who owns it, and (--policy) which ones no [[may_listen]] rule allows.
+// who owns it, (--policy) which ones no [[may_listen]] rule allows, and (--ruleset FILE, --nft,
+// --iptables) which ones the firewall model says are exposed or firewalled.
 // Exit codes: 0 listed (compliant), 1 violations (as audit), 2 error (one line on stderr).
 #include <algorithm>
 #include <cerrno>
@@ -11,6 +12,7 @@
 
 #include "cli/cli11_parse.hpp"
 #include "cli/commands.hpp"
+#include "cli/ruleset_source.hpp"
 #include "portwarden/inventory.hpp"
 
 namespace portwarden::cli {
@@ -38,11 +40,16 @@ int inventory_command(const std::vector<std::string>& args) {
     std::string json_file;
     std::string policy_path;
     bool json = false;
+    RulesetSource rules_from;
     app.add_option("--netns", netns, "a named network namespace (/run/netns/NAME, see ip netns list)");
     app.add_flag("--json", json, "JSON on stdout instead of the table");
     app.add_option("--output-json", json_file, "-oJ FILE: JSON to FILE as well (- for stdout)");
     app.add_option("--policy", policy_path, "a policy whose [[may_listen]] rules say which listeners may exist; "
                                             "exit 1 when one is unexpected");
+    app.add_option("--ruleset", rules_from.file, "join with a firewall ruleset: `nft -j list ruleset` output or "
+                                                 "iptables-save text (a file)");
+    app.add_flag("--nft", rules_from.nft, "join with the ruleset of `nft -j list ruleset` (of --netns NAME, if given)");
+    app.add_flag("--iptables", rules_from.iptables, "join with iptables-save / ip6tables-save (of --netns NAME, if given)");
     app.footer("exit: 0 listed (with --policy: every listener allowed), 1 unexpected listeners, 2 error");
     std::vector<std::string> mapped = args;
     std::replace(mapped.begin(), mapped.end(), std::string("-oJ"), std::string("--output-json"));
@@ -61,24 +68,47 @@ int inventory_command(const std::vector<std::string>& args) {
         }
         policy = std::move(*loaded);
     }
-    const auto listeners = inventory(InventoryOptions{netns});
+    // A file's ruleset is read first (its errors need no root); a namespace's after the
+    // inventory has entered it (a missing namespace is named as such).
+    rules_from.netns = netns;
+    const bool file_first = !rules_from.file.empty() || netns.empty();
+    std::optional<Result<firewall::Ruleset>> rules;
+    if (rules_from.given() && file_first) {
+        rules = load_ruleset_source(rules_from);
+        if (!*rules) {
+            return bad_input((*rules).error().message);
+        }
+    }
+    auto listeners = inventory(InventoryOptions{netns});
     if (!listeners) {
         return bad_input(listeners.error().message);
     }
+    if (rules_from.given() && !file_first) {
+        rules = load_ruleset_source(rules_from);
+        if (!*rules) {
+            return bad_input((*rules).error().message);
+        }
+    }
+    std::optional<std::vector<IdlePort>> idle;
+    if (rules) {
+        join_firewall(*listeners, **rules);
+        idle = accepted_without_listener(*listeners, **rules);
+    }
+    const auto* idle_ports = idle ? &*idle : nullptr;
     std::optional<std::vector<ListenerViolation>> violations;
     if (policy) {
         violations = check_listeners(*policy, *listeners);
     }
     const auto* found = violations ? &*violations : nullptr;
     const std::string json_text =
-        render_inventory_json(*listeners, netns, policy ? &*policy : nullptr, found);
+        render_inventory_json(*listeners, netns, policy ? &*policy : nullptr, found, idle_ports);
     const bool json_stdout = json || json_file == "-";
     if (!json_file.empty() && json_file != "-") {
         if (auto w = write_file(json_file, json_text); !w) {
             return bad_input(w.error().message);
         }
     }
-    const std::string out = json_stdout ? json_text : render_inventory_text(*listeners, found);
+    const std::string out = json_stdout ? json_text : render_inventory_text(*listeners, found, idle_ports);
     std::fwrite(out.data(), 1, out.size(), stdout);
     return found != nullptr && !found->empty() ? 1 : exit_ok;
 }

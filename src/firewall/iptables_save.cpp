@@ -324,6 +324,9 @@ Result<Ruleset> parse_iptables_save(std::string_view text, const std::string& so
             continue;
         }
         const auto w = words(line);
+        if (w.empty()) {
+            continue;  // only blanks
+        }
         if (w[0].starts_with("*")) {
             table = Table{family, w[0].substr(1), {}};
         } else if (w[0] == "COMMIT") {

@@ -178,11 +178,9 @@ const Chain* Ruleset::find(std::string_view family, std::string_view table, std:
     return nullptr;
 }
 
-Result<Ruleset> parse_nft_json(std::string_view text, const std::string& source) {
-    const Json doc = Json::parse(text, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object() || !doc.contains("nftables") || !doc["nftables"].is_array()) {
-        return fail(fmt::format("{}: not an nftables JSON ruleset (expected the output of `nft -j list ruleset`)", source));
-    }
+namespace {
+
+Result<Ruleset> read_document(const Json& doc, const std::string& source) {
     Ruleset rs;
     rs.source = source;
     Sets sets;
@@ -229,6 +227,21 @@ Result<Ruleset> parse_nft_json(std::string_view text, const std::string& source)
         chain->rules.push_back(std::move(r));
     }
     return finish_ruleset(std::move(rs));
+}
+
+}  // namespace
+
+Result<Ruleset> parse_nft_json(std::string_view text, const std::string& source) {
+    const Json doc = Json::parse(text, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("nftables") || !doc["nftables"].is_array()) {
+        return fail(fmt::format("{}: not an nftables JSON ruleset (expected the output of `nft -j list ruleset`)", source));
+    }
+    try {
+        return read_document(doc, source);
+    } catch (const nlohmann::json::exception& e) {
+        // A value of another JSON type than nft writes there (an array where a name belongs, ...).
+        return fail(fmt::format("{}: not an nftables JSON ruleset: {}", source, e.what()));
+    }
 }
 
 Result<Ruleset> load_ruleset(const std::string& path) {

@@ -28,6 +28,8 @@ std::string_view to_string(Exposure e) {
     switch (e) {
         case Exposure::unknown: return "unknown";
         case Exposure::local_only: return "local-only";
+        case Exposure::exposed: return "exposed";
+        case Exposure::firewalled: return "firewalled";
     }
     return "?";
 }

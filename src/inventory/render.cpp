@@ -1,4 +1,6 @@
 // The inventory's reports: a text table and one JSON document (README "portwarden inventory").
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -62,14 +64,25 @@ ordered_json listener_json(const Listener& l) {
         j["processes"].push_back(process_json(p));
     }
     j["exposure"] = to_string(l.exposure);
+    j["exposure_rule"] = l.exposure_rule.empty() ? ordered_json(nullptr) : ordered_json(l.exposure_rule);
     return j;
+}
+
+std::string family_text(Family f) {
+    return f == Family::v4 ? "ipv4" : "ipv6";
 }
 
 }  // namespace
 
 std::string render_inventory_text(const std::vector<Listener>& listeners,
-                                  const std::vector<ListenerViolation>* violations) {
+                                  const std::vector<ListenerViolation>* violations,
+                                  const std::vector<IdlePort>* idle) {
+    const bool rules = std::any_of(listeners.begin(), listeners.end(),
+                                   [](const Listener& l) { return !l.exposure_rule.empty(); });
     std::vector<std::vector<std::string>> rows{{"PROTO", "ADDRESS", "BIND", "PROCESS", "USER", "UNIT", "EXPOSURE"}};
+    if (rules) {
+        rows.front().push_back("FIREWALL");
+    }
     for (const Listener& l : listeners) {
         std::string process = "-";
         std::string user = "-";
@@ -83,9 +96,18 @@ std::string render_inventory_text(const std::vector<Listener>& listeners,
         }
         rows.push_back({std::string(to_string(l.proto)), inv::endpoint(l), bind_text(l), process, user, unit,
                         std::string(to_string(l.exposure))});
+        if (rules) {
+            rows.back().push_back(l.exposure_rule.empty() ? "-" : l.exposure_rule);
+        }
     }
     std::string out = output::render_table(rows);
     out += fmt::format("{} listeners\n", listeners.size());
+    if (idle != nullptr) {
+        for (const IdlePort& p : *idle) {
+            out += fmt::format("accepted, nothing listens: {}/{} {} ({})\n", p.port, to_string(p.proto),
+                               family_text(p.family), p.rule);
+        }
+    }
     if (violations != nullptr) {
         for (const ListenerViolation& v : *violations) {
             out += fmt::format("PW006 {}\n", v.message);
@@ -97,12 +119,20 @@ std::string render_inventory_text(const std::vector<Listener>& listeners,
 }
 
 std::string render_inventory_json(const std::vector<Listener>& listeners, const std::string& netns,
-                                  const audit::Policy* policy, const std::vector<ListenerViolation>* violations) {
+                                  const audit::Policy* policy, const std::vector<ListenerViolation>* violations,
+                                  const std::vector<IdlePort>* idle) {
     ordered_json doc;
     doc["netns"] = netns.empty() ? ordered_json(nullptr) : ordered_json(netns);
     doc["listeners"] = ordered_json::array();
     for (const Listener& l : listeners) {
         doc["listeners"].push_back(listener_json(l));
+    }
+    if (idle != nullptr) {
+        doc["accepted_without_listener"] = ordered_json::array();
+        for (const IdlePort& p : *idle) {
+            doc["accepted_without_listener"].push_back(ordered_json{
+                {"proto", to_string(p.proto)}, {"family", family_text(p.family)}, {"port", p.port}, {"rule", p.rule}});
+        }
     }
     if (policy != nullptr && violations != nullptr) {
         ordered_json found = ordered_json::array();

@@ -59,6 +59,8 @@ pw-no-such-ns	inventory --netns pw-no-such-ns
 ../x	inventory --netns ../x
 --bogus	inventory --bogus
 /nonexistent/p.toml	inventory --policy /nonexistent/p.toml
+/nonexistent/r.json	inventory --ruleset /nonexistent/r.json
+--iptables	inventory --nft --iptables
 -p ''	scan -p '' 198.18.0.1
 '0'	scan --top-ports 0 198.18.0.1
 '-5'	scan --top-ports -5 198.18.0.1

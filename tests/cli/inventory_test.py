@@ -17,9 +17,15 @@ does not listen), then:
             only): inventory lies between two ss runs taken before and after it;
   others    each --netns NAME given, and with --truth every namespace of the test range
             (its `# host_ns` and `# scanner_ns=` lines, and every other PREFIX-* namespace),
-            compared with ss there (read only);
+            compared with ss there (read only); and the range's firewalled host with `--nft`:
+            each listener exposed or firewalled as its FW_* port lists say (policy accept);
   policy    --policy with [[may_listen]] rules: exit 0 when every listener is allowed, exit 1
             naming exactly the one left out (text and -oJ FILE);
+  firewall  an nftables ruleset loaded into the namespace (accept 7001/tcp, drop 7004/tcp, reset
+            7007/tcp, reject 7101/udp, accept 7300/tcp where nothing listens, policy drop):
+            `inventory --netns NS --nft` names each listener exposed/firewalled with its rule,
+            loopback stays local-only, 7300/tcp is listed as accepted without a listener;
+            `--ruleset FILE` with the same ruleset dumped by `nft -j list ruleset` agrees;
   errors    a missing namespace, a bad name, `nobody` entering the namespace, and `nobody`
             inside it (root's listeners, owners it may not read), a missing policy: exit 2,
             one line on stderr, nothing on stdout.
@@ -37,6 +43,7 @@ import time
 
 PW = sys.argv[1]
 EXTRA_NS = []
+FW_TRUTH = {}  # --truth: the range's firewalled host (its namespace and FW_* port lists)
 args = sys.argv[2:]
 while args:
     if args[0] == "--netns" and len(args) > 1:
@@ -50,6 +57,10 @@ while args:
                 words = line[1:].split()
                 if len(words) == 3 and words[0] == "host_ns":
                     EXTRA_NS.append(words[2])
+                    if words[1] == "firewalled":
+                        FW_TRUTH["ns"] = words[2]
+                elif words and words[0] == "firewalled":
+                    FW_TRUTH.update(w.split("=", 1) for w in words[1:] if "=" in w)
                 elif len(words) == 1 and words[0].startswith("scanner_ns="):
                     EXTRA_NS.append(words[0].split("=", 1)[1])
         if not EXTRA_NS:
@@ -274,6 +285,93 @@ def check_policy(tmp, doc):
           and v[0]["rule"] == "PW006", "policy: -oJ FILE has the one violation", json.dumps(j["policy"])[:300])
 
 
+RULESET = """table inet pwinv {
+    chain input {
+        type filter hook input priority 0; policy drop;
+        tcp dport 7001 accept
+        tcp dport 7004 drop
+        tcp dport 7007 reject with tcp reset
+        udp dport 7101 reject
+        tcp dport 7300 accept
+    }
+}
+"""
+
+
+def check_firewall(tmp):
+    path = os.path.join(tmp, "rules.nft")
+    with open(path, "w") as f:
+        f.write(RULESET)
+    r = run(["ip", "netns", "exec", NS, "nft", "-f", path])
+    if r.returncode != 0:
+        raise RuntimeError(f"nft -f in {NS}: {r.stderr.strip()}")
+    doc = inventory(NS, ["--nft"])
+    by_port = {(l["proto"], l["port"]): l for l in doc["listeners"]}
+    expect = {  # (proto, port): (exposure, a piece of exposure_rule or None)
+        ("tcp", 7001): ("exposed", "handle 2: dport 7001 accept"),
+        ("tcp", 7002): ("firewalled", "policy"),
+        ("tcp", 7003): ("firewalled", "policy"),
+        ("tcp", 7004): ("firewalled", "dport 7004 drop"),
+        ("tcp", 7005): ("local-only", None),
+        ("tcp", 7006): ("local-only", None),
+        ("tcp", 7007): ("firewalled", "dport 7007 reject with tcp reset"),
+        ("tcp", 7008): ("local-only", None),
+        ("udp", 7101): ("firewalled", "dport 7101 reject"),
+        ("udp", 7103): ("local-only", None),
+        ("udp", 7105): ("firewalled", "policy"),
+    }
+    for key, (exposure, rule) in expect.items():
+        l = by_port.get(key, {})
+        got = (l.get("exposure"), l.get("exposure_rule"))
+        ok = got[0] == exposure and (got[1] is None if rule is None else rule in (got[1] or ""))
+        check(ok, f"firewall: {key[0]} {key[1]} is {got}", f"want {exposure} with {rule!r}")
+    idle = {(p["proto"], p["family"], p["port"]) for p in doc.get("accepted_without_listener", [])}
+    want_idle = {("tcp", "ipv4", 7300), ("tcp", "ipv6", 7300), ("tcp", "ipv6", 7001)}
+    check(idle == want_idle, f"firewall: accepted without a listener {sorted(idle)}", f"want {sorted(want_idle)}")
+    dump = os.path.join(tmp, "rules.json")
+    r = run(["ip", "netns", "exec", NS, "nft", "-j", "list", "ruleset"])
+    with open(dump, "w") as f:
+        f.write(r.stdout)
+    from_file = inventory(NS, ["--ruleset", dump])
+    pick = lambda d: [(l["proto"], l["port"], l["exposure"], l["exposure_rule"]) for l in d["listeners"]]
+    check(r.returncode == 0 and pick(from_file) == pick(doc)
+          and from_file["accepted_without_listener"] == doc["accepted_without_listener"],
+          "firewall: --ruleset FILE (nft -j list ruleset in the namespace) gives the same verdicts")
+    r = run([PW, "inventory", "--netns", NS, "--nft"])
+    line = next((l for l in r.stdout.splitlines() if ":7004 " in l), "")
+    check(r.returncode == 0 and "FIREWALL" in r.stdout and "firewalled" in line and "7004 drop" in line
+          and "accepted, nothing listens: 7300/tcp ipv4" in r.stdout, "firewall: the text table has the verdicts",
+          r.stdout[-600:] + r.stderr)
+
+
+def ports(text):
+    out = set()
+    for part in (text or "").split(","):
+        if part:
+            lo, _, hi = part.partition("-")
+            out.update(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def check_range_firewall():
+    ns = FW_TRUTH["ns"]
+    doc = inventory(ns, ["--nft"])
+    blocked = {"tcp": set(), "udp": ports(FW_TRUTH.get("udp_drop")) | ports(FW_TRUTH.get("udp_reject_admin_prohibited"))}
+    for key in ("drop", "reject_port_unreach", "reject_admin_prohibited", "reject_tcp_reset"):
+        blocked["tcp"] |= ports(FW_TRUTH.get(key))
+    listening = {"tcp": ports(FW_TRUTH.get("tcp_listen")), "udp": ports(FW_TRUTH.get("udp_echo"))}
+    seen = {"tcp": set(), "udp": set()}
+    for l in doc["listeners"]:
+        if l["bind"] == "loopback" or l["port"] not in listening[l["proto"]]:
+            continue
+        seen[l["proto"]].add(l["port"])
+        want = "firewalled" if l["port"] in blocked[l["proto"]] else "exposed"
+        check(l["exposure"] == want and l["exposure_rule"],
+              f"range {ns}: {l['proto']} {l['address']}:{l['port']} is {l['exposure']} ({l['exposure_rule']})",
+              f"want {want}")
+    check(seen == listening, f"range {ns}: every FW_* listener judged", f"seen {seen}, want {listening}")
+
+
 def check_errors():
     cases = [
         ([PW, "inventory", "--netns", "pw-no-such-ns"], "pw-no-such-ns"),
@@ -281,6 +379,8 @@ def check_errors():
         (["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PW, "inventory", "--netns", NS],
          "Operation not permitted"),
         ([PW, "inventory", "--policy", "/nonexistent/p.toml"], "/nonexistent/p.toml"),
+        ([PW, "inventory", "--ruleset", "/nonexistent/r.json"], "/nonexistent/r.json"),
+        ([PW, "inventory", "--nft", "--iptables"], "exactly one of"),
         # nobody inside the namespace: root's listeners there, whose owners nobody cannot see.
         (["ip", "netns", "exec", NS, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PW, "inventory"],
          "permission denied"),
@@ -317,9 +417,12 @@ def main():
             if children:
                 check_details(doc, pids[0], children[0], pids[1])
             check_policy(tmp, doc)
+            check_firewall(tmp)
             compare_with_ss(None, "root namespace")
             for ns in EXTRA_NS:
                 compare_with_ss(ns, f"namespace {ns}")
+            if "ns" in FW_TRUTH:
+                check_range_firewall()
             check_errors()
     except (RuntimeError, subprocess.TimeoutExpired, OSError, json.JSONDecodeError) as e:
         check(False, "the test ran to its end", str(e))

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# contrib/systemd: `systemd-analyze verify` accepts the nightly audit's service and timer with no
+# contrib/systemd: `systemd-analyze verify` accepts the nightly audit's service and timer, and the
+# scan watch's service, with no
 # complaint (it only warns about an unknown or misspelt key, so any message about them fails the
 # test), and the timer's calendar expression parses. verify needs ExecStart's binary to exist,
 # so it checks copies with ExecStart pointing at the build's portwarden and the policy at a
@@ -24,6 +25,10 @@ sed -e "s|^ExecStart=/usr/local/bin/portwarden |ExecStart=$pw |" \
     -e "s|/etc/portwarden/policy.toml|$src/tests/data/audit/ok.toml|" \
     "$units/portwarden-audit.service" >"$tmp/portwarden-audit.service"
 cp "$units/portwarden-audit.timer" "$tmp/"
+sed -e "s|^ExecStart=/usr/local/bin/portwarden |ExecStart=$pw |" \
+    "$units/portwarden-watch.service" >"$tmp/portwarden-watch.service"
+if grep -qF "ExecStart=$pw watch --json -oJ /var/lib/portwarden-watch/alerts.jsonl" "$tmp/portwarden-watch.service"; then ok
+else bad "the watch's ExecStart was not rewritten: $(grep ExecStart= "$tmp/portwarden-watch.service")"; fi
 if grep -qF "ExecStart=$pw audit --policy $src/tests/data/audit/ok.toml --format json" "$tmp/portwarden-audit.service"; then ok
 else bad "ExecStart was not rewritten: $(grep ExecStart= "$tmp/portwarden-audit.service")"; fi
 
@@ -33,12 +38,12 @@ verify() {
   shift
   (cd "$dir" && systemd-analyze verify "$@") >"$tmp/verify.out" 2>&1
   local code=$?
-  if [ "$code" -ne 0 ] || grep -E "$dir|portwarden-audit|broken" "$tmp/verify.out" >/dev/null; then
+  if [ "$code" -ne 0 ] || grep -E "$dir|portwarden-audit|portwarden-watch|broken" "$tmp/verify.out" >/dev/null; then
     return 1
   fi
   return 0
 }
-if verify "$tmp" ./portwarden-audit.service ./portwarden-audit.timer; then ok
+if verify "$tmp" ./portwarden-audit.service ./portwarden-audit.timer ./portwarden-watch.service; then ok
 else bad "systemd-analyze verify: $(cat "$tmp/verify.out")"; fi
 
 # The same check notices a misspelt key (so a silent warning can never pass).
@@ -57,6 +62,22 @@ for want in "Type=oneshot" "AmbientCapabilities=CAP_NET_RAW" "CapabilityBounding
             "StateDirectory=portwarden" "ProtectSystem=strict" "PrivateTmp=yes" "DynamicUser=yes"; do
   if grep -q "^$want" "$units/portwarden-audit.service"; then ok; else bad "the service lacks $want"; fi
 done
+for want in "Type=simple" "AmbientCapabilities=CAP_NET_RAW" "CapabilityBoundingSet=CAP_NET_RAW" \
+            "StateDirectory=portwarden-watch" "ProtectSystem=strict" "DynamicUser=yes" "SuccessExitStatus=1" \
+            "WantedBy=multi-user.target"; do
+  if grep -q "^$want" "$units/portwarden-watch.service"; then ok; else bad "the watch service lacks $want"; fi
+done
+# The watch's command line runs: 0.2 s in a network namespace of its own (unshare -n: only its
+# lo, nothing sent), exit 0 and the -oJ file made. Needs root (CAP_NET_RAW, unshare).
+if [ "$(id -u)" -eq 0 ]; then
+  flags=$(sed -n 's|^ExecStart=/usr/local/bin/portwarden watch ||p' "$units/portwarden-watch.service" |
+          sed "s|/var/lib/portwarden-watch/|$tmp/|")
+  # shellcheck disable=SC2086  # the unit's flags, split as systemd splits them
+  if timeout 20 unshare -n "$pw" watch $flags --duration 0.2 >/dev/null 2>&1 && [ -f "$tmp/alerts.jsonl" ]; then ok
+  else bad "portwarden watch $flags does not run"; fi
+elif [ "${CI:-}" = true ]; then
+  bad "not root: the watch's command line was not run"
+fi
 
 echo "systemd units: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
