@@ -25,6 +25,8 @@ packages=(
   iproute2 nftables iptables procps nmap ndiff libxml2-utils python3
   # peers of the raw-engine benchmark; GNU time for its peak-RSS row
   masscan zmap time
+  # --webhook over http/https (libcurl, OpenSSL); openssl makes the HTTPS test's certificate
+  libcurl4-openssl-dev openssl
 )
 missing=()
 for p in "${packages[@]}"; do

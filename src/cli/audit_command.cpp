@@ -22,7 +22,7 @@ namespace {
 constexpr int exit_audit_error = 3;
 
 constexpr std::string_view audit_usage = R"(usage: portwarden audit --policy FILE [--format text|json|junit|sarif] [-o FILE]
-                        [--webhook http://HOST:PORT/PATH [--webhook-required]]
+                        [--webhook http[s]://HOST[:PORT]/PATH [--webhook-required]]
                         [--db URL | --no-history]
                         [--from RESULTS | scan flags (-sT -sS -p SPEC --top-ports N -T4 -Pn ...)]
                         [--ruleset FILE [--listeners FILE]]
@@ -30,7 +30,8 @@ constexpr std::string_view audit_usage = R"(usage: portwarden audit --policy FIL
 Scans every host the policy names (ports: the policy's ports plus the top 1000, or -p SPEC)
 and checks the results against the policy; --from checks a -oJ or -oX file instead.
   --today YYYY-MM-DD   judge expiry dates as of this day (default: today, UTC)
-  --webhook URL        afterwards, POST the JSON report to URL (plain http; 10 s time-outs)
+  --webhook URL        afterwards, POST the JSON report to URL (http or https; 10 s time-outs;
+                       env: PORTWARDEN_WEBHOOK_AUTH, PORTWARDEN_WEBHOOK_CA, https_proxy)
   --webhook-required   a failed POST makes the exit 3 (default: a warning, exit unchanged)
   --db URL             the history database that keeps the scan and the verdict (default: the user's)
   --no-history         store neither

@@ -122,7 +122,7 @@ int watch_command(const std::vector<std::string>& args) {
                                    "instead of packets");
     app.add_flag("--json", a.json, "alerts as JSON lines on stdout (default: one human line each)");
     app.add_option("--output-json", a.json_file, "-oJ FILE: alerts as JSON lines to FILE as well");
-    app.add_option("--webhook", a.webhook, "POST each alert's JSON to http://HOST[:PORT]/PATH (2 s time-outs)");
+    app.add_option("--webhook", a.webhook, "POST each alert's JSON to http[s]://HOST[:PORT]/PATH (2 s time-outs; as audit --webhook)");
     app.add_option("--duration", a.capture.duration, "stop after SECONDS (default: until Ctrl-C / end of --log FILE)")
         ->check(CLI::NonNegativeNumber);
     app.add_option("--table-slots", a.table_slots, "sources tracked at once (fixed memory; default 16384)")

@@ -90,7 +90,7 @@ pw-no-such-ns	watch --netns pw-no-such-ns --duration 1
 /nonexistent/fw.log	watch --log /nonexistent/fw.log
 Is a directory	watch --log /
 nosuchif0	watch -i nosuchif0 --duration 1
-https	watch --webhook https://198.18.0.1/ --duration 1
+ftp	watch --webhook ftp://198.18.0.1/ --duration 1
 --duration	watch --duration -3
 --bogus	watch --bogus
 /dev/zero	scan -iL /dev/zero

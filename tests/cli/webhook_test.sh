@@ -2,14 +2,20 @@
 # `portwarden audit --webhook`: the JSON report is POSTed to a tiny HTTP server on 127.0.0.1
 # that this script starts (a free port; killed by PID at the end) and that saves each body.
 # /ok answers 200, /fail 500; a port nobody listens on refuses. Only 127.0.0.1 is contacted.
+# HTTPS: a second server with a self-signed certificate for 127.0.0.1 made here by openssl;
+# the CA is passed in PORTWARDEN_WEBHOOK_CA (or CURL_CA_BUNDLE), a token in PORTWARDEN_WEBHOOK_AUTH,
+# and an http_proxy pointing at the plain server shows the proxy path.
 set -uo pipefail
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy no_proxy NO_PROXY CURL_CA_BUNDLE
 pw=$(realpath "${1:?usage: webhook_test.sh PATH-TO-portwarden DATA-DIR}")
 data=${2:?usage: webhook_test.sh PATH-TO-portwarden DATA-DIR}
 tmp=$(mktemp -d)
 export XDG_DATA_HOME=$tmp/xdg  # audit --from stores its verdict in the default history
 server_pid=
+tls_pid=
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; fi
+  if [ -n "$tls_pid" ]; then kill "$tls_pid" 2>/dev/null; wait "$tls_pid" 2>/dev/null; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -20,24 +26,30 @@ ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 cat >"$tmp/server.py" <<'PY'
-import http.server, sys, os
+import http.server, sys, os, ssl
 out, port_file = sys.argv[1], sys.argv[2]
 class Hook(http.server.BaseHTTPRequestHandler):
     count = 0
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        Hook.count += 1
+        Hook.count = 1 + sum(1 for n in os.listdir(out) if n.startswith("body"))  # two servers, one count
         with open(os.path.join(out, f"body{Hook.count}"), "wb") as f:
             f.write(body)
         with open(os.path.join(out, f"type{Hook.count}"), "w") as f:
             f.write(f"{self.command} {self.path} {self.headers.get('Content-Type')}\n")
-        code = 500 if self.path.startswith("/fail") else 200
+        with open(os.path.join(out, f"auth{Hook.count}"), "w") as f:
+            f.write(f"{self.headers.get('Authorization')}\n")
+        code = 500 if "/fail" in self.path else 200
         self.send_response(code)
         self.send_header("Content-Length", "0")
         self.end_headers()
     def log_message(self, *args):
         pass
 server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+if len(sys.argv) > 3:  # CERT KEY: serve https
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[3], sys.argv[4])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 with open(port_file + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
 os.rename(port_file + ".tmp", port_file)
@@ -102,11 +114,38 @@ run 0 --policy "$data/audit/ok.toml" --from "$xml" --webhook "http://127.0.0.1:$
 run 3 --policy "$data/audit/ok.toml" --from "$xml" --webhook "http://127.0.0.1:$free_port/x" --webhook-required && ok && warned "refused"
 
 # Bad URLs: exit 3 before anything runs, one line, nothing on stdout, nothing posted.
-for case in "https://127.0.0.1:$port/ok|local relay" "ftp://127.0.0.1/|unsupported scheme" \
+for case in "ftp://127.0.0.1/|unsupported scheme" \
             "http://127.0.0.1:0/|out of range" "http://::1/|brackets"; do
   run 3 --policy "$data/audit/ok.toml" --from "$xml" --webhook "${case%%|*}" && [ ! -s "$tmp/out" ] && ok && warned "${case#*|}"
 done
 run 3 --policy "$data/audit/ok.toml" --from "$xml" --webhook-required && ok && warned "needs --webhook URL"
+
+# HTTPS with a self-signed certificate for 127.0.0.1 (made here; ~0.1 s).
+if openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+     -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>"$tmp/openssl.err"; then ok; else bad "openssl: $(cat "$tmp/openssl.err")"; fi
+python3 "$tmp/server.py" "$tmp/bodies" "$tmp/tls_port" "$tmp/cert.pem" "$tmp/key.pem" &
+tls_pid=$!
+for _ in $(seq 100); do [ -s "$tmp/tls_port" ] && break; sleep 0.1; done
+tls_port=$(cat "$tmp/tls_port" 2>/dev/null)
+if [ -z "$tls_port" ]; then echo "FAIL: the https test server did not start"; exit 1; fi
+tls=https://127.0.0.1:$tls_port
+# auth_is VALUE: the newest request's Authorization header
+auth_is() {
+  if [ "$(cat "$tmp/bodies/auth$bodies")" = "$1" ]; then ok; else bad "Authorization '$(cat "$tmp/bodies/auth$bodies")', want '$1'"; fi
+}
+PORTWARDEN_WEBHOOK_CA=$tmp/cert.pem PORTWARDEN_WEBHOOK_AUTH="Bearer t0ken" \
+  run 1 --policy "$data/audit/violation.toml" --from "$xml" --webhook "$tls/ok" --webhook-required && ok && body_is violations && auth_is "Bearer t0ken"
+if [ ! -s "$tmp/err" ]; then ok; else bad "https stderr: $(cat "$tmp/err")"; fi
+CURL_CA_BUNDLE=$tmp/cert.pem run 0 --policy "$data/audit/ok.toml" --from "$xml" --webhook "$tls/ok" && ok && body_is compliant && auth_is None
+CURL_CA_BUNDLE=$tmp/cert.pem run 3 --policy "$data/audit/violation.toml" --from "$xml" --webhook "$tls/fail" --webhook-required && ok && body_is violations && warned "answered HTTP 500"
+# Without the CA the certificate is refused: nothing posted, a warning naming TLS; exit 3 when required.
+run 3 --policy "$data/audit/ok.toml" --from "$xml" --webhook "$tls/ok" --webhook-required && ok && warned "TLS with 127.0.0.1:$tls_port failed"
+# Plain http to the https server, and https to the plain one: errors, not hangs.
+run 3 --policy "$data/audit/ok.toml" --from "$xml" --webhook "https://127.0.0.1:$port/ok" --webhook-required && ok && warned "127.0.0.1:$port"
+# Through an HTTP proxy (the plain server plays it): the request line carries the absolute URL and
+# the name hook.invalid is never resolved here.
+http_proxy=http://127.0.0.1:$port run 0 --policy "$data/audit/ok.toml" --from "$xml" --webhook "http://hook.invalid/ok" && ok && body_is compliant
+if grep -q "^POST http://hook.invalid/ok application/json" "$tmp/bodies/type$bodies"; then ok; else bad "proxy request: $(cat "$tmp/bodies/type$bodies")"; fi
 got=$(find "$tmp/bodies" -name 'body*' | wc -l)
 if [ "$got" -eq "$bodies" ]; then ok; else bad "the server got $got bodies, want $bodies"; fi
 
