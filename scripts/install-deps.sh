@@ -27,6 +27,9 @@ packages=(
   masscan zmap time
   # --webhook over http/https (libcurl, OpenSSL); openssl makes the HTTPS test's certificate
   libcurl4-openssl-dev openssl
+  # packaging (packaging/install.cmake, tests/packaging/): CPack's dpkg-shlibdeps, the man
+  # pages read back, the zsh completion run
+  dpkg-dev man-db zsh
 )
 missing=()
 for p in "${packages[@]}"; do
