@@ -85,7 +85,7 @@ def completion_options(text):
 
 def roff(text):
     """Escapes text for a roff line: backslashes, hyphens (so options copy as ASCII), leading dots."""
-    text = text.replace("\\", "\\e").replace("-", "\\-")
+    text = text.replace("\\", "\\e").replace("-", "\\-").replace('"', "\\(dq")
     return "\\&" + text if text[:1] in (".", "'") else text
 
 
