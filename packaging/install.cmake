@@ -7,6 +7,7 @@ find_package(Python3 REQUIRED COMPONENTS Interpreter)
 
 set(PW_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/portwarden)
 set(PW_DOCS_DIR ${PROJECT_BINARY_DIR}/docs-generated)
+get_target_property(PW_CORE_TYPE portwarden_core TYPE)
 
 # --- man pages and completion: one source, the program's own --help (packaging/gen_docs.py) ---
 set(PW_DOCS_STAMP ${PW_DOCS_DIR}/stamp)
@@ -42,9 +43,17 @@ install(CODE "
 install(TARGETS portwarden_core EXPORT portwardenTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime NAMELINK_COMPONENT dev)
+# `cmake --install --strip` (and CPack) strip the program; a static library only by this:
+# its debug info is most of its 160 MB.
+if(PW_CORE_TYPE STREQUAL "STATIC_LIBRARY")
+  install(CODE "
+    if(CMAKE_INSTALL_DO_STRIP)
+      execute_process(COMMAND ${CMAKE_STRIP} --strip-debug
+        \$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/$<TARGET_FILE_NAME:portwarden_core>)
+    endif()" COMPONENT dev)
+endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/portwarden DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev)
 install(EXPORT portwardenTargets NAMESPACE portwarden:: DESTINATION ${PW_CMAKE_INSTALL_DIR} COMPONENT dev)
-get_target_property(PW_CORE_TYPE portwarden_core TYPE)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/packaging/portwardenConfig.cmake.in
   ${PROJECT_BINARY_DIR}/portwardenConfig.cmake INSTALL_DESTINATION ${PW_CMAKE_INSTALL_DIR})
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/portwardenConfigVersion.cmake
