@@ -21,6 +21,9 @@ add_custom_target(portwarden_docs ALL DEPENDS ${PW_DOCS_STAMP})
 
 # --- the program and what operators need (component "runtime": the portwarden package) ---
 install(TARGETS portwarden RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
+if(PW_CORE_TYPE STREQUAL "SHARED_LIBRARY")  # the installed program finds the installed library
+  set_target_properties(portwarden PROPERTIES INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}")
+endif()
 install(DIRECTORY ${PW_DOCS_DIR}/man1 DESTINATION ${CMAKE_INSTALL_MANDIR} COMPONENT runtime)
 install(FILES ${PW_DOCS_DIR}/completion/portwarden.bash RENAME portwarden
   DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/bash-completion/completions COMPONENT runtime)
