@@ -28,7 +28,7 @@ std::size_t discard(char*, std::size_t size, std::size_t count, void*) {
 }
 
 std::string env_or(const char* name, std::string fallback) {
-    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read before any thread starts
+    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): portwarden never calls setenv
     return value != nullptr && *value != '\0' ? std::string(value) : fallback;
 }
 

@@ -25,7 +25,8 @@ if dpkg-deb -I "$deb" postinst | grep -q "setcap cap_net_raw+ep"; then ok; else 
 root=$tmp/root
 mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
 cp /var/lib/dpkg/status "$root/var/lib/dpkg/status"
-if dpkg --root="$root" --force-script-chrootless --log=/dev/null -i "$deb" >"$tmp/dpkg.log" 2>&1; then ok
+# --path-include: a host whose dpkg.cfg.d drops man pages (slim container images) keeps them here.
+if dpkg --root="$root" --force-script-chrootless --log=/dev/null --path-include='*' -i "$deb" >"$tmp/dpkg.log" 2>&1; then ok
 else bad "dpkg -i: $(cat "$tmp/dpkg.log")"; exit 1; fi
 installed=$(date +%s.%N)
 pw=$root/usr/bin/portwarden
