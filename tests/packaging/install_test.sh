@@ -30,6 +30,18 @@ if flags=$(pkg-config --cflags --libs portwarden) && [ "$(pkg-config --modversio
 # shellcheck disable=SC2086
 c++ -std=c++20 -o "$tmp/wait_pc" "$src/examples/wait_for_service.cpp" $flags 2>"$tmp/pc.log" &
 pc_pid=$!
+# add_subdirectory(portwarden) in a parent project (configured only, in the background too):
+# its paths are the project's own (PROJECT_SOURCE_DIR), the tests are off, the target is there.
+mkdir -p "$tmp/super"
+cat >"$tmp/super/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.25)
+project(super LANGUAGES C CXX)
+add_subdirectory("$src" portwarden)
+add_executable(app "$src/examples/wait_for_service.cpp")
+target_link_libraries(app PRIVATE portwarden::portwarden)
+CMAKE
+cmake -S "$tmp/super" -B "$tmp/super-build" -G Ninja >"$tmp/super.log" 2>&1 &
+super_pid=$!
 # CMake: a consumer project that knows only the prefix.
 if cmake -S "$src/examples" -B "$tmp/cmake-build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >"$tmp/cfg.log" 2>&1 &&
    cmake --build "$tmp/cmake-build" >"$tmp/build.log" 2>&1; then ok; else bad "CMake consumer: $(tail -20 "$tmp/cfg.log" "$tmp/build.log" 2>/dev/null)"; fi
@@ -37,4 +49,9 @@ if grep -q "portwarden_DIR:PATH=$prefix/lib/cmake/portwarden" "$tmp/cmake-build/
 check_run "$tmp/cmake-build/wait_for_service"
 if wait "$pc_pid"; then ok; else bad "pkg-config build: $(head -20 "$tmp/pc.log")"; fi
 check_run "$tmp/wait_pc"
+if wait "$super_pid"; then ok; else bad "add_subdirectory: $(tail -20 "$tmp/super.log")"; fi
+if grep -q "^build app:" "$tmp/super-build/build.ninja" && grep -q "portwarden/libportwarden.a" "$tmp/super-build/build.ninja"; then ok
+else bad "add_subdirectory: app does not link libportwarden"; fi
+if ! grep -q "unit_tests" "$tmp/super-build/build.ninja" && [ ! -e "$tmp/super-build/portwarden/tests" ]; then ok
+else bad "add_subdirectory: the tests are built (PW_BUILD_TESTS should be off)"; fi
 summary install
