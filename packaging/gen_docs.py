@@ -259,6 +259,9 @@ def main():
     commands = [(n, s) for n, s in commands_of(top_help) if n != "version"]
     if not commands:
         sys.exit("gen_docs: no commands in portwarden --help")
+    man_dir = os.path.join(out_dir, "man1")
+    for old in os.listdir(man_dir) if os.path.isdir(man_dir) else []:
+        os.remove(os.path.join(man_dir, old))  # a command that is gone leaves no page behind
     options, subcommands = {}, {}
     for name, summary in commands:
         page, options[name], subcommands[name] = command_page(binary, name, summary, version)
