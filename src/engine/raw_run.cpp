@@ -25,8 +25,8 @@ RawRun::RawRun(std::vector<RawTarget> targets, std::vector<RawColumn> columns, c
       timing_(timing), options_(options), io_(io), group_rtt_(timing),
       order_(std::max<std::uint64_t>(std::uint64_t{targets_.size()} * columns_.size(), 1), options.seed),
       cells_(targets_.size() * columns_.size()), column_of_port_(65536, -1) {
-    const bool udp = !columns_.empty() && columns_.front().module->technique() == Technique::udp;
-    const RawHostTuning tuning = RawHostTuning::from(timing, udp);
+    const bool limiter = !columns_.empty() && limiter_changes_state(columns_.front().module->technique());
+    const RawHostTuning tuning = RawHostTuning::from(timing, limiter);
     hosts_.reserve(targets_.size());
     for (std::size_t h = 0; h < targets_.size(); ++h) {
         hosts_.emplace_back(RawHostControl(timing, tuning));
