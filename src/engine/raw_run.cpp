@@ -329,6 +329,7 @@ void RawRun::handle_reply(const CapturedReply& r, std::optional<std::uint32_t> h
         }
     }
     if (!hit || column < 0) {
+        ++counters_.replies_not_sent;
         return;
     }
     if (options_.ping && options_.ignore_rst && r.reply.response.kind == ResponseKind::rst) {
@@ -338,6 +339,7 @@ void RawRun::handle_reply(const CapturedReply& r, std::optional<std::uint32_t> h
     const auto cell_index = static_cast<std::uint32_t>(h * columns_.size() + static_cast<std::size_t>(column));
     RawCell& cell = cells_[cell_index];
     if (cell.skipped || r.reply.tryno >= cell.tries) {
+        ++counters_.replies_not_sent;
         return;  // not a probe this run sent
     }
     ++counters_.replies_matched;
