@@ -427,11 +427,14 @@ void RawRun::check_host_timeouts(Clock::time_point now) {
         host.timed_out = true;
         if (host.control.pace_mode() != PaceMode::none) {
             // The time budget ran out while the host's rate limit held answers back: what is
-            // unconfirmed is said so, never guessed open|filtered.
+            // unconfirmed is said so, never guessed. UDP: closed|filtered (an error the limiter
+            // held back); FIN/NULL/Xmas/Maimon: open|filtered (silence or a held-back error,
+            // never closed: a RST is not rate-limited).
             for (std::size_t c = 0; c < columns_.size(); ++c) {
                 const auto i = static_cast<std::uint32_t>(h * columns_.size() + c);
                 if (!cells_[i].done && !cells_[i].skipped) {
-                    settle(i, PortState::closed_filtered, Reason::rate_limited);
+                    const bool udp = columns_[c].module->technique() == Technique::udp;
+                    settle(i, udp ? PortState::closed_filtered : PortState::open_filtered, Reason::rate_limited);
                 }
             }
         }
