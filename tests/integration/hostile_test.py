@@ -184,6 +184,8 @@ def hostile_case(a, nss, case):
         failures.append(f"{case}: portwarden exited {p.returncode}: {p.stderr.strip()[-800:]}")
         return None, failures
     ports, summary = read_jsonl(out)
+    if "replies rejected: malformed" not in p.stderr:
+        failures.append(f"{case}: -v printed no line of rejected replies")
     invented = []
     for port in ports_scanned:
         want = hostile_truth(tech, port)
