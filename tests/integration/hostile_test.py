@@ -22,6 +22,7 @@ Cases (--case, repeatable; default all):
      open|filtered no-response), although the limiter suppresses most admin-prohibited errors.
   ratelimit-sF-budget: the same with --host-timeout 1500ms: the ports the limiter left
      unconfirmed read open|filtered rate-limited (some must), all others exact.
+PW_HOSTILE_UDP_PORTS (default 144) sets the -sU case's port count.
 Prints a table per kind. Needs root; under CI=true it fails without it, else it skips (77).
 Cost: about 1 s of set-up, 1-3 s per hostile case, 3-6 s per rate-limit case.
 """
@@ -41,7 +42,7 @@ HOSTILE_PORTS = range(1, 481)
 # -sU: fewer ports. The engine takes the ICMP errors followed by silence for an ICMP rate
 # limit (see the README), and paced, the 4 behaviours without a genuine reply wait out their
 # time-outs one at a time: 480 ports took 37 s, 144 take about 10.
-UDP_PORTS = range(1, 145)
+UDP_PORTS = range(1, int(os.environ.get("PW_HOSTILE_UDP_PORTS", "144")) + 1)
 HOSTILE_CASES = ["sS-v4", "sA-v4", "sU-v4", "sF-v4", "sS-v6"]
 RATE_CASES = ["ratelimit-sF", "ratelimit-sN", "ratelimit-sX", "ratelimit-sM", "ratelimit-sF-budget"]
 ADDR = {"v4": "198.18.77.2", "v6": "fd00:0:0:77::2"}
