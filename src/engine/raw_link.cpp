@@ -187,7 +187,7 @@ void LinkIo::on_frame(net::ConstBytes frame, Clock::time_point at, std::vector<C
         ++counts.unmatched;
         return;
     }
-    if (!rx_.checksum_pending() && !net::checksums_ok(frame, *packet)) {
+    if (!rx_.checksum_known() && !net::checksums_ok(frame, *packet)) {
         ++counts.unmatched;
         ++counts.bad_checksum;
         return;
