@@ -1,8 +1,10 @@
 // Packet views: parse_frame() on any bytes, as an Ethernet frame (with VLAN tags) and as a raw
-// IP packet (IPv4, IPv6 with extension headers, TCP, UDP, ICMP with quoted headers).
+// IP packet (IPv4, IPv6 with extension headers, TCP, UDP, ICMP with quoted headers), and the
+// checksum verification of what parses.
 #include <cstddef>
 #include <cstdint>
 
+#include "net/packet_checksum.hpp"
 #include "net/packet_view.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -20,6 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (parsed->icmp && parsed->icmp->query) {
             (void)parsed->icmp->query->data();
         }
+        (void)checksums_ok(frame, *parsed);  // reads only inside the frame (ASan checks)
     }
     return 0;
 }

@@ -58,6 +58,15 @@ struct ScanSummary {
     std::uint64_t replies_matched = 0;    // raw engine: replies validated as answers to our probes
     std::uint64_t replies_unmatched = 0;  // raw engine: captured frames answering nothing of ours
     std::uint64_t ring_drops = 0;         // raw engine: frames the kernel dropped (ring full)
+    // Raw engine: why captured frames were not taken as answers (the first three are part of
+    // replies_unmatched; the last two passed validation and are part of replies_matched or not).
+    struct Rejected {
+        std::uint64_t malformed = 0;      // truncated or inconsistent headers
+        std::uint64_t bad_checksum = 0;   // IPv4 header or L4 checksum wrong
+        std::uint64_t unknown_probe = 0;  // no probe of ours: cookie, ports or source address wrong
+        std::uint64_t not_sent = 0;       // a valid cookie, but for a host, port or try this scan did not probe
+        std::uint64_t late = 0;           // answered a port already settled (duplicates, later tries)
+    } rejected;
     std::vector<Address> rate_limited;    // hosts whose ICMP rate limit paced the scan
     // Drift confirmation (ScanRequest::previous): ports probed again because their state
     // differed from the recorded one; of those, how many the re-probe confirmed (same state

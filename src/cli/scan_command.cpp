@@ -311,6 +311,11 @@ void print_raw_stats(const ScanSummary& s) {
                "ICMP rate limit detected on: {}\n",
                s.engine, s.probes_sent, s.retransmissions, s.replies_matched, s.replies_unmatched, s.ring_drops,
                limited.empty() ? "none" : limited);
+    const auto& r = s.rejected;
+    fmt::print(stderr,
+               "portwarden: {}: replies rejected: malformed {}, bad checksum {}, unknown probe (cookie, ports or "
+               "address) {}, not sent by this scan {}, late or duplicate {}\n",
+               s.engine, r.malformed, r.bad_checksum, r.unknown_probe, r.not_sent, r.late);
 }
 
 void print_drift(const ScanSummary& s) {

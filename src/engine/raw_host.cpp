@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "portwarden/classify.hpp"
+
 namespace portwarden::engine {
 
 using std::chrono::duration_cast;
@@ -17,6 +19,19 @@ RawHostTuning RawHostTuning::from(const Timing& timing, bool udp) {
         t.initial_cwnd = std::min(t.initial_cwnd, t.max_cwnd);
     }
     return t;
+}
+
+bool limiter_changes_state(Technique technique) {
+    if (is_ping_technique(technique) || technique == Technique::connect) {
+        return false;
+    }
+    Response icmp;
+    icmp.kind = ResponseKind::icmp;
+    icmp.icmp_type = 3;   // destination unreachable,
+    icmp.icmp_code = 13;  // communication administratively prohibited
+    const Verdict error = classify(technique, icmp);
+    const Verdict silence = classify(technique, Response{});
+    return error.resolved && error.state != silence.state;
 }
 
 namespace {

@@ -26,6 +26,9 @@
 // silence, so it counts as a try; a port is open|filtered only after such tries. If measuring
 // sees fewer than two errors in 4 s, the silence is real (a firewall, not a limiter): back to
 // normal, and the re-sent ports count as tried once.
+// This serves every technique whose silence means something else than an ICMP error does
+// (limiter_changes_state): UDP, and FIN/NULL/Xmas/Maimon, where a firewall's admin-prohibited
+// errors that the limiter suppressed would otherwise read open|filtered instead of filtered.
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -46,12 +49,17 @@ struct RawHostTuning {
     double max_cwnd = 16384;
     int max_retries = 10;
     std::chrono::microseconds scan_delay{0};
-    bool udp = false;  // handle ICMP rate limits (UDP scans)
+    bool udp = false;  // handle ICMP rate limits (limiter_changes_state; named for UDP, its first user)
     std::chrono::microseconds measure_spacing{20000};     // 50 probes/s while measuring
     std::chrono::microseconds quiet_limit{1500000};       // no error at all for 1.5 s: no limiter
     std::chrono::microseconds measure_limit{10000000};    // give up measuring after 10 s
     static RawHostTuning from(const Timing& timing, bool udp);
 };
+
+// True when an ICMP error and silence give a port of this technique different states, so an
+// ICMP rate limit that suppresses errors would change results: UDP (closed vs open|filtered) and
+// FIN/NULL/Xmas/Maimon (filtered vs open|filtered). Not SYN/ACK/Window (filtered either way).
+bool limiter_changes_state(Technique technique);
 
 class RawHostControl {
 public:

@@ -21,7 +21,10 @@ struct CapturedReply {
 
 struct RawIoStats {
     std::uint64_t frames_seen = 0;    // frames that passed the kernel filter
-    std::uint64_t unmatched = 0;      // frames that answer no probe of ours (ignored)
+    std::uint64_t unmatched = 0;      // frames that answer no probe of ours (ignored), of which:
+    std::uint64_t malformed = 0;      //   truncated or inconsistent (parse_frame refused them)
+    std::uint64_t bad_checksum = 0;   //   an IPv4 header or L4 checksum that does not verify
+    std::uint64_t unknown_probe = 0;  //   no probe of ours: cookie, ports or source address wrong
     std::uint64_t ring_drops = 0;     // frames the kernel dropped (receive ring full)
     std::uint64_t send_retries = 0;   // sends postponed because the kernel queue was full
 };

@@ -10,6 +10,7 @@
 
 #include "io/detached_close.hpp"
 #include "net/cookie.hpp"
+#include "net/packet_checksum.hpp"
 #include "net/packet_view.hpp"
 
 namespace portwarden::engine {
@@ -173,18 +174,35 @@ Result<std::size_t> LinkIo::send(std::span<const net::ConstBytes> frames) {
     return sent;
 }
 
-bool LinkIo::on_frame(net::ConstBytes frame, Clock::time_point at, std::vector<CapturedReply>& batch) {
+void LinkIo::on_frame(net::ConstBytes frame, Clock::time_point at, std::vector<CapturedReply>& batch,
+                      RawIoStats& counts) {
+    ++counts.frames_seen;
     const auto packet = net::parse_frame(frame, link_type_);
+    if (!packet) {
+        ++counts.unmatched;
+        ++counts.malformed;
+        return;
+    }
+    if (is_own_probe(*packet, context_)) {
+        ++counts.unmatched;
+        return;
+    }
+    if (!rx_.checksum_known() && !net::checksums_ok(frame, *packet)) {
+        ++counts.unmatched;
+        ++counts.bad_checksum;
+        return;
+    }
     bool matched = false;
-    if (packet && !is_own_probe(*packet, context_)) {
-        for (const auto* m : modules_) {
-            if (auto reply = m->validate(*packet, context_)) {
-                batch.push_back(CapturedReply{*reply, at, m});
-                matched = true;
-            }
+    for (const auto* m : modules_) {
+        if (auto reply = m->validate(*packet, context_)) {
+            batch.push_back(CapturedReply{*reply, at, m});
+            matched = true;
         }
     }
-    return matched;
+    if (!matched) {
+        ++counts.unmatched;
+        ++counts.unknown_probe;
+    }
 }
 
 void LinkIo::receive_loop() {
@@ -192,16 +210,12 @@ void LinkIo::receive_loop() {
     while (!stop_.load(std::memory_order_relaxed)) {
         batch.clear();
         Clock::time_point at{};
-        std::uint64_t seen = 0;
-        std::uint64_t unmatched = 0;
+        RawIoStats counts;
         const auto each_frame = [&](net::ConstBytes frame) {
             if (at == Clock::time_point{}) {
                 at = Clock::now();
             }
-            ++seen;
-            if (!on_frame(frame, at, batch)) {
-                ++unmatched;
-            }
+            on_frame(frame, at, batch, counts);
         };
         auto got = rx_.poll(std::chrono::milliseconds(5), each_frame, wake_fd_);
         if (!got) {
@@ -210,10 +224,13 @@ void LinkIo::receive_loop() {
             ready_.notify_all();
             return;
         }
-        if (seen > 0) {
+        if (counts.frames_seen > 0) {
             const std::lock_guard lock(mutex_);
-            stats_.frames_seen += seen;
-            stats_.unmatched += unmatched;
+            stats_.frames_seen += counts.frames_seen;
+            stats_.unmatched += counts.unmatched;
+            stats_.malformed += counts.malformed;
+            stats_.bad_checksum += counts.bad_checksum;
+            stats_.unknown_probe += counts.unknown_probe;
             if (!batch.empty()) {
                 queue_.insert(queue_.end(), batch.begin(), batch.end());
                 ready_.notify_all();

@@ -55,9 +55,9 @@ private:
     void receive_loop();
     // Joins the receive thread, then closes every socket, concurrently.
     void close_all();
-    // Appends the replies the frame carries to `batch`; false when it answers nothing of ours.
-    bool on_frame(net::ConstBytes frame, std::chrono::steady_clock::time_point at,
-                  std::vector<CapturedReply>& batch);
+    // Validates one frame; a reply goes to `batch`, a rejected frame is counted in `counts`.
+    void on_frame(net::ConstBytes frame, std::chrono::steady_clock::time_point at,
+                  std::vector<CapturedReply>& batch, RawIoStats& counts);
 
     io::TxSocket tx_;
     io::RxSocket rx_;

@@ -25,8 +25,8 @@ RawRun::RawRun(std::vector<RawTarget> targets, std::vector<RawColumn> columns, c
       timing_(timing), options_(options), io_(io), group_rtt_(timing),
       order_(std::max<std::uint64_t>(std::uint64_t{targets_.size()} * columns_.size(), 1), options.seed),
       cells_(targets_.size() * columns_.size()), column_of_port_(65536, -1) {
-    const bool udp = !columns_.empty() && columns_.front().module->technique() == Technique::udp;
-    const RawHostTuning tuning = RawHostTuning::from(timing, udp);
+    const bool limiter = !columns_.empty() && limiter_changes_state(columns_.front().module->technique());
+    const RawHostTuning tuning = RawHostTuning::from(timing, limiter);
     hosts_.reserve(targets_.size());
     for (std::size_t h = 0; h < targets_.size(); ++h) {
         hosts_.emplace_back(RawHostControl(timing, tuning));
@@ -329,6 +329,7 @@ void RawRun::handle_reply(const CapturedReply& r, std::optional<std::uint32_t> h
         }
     }
     if (!hit || column < 0) {
+        ++counters_.replies_not_sent;
         return;
     }
     if (options_.ping && options_.ignore_rst && r.reply.response.kind == ResponseKind::rst) {
@@ -338,6 +339,7 @@ void RawRun::handle_reply(const CapturedReply& r, std::optional<std::uint32_t> h
     const auto cell_index = static_cast<std::uint32_t>(h * columns_.size() + static_cast<std::size_t>(column));
     RawCell& cell = cells_[cell_index];
     if (cell.skipped || r.reply.tryno >= cell.tries) {
+        ++counters_.replies_not_sent;
         return;  // not a probe this run sent
     }
     ++counters_.replies_matched;
@@ -425,11 +427,14 @@ void RawRun::check_host_timeouts(Clock::time_point now) {
         host.timed_out = true;
         if (host.control.pace_mode() != PaceMode::none) {
             // The time budget ran out while the host's rate limit held answers back: what is
-            // unconfirmed is said so, never guessed open|filtered.
+            // unconfirmed is said so, never guessed. UDP: closed|filtered (an error the limiter
+            // held back); FIN/NULL/Xmas/Maimon: open|filtered (silence or a held-back error,
+            // never closed: a RST is not rate-limited).
             for (std::size_t c = 0; c < columns_.size(); ++c) {
                 const auto i = static_cast<std::uint32_t>(h * columns_.size() + c);
                 if (!cells_[i].done && !cells_[i].skipped) {
-                    settle(i, PortState::closed_filtered, Reason::rate_limited);
+                    const bool udp = columns_[c].module->technique() == Technique::udp;
+                    settle(i, udp ? PortState::closed_filtered : PortState::open_filtered, Reason::rate_limited);
                 }
             }
         }

@@ -83,6 +83,7 @@ struct RawCounters {
     std::uint64_t retransmissions = 0;
     std::uint64_t replies_matched = 0;
     std::uint64_t replies_late = 0;  // matched a probe whose port was already settled
+    std::uint64_t replies_not_sent = 0;  // validated, but no probe of this run: host, port or try
     std::uint64_t settled = 0;
     std::uint64_t open = 0;
 };

@@ -115,6 +115,8 @@ ReprobeEnd reprobe_held(HostEmitter& emit, RawEnvironment& env, const std::vecto
     summary.probes_sent += r.counters.probes_sent;
     summary.retransmissions += r.counters.retransmissions;
     summary.replies_matched += r.counters.replies_matched;
+    summary.rejected.late += r.counters.replies_late;
+    summary.rejected.not_sent += r.counters.replies_not_sent;
     for (std::size_t i = 0; i < held.size(); ++i) {
         const HostResult again = host_result(run, columns, i, nullptr, proto, request.targets, held[i].host.start_time);
         emit.release(std::move(held[i]), again.ports);
@@ -227,6 +229,8 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
         summary.probes_sent += r.counters.probes_sent;
         summary.retransmissions += r.counters.retransmissions;
         summary.replies_matched += r.counters.replies_matched;
+        summary.rejected.late += r.counters.replies_late;
+        summary.rejected.not_sent += r.counters.replies_not_sent;
     };
 
     const std::uint64_t first_group = request.resume_from ? request.resume_from->group : 0;
@@ -267,6 +271,8 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
             summary.probes_sent += found.counters.probes_sent;
             summary.retransmissions += found.counters.retransmissions;
             summary.replies_matched += found.counters.replies_matched;
+            summary.rejected.late += found.counters.replies_late;
+            summary.rejected.not_sent += found.counters.replies_not_sent;
             if (found.stopped || !found.fatal_error.empty()) {
                 stopped = found.stopped;
                 fatal = found.fatal_error;
@@ -425,6 +431,9 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
     const RawIoStats io_stats = env->io->stats();
     env->io.reset();  // closes the sockets, concurrently (or waits for release() to have)
     summary.replies_unmatched = io_stats.unmatched;
+    summary.rejected.malformed = io_stats.malformed;
+    summary.rejected.bad_checksum = io_stats.bad_checksum;
+    summary.rejected.unknown_probe = io_stats.unknown_probe;
     summary.ring_drops = io_stats.ring_drops;
     summary.ports_settled = settled_before;
     summary.interrupted = stopped;

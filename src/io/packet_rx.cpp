@@ -80,8 +80,11 @@ void release_block(std::uint8_t* block) {
 
 // Calls on_frame for each frame of a block the kernel handed over; every header and frame is
 // checked against the block's bounds.
+// checksum_known: set for each frame before on_frame sees it: TP_STATUS_CSUMNOTREADY (a frame
+// of this host's, or one a veth carried, whose checksum the kernel left to offload) or
+// TP_STATUS_CSUM_VALID (the NIC or the kernel verified it; GRO-merged frames are among these).
 std::size_t walk_block(net::ConstBytes block,
-                       const std::function<void(net::ConstBytes frame)>& on_frame) {
+                       const std::function<void(net::ConstBytes frame)>& on_frame, bool& checksum_known) {
     const auto desc = netlink::load_struct<tpacket_block_desc>(block);
     if (!desc) {
         return 0;
@@ -100,6 +103,7 @@ std::size_t walk_block(net::ConstBytes block,
         if (!frame) {
             break;
         }
+        checksum_known = (frame_header->tp_status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID)) != 0;
         on_frame(*frame);
         ++delivered;
         if (frame_header->tp_next_offset == 0) {
@@ -313,7 +317,7 @@ Result<std::size_t> RxSocket::poll(std::chrono::milliseconds timeout,
             if ((load_status(block) & TP_STATUS_USER) == 0) {
                 break;
             }
-            delivered += walk_block(net::ConstBytes(block, block_size_), on_frame);
+            delivered += walk_block(net::ConstBytes(block, block_size_), on_frame, checksum_known_);
             release_block(block);
             next_block_ = (next_block_ + 1) % block_count_;
         }
@@ -352,6 +356,7 @@ Result<std::size_t> RxSocket::read_queued(const std::function<void(net::ConstByt
             return fail(detail::socket_error(ifindex_, "receive", errno));
         }
         const auto length = std::min(static_cast<std::size_t>(got), buffer_.size());
+        checksum_known_ = true;  // recv() does not say (no PACKET_AUXDATA): not verifiable here
         on_frame(net::ConstBytes(buffer_.data(), length));
         ++delivered;
     }

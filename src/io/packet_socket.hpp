@@ -122,6 +122,11 @@ public:
     // Counters since the previous call (PACKET_STATISTICS resets them when read).
     RxStats take_stats();
 
+    // During poll()'s on_frame: true when the frame's checksums need no check by us: the kernel
+    // verified them (TP_STATUS_CSUM_VALID), or left them to offload (TP_STATUS_CSUMNOTREADY: the
+    // frame came from this host or over a veth, and its checksum field says nothing yet).
+    bool checksum_known() const { return checksum_known_; }
+
     // Swaps the filter for one that admits nothing (at once: the old one is freed after a grace
     // period, without waiting for it). For a socket whose close is left to another process: it
     // no longer costs a ring copy per frame of whatever runs meanwhile. False if it fails.
@@ -142,6 +147,7 @@ private:
     std::size_t next_block_ = 0;
     RxOptions options_;
     bool prepared_ = false;  // prepare()d and not attached yet
+    bool checksum_known_ = false;  // of the frame on_frame is seeing
     std::vector<std::uint8_t> buffer_;  // no ring: one frame read with recv()
     struct Deferred {
         int ifindex = 0;

@@ -343,6 +343,7 @@ std::optional<ParsedPacket> parse_frame(ConstBytes frame, LinkType link) {
     packet.ip_offset = *ip_start;
     packet.l4_offset = *ip_start + ip->l4_offset;
     packet.l4_length = ip->l4_length;
+    packet.first_fragment = ip->more_fragments;
     std::size_t header_length = 0;
     std::size_t payload_length = 0;
     if (ip->protocol == kProtoTcp) {

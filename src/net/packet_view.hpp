@@ -118,6 +118,7 @@ struct ParsedPacket {
     std::size_t l4_length = 0;  // bounded by the IP length, not by link padding
     std::size_t payload_offset = 0;  // after the TCP/UDP/ICMP header
     std::size_t payload_length = 0;
+    bool first_fragment = false;  // more fragments follow: the L4 checksum covers bytes not here
     std::optional<TcpInfo> tcp;
     std::optional<UdpInfo> udp;
     std::optional<IcmpInfo> icmp;

@@ -47,6 +47,9 @@
 //     ping_only       bool    true: a -sn scan, host discovery only     (only when it was)
 //     error           string  why the scan stopped early                (only when it did)
 //     replies_matched, replies_unmatched, ring_drops  number  raw scans: receive statistics
+//     replies_rejected  object  raw scans: malformed, bad_checksum, unknown_probe (part of
+//                       replies_unmatched), not_sent, late (validated, yet no answer to a port
+//                       still open to one): counts of frames
 //     rate_limited    array   raw scans: hosts whose ICMP rate limit paced the scan
 //     drift           object  when ports differed from the history and were probed again:
 //                             {reprobed, confirmed, reverted} (see ScanSummary)  (only then)
@@ -199,6 +202,9 @@ Json summary_record(const ScanSummary& summary, bool ping_only) {
         j["replies_matched"] = summary.replies_matched;
         j["replies_unmatched"] = summary.replies_unmatched;
         j["ring_drops"] = summary.ring_drops;
+        const auto& r = summary.rejected;
+        j["replies_rejected"] = {{"malformed", r.malformed}, {"bad_checksum", r.bad_checksum},
+                                 {"unknown_probe", r.unknown_probe}, {"not_sent", r.not_sent}, {"late", r.late}};
         Json limited = Json::array();
         for (const auto& a : summary.rate_limited) {
             limited.push_back(a.to_string());

@@ -18,6 +18,18 @@ RawHostControl make(bool udp, int max_retries = 10) {
     return RawHostControl(timing, RawHostTuning::from(timing, udp));
 }
 
+TEST(RawHost, RateLimitHandlingServesEveryTechniqueWhoseSilenceReadsDifferently) {
+    // An admin-prohibited error the limiter suppressed must not turn into open|filtered.
+    for (const Technique t : {Technique::udp, Technique::fin, Technique::null, Technique::xmas, Technique::maimon}) {
+        EXPECT_TRUE(limiter_changes_state(t)) << to_string(t);
+    }
+    // filtered whether the error came or not: no measuring needed
+    for (const Technique t : {Technique::syn, Technique::ack, Technique::window, Technique::connect,
+                              Technique::icmp_echo}) {
+        EXPECT_FALSE(limiter_changes_state(t)) << to_string(t);
+    }
+}
+
 TEST(RawHost, RetriesAdaptToTheDeepestAnsweredTry) {
     auto h = make(false, 10);
     EXPECT_EQ(h.allowed_tries(), 2);  // one retry by default
