@@ -308,15 +308,15 @@ def check_firewall(tmp):
     doc = inventory(NS, ["--nft"])
     by_port = {(l["proto"], l["port"]): l for l in doc["listeners"]}
     expect = {  # (proto, port): (exposure, a piece of exposure_rule or None)
-        ("tcp", 7001): ("exposed", "handle 2: dport 7001 accept"),
+        ("tcp", 7001): ("exposed", "handle 2: tcp dport 7001 accept"),
         ("tcp", 7002): ("firewalled", "policy"),
         ("tcp", 7003): ("firewalled", "policy"),
-        ("tcp", 7004): ("firewalled", "dport 7004 drop"),
+        ("tcp", 7004): ("firewalled", "tcp dport 7004 drop"),
         ("tcp", 7005): ("local-only", None),
         ("tcp", 7006): ("local-only", None),
-        ("tcp", 7007): ("firewalled", "dport 7007 reject with tcp reset"),
+        ("tcp", 7007): ("firewalled", "tcp dport 7007 reject with tcp reset"),
         ("tcp", 7008): ("local-only", None),
-        ("udp", 7101): ("firewalled", "dport 7101 reject"),
+        ("udp", 7101): ("firewalled", "udp dport 7101 reject"),
         ("udp", 7103): ("local-only", None),
         ("udp", 7105): ("firewalled", "policy"),
     }
