@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "watch/log_line.hpp"
+#include "portwarden/watch.hpp"
 #include "watch/packet_watch.hpp"
 
 namespace portwarden::watch {
