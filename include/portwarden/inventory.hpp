@@ -67,6 +67,7 @@ struct Listener {
     std::vector<ListenerProcess> processes;  // empty: no process holds it (a kernel socket)
     Exposure exposure = Exposure::unknown;
     std::string exposure_rule;        // with a ruleset: the deciding rule or policy, or why unknown
+    std::vector<Address> exposed_on;  // with a ruleset: the addresses the ruleset accepts it on
 };
 
 // The bind kind of an address (device: the interface the socket is bound to, if any).
@@ -78,7 +79,15 @@ Exposure exposure_without_firewall(const Listener& listener);
 // (firewall::decide) for a SYN (TCP) or UDP probe from another host (any source, interface
 // not lo) to its address and port; a wildcard address stands for the host's addresses, and a
 // dual-stack socket is exposed when either family is. Loopback listeners stay local-only.
-void join_firewall(std::vector<Listener>& listeners, const firewall::Ruleset& rules);
+// `host_addresses` (host_addresses()): a wildcard listener is asked of the model once per
+// non-loopback address of its family (exposed when one is accepted; `exposed_on` lists them);
+// without them, once for 0.0.0.0 / ::.
+void join_firewall(std::vector<Listener>& listeners, const firewall::Ruleset& rules,
+                   const std::vector<Address>& host_addresses = {});
+
+// The addresses of the interfaces of a named network namespace (empty: this one), from an
+// RTM_GETADDR netlink dump; loopback included.
+Result<std::vector<Address>> host_addresses(const std::string& netns = "");
 
 // A port the ruleset accepts (by a rule naming that destination port, not a chain's policy)
 // where nothing listens outside loopback.

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -144,5 +145,20 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+// Firewall log lines as the kernel writes them for iptables `-j LOG` and nftables `log`
+// ("PREFIX IN=eth0 OUT= ... SRC=... DST=... PROTO=TCP SPT=... DPT=... SYN ..."), from dmesg,
+// journald, syslog files: each one a Probe for Detector::logged().
+struct LoggedPacket {
+    Probe probe;
+    // The rule's verdict as its prefix names it: a prefix containing "accept" or "allow" (any
+    // case) logged an accepted packet (a success); any other prefix a dropped or rejected one.
+    bool accepted = false;
+    bool has_time = false;  // the line carried the kernel's "[seconds.micros]" stamp (probe.time)
+};
+
+// nullopt: not a firewall log line (no IN=, SRC=, DST= and PROTO=, or an address that does not
+// parse). Protocols other than TCP, UDP, ICMP and ICMPv6 are returned with their number.
+std::optional<LoggedPacket> parse_log_line(std::string_view line);
 
 }  // namespace portwarden::watch

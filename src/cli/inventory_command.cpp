@@ -91,7 +91,11 @@ int inventory_command(const std::vector<std::string>& args) {
     }
     std::optional<std::vector<IdlePort>> idle;
     if (rules) {
-        join_firewall(*listeners, **rules);
+        const auto addresses = host_addresses(netns);
+        if (!addresses) {
+            return bad_input(addresses.error().message);
+        }
+        join_firewall(*listeners, **rules, *addresses);
         idle = accepted_without_listener(*listeners, **rules);
     }
     const auto* idle_ports = idle ? &*idle : nullptr;

@@ -3,6 +3,7 @@
 // since an older scan. RESULTS and OLDER are result files or history ids (@12, --db); a history
 // scan without --previous is compared with the scan recorded before it.
 // Exit codes: 0, 2 bad input (one line on stderr naming the file).
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -18,6 +19,60 @@
 #include "portwarden/report.hpp"
 
 namespace portwarden::cli {
+namespace {
+
+constexpr std::size_t kTimelineScans = 12;  // the last scans up to the one reported
+
+std::size_t open_ports(const HostResult& h) {
+    return static_cast<std::size_t>(std::count_if(h.ports.begin(), h.ports.end(),
+                                                  [](const PortResult& p) { return p.state == PortState::open; }));
+}
+
+std::size_t changes(const ScanDiff& diff) {
+    std::size_t n = 0;
+    for (const HostDiff& h : diff.hosts) {
+        n += h.ports.size() + (h.a != h.b ? 1 : 0);
+    }
+    return n;
+}
+
+// The history up to scan `id` (at most kTimelineScans scans): open ports per host and drift.
+Result<std::vector<report::TimelineScan>> history_timeline(ScanSource& source, std::int64_t id) {
+    auto store = source.store();
+    if (!store) {
+        return tl::unexpected(store.error());
+    }
+    auto scans = (*store)->list_scans();
+    if (!scans) {
+        return tl::unexpected(scans.error());
+    }
+    std::vector<ScanRecord> upto;
+    for (const ScanRecord& r : *scans) {
+        if (r.id <= id) {
+            upto.push_back(r);
+        }
+    }
+    const std::size_t first = upto.size() > kTimelineScans ? upto.size() - kTimelineScans : 0;
+    std::vector<report::TimelineScan> out;
+    std::vector<HostResult> before;
+    for (std::size_t i = first; i < upto.size(); ++i) {
+        auto hosts = (*store)->load_scan(upto[i].id);
+        if (!hosts) {
+            return tl::unexpected(hosts.error());
+        }
+        report::TimelineScan t{upto[i].id, upto[i].info.start_time, {}, 0};
+        for (const HostResult& h : *hosts) {
+            t.open.emplace_back(h.address, open_ports(h));
+        }
+        std::sort(t.open.begin(), t.open.end());
+        t.changes = i == first ? 0 : changes(diff_scans(before, *hosts));
+        before = std::move(*hosts);
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+}  // namespace
 
 int report_command(const std::vector<std::string>& args) {
     CLI::App app{"portwarden report: one self-contained HTML page (port maps, violations, drift)",
@@ -80,6 +135,15 @@ int report_command(const std::vector<std::string>& args) {
     in.evaluation = evaluation ? &*evaluation : nullptr;
     in.previous_name = previous;
     in.drift = drift ? &*drift : nullptr;
+    std::optional<std::vector<report::TimelineScan>> timeline;
+    if (const auto id = history_id(results)) {
+        auto loaded = history_timeline(source, *id);
+        if (!loaded) {
+            return bad_input(loaded.error().message);
+        }
+        timeline = std::move(*loaded);
+    }
+    in.timeline = timeline ? &*timeline : nullptr;
     const std::string page = report::render_html(in);
     if (output == "-") {
         std::fwrite(page.data(), 1, page.size(), stdout);

@@ -28,9 +28,10 @@ public:
     Result<std::vector<HostResult>> load(const std::string& arg);
     // The id of the stored scan recorded just before `id`, if there is one.
     Result<std::optional<std::int64_t>> previous_scan(std::int64_t id);
+    // The history database, opened on first need.
+    Result<HistoryStore*> store();
 
 private:
-    Result<HistoryStore*> store();
     std::string db_;
     std::unique_ptr<HistoryStore> store_;
 };

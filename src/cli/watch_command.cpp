@@ -72,7 +72,11 @@ int run(const WatchArgs& args, std::FILE* file, std::optional<audit::WebhookUrl>
     watch::Config config;
     config.table_slots = args.table_slots;
     const auto start = std::chrono::steady_clock::now();
-    AlertSink sink(args, file, std::move(webhook), unix_now());
+    // Log lines carry the kernel's stamp (seconds since boot, as CLOCK_MONOTONIC counts them) and
+    // lines without one are stamped on that clock too (log_watch.cpp): alerts are dated from the
+    // boot, so a followed kernel log gives the wall-clock time. Packets are timed from the start.
+    const double boot = unix_now() - watch::seconds_since(std::chrono::steady_clock::time_point{});
+    AlertSink sink(args, file, std::move(webhook), args.log.empty() ? unix_now() : boot);
     watch::Detector detector(config, [&sink](const watch::Alert& a) { sink(a); });
     SignalStop signals;
     const std::size_t bound = watch::Detector::memory_bound(config);

@@ -1,4 +1,5 @@
 // The model back as nft-like text, for explain and the check reports.
+#include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
@@ -26,10 +27,33 @@ std::string element_text(const Element& e) {
     return out;
 }
 
-std::string fields_text(const std::vector<Field>& fields) {
+// The transport a rule's port matches apply to, as nft writes it before `dport`/`sport`: from
+// its (implied or written) `meta l4proto` match of one protocol; "th" (any transport header)
+// when the rule names none.
+std::string transport_name(const Rule& r) {
+    for (const Match& m : r.matches) {
+        if (m.fields == std::vector<Field>{Field::l4proto} && m.op == Op::eq && m.elements.size() == 1 &&
+            m.elements[0].size() == 1 && m.elements[0][0].kind == Atom::Kind::number &&
+            m.elements[0][0].lo == m.elements[0][0].hi) {
+            switch (m.elements[0][0].lo) {
+                case 6: return "tcp";
+                case 17: return "udp";
+                case 33: return "dccp";
+                case 132: return "sctp";
+                case 136: return "udplite";
+                default: break;
+            }
+        }
+    }
+    return "th";
+}
+
+// `transport`: the name port fields get in front ("tcp dport"), empty for none.
+std::string fields_text(const std::vector<Field>& fields, const std::string& transport = "") {
     std::string out;
     for (const auto f : fields) {
-        out += (out.empty() ? "" : " . ") + std::string(to_string(f));
+        const bool port = f == Field::sport || f == Field::dport;
+        out += (out.empty() ? "" : " . ") + (port && !transport.empty() ? transport + " " : "") + std::string(to_string(f));
     }
     return out;
 }
@@ -45,11 +69,11 @@ std::string flags_text(std::uint64_t bits) {
     return out.empty() ? "0x0" : out;
 }
 
-std::string match_text(const Match& m) {
+std::string match_text(const Match& m, const std::string& transport) {
     if (!m.unknown.empty()) {
         return m.unknown;
     }
-    std::string left = fields_text(m.fields);
+    std::string left = fields_text(m.fields, transport);
     if (m.mask) {
         left = fmt::format("{} & ({})", left, flags_text(*m.mask));
     }
@@ -108,9 +132,18 @@ std::string rule_text(const Rule& r) {
             out += (out.empty() ? "" : " ") + part;
         }
     };
+    const std::string transport = transport_name(r);
+    const auto names_port = [](const std::vector<Field>& fields) {
+        return std::any_of(fields.begin(), fields.end(), [](Field f) { return f == Field::sport || f == Field::dport; });
+    };
+    const bool ports = std::any_of(r.matches.begin(), r.matches.end(), [&](const Match& m) { return names_port(m.fields); }) ||
+                       (r.vmap && names_port(r.vmap->fields));
     for (const auto& m : r.matches) {
-        if (!m.implied) {
-            add(match_text(m));
+        // iptables' `-p tcp --dport 22` is "tcp dport 22": the protocol is in front of the port.
+        const bool said_by_port = ports && transport != "th" && m.fields == std::vector<Field>{Field::l4proto} &&
+                                  m.op == Op::eq && m.elements.size() == 1;
+        if (!m.implied && !said_by_port) {
+            add(match_text(m, transport));
         }
     }
     if (r.rate_dependent) {
@@ -124,7 +157,7 @@ std::string rule_text(const Rule& r) {
         for (const auto& [e, s] : r.vmap->entries) {
             entries += (entries.empty() ? "" : ", ") + element_text(e) + " : " + statement_text(s);
         }
-        add(fmt::format("{} vmap {}", fields_text(r.vmap->fields),
+        add(fmt::format("{} vmap {}", fields_text(r.vmap->fields, transport),
                         r.vmap->set_name.empty() ? "{ " + entries + " }" : r.vmap->set_name));
     }
     add(statement_text(r.verdict));

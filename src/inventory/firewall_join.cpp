@@ -4,6 +4,8 @@
 #include <set>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "portwarden/firewall.hpp"
 #include "portwarden/inventory.hpp"
 
@@ -21,32 +23,67 @@ fw::Decision decide_probe(const fw::Ruleset& rules, Proto proto, const Address& 
     return fw::decide(rules, packet, proto == Proto::udp ? Technique::udp : Technique::syn);
 }
 
-// The addresses a probe to this listener may carry: its own; a dual-stack IPv6 wildcard
-// (IPV6_V6ONLY off) takes IPv4 as well.
-std::vector<Address> destinations(const Listener& l) {
-    std::vector<Address> out{l.address};
-    if (!l.address.is_v4() && l.bind == BindKind::wildcard && l.v6only == false) {
-        out.push_back(unspecified(Family::v4));
+bool loopback(const Address& a) {
+    return a.is_v4() ? (a.v4() >> 24) == 127 : a == Address::parse("::1").value();
+}
+
+// The addresses a probe to this listener may carry: its own; for a wildcard, each address of
+// the host of its family that is not loopback (0.0.0.0 or :: when none is known); a dual-stack
+// IPv6 wildcard (IPV6_V6ONLY off) takes the IPv4 ones as well.
+std::vector<Address> destinations(const Listener& l, const std::vector<Address>& host) {
+    if (l.bind != BindKind::wildcard) {
+        return {l.address};
+    }
+    const auto of = [&](Family family) {
+        std::vector<Address> out;
+        for (const Address& a : host) {
+            if (a.family() == family && !loopback(a)) {
+                out.push_back(a);
+            }
+        }
+        return out.empty() ? std::vector<Address>{unspecified(family)} : out;
+    };
+    std::vector<Address> out = of(l.address.family());
+    if (!l.address.is_v4() && l.v6only == false) {
+        const auto v4 = of(Family::v4);
+        out.insert(out.end(), v4.begin(), v4.end());
     }
     return out;
 }
 
-void set_exposure(Listener& l, const fw::Ruleset& rules) {
+std::string address_list(const std::vector<Address>& addresses) {
+    std::string out;
+    for (const Address& a : addresses) {
+        out += (out.empty() ? "" : ", ") + a.to_string();
+    }
+    return out;
+}
+
+void set_exposure(Listener& l, const fw::Ruleset& rules, const std::vector<Address>& host) {
+    std::optional<fw::Decision> accepted;
     std::optional<fw::Decision> blocked;
     std::optional<fw::Decision> unknown;
-    for (const Address& dst : destinations(l)) {
+    const std::vector<Address> targets = destinations(l, host);
+    l.exposed_on.clear();
+    std::vector<Address> closed;
+    for (const Address& dst : targets) {
         const fw::Decision d = decide_probe(rules, l.proto, dst, l.port);
         if (d.outcome == fw::Outcome::accept) {
-            l.exposure = Exposure::exposed;
-            l.exposure_rule = fw::describe(d);
-            return;
+            l.exposed_on.push_back(dst);
+            accepted = accepted ? accepted : d;
+            continue;
         }
+        closed.push_back(dst);
         auto& slot = d.outcome == fw::Outcome::unknown ? unknown : blocked;
-        if (!slot) {
-            slot = d;
-        }
+        slot = slot ? slot : d;
     }
-    if (unknown) {
+    if (accepted) {
+        l.exposure = Exposure::exposed;
+        l.exposure_rule = fw::describe(*accepted);
+        if (!closed.empty()) {  // a wildcard the ruleset opens on some of the host's addresses only
+            l.exposure_rule += fmt::format(" (on {}; not on {})", address_list(l.exposed_on), address_list(closed));
+        }
+    } else if (unknown) {
         l.exposure = Exposure::unknown;
         l.exposure_rule = unknown->why_unknown.empty() ? fw::describe(*unknown) : unknown->why_unknown;
     } else if (blocked) {
@@ -102,14 +139,14 @@ bool listened(const std::vector<Listener>& listeners, Proto proto, Family family
 
 }  // namespace
 
-void join_firewall(std::vector<Listener>& listeners, const fw::Ruleset& rules) {
+void join_firewall(std::vector<Listener>& listeners, const fw::Ruleset& rules, const std::vector<Address>& host) {
     for (Listener& l : listeners) {
         if (l.bind == BindKind::loopback) {
             l.exposure = Exposure::local_only;
             l.exposure_rule.clear();
             continue;
         }
-        set_exposure(l, rules);
+        set_exposure(l, rules, host);
     }
 }
 

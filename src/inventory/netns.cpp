@@ -31,27 +31,18 @@ Result<int> open_netns(const std::string& name) {
     return fd;
 }
 
-Result<std::vector<Listener>> dump_in_netns(const std::string& name) {
-    const auto fd = open_netns(name);
-    if (!fd) {
-        return tl::unexpected(fd.error());
+Result<void> enter_netns(int fd, const std::string& name) {
+    if (::setns(fd, CLONE_NEWNET) != 0) {
+        const int error = errno;
+        return fail(error == EINVAL ? fmt::format("/run/netns/{} is not a network namespace", name)
+                                    : fmt::format("cannot enter network namespace '{}': {}{}", name, std::strerror(error),
+                                                  error == EPERM ? " (run as root)" : ""));
     }
-    Result<std::vector<Listener>> result = fail("");
-    std::thread worker([&] {
-        // setns() moves only this thread; it ends with the dump.
-        if (::setns(*fd, CLONE_NEWNET) != 0) {
-            const int error = errno;
-            result = fail(error == EINVAL
-                              ? fmt::format("/run/netns/{} is not a network namespace", name)
-                              : fmt::format("cannot enter network namespace '{}': {}{}", name, std::strerror(error),
-                                            error == EPERM ? " (run as root)" : ""));
-            return;
-        }
-        result = dump_sockets();
-    });
-    worker.join();
-    ::close(*fd);
-    return result;
+    return {};
+}
+
+Result<std::vector<Listener>> dump_in_netns(const std::string& name) {
+    return in_netns(name, [] { return dump_sockets(); });
 }
 
 }  // namespace portwarden::inv

@@ -65,6 +65,10 @@ ordered_json listener_json(const Listener& l) {
     }
     j["exposure"] = to_string(l.exposure);
     j["exposure_rule"] = l.exposure_rule.empty() ? ordered_json(nullptr) : ordered_json(l.exposure_rule);
+    j["exposed_on"] = ordered_json::array();
+    for (const Address& a : l.exposed_on) {
+        j["exposed_on"].push_back(a.to_string());
+    }
     return j;
 }
 

@@ -24,6 +24,10 @@ th{background:#eee}
 .maps{display:flex;flex-wrap:wrap;gap:1.5em}
 figure{margin:0}figcaption{font-size:.85em;color:#555}
 svg.portmap{border:1px solid #999;image-rendering:pixelated}
+circle.ring{fill:none;stroke:#d01c8b;stroke-width:1.6}
+.leader{stroke:#d01c8b;stroke-width:.8}
+rect.label-bg{fill:#fff;stroke:#d01c8b;stroke-width:.6}
+.marker-label{fill:#111;font-family:system-ui,sans-serif}
 ul.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:1em;font-size:.85em}
 .swatch{display:inline-block;width:.9em;height:.9em;border:1px solid #777;margin-right:.3em;vertical-align:middle}
 .st-open{fill:#1a9850;background:#1a9850}
@@ -37,6 +41,10 @@ tr.violation td:first-child{border-left:4px solid #d73027}
 tr.inconclusive td:first-child{border-left:4px solid #fdae61}
 .verdict-compliant{color:#1a9850}.verdict-violations{color:#d73027}.verdict-inconclusive{color:#b35806}
 .meta{color:#555}
+svg.timeline{border:1px solid #ccc;font-family:system-ui,sans-serif}
+svg.timeline .axis{stroke:#999}svg.timeline .tick{font-size:10px;fill:#555}
+svg.timeline .panel{font-size:11px;fill:#333}svg.timeline .legend-line{font-size:11px;fill:#222}
+polyline.host-line{fill:none;stroke-width:2}rect.drift-bar{fill:#fc8d59}
 )";
 
 std::string port_side(const PortSide& side) {
@@ -186,21 +194,38 @@ std::string port_table(const HostResult& h, Proto proto) {
     std::string rows;
     std::size_t shown = 0;
     std::size_t hidden = 0;
-    for (const PortResult& p : h.ports) {
-        if (p.proto != proto || (p.state == common && p.state != PortState::open)) {
+    const auto worth = [&](const PortResult& p) {
+        return p.proto == proto && (p.state != common || p.state == PortState::open);
+    };
+    const auto reason_of = [](const PortResult& p) {
+        std::string reason(to_string(p.reason));
+        if (p.reason_ip) {
+            reason += fmt::format(" from {}", p.reason_ip->to_string());
+        }
+        return reason;
+    };
+    // Runs of consecutive ports with the same state and reason are one row (a range).
+    for (std::size_t i = 0; i < h.ports.size();) {
+        const PortResult& p = h.ports[i];
+        if (!worth(p)) {
+            ++i;
             continue;
         }
+        const std::string reason = reason_of(p);
+        std::size_t end = i + 1;
+        while (end < h.ports.size() && worth(h.ports[end]) && h.ports[end].port == h.ports[end - 1].port + 1 &&
+               h.ports[end].state == p.state && reason_of(h.ports[end]) == reason) {
+            ++end;
+        }
+        const std::uint16_t last = h.ports[end - 1].port;
+        i = end;
         if (shown == max_port_rows) {
             ++hidden;
             continue;
         }
         ++shown;
-        std::string reason(to_string(p.reason));
-        if (p.reason_ip) {
-            reason += fmt::format(" from {}", p.reason_ip->to_string());
-        }
-        rows += fmt::format("<tr class=\"port\"><td>{}/{}</td><td><span class=\"swatch {}\"></span>{}</td><td>{}</td></tr>",
-                            p.port, to_string(proto), state_class(p.state), to_string(p.state), xml_escape(reason));
+        rows += fmt::format("<tr class=\"port\"><td>{}</td><td><span class=\"swatch {}\"></span>{}</td><td>{}</td></tr>",
+                            port_range(p.port, last, proto), state_class(p.state), to_string(p.state), xml_escape(reason));
     }
     std::string out;
     if (common != PortState::open) {
@@ -211,7 +236,7 @@ std::string port_table(const HostResult& h, Proto proto) {
         out += "<table class=\"ports\"><tr><th>Port</th><th>State</th><th>Reason</th></tr>" + rows + "</table>";
     }
     if (hidden > 0) {
-        out += fmt::format("<p>... and {} more {} ports not listed.</p>", hidden, to_string(proto));
+        out += fmt::format("<p>... and {} more rows of {} ports not listed.</p>", hidden, to_string(proto));
     }
     return out;
 }
@@ -259,6 +284,10 @@ std::string render_html(const ReportInput& in) {
     }
     if (in.drift != nullptr) {
         out += drift_section(in.previous_name, *in.drift);
+    }
+    if (in.timeline != nullptr && in.timeline->size() >= 2) {
+        out += fmt::format("<section id=\"timeline\"><h2>History: {} scans</h2>{}</section>", in.timeline->size(),
+                           render_timeline_svg(*in.timeline));
     }
     for (const HostResult& h : hosts) {
         out += host_section(h);

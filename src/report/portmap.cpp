@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "portwarden/report.hpp"
+#include "report/markers.hpp"
 
 namespace portwarden::report {
 namespace {
@@ -76,6 +77,7 @@ std::string render_portmap_svg(const HostResult& host, Proto proto) {
             out += fmt::format("<path class=\"{}\" d=\"{}\"/>", state_class(state_of(k)), paths[k]);
         }
     }
+    out += render_markers(kind, background, none, proto);
     out += "</svg>";
     return out;
 }

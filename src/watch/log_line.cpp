@@ -1,4 +1,4 @@
-#include "watch/log_line.hpp"
+#include "portwarden/watch.hpp"
 
 #include <algorithm>
 #include <cctype>

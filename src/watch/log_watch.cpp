@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "watch/log_line.hpp"
+#include "portwarden/watch.hpp"
 #include "watch/packet_watch.hpp"
 
 namespace portwarden::watch {
@@ -18,8 +18,7 @@ namespace {
 
 class LineFeeder {
 public:
-    LineFeeder(Detector& detector, std::chrono::steady_clock::time_point start, LogCounters& counters)
-        : detector_(detector), start_(start), counters_(counters) {}
+    LineFeeder(Detector& detector, LogCounters& counters) : detector_(detector), counters_(counters) {}
 
     void line(std::string_view text) {
         ++counters_.lines;
@@ -30,9 +29,9 @@ public:
         }
         ++counters_.packets;
         // Kernel stamps (seconds since boot) keep a replayed file's pacing; lines without one
-        // are stamped as they are read.
+        // are stamped as they are read, on the same clock (CLOCK_MONOTONIC: since boot).
         if (!logged->has_time) {
-            logged->probe.time = seconds_since(start_);
+            logged->probe.time = seconds_since(std::chrono::steady_clock::time_point{});
         }
         last_time_ = logged->probe.time;
         detector_.logged(logged->probe, logged->accepted);
@@ -62,7 +61,6 @@ public:
 private:
     static constexpr std::size_t kMaxLine = 8192;  // longer lines are cut (still one line)
     Detector& detector_;
-    std::chrono::steady_clock::time_point start_;
     LogCounters& counters_;
     std::string pending_;
     double last_time_ = 0;
@@ -78,7 +76,7 @@ Result<LogCounters> watch_log(const std::string& path, double duration, Detector
         return fail(fmt::format("--log {}: cannot open: {}", path, std::strerror(errno)));
     }
     LogCounters counters;
-    LineFeeder feeder(detector, start, counters);
+    LineFeeder feeder(detector, counters);
     std::array<char, 65536> buffer{};
     Result<LogCounters> result = counters;
     while (!stop.stop_requested() && (duration <= 0 || seconds_since(start) < duration)) {

@@ -21,7 +21,8 @@ does not listen), then:
             each listener exposed or firewalled as its FW_* port lists say (policy accept);
   policy    --policy with [[may_listen]] rules: exit 0 when every listener is allowed, exit 1
             naming exactly the one left out (text and -oJ FILE);
-  firewall  an nftables ruleset loaded into the namespace (accept 7001/tcp, drop 7004/tcp, reset
+  firewall  an nftables ruleset loaded into the namespace (accept 7001/tcp, 7002/tcp to fd00::1
+            only (the :: listener is exposed on that address, not its link-local one), drop 7004/tcp, reset
             7007/tcp, reject 7101/udp, accept 7300/tcp where nothing listens, policy drop):
             `inventory --netns NS --nft` names each listener exposed/firewalled with its rule,
             loopback stays local-only, 7300/tcp is listed as accepted without a listener;
@@ -289,6 +290,7 @@ RULESET = """table inet pwinv {
     chain input {
         type filter hook input priority 0; policy drop;
         tcp dport 7001 accept
+        ip6 daddr fd00::1 tcp dport 7002 accept
         tcp dport 7004 drop
         tcp dport 7007 reject with tcp reset
         udp dport 7101 reject
@@ -308,15 +310,15 @@ def check_firewall(tmp):
     doc = inventory(NS, ["--nft"])
     by_port = {(l["proto"], l["port"]): l for l in doc["listeners"]}
     expect = {  # (proto, port): (exposure, a piece of exposure_rule or None)
-        ("tcp", 7001): ("exposed", "handle 2: dport 7001 accept"),
-        ("tcp", 7002): ("firewalled", "policy"),
+        ("tcp", 7001): ("exposed", "handle 2: tcp dport 7001 accept"),
+        ("tcp", 7002): ("exposed", "daddr fd00::1 tcp dport 7002 accept (on fd00::1; not on fe80::"),
         ("tcp", 7003): ("firewalled", "policy"),
-        ("tcp", 7004): ("firewalled", "dport 7004 drop"),
+        ("tcp", 7004): ("firewalled", "tcp dport 7004 drop"),
         ("tcp", 7005): ("local-only", None),
         ("tcp", 7006): ("local-only", None),
-        ("tcp", 7007): ("firewalled", "dport 7007 reject with tcp reset"),
+        ("tcp", 7007): ("firewalled", "tcp dport 7007 reject with tcp reset"),
         ("tcp", 7008): ("local-only", None),
-        ("udp", 7101): ("firewalled", "dport 7101 reject"),
+        ("udp", 7101): ("firewalled", "udp dport 7101 reject"),
         ("udp", 7103): ("local-only", None),
         ("udp", 7105): ("firewalled", "policy"),
     }
@@ -325,6 +327,11 @@ def check_firewall(tmp):
         got = (l.get("exposure"), l.get("exposure_rule"))
         ok = got[0] == exposure and (got[1] is None if rule is None else rule in (got[1] or ""))
         check(ok, f"firewall: {key[0]} {key[1]} is {got}", f"want {exposure} with {rule!r}")
+    # The :: wildcard on 7002 is asked once per address of the namespace (RTM_GETADDR): the rule
+    # names fd00::1 only, so it is exposed there and not on the link-local address.
+    l7002 = by_port.get(("tcp", 7002), {})
+    check(l7002.get("exposed_on") == ["fd00::1"], f"firewall: tcp 7002 exposed_on {l7002.get('exposed_on')}",
+          "want ['fd00::1']")
     idle = {(p["proto"], p["family"], p["port"]) for p in doc.get("accepted_without_listener", [])}
     want_idle = {("tcp", "ipv4", 7300), ("tcp", "ipv6", 7300), ("tcp", "ipv6", 7001)}
     check(idle == want_idle, f"firewall: accepted without a listener {sorted(idle)}", f"want {sorted(want_idle)}")

@@ -91,5 +91,59 @@ expect_count 3 '<tr class="drift-row">'          # 443, 3306 opened; 22 closed (
 expect_count 2 'web&lt;1&gt;&amp;co'              # the host name, escaped: summary and heading
 expect_count 0 '<script'
 
+# A -p- host with one open port (22) and three filtered ones (8080-8082) among 65 531 closed:
+# the open port has a ring and a label on the map, the filtered run one of each, the table one
+# row per run; the screenshot shows the ring colour (#d01c8b) and the open cell (#1a9850).
+# shoot NAME HTML WIDTH,HEIGHT WHAT COLOUR...: a screenshot that must hold each colour (else
+# "WHAT" fails); the page itself goes to $tmp/dom.html for expect_count (no scripts: the DOM
+# Chromium builds from it is the page, as the first case's --dump-dom shows; one run saved).
+shoot() {
+  local name=$1 html=$2 size=$3 what=$4
+  shift 4
+  run_chromium "$name" --screenshot="$tmp/$name.png" --window-size="$size" "file://$html" >/dev/null
+  if stats=$(python3 "$here/png_stats.py" "$tmp/$name.png" "$@"); then ok; else bad "$what: $stats"; fi
+  cp "$html" "$tmp/dom.html"
+}
+python3 "$here/report_one_open.py" "$tmp/one_open.jsonl"
+if "$pw" report "$tmp/one_open.jsonl" -o "$tmp/one.html" 2>"$tmp/err"; then ok; else bad "report one_open: $(cat "$tmp/err")"; fi
+shoot one "$tmp/one.html" 800,900 "one open port: the ring or the open cell is not in the screenshot" d01c8b 1a9850 4575b4
+expect_count 1 'text-anchor="start">22/tcp open</text>'
+expect_count 1 '8080-8082/tcp filtered</text>'
+expect_count 2 '<circle class="ring '
+expect_count 1 '<td>8080-8082/tcp</td>'
+
+# History: three connect scans of two free loopback ports into a database of the test's own:
+# nothing listening, then one listener, then two. `report @3 --db` has the timeline (a line
+# for the host, a drift bar per scan) and the screenshot its colours (#1b9e77, #fc8d59).
+db=$tmp/history.db
+read -r pa pb < <(python3 -c 'import socket
+a = socket.socket(); a.bind(("127.0.0.1", 0)); b = socket.socket(); b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1])')
+listeners=()
+# listen PORT: a listener on 127.0.0.1:PORT for at most 60 s, in the background, once it is up.
+listen() {
+  python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); open(sys.argv[2], "w").close(); time.sleep(60)' \
+    "$1" "$tmp/up-$1" &
+  listeners+=($!)
+  for _ in $(seq 50); do [ -e "$tmp/up-$1" ] && break; sleep 0.1; done
+}
+scan_once() { "$pw" scan -sT -p "$pa,$pb" 127.0.0.1 --db "$db" >/dev/null 2>"$tmp/err" || bad "scan: $(cat "$tmp/err")"; }
+scan_once
+listen "$pa"
+scan_once
+listen "$pb"
+scan_once
+kill "${listeners[@]}" 2>/dev/null
+if "$pw" report @3 --db "$db" -o "$tmp/history.html" 2>"$tmp/err"; then ok; else bad "report @3: $(cat "$tmp/err")"; fi
+shoot history "$tmp/history.html" 900,900 "history: the host's line or the drift bars are not in the screenshot" \
+  1b9e77 fc8d59
+expect_count 1 '<section id="timeline"><h2>History: 3 scans</h2>'
+expect_count 1 '<polyline class="host-line"'
+expect_count 3 '<rect class="drift-bar"'
+expect_count 1 '127.0.0.1 @3: 2 open</title>'
+expect_count 1 '@2: 1 changed</title>'
+
 echo "report_chromium: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -54,18 +54,18 @@ TEST(FirewallDump, FeaturesSetsMapsAndVerdicts) {
     const auto d = [&](const char* dst, std::uint16_t port, Technique t = Technique::syn, Proto pr = Proto::tcp) {
         return decide(rs, probe(dst, port, pr), t);
     };
-    EXPECT_EQ(text(d(v4, 22)), "saddr . dport @allowed accept");  // concatenated interval set
+    EXPECT_EQ(text(d(v4, 22)), "saddr . tcp dport @allowed accept");  // concatenated interval set
     EXPECT_EQ(d(v4, 25).outcome, Outcome::drop);                   // named verdict map
-    EXPECT_EQ(text(d(v4, 25)), "dport vmap @m");
+    EXPECT_EQ(text(d(v4, 25)), "tcp dport vmap @m");
     EXPECT_EQ(d(v4, 26).outcome, Outcome::accept);
-    EXPECT_EQ(text(d(v4, 80)), "dport { 22, 80 } accept");
-    EXPECT_EQ(text(d(v4, 1500)), "dport 1000-2000 drop");
-    EXPECT_EQ(text(d(v4, 5000)), "dport 5000 reject with icmp type host-unreachable");
-    EXPECT_EQ(text(d(v4, 8080)), "dport 8080 reject with icmpx type port-unreachable");
-    EXPECT_EQ(text(d(v4, 8082)), "dport 8082 reject with tcp reset");
-    EXPECT_EQ(text(d(v4, 7000)), "tcp flags syn dport 7000 drop");
-    EXPECT_EQ(text(d(v4, 30, Technique::udp, Proto::udp)), "dport vmap { 30 : drop, 31 : jump sub }");
-    EXPECT_EQ(text(d(v4, 60001, Technique::udp, Proto::udp)), "dport 60001-65535 drop");
+    EXPECT_EQ(text(d(v4, 80)), "tcp dport { 22, 80 } accept");
+    EXPECT_EQ(text(d(v4, 1500)), "tcp dport 1000-2000 drop");
+    EXPECT_EQ(text(d(v4, 5000)), "th dport 5000 reject with icmp type host-unreachable");
+    EXPECT_EQ(text(d(v4, 8080)), "tcp dport 8080 reject with icmpx type port-unreachable");
+    EXPECT_EQ(text(d(v4, 8082)), "tcp dport 8082 reject with tcp reset");
+    EXPECT_EQ(text(d(v4, 7000)), "tcp flags syn tcp dport 7000 drop");
+    EXPECT_EQ(text(d(v4, 30, Technique::udp, Proto::udp)), "udp dport vmap { 30 : drop, 31 : jump sub }");
+    EXPECT_EQ(text(d(v4, 60001, Technique::udp, Proto::udp)), "udp dport 60001-65535 drop");
     EXPECT_EQ(text(d(v4, 22, Technique::fin)), "ct state \"invalid\" drop");
 }
 
@@ -80,11 +80,11 @@ TEST(FirewallDump, FeaturesPathsAndDependencies) {
     EXPECT_TRUE(v6_5000.rate_dependent);
     EXPECT_EQ(d(v6, 9, Technique::udp, Proto::udp).reject.kind, Reject::Kind::icmpv6);
     // fd00::/8 jumps to sub, which drops UDP 1-10 and 20; 31 jumps there too and comes back.
-    EXPECT_EQ(text(d(v6, 5, Technique::udp, Proto::udp)), "dport { 1-10, 20 } drop");
+    EXPECT_EQ(text(d(v6, 5, Technique::udp, Proto::udp)), "udp dport { 1-10, 20 } drop");
     EXPECT_EQ(d(v4, 31, Technique::udp, Proto::udp).outcome, Outcome::accept);
     EXPECT_TRUE(d(v4, 31, Technique::udp, Proto::udp).by_policy);
     // An ACK is not a bare SYN: the last rule drops it, except on 9999.
-    EXPECT_EQ(text(d(v4, 7000, Technique::ack)), "meta nfproto \"ipv4\" dport != 9999 drop");
+    EXPECT_EQ(text(d(v4, 7000, Technique::ack)), "meta nfproto \"ipv4\" tcp dport != 9999 drop");
     EXPECT_EQ(d(v4, 9999, Technique::ack).outcome, Outcome::accept);
     // The loopback interface accepts everything.
     Packet lo = probe(v4, 1500);
@@ -130,7 +130,7 @@ TEST(FirewallDump, TwoTablesEveryBaseChainDecides) {
     EXPECT_TRUE(d22.by_policy);
     EXPECT_EQ(d22.chain, "inet late in");
     EXPECT_EQ(describe(d22), "policy drop of chain inet late in");
-    EXPECT_EQ(text(decide(rs, probe(v4, 80), Technique::syn)), "dport @web accept");
+    EXPECT_EQ(text(decide(rs, probe(v4, 80), Technique::syn)), "tcp dport @web accept");
     EXPECT_EQ(handle(decide(rs, probe(v4, 443), Technique::syn)), 4U);
     // ip6 v6only (priority 10) rejects what inet late accepted, for IPv6 only.
     EXPECT_EQ(only(predict(rs, probe(v6, 443), Technique::syn, l)),
@@ -154,7 +154,7 @@ TEST(FirewallDump, IptablesLegacyAndNftBackends) {
         const auto at = [&](std::uint16_t port, Technique t = Technique::syn, Proto pr = Proto::tcp) {
             return only(predict(rs4, probe(v4, port, pr), t, l));
         };
-        EXPECT_EQ(text(d(22)), "saddr 198.18.0.0-198.18.255.255 meta l4proto 6 dport 22 accept");
+        EXPECT_EQ(text(d(22)), "saddr 198.18.0.0-198.18.255.255 tcp dport 22 accept");
         Packet elsewhere = probe(v4, 22);
         elsewhere.src = Address::parse("198.19.0.2");
         EXPECT_EQ(describe(decide(rs4, elsewhere, Technique::syn)), "policy drop of chain ip filter INPUT");

@@ -155,7 +155,7 @@ TEST(FirewallPredict, DecisiveRuleIsNamed) {
     ASSERT_TRUE(d.rule.has_value());
     EXPECT_EQ(d.rule->handle, 3U);
     EXPECT_EQ(d.chain, "inet t input");
-    EXPECT_EQ(describe(d), "rule inet t input handle 3: dport 443 drop");
+    EXPECT_EQ(describe(d), "rule inet t input handle 3: tcp dport 443 drop");
     const auto policy = decide(range_like(), probe(1), Technique::syn);
     EXPECT_TRUE(policy.by_policy);
     EXPECT_EQ(describe(policy), "policy accept of chain inet t input");
@@ -321,7 +321,7 @@ TEST(FirewallReconcile, EveryDiagnosisAndTheReports) {
     EXPECT_FALSE(r.agree());
     const auto j = nlohmann::json::parse(render_check_json(r));
     EXPECT_EQ(j["differ"][1]["diagnosis"], "not-loaded");
-    EXPECT_EQ(j["differ"][1]["rule"], "dport 443 drop");
+    EXPECT_EQ(j["differ"][1]["rule"], "tcp dport 443 drop");
     EXPECT_EQ(j["differ"][1]["handle"], 3);
     const auto sarif = nlohmann::json::parse(render_check_sarif(r));
     const auto& results = sarif["runs"][0]["results"];
@@ -329,7 +329,7 @@ TEST(FirewallReconcile, EveryDiagnosisAndTheReports) {
     EXPECT_EQ(results[0]["ruleId"], "FW002");
     EXPECT_EQ(results[3]["level"], "note");
     const std::string text = render_check_text(r);
-    EXPECT_NE(text.find("198.18.2.10 443/tcp: predicted filtered no-response by rule inet t input handle 3: dport 443 drop; "
+    EXPECT_NE(text.find("198.18.2.10 443/tcp: predicted filtered no-response by rule inet t input handle 3: tcp dport 443 drop; "
                         "observed closed reset: rule drops but the host answered"),
               std::string::npos)
         << text;

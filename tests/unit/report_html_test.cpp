@@ -197,5 +197,64 @@ TEST(ReportPortmap, WorstCaseAlternatingStatesStayBounded) {
     EXPECT_LT(render_portmap_svg(h, Proto::tcp).size(), 1024u * 1024);
 }
 
+// One open port among 65 534 closed ones: a ring on its cell and a label naming it; a run of
+// equal ports is one ring, one label and one table row.
+TEST(ReportPortmap, OneOpenPortIsMarkedAndLabelled) {
+    HostResult h = host("198.18.1.10");
+    for (std::uint32_t port = 1; port <= 65535; ++port) {
+        const auto p = static_cast<std::uint16_t>(port);
+        add(h, p, p == 31337 ? PortState::open : (p >= 8080 && p <= 8082 ? PortState::filtered : PortState::closed),
+            p == 31337 ? Reason::syn_ack : Reason::reset);
+    }
+    const std::string svg = render_portmap_svg(h, Proto::tcp);
+    EXPECT_NE(svg.find("<circle class=\"ring st-open\" cx=\"105.5\" cy=\"122.5\""), std::string::npos);  // 31337 = 122 * 256 + 105
+    EXPECT_NE(svg.find(">31337/tcp open</text>"), std::string::npos);
+    EXPECT_NE(svg.find(">8080-8082/tcp filtered</text>"), std::string::npos);
+    const std::vector<HostResult> hosts{h};
+    const std::string page = render_html(input("one.jsonl", hosts));
+    EXPECT_NE(page.find("<td>8080-8082/tcp</td>"), std::string::npos);
+    EXPECT_EQ(page.find("<td>8081/tcp</td>"), std::string::npos);
+}
+
+// Many runs: rings for the first 256, labels for the first 24, open ports first.
+TEST(ReportPortmap, MarkersAreBounded) {
+    HostResult h = host("198.18.1.10");
+    for (std::uint32_t port = 1; port <= 65535; ++port) {
+        const auto p = static_cast<std::uint16_t>(port);
+        add(h, p, p % 50 == 0 ? PortState::filtered : (p == 64999 ? PortState::open : PortState::closed), Reason::reset);
+    }
+    const std::string svg = render_portmap_svg(h, Proto::tcp);
+    const auto count = [&](const std::string& needle) {
+        std::size_t n = 0;
+        for (auto at = svg.find(needle); at != std::string::npos; at = svg.find(needle, at + 1)) {
+            ++n;
+        }
+        return n;
+    };
+    EXPECT_EQ(count("<circle class=\"ring "), 256u);
+    EXPECT_EQ(count("<text class=\"marker-label\""), 24u);
+    EXPECT_LT(svg.find(">64999/tcp open</text>"), svg.find(">50/tcp filtered</text>"));
+}
+
+TEST(ReportTimeline, LinesPerHostAndDriftBars) {
+    const auto t0 = std::chrono::system_clock::time_point{} + std::chrono::hours(24 * 20000);
+    std::vector<TimelineScan> scans{
+        {7, t0, {{*Address::parse("198.18.1.10"), 2}, {*Address::parse("198.18.1.11"), 0}}, 0},
+        {8, t0 + std::chrono::hours(24), {{*Address::parse("198.18.1.10"), 3}}, 1},
+        {9, t0 + std::chrono::hours(48), {{*Address::parse("198.18.1.10"), 1}, {*Address::parse("198.18.1.11"), 4}}, 6}};
+    const std::string svg = render_timeline_svg(scans);
+    EXPECT_NE(svg.find("198.18.1.10 @8: 3 open</title>"), std::string::npos);
+    EXPECT_NE(svg.find("198.18.1.11 @9: 4 open</title>"), std::string::npos);
+    EXPECT_EQ(svg.find("198.18.1.11 @8"), std::string::npos);  // not in that scan: no point
+    EXPECT_NE(svg.find("@9: 6 changed</title>"), std::string::npos);
+    EXPECT_NE(svg.find(">@7 2024-10-04</text>"), std::string::npos);
+    std::vector<HostResult> hosts{host("198.18.1.10")};
+    ReportInput in = input("@9", hosts);
+    in.timeline = &scans;
+    EXPECT_NE(render_html(in).find("<section id=\"timeline\"><h2>History: 3 scans</h2>"), std::string::npos);
+    scans.resize(1);
+    EXPECT_EQ(render_html(in).find("id=\"timeline\""), std::string::npos);  // one scan: no chart
+}
+
 }  // namespace
 }  // namespace portwarden::report

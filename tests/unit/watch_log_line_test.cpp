@@ -7,7 +7,7 @@
 #include "net/packet_view.hpp"
 #include "watch/alert_format.hpp"
 #include "watch/frame_events.hpp"
-#include "watch/log_line.hpp"
+#include "portwarden/watch.hpp"
 
 namespace portwarden::watch {
 namespace {
