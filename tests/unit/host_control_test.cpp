@@ -1,24 +1,24 @@
-// RawHostControl: congestion window, adaptive retries and the UDP rate-limit state machine,
+// HostControl: congestion window, adaptive retries and the UDP rate-limit state machine,
 // driven with a synthetic clock (no I/O, no sleeping).
 #include <gtest/gtest.h>
 
-#include "engine/raw_host.hpp"
+#include "engine/host_control.hpp"
 
 namespace portwarden::engine {
 namespace {
 
 using namespace std::chrono_literals;
-using Silence = RawHostControl::Silence;
+using Silence = HostControl::Silence;
 
 Clock::time_point at(std::chrono::microseconds t) { return Clock::time_point{} + 1000s + t; }
 
-RawHostControl make(bool udp, int max_retries = 10) {
+HostControl make(bool udp, int max_retries = 10) {
     Timing timing;
     timing.max_retries = max_retries;
-    return RawHostControl(timing, RawHostTuning::from(timing, udp));
+    return HostControl(timing, HostTuning::from(timing, udp));
 }
 
-TEST(RawHost, RetriesAdaptToTheDeepestAnsweredTry) {
+TEST(HostControl, RetriesAdaptToTheDeepestAnsweredTry) {
     auto h = make(false, 10);
     EXPECT_EQ(h.allowed_tries(), 2);  // one retry by default
     h.on_send(at(0us));
@@ -30,7 +30,7 @@ TEST(RawHost, RetriesAdaptToTheDeepestAnsweredTry) {
     EXPECT_EQ(capped.allowed_tries(), 2);  // --max-retries 1
 }
 
-TEST(RawHost, SilentTriesSettleAfterTheAllowedCount) {
+TEST(HostControl, SilentTriesSettleAfterTheAllowedCount) {
     auto h = make(false);
     h.on_send(at(0us));
     EXPECT_EQ(h.on_timeout(at(1s), 0, at(0us)), Silence::retry);
@@ -38,7 +38,7 @@ TEST(RawHost, SilentTriesSettleAfterTheAllowedCount) {
     EXPECT_EQ(h.on_timeout(at(2s), 1, at(1s)), Silence::settle);
 }
 
-TEST(RawHost, ASilentHostIsNotCongested) {
+TEST(HostControl, ASilentHostIsNotCongested) {
     auto h = make(false);
     const double start = h.cwnd();
     for (int i = 0; i < 100; ++i) {
@@ -51,7 +51,7 @@ TEST(RawHost, ASilentHostIsNotCongested) {
     EXPECT_EQ(h.in_flight(), 0U);
 }
 
-TEST(RawHost, AnAnsweredRetryAloneDoesNotShrinkTheWindow) {
+TEST(HostControl, AnAnsweredRetryAloneDoesNotShrinkTheWindow) {
     // nmap halves its window for every answered retry; random loss is no reason to slow down,
     // and the congestion model (congestion_test.cpp) decides on whole rounds of probes.
     auto h = make(false);
@@ -65,7 +65,7 @@ TEST(RawHost, AnAnsweredRetryAloneDoesNotShrinkTheWindow) {
     EXPECT_EQ(h.in_flight(), 398U);
 }
 
-TEST(RawHost, TcpSilenceNeverStartsRateLimitMeasuring) {
+TEST(HostControl, TcpSilenceNeverStartsRateLimitMeasuring) {
     auto h = make(false);
     h.on_send(at(0us));
     h.on_send(at(0us));
@@ -74,7 +74,7 @@ TEST(RawHost, TcpSilenceNeverStartsRateLimitMeasuring) {
     EXPECT_EQ(h.pace_mode(), PaceMode::none);
 }
 
-TEST(RawHost, UdpRateLimitIsMeasuredThenPaced) {
+TEST(HostControl, UdpRateLimitIsMeasuredThenPaced) {
     auto h = make(true);
     // Burst: 10 probes, 6 ICMP errors, then silence.
     for (int i = 0; i < 10; ++i) {
@@ -121,7 +121,7 @@ TEST(RawHost, UdpRateLimitIsMeasuredThenPaced) {
     EXPECT_TRUE(h.may_send(at(6204ms)));
 }
 
-TEST(RawHost, OneErrorKeepsMeasuringPastTheQuietLimit) {
+TEST(HostControl, OneErrorKeepsMeasuringPastTheQuietLimit) {
     auto h = make(true);
     h.on_send(at(0us));
     h.on_send(at(0us));
@@ -134,7 +134,7 @@ TEST(RawHost, OneErrorKeepsMeasuringPastTheQuietLimit) {
     EXPECT_EQ(h.pace_mode(), PaceMode::measuring);
 }
 
-TEST(RawHost, MeasuringWithoutErrorsRulesTheLimiterOut) {
+TEST(HostControl, MeasuringWithoutErrorsRulesTheLimiterOut) {
     auto h = make(true);
     h.on_send(at(0us));
     h.on_send(at(0us));
