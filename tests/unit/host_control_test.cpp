@@ -1,6 +1,13 @@
-// HostControl: congestion window, adaptive retries and the UDP rate-limit state machine,
-// driven with a synthetic clock (no I/O, no sleeping).
+// HostControl (both engines' per-host controller): congestion window, adaptive retries, scan
+// delay, host time-out and the UDP rate-limit state machine, driven with a synthetic clock (no
+// I/O, no sleeping); the connect engine's use is simulated on it (HostControlConnect).
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <deque>
+#include <random>
+#include <tuple>
+#include <vector>
 
 #include "engine/host_control.hpp"
 
@@ -151,5 +158,139 @@ TEST(HostControl, MeasuringWithoutErrorsRulesTheLimiterOut) {
     EXPECT_EQ(h.pace_mode(), PaceMode::none);  // never measured again
 }
 
+
+// The connect engine's use (connect_run.cpp): one controller per worker and host; a try is a
+// fresh connect(), so its tryno is its counted tries before it, every answer is an RTT sample,
+// and a probe is timed out at sent + timeout().
+struct ConnectSim {
+    struct Flight {
+        Clock::time_point sent;
+        std::uint32_t port = 0;
+        std::uint8_t tryno = 0;
+        bool answered = false;  // the answer is on its way
+        Clock::time_point arrives;
+    };
+    HostControl control;
+    double loss_each_way = 0;
+    std::chrono::microseconds rtt{1000};
+    std::mt19937_64 rng{42};
+    std::deque<Flight> flight;  // by send time
+    std::vector<int> settled;   // per port: -1 open, 0 not yet, 1 answered (closed), 2 silent
+    std::uint64_t probes = 0;
+    Clock::time_point now = at(0us);
+
+    ConnectSim(const Timing& timing, std::size_t ports, double loss)
+        : control(timing, HostTuning::from(timing, false)), loss_each_way(loss), settled(ports, 0) {}
+
+    bool lost() { return std::uniform_real_distribution<double>(0, 1)(rng) < loss_each_way; }
+
+    // Runs until every port settled; returns the simulated time it took.
+    std::chrono::microseconds run(std::chrono::microseconds step = 100us) {
+        const auto start = now;
+        std::deque<std::pair<std::uint32_t, std::uint8_t>> retries;
+        std::uint32_t next_port = 0;
+        std::size_t left = settled.size();
+        while (left > 0 && now - start < 600s) {
+            for (auto it = flight.begin(); it != flight.end();) {
+                if (it->answered && it->arrives <= now) {
+                    control.on_reply(it->arrives, it->tryno, false, it->sent,
+                                     std::chrono::duration_cast<std::chrono::microseconds>(it->arrives - it->sent));
+                    settled[it->port] = 1;
+                    --left;
+                    it = flight.erase(it);
+                } else if (!it->answered && it->sent + control.timeout() <= now) {
+                    if (control.on_timeout(now, it->tryno, it->sent) == HostControl::Silence::settle) {
+                        settled[it->port] = 2;
+                        --left;
+                    } else {
+                        retries.emplace_back(it->port, static_cast<std::uint8_t>(it->tryno + 1));
+                    }
+                    it = flight.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+            while (control.may_send(now) && (!retries.empty() || next_port < settled.size())) {
+                Flight f{now, 0, 0, false, {}};
+                if (!retries.empty()) {
+                    std::tie(f.port, f.tryno) = retries.front();
+                    retries.pop_front();
+                } else {
+                    f.port = next_port++;
+                }
+                f.answered = !lost() && !lost();  // the SYN and its RST both got through
+                f.arrives = now + rtt;
+                control.on_send(now);
+                ++probes;
+                flight.push_back(f);
+            }
+            now += step;
+        }
+        return std::chrono::duration_cast<std::chrono::microseconds>(now - start);
+    }
+};
+
+TEST(HostControlConnect, ExactAndFastAtTenPerCentLossEachWay) {
+    // The -sT -p- case of the range's 10 % host: every closed port must read closed, and
+    // random loss must not shrink the window (the old connect controller halved it per
+    // answered retry and settled ports on 2 tries before its loss estimate existed).
+    Timing timing;
+    ConnectSim sim(timing, 20000, 0.10);
+    const auto took = sim.run();
+    EXPECT_EQ(std::count(sim.settled.begin(), sim.settled.end(), 2), 0);
+    EXPECT_EQ(std::count(sim.settled.begin(), sim.settled.end(), 1), 20000);
+    EXPECT_LT(took, 3s);
+    EXPECT_GE(sim.control.cwnd(), 1024.0);
+    EXPECT_EQ(sim.control.allowed_tries(), 11);  // 19 % round-trip loss: the cap
+}
+
+TEST(HostControlConnect, ACleanHostNeedsNoRetry) {
+    Timing timing;
+    ConnectSim sim(timing, 20000, 0.0);
+    const auto took = sim.run();
+    EXPECT_EQ(std::count(sim.settled.begin(), sim.settled.end(), 1), 20000);
+    EXPECT_EQ(sim.probes, 20000U);
+    EXPECT_EQ(sim.control.allowed_tries(), 2);
+    EXPECT_LT(took, 200ms);
+}
+
+TEST(HostControlConnect, MaxParallelismCapsTheWindow) {
+    Timing timing;
+    timing.max_parallelism = 10;
+    HostControl h(timing, HostTuning::from(timing, false));
+    int sent = 0;
+    while (h.may_send(at(1s)) && sent < 100) {
+        h.on_send(at(1s));
+        ++sent;
+    }
+    EXPECT_EQ(sent, 10);
+    EXPECT_TRUE(h.may_send(at(1s), true));  // below --min-rate the window is ignored
+}
+
+TEST(HostControlConnect, ScanDelaySpacesProbes) {
+    Timing timing;
+    timing.scan_delay = 50ms;
+    HostControl h(timing, HostTuning::from(timing, false));
+    EXPECT_TRUE(h.may_send(at(0us)));
+    h.on_send(at(0us));
+    EXPECT_FALSE(h.may_send(at(49ms)));
+    EXPECT_TRUE(h.may_send(at(50ms)));
+    EXPECT_EQ(h.next_send_time(), at(50ms));
+}
+
+TEST(HostControlConnect, HostTimeoutCountsFromTheFirstProbe) {
+    Timing timing;
+    timing.host_timeout = 2s;
+    HostControl h(timing, HostTuning::from(timing, false));
+    EXPECT_FALSE(h.timed_out(at(10s)));  // not started: its time has not begun
+    h.on_send(at(10s));
+    EXPECT_FALSE(h.timed_out(at(11s)));
+    h.on_send(at(11500ms));              // later probes do not restart it
+    EXPECT_TRUE(h.timed_out(at(12s)));
+    Timing none;
+    HostControl forever(none, HostTuning::from(none, false));
+    forever.on_send(at(0us));
+    EXPECT_FALSE(forever.timed_out(at(1000s)));
+}
 }  // namespace
 }  // namespace portwarden::engine
