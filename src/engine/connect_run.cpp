@@ -554,10 +554,8 @@ RunResult run_connect_probes(std::vector<HostRun>& hosts, std::span<const std::u
     if (hosts.empty()) {
         return result;
     }
-    const auto now = clock::now();
     for (HostRun& h : hosts) {
         h.ports.assign(ports.size(), Settled{});
-        h.start = now;
     }
     const unsigned workers = worker_count(options, hosts.size(), ports.size());
     Shared shared(hosts, ports, timing, options, hooks, workers);
