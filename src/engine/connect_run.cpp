@@ -197,7 +197,8 @@ private:
             return false;
         }
         // --max-rate: every probe takes a token (also one that settles at once).
-        const std::size_t tokens = s_.rate.take(now, s_.rate.limited() ? launches_per_round : SIZE_MAX);
+        const std::size_t wanted = s_.rate.limited() ? launches_per_round : std::numeric_limits<std::size_t>::max();
+        const std::size_t tokens = s_.rate.take(now, wanted);
         const bool behind_min_rate = s_.rate.behind(now, s_.probes_sent.load(std::memory_order_relaxed));
         std::size_t sent = 0;
         bool launched = true;
