@@ -26,8 +26,8 @@ struct Timing {
     int max_parallelism = 0;         // probes in flight at once; 0 = as many as file descriptors allow
     std::chrono::microseconds scan_delay{0};
     std::chrono::microseconds host_timeout{0};  // 0 = none
-    double max_rate = 0;             // probes per second, 0 = unlimited
-    double min_rate = 0;             // raw engine: send at least this many probes per second
+    double max_rate = 0;             // probes per second sent by the whole run, 0 = unlimited
+    double min_rate = 0;             // send at least this many probes per second (past windows)
     // -T0 .. -T5 (3 is the default).
     static Timing from_template(int level);
 };

@@ -284,7 +284,7 @@ void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("--host-timeout", a.host_timeout, "give up on a host after this long");
     app.add_option("--scan-delay", a.scan_delay, "wait at least this long between probes to a host");
     app.add_option("--max-rate", a.max_rate, "at most N probes per second");
-    app.add_option("--min-rate", a.min_rate, "raw scans: at least N probes per second (windows ignored)");
+    app.add_option("--min-rate", a.min_rate, "at least N probes per second for the whole scan (windows ignored)");
     app.add_option("--max-parallelism", a.max_parallelism, "at most N probes in flight");
     app.add_option("--shard", a.shard, "I/N: scan only slice I of N (0-based) of the (host, port) index");
     app.add_option("--resume", a.resume, "FILE: finish the interrupted scan FILE describes (same arguments)");

@@ -9,13 +9,13 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <queue>
 #include <thread>
 
-#include "engine/congestion.hpp"
-#include "engine/rtt.hpp"
+#include "engine/host_control.hpp"
 #include "engine/run_shared.hpp"
 #include "io/connect_socket.hpp"
 #include "targets/permutation.hpp"
@@ -27,10 +27,6 @@ using clock = std::chrono::steady_clock;
 using std::chrono::microseconds;
 
 constexpr int max_local_retries = 200;  // fd/port exhaustion: back off 5 ms and try again
-// Probes in flight per host at first. The window grows by one per settled probe (a reply, or
-// silence confirmed by every retry: a filtered port is not congestion) and halves when a
-// retransmission is answered (a probe was lost).
-constexpr double initial_window = 256;
 // Probes started per loop round before replies are harvested again: keeps RTT samples free of
 // our own queueing, and the number of sockets (each one costly to set up) small.
 constexpr std::size_t launches_per_round = 256;
@@ -62,23 +58,20 @@ struct Deadline {
     bool operator>(const Deadline& other) const { return when > other.when; }
 };
 
+// A worker's view of a host: its own controller (window, time-out, retries, host time-out; the
+// one the raw engine uses) over this worker's share of the host's ports.
 struct HostTiming {
-    explicit HostTiming(const Timing& timing) : rtt(timing) {}
-    RttEstimator rtt;
-    std::uint32_t in_flight = 0;
-    double window = initial_window;
-    int max_successful_tryno = 0;
-    std::uint64_t answers = 0;           // resolved replies
-    std::uint64_t answered_retries = 0;  // ... to a retry: an earlier try was lost
-    clock::time_point next_send{};
+    HostTiming(const Timing& timing, const HostTuning& tuning) : control(timing, tuning) {}
+    HostControl control;
     std::deque<Work> retries;  // retransmissions (and local-error retries): sent before new probes
     std::uint64_t cursor = 0;  // next position in this host's walk of the port order
 };
 
-// One worker: its own epoll set, sockets and per-host timing, over the cells whose port index
-// is congruent to its number modulo the worker count. Each host walks the port list in a keyed
-// random order (from its own starting point); hosts are served round-robin, each within its own
-// window, so a silent host never holds up the others.
+// One worker: its own epoll set, sockets and per-host controllers, over the cells whose port
+// index is congruent to its number modulo the worker count. Each host walks the port list in a
+// keyed random order (from its own starting point); hosts are served round-robin, each within
+// its own window, so a silent host never holds up the others. --max-rate and --min-rate are the
+// run's, shared by the workers (Shared::rate).
 class Runner {
 public:
     Runner(Shared& shared, unsigned worker, std::size_t budget) : s_(shared), worker_(worker) {
@@ -88,18 +81,16 @@ public:
                                         static_cast<std::size_t>(s_.timing.max_parallelism) / s_.workers, 1));
         }
         global_limit_ = std::max<std::size_t>(limit, 1);
-        max_window_ = static_cast<double>(global_limit_);
-        if (s_.timing.max_rate > 0) {
-            send_interval_ = std::chrono::duration_cast<clock::duration>(
-                std::chrono::duration<double>(static_cast<double>(s_.workers) / s_.timing.max_rate));
-        }
+        HostTuning tuning = HostTuning::from(s_.timing, false);
+        tuning.max_cwnd = std::min(tuning.max_cwnd, static_cast<double>(global_limit_));
+        tuning.initial_cwnd = std::min(tuning.initial_cwnd, tuning.max_cwnd);
         slots_.resize(global_limit_);
         for (std::size_t i = global_limit_; i > 0; --i) {
             free_slots_.push_back(static_cast<std::uint32_t>(i - 1));
         }
         timing_state_.reserve(s_.hosts.size());
         for (std::size_t i = 0; i < s_.hosts.size(); ++i) {
-            timing_state_.emplace_back(s_.timing);
+            timing_state_.emplace_back(s_.timing, tuning);
         }
         const auto n_ports = static_cast<std::uint32_t>(s_.ports.size());
         const std::uint32_t mine = n_ports > worker ? (n_ports - worker + s_.workers - 1) / s_.workers : 0;
@@ -174,19 +165,12 @@ private:
         if (retries_total_ > 0 || s_.timing.scan_delay.count() > 0) {
             next = std::min(next, now + std::chrono::milliseconds(5));
         }
-        if (send_interval_.count() > 0) {
-            next = std::min(next, next_send_);
-        }
+        next = std::min(next, s_.rate.next_token(now));  // --max-rate: the next token
         const auto delta = std::chrono::duration_cast<std::chrono::milliseconds>(next - now);
         return static_cast<int>(std::clamp<std::int64_t>(delta.count() + 1, 0, 50));
     }
 
     bool host_closed(std::uint32_t h) const { return s_.of(worker_, h).closed; }
-
-    bool host_can_send(std::uint32_t host, clock::time_point now) const {
-        const HostTiming& t = timing_state_.at(host);
-        return static_cast<double>(t.in_flight) < t.window && now >= t.next_send;
-    }
 
     // The next new cell of host h for this worker, if any.
     std::optional<Work> next_work(std::uint32_t h) {
@@ -209,57 +193,68 @@ private:
         const auto now = clock::now();
         const std::size_t limit = std::min(global_limit_, in_flight_ + launches_per_round);
         const auto n_hosts = static_cast<std::uint32_t>(s_.hosts.size());
+        if (now < backoff_until_ || in_flight_ >= limit) {
+            return false;
+        }
+        // --max-rate: every probe takes a token (also one that settles at once).
+        const std::size_t wanted = s_.rate.limited() ? launches_per_round : std::numeric_limits<std::size_t>::max();
+        const std::size_t tokens = s_.rate.take(now, wanted);
+        const bool behind_min_rate = s_.rate.behind(now, s_.probes_sent.load(std::memory_order_relaxed));
+        std::size_t sent = 0;
         bool launched = true;
-        while (launched && in_flight_ < limit && now >= next_send_) {
+        while (launched && in_flight_ < limit && now >= backoff_until_ && sent < tokens) {
             launched = false;
-            for (std::uint32_t step = 0; step < n_hosts && in_flight_ < limit && now >= next_send_; ++step) {
+            for (std::uint32_t step = 0; step < n_hosts && in_flight_ < limit && now >= backoff_until_ && sent < tokens;
+                 ++step) {
                 const std::uint32_t h = next_host_;
                 next_host_ = (next_host_ + 1) % n_hosts;
-                if (host_closed(h) || !host_can_send(h, now)) {
+                HostTiming& t = timing_state_.at(h);
+                if (host_closed(h) || !t.control.may_send(now, behind_min_rate)) {
                     continue;
                 }
-                HostTiming& t = timing_state_.at(h);
+                std::optional<Work> w;
                 if (!t.retries.empty()) {
-                    const Work w = t.retries.front();
+                    w = t.retries.front();
                     t.retries.pop_front();
                     --retries_total_;
-                    launch(w, now);
-                    launched = true;
-                } else if (const auto w = next_work(h)) {
-                    launch(*w, now);
+                } else {
+                    w = next_work(h);
+                }
+                if (w) {
+                    if (launch(*w, now)) {
+                        ++sent;
+                    }
                     launched = true;
                 }
             }
         }
+        s_.rate.refund(tokens - sent);
         return in_flight_ >= limit && limit < global_limit_;
     }
 
-    void launch(const Work& w, clock::time_point now) {
+    // Sends one probe; false when it did not go out (a local error: queued again).
+    bool launch(const Work& w, clock::time_point now) {
         const HostRun& host = s_.hosts.at(w.host);
         if (host_closed(w.host)) {
-            return;
+            return false;
         }
         const std::uint32_t slot_index = free_slots_.back();
         if (!ensure_socket(slot_index, host.address.family())) {
             requeue_local(w, errno);
-            return;
+            return false;
         }
         const io::ConnectStart start =
             io::start_connect(slots_.at(slot_index).fd, host.address, s_.ports[w.port_index]);
         if (start.status == io::ConnectStatus::local_error) {
             recycle(slot_index, true);
             requeue_local(w, start.error);
-            return;
+            return false;
         }
         s_.probes_sent.fetch_add(1, std::memory_order_relaxed);
         if (w.tryno > 0) {
             s_.retransmissions.fetch_add(1, std::memory_order_relaxed);
         }
-        HostTiming& t = timing_state_.at(w.host);
-        if (s_.timing.scan_delay.count() > 0) {
-            t.next_send = now + s_.timing.scan_delay;
-        }
-        next_send_ = now + send_interval_;
+        HostControl& control = timing_state_.at(w.host).control;
         free_slots_.pop_back();
         Slot& slot = slots_.at(slot_index);
         if (++generation_ == 0) {
@@ -269,16 +264,18 @@ private:
         slot.work = w;
         slot.sent = now;
         ++in_flight_;
-        ++t.in_flight;
+        control.on_send(now);
         if (start.status == io::ConnectStatus::done) {
             settle_slot(slot_index, start.error, now);
-            return;
+            return true;
         }
         // First look at the shortest time-out; expire() then holds the probe to the host's time-out
         // as it stands at that moment (as nmap does), so probes sent before the first RTT sample
         // do not keep the long initial time-out.
-        const auto first_check = std::min(t.rtt.timeout(), std::max(s_.timing.min_rtt_timeout, microseconds(1000)));
+        const auto first_check =
+            std::min(control.timeout(), std::max(s_.timing.min_rtt_timeout, microseconds(1000)));
         deadlines_.push(Deadline{now + first_check, slot_index, slot.generation});
+        return true;
     }
 
     // Gives slot `slot_index` an open, epoll-registered socket of `family`.
@@ -319,15 +316,15 @@ private:
         }
     }
 
-    // Ends the probe in flight on a slot. `drain`: its socket error was not read (time-out,
-    // success), so clear it before the socket probes again.
+    // Ends the probe in flight on a slot (the caller tells the host's controller how).
+    // `drain`: its socket error was not read (time-out, success), so clear it before the socket
+    // probes again.
     void release(std::uint32_t slot_index, bool drain) {
         Slot& slot = slots_.at(slot_index);
         recycle(slot_index, drain);
         slot.generation = 0;
         free_slots_.push_back(slot_index);
         --in_flight_;
-        --timing_state_.at(slot.work.host).in_flight;
     }
 
     void requeue_local(Work w, int err) {
@@ -336,7 +333,7 @@ private:
             return;
         }
         ++w.local_retries;
-        next_send_ = std::max(next_send_, clock::now() + std::chrono::milliseconds(5));
+        backoff_until_ = std::max(backoff_until_, clock::now() + std::chrono::milliseconds(5));
         // Fewer sockets at once: the system is short of them.
         global_limit_ = std::max<std::size_t>(in_flight_ > 16 ? in_flight_ - in_flight_ / 4 : 16, 16);
         timing_state_.at(w.host).retries.push_back(w);
@@ -397,29 +394,16 @@ private:
         const Verdict v = verdict_for(slot, status, reason_ip);
         release(slot_index, status == 0);
         const Work& w = slot.work;
-        HostTiming& t = timing_state_.at(w.host);
+        HostControl& control = timing_state_.at(w.host).control;
         if (!v.resolved) {
+            control.on_forget();
             requeue_local(w, status > 0 ? status : EAGAIN);
             return;
         }
+        // Each try is a fresh connect() on a reset socket: the answer is this try's (Karn).
         const auto rtt = std::chrono::duration_cast<microseconds>(now - slot.sent);
-        t.rtt.sample(rtt);
-        t.max_successful_tryno = std::max<int>(t.max_successful_tryno, w.tryno);
-        ++t.answers;
-        t.answered_retries += w.tryno > 0 ? 1 : 0;
-        if (w.tryno > 0) {
-            t.window = std::max(t.window / 2, 8.0);  // a retry answered: a probe was lost
-        } else {
-            t.window = std::min(t.window + 1, max_window_);
-        }
+        control.on_reply(now, w.tryno, false, slot.sent, rtt);
         record(w, v, static_cast<std::uint32_t>(std::max<std::int64_t>(rtt.count(), 1)), reason_ip);
-    }
-
-    int allowed_tryno(std::uint32_t host) const {
-        const HostTiming& t = timing_state_.at(host);
-        // As deep as the host ever needed, and on a lossy path as deep as its loss rate needs.
-        const int adaptive = std::max({1, t.max_successful_tryno + 1, tries_for_loss(t.answers, t.answered_retries) - 1});
-        return std::min(adaptive, std::max(0, s_.timing.max_retries));
     }
 
     void expire(clock::time_point now) {
@@ -430,7 +414,8 @@ private:
             if (slot.generation != d.generation) {
                 continue;
             }
-            const auto due = slot.sent + timing_state_.at(slot.work.host).rtt.timeout();
+            HostControl& control = timing_state_.at(slot.work.host).control;
+            const auto due = slot.sent + control.timeout();
             if (due > now) {
                 deadlines_.push(Deadline{due, d.slot, d.generation});  // the host's time-out is longer
                 continue;
@@ -446,22 +431,23 @@ private:
             std::optional<Address> reason_ip;
             if (const auto v = icmp_verdict(slot, reason_ip)) {
                 const Work done = slot.work;
-                const auto rtt = std::chrono::duration_cast<microseconds>(now - slot.sent);
+                const auto sent = slot.sent;
+                const auto rtt = std::chrono::duration_cast<microseconds>(now - sent);
                 release(d.slot, true);
+                control.on_reply(now, done.tryno, true, sent, std::nullopt);
                 record(done, *v, static_cast<std::uint32_t>(rtt.count()), reason_ip);
                 continue;
             }
             Work w = slot.work;
+            const auto sent = slot.sent;
             release(d.slot, true);
-            if (w.tryno < allowed_tryno(w.host)) {
+            if (control.on_timeout(now, w.tryno, sent) == HostControl::Silence::settle) {
+                record(w, classify(Technique::connect, Response{}), 0, std::nullopt);
+            } else {
                 ++w.tryno;
                 w.local_retries = 0;
                 timing_state_.at(w.host).retries.push_back(w);
                 ++retries_total_;
-            } else {
-                HostTiming& t = timing_state_.at(w.host);
-                t.window = std::min(t.window + 1, max_window_);
-                record(w, classify(Technique::connect, Response{}), 0, std::nullopt);
             }
         }
     }
@@ -472,7 +458,7 @@ private:
         }
         for (std::size_t h = 0; h < s_.hosts.size(); ++h) {
             WorkerHost& wh = s_.of(worker_, h);
-            if (!wh.closed && now - s_.hosts[h].start > s_.timing.host_timeout) {
+            if (!wh.closed && timing_state_.at(h).control.timed_out(now)) {
                 wh.timed_out = true;
                 close_host(h);  // unsettled cells stay out of the result (state unknown)
             }
@@ -523,7 +509,7 @@ private:
         HostTiming& t = timing_state_.at(h);
         retries_total_ -= t.retries.size();
         t.retries.clear();
-        if (const auto srtt = t.rtt.srtt()) {
+        if (const auto srtt = t.control.srtt()) {
             wh.srtt_us = static_cast<std::uint32_t>(srtt->count());
         }
         --open_hosts_;
@@ -534,9 +520,7 @@ private:
     unsigned worker_;
     int epoll_fd_ = -1;
     std::size_t global_limit_ = 1;
-    double max_window_ = initial_window;
-    clock::duration send_interval_{0};
-    clock::time_point next_send_{};
+    clock::time_point backoff_until_{};  // local errors (fd or port exhaustion): wait
     std::vector<Slot> slots_;
     std::vector<std::uint32_t> free_slots_;
     std::vector<HostTiming> timing_state_;
@@ -571,10 +555,8 @@ RunResult run_connect_probes(std::vector<HostRun>& hosts, std::span<const std::u
     if (hosts.empty()) {
         return result;
     }
-    const auto now = clock::now();
     for (HostRun& h : hosts) {
         h.ports.assign(ports.size(), Settled{});
-        h.start = now;
     }
     const unsigned workers = worker_count(options, hosts.size(), ports.size());
     Shared shared(hosts, ports, timing, options, hooks, workers);

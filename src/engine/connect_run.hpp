@@ -1,7 +1,7 @@
 #pragma once
 // A batch of TCP connect() probes over a group of hosts x a list of ports, run on epoll with
-// thousands in flight. Owns timing (per-host RTT estimate -> time-outs), adaptive retries
-// (only unanswered probes, only as deep as the host ever needed) and a per-host window.
+// thousands in flight. Per-host timing (RTT time-out, window, adaptive retries, scan delay,
+// host time-out) is HostControl's, the raw engine's controller; --max-rate/--min-rate the run's.
 // Classification goes through the shared classifier table; results go to the caller by host.
 #include <chrono>
 #include <cstdint>
@@ -36,9 +36,8 @@ struct HostRun {
     std::vector<Settled> ports;           // one per entry of the port list
     bool up = false;
     Reason up_reason = Reason::unknown;
-    bool timed_out = false;               // --host-timeout hit
+    bool timed_out = false;               // --host-timeout hit (counted from the host's first probe)
     std::optional<std::uint32_t> srtt_us;
-    std::chrono::steady_clock::time_point start;
 };
 
 enum class RunMode : std::uint8_t {

@@ -26,10 +26,10 @@ RawRun::RawRun(std::vector<RawTarget> targets, std::vector<RawColumn> columns, c
       order_(std::max<std::uint64_t>(std::uint64_t{targets_.size()} * columns_.size(), 1), options.seed),
       cells_(targets_.size() * columns_.size()), column_of_port_(65536, -1) {
     const bool limiter = !columns_.empty() && limiter_changes_state(columns_.front().module->technique());
-    const RawHostTuning tuning = RawHostTuning::from(timing, limiter);
+    const HostTuning tuning = HostTuning::from(timing, limiter);
     hosts_.reserve(targets_.size());
     for (std::size_t h = 0; h < targets_.size(); ++h) {
-        hosts_.emplace_back(RawHostControl(timing, tuning));
+        hosts_.emplace_back(HostControl(timing, tuning));
         host_index_.emplace_back(targets_[h].address, static_cast<std::uint32_t>(h));
     }
     std::sort(host_index_.begin(), host_index_.end());
@@ -198,10 +198,6 @@ bool RawRun::send_cell(std::uint32_t cell_index, Clock::time_point now) {
     frame_views_[pending_frames_] = frame;
     ++pending_frames_;
     HostSlot& host = hosts_[h];
-    if (!host.started) {
-        host.started = true;
-        host.start = now;
-    }
     out_push(host, Outstanding{now, cell_index, kNone, cell.tries});
     host.control.on_send(now);
     if (cell.tries > 0) {
@@ -399,10 +395,10 @@ void RawRun::handle_timeouts(Clock::time_point now) {
                 continue;  // answered, superseded or host finished
             }
             const auto silence = host.control.on_timeout(now, cell.counted, sent);
-            if (silence != RawHostControl::Silence::retry_uncounted) {
+            if (silence != HostControl::Silence::retry_uncounted) {
                 ++cell.counted;
             }
-            if (silence == RawHostControl::Silence::settle || cell.tries >= options_.max_sends_per_cell) {
+            if (silence == HostControl::Silence::settle || cell.tries >= options_.max_sends_per_cell) {
                 const Verdict v = classify(columns_[cell_index % columns_.size()].module->technique(), Response{});
                 settle(cell_index, v.state, v.reason);
                 continue;
@@ -421,7 +417,7 @@ void RawRun::check_host_timeouts(Clock::time_point now) {
     }
     for (std::size_t h = 0; h < hosts_.size(); ++h) {
         HostSlot& host = hosts_[h];
-        if (host.finished || !host.started || now - host.start < timing_.host_timeout) {
+        if (host.finished || !host.control.timed_out(now)) {
             continue;
         }
         host.timed_out = true;
@@ -461,7 +457,7 @@ Clock::time_point RawRun::next_wakeup(Clock::time_point now) const {
 RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
     hooks_ = &hooks;
     run_start_ = Clock::now();
-    rate_refill_ = run_start_;
+    rate_ = SendRate(timing_.max_rate, timing_.min_rate, run_start_);
     if (options_.helper_sender && cells_.size() >= 4 * frame_views_.size()) {
         helper_ = std::make_unique<HelperSender>(io_);
     }
@@ -476,8 +472,6 @@ RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
     std::vector<CapturedReply> replies;
     auto last_tick = run_start_;
     const std::uint64_t positions = cells_.size();
-    const double max_rate = timing_.max_rate;
-    const double min_rate = timing_.min_rate;
     while (hosts_left_ > 0 && fatal_.empty()) {
         if (stop.stop_requested()) {
             result.stopped = true;
@@ -495,18 +489,9 @@ RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
             break;
         }
 
-        // Sending budget for this round (global --max-rate token bucket).
-        std::size_t budget = options_.batch;
-        if (max_rate > 0) {
-            const double elapsed = std::chrono::duration<double>(now - rate_refill_).count();
-            rate_refill_ = now;
-            rate_tokens_ = std::min(rate_tokens_ + elapsed * max_rate, std::max(1.0, max_rate / 100.0));
-            budget = std::min(budget, static_cast<std::size_t>(rate_tokens_));
-        }
-        // --min-rate: below it, windows are ignored.
-        const double since_start = std::chrono::duration<double>(now - run_start_).count();
-        const bool behind_min_rate =
-            min_rate > 0 && static_cast<double>(counters_.probes_sent) < min_rate * since_start;
+        // Sending budget for this round (--max-rate); below --min-rate, windows are ignored.
+        const std::size_t budget = rate_.take(now, options_.batch);
+        const bool behind_min_rate = rate_.behind(now, counters_.probes_sent);
         std::size_t sent_now = 0;
 
         // 1. Queued cells (retries first) of hosts that may send now, a fair share each.
@@ -517,8 +502,7 @@ RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
             HostSlot& host = hosts_[h];
             host.in_ready = false;
             for (std::size_t k = 0; k < quota && sent_now < budget && !host.finished && !host.queue_empty(); ++k) {
-                if (!host.control.may_send(now) &&
-                    !(behind_min_rate && host.control.pace_mode() == PaceMode::none)) {
+                if (!host.control.may_send(now, behind_min_rate)) {
                     break;
                 }
                 const std::uint32_t c = queue_pop(host);
@@ -550,8 +534,7 @@ RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
             if (host.finished) {
                 continue;
             }
-            if (host.queue_empty() &&
-                (host.control.may_send(now) || (behind_min_rate && host.control.pace_mode() == PaceMode::none))) {
+            if (host.queue_empty() && host.control.may_send(now, behind_min_rate)) {
                 if (send_cell(c, now)) {
                     ++sent_now;
                 }
@@ -564,18 +547,13 @@ RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
         if (pending_frames_ > 0) {
             flush_sends();
         }
-        if (max_rate > 0) {
-            rate_tokens_ -= static_cast<double>(sent_now);
-        }
+        rate_.refund(budget - sent_now);
         if (hooks.tick && now - last_tick >= kTickEvery) {
             last_tick = now;
             hooks.tick(counters_);
         }
         if (sent_now == 0 && hosts_left_ > 0) {
-            auto wake = next_wakeup(now);
-            if (max_rate > 0 && rate_tokens_ < 1.0) {
-                wake = std::min(wake, now + microseconds(static_cast<long long>(1e6 / max_rate)));
-            }
+            const auto wake = std::min(next_wakeup(now), rate_.next_token(now));
             replies.clear();
             io_.take_replies(replies, wake);
             handle_replies(replies);

@@ -2,7 +2,7 @@
 // The raw scheduler: one group of hosts x a list of probe columns (a port and the module that
 // probes it), sent in the order of a keyed permutation of the (host, column) index so probes
 // to hosts and ports are interleaved at random. Per-host timing and rate-limit handling live in
-// RawHostControl; every reply is classified through the shared classifier table.
+// HostControl; every reply is classified through the shared classifier table.
 //
 // Memory per run: 16 bytes per cell plus queues bounded by the cells; nothing per probe
 // beyond the probes in flight.
@@ -24,9 +24,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/raw_host.hpp"
+#include "engine/host_control.hpp"
 #include "engine/raw_io.hpp"
 #include "engine/raw_sender.hpp"
+#include "engine/send_rate.hpp"
 #include "net/templates.hpp"
 #include "portwarden/classify.hpp"
 #include "portwarden/scan.hpp"
@@ -126,7 +127,7 @@ public:
     const RawTarget& target(std::size_t h) const { return targets_.at(h); }
     const RawCell& cell(std::size_t h, std::size_t c) const { return cells_.at(h * columns_.size() + c); }
     std::optional<Address> reason_ip(std::size_t h, std::size_t c) const;
-    const RawHostControl& control(std::size_t h) const { return hosts_.at(h).control; }
+    const HostControl& control(std::size_t h) const { return hosts_.at(h).control; }
     bool host_up(std::size_t h) const { return hosts_.at(h).up; }
     Reason host_up_reason(std::size_t h) const { return hosts_.at(h).up_reason; }
     std::optional<std::uint8_t> host_up_ttl(std::size_t h) const { return hosts_.at(h).up_ttl; }
@@ -149,16 +150,14 @@ private:
     };
     // Per host: a few words (no containers), so a 65 536-host group stays small.
     struct HostSlot {
-        explicit HostSlot(RawHostControl c) : control(std::move(c)) {}
-        RawHostControl control;
+        explicit HostSlot(HostControl c) : control(std::move(c)) {}
+        HostControl control;
         std::uint32_t out_head = kNone;  // in-flight FIFO (pool indices)
         std::uint32_t out_tail = kNone;
         std::uint32_t q_head = kNone;    // cells waiting to be (re)sent (cell indices)
         std::uint32_t q_tail = kNone;
         std::uint32_t remaining = 0;
         bool queue_empty() const { return q_head == kNone; }
-        Clock::time_point start{};
-        bool started = false;
         bool finished = false;
         bool timed_out = false;
         bool up = false;
@@ -227,9 +226,7 @@ private:
     std::deque<std::size_t> helper_sets_;  // sets handed to the helper, oldest first
     std::uint64_t helper_completed_ = 0;   // of those, how many it has reported done
     std::string fatal_;
-    // global rate limit
-    double rate_tokens_ = 0;
-    Clock::time_point rate_refill_{};
+    SendRate rate_{0, 0, Clock::time_point{}};  // --max-rate, --min-rate (set up by run())
 };
 
 }  // namespace portwarden::engine

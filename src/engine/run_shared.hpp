@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/connect_run.hpp"
+#include "engine/send_rate.hpp"
 #include "targets/permutation.hpp"
 
 namespace portwarden::engine {
@@ -32,7 +33,8 @@ struct Shared {
            const RunHooks& k, unsigned n)
         : hosts(h), ports(p), timing(t), options(o), hooks(k), workers(n),
           order(p.size(), o.seed), worker_hosts(h.size() * n),
-          pending(std::make_unique<std::atomic<unsigned>[]>(h.size())) {
+          pending(std::make_unique<std::atomic<unsigned>[]>(h.size())),
+          rate(t.max_rate, t.min_rate, std::chrono::steady_clock::now()) {
         for (std::size_t i = 0; i < h.size(); ++i) {
             pending[i].store(n, std::memory_order_relaxed);
         }
@@ -52,6 +54,7 @@ struct Shared {
     targets::Permutation order;  // keyed random order of the port list, walked by each host
     std::vector<WorkerHost> worker_hosts;  // [worker * hosts + host]
     std::unique_ptr<std::atomic<unsigned>[]> pending;  // workers not yet done with each host
+    SharedSendRate rate;  // --max-rate, --min-rate: the run's, all workers together
     std::mutex hook_mutex;
     std::mutex fatal_mutex;
     std::string fatal;

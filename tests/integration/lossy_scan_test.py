@@ -9,7 +9,7 @@ of 4 Mbit/s on the router (`# host bottleneck`), which queues and then drops. Th
 plain host's listeners, so the truth is the plain host's. A case ID is TECH:HOST-FAMILY:
 
   sS:lossy{1,5,10}-v4, sS:lossy5-v6   portwarden scan -sS -p- -n --reason, --runs times
-  sT:lossy{1,5,10}-v4                 portwarden scan -sT -p- -n --reason, once
+  sT:lossy{1,5,10}-v4, sT:lossy5-v6   portwarden scan -sT -p- -n --reason, once
   sS:bottleneck-v4                    -sS -p-, once; prints the tbf's drops during the scan
 
 Each run must equal the truth on all 65535 ports (state and reason; a connect scan says
@@ -25,7 +25,7 @@ from range_common import ALL_TCP_PORTS, Case, RangeRunner, compare, show_diffs, 
 from raw_scan_test import tcp_view
 
 CASES = ([f"sS:lossy{n}-v4" for n in (1, 5, 10)] + ["sS:lossy5-v6"] +
-         [f"sT:lossy{n}-v4" for n in (1, 5, 10)] + ["sS:bottleneck-v4"])
+         [f"sT:lossy{n}-v4" for n in (1, 5, 10)] + ["sT:lossy5-v6", "sS:bottleneck-v4"])
 
 
 def tbf_drops(router_ns):

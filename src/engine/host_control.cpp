@@ -1,4 +1,4 @@
-#include "engine/raw_host.hpp"
+#include "engine/host_control.hpp"
 
 #include <algorithm>
 
@@ -9,10 +9,11 @@ namespace portwarden::engine {
 using std::chrono::duration_cast;
 using std::chrono::microseconds;
 
-RawHostTuning RawHostTuning::from(const Timing& timing, bool udp) {
-    RawHostTuning t;
+HostTuning HostTuning::from(const Timing& timing, bool udp) {
+    HostTuning t;
     t.max_retries = std::max(timing.max_retries, 0);
     t.scan_delay = timing.scan_delay;
+    t.host_timeout = timing.host_timeout;
     t.udp = udp;
     if (timing.max_parallelism > 0) {
         t.max_cwnd = static_cast<double>(timing.max_parallelism);
@@ -35,7 +36,7 @@ bool limiter_changes_state(Technique technique) {
 }
 
 namespace {
-CongestionTuning congestion_tuning(const RawHostTuning& tuning) {
+CongestionTuning congestion_tuning(const HostTuning& tuning) {
     CongestionTuning t;
     t.initial_window = tuning.initial_cwnd;
     t.max_window = tuning.max_cwnd;
@@ -44,17 +45,17 @@ CongestionTuning congestion_tuning(const RawHostTuning& tuning) {
 }
 }  // namespace
 
-RawHostControl::RawHostControl(const Timing& timing, const RawHostTuning& tuning)
+HostControl::HostControl(const Timing& timing, const HostTuning& tuning)
     : rtt_(timing), tuning_(tuning), congestion_(congestion_tuning(tuning)) {
     congestion_.set_timeout(rtt_.timeout());
 }
 
-bool RawHostControl::window_full(Clock::time_point now) const {
+bool HostControl::window_full(Clock::time_point now) const {
     const double window = mode_ == PaceMode::paced ? 1.0 : congestion_.window_at(now);
     return static_cast<double>(in_flight_) >= std::max(window, 1.0);
 }
 
-Clock::time_point RawHostControl::next_send_time() const {
+Clock::time_point HostControl::next_send_time() const {
     Clock::time_point t = last_send_ + tuning_.scan_delay;
     if (mode_ == PaceMode::measuring) {
         t = std::max(t, last_send_ + tuning_.measure_spacing);
@@ -64,37 +65,48 @@ Clock::time_point RawHostControl::next_send_time() const {
     return t;
 }
 
-bool RawHostControl::may_send(Clock::time_point now) const {
+bool HostControl::may_send(Clock::time_point now, bool behind_min_rate) const {
     if (mode_ == PaceMode::measuring) {
         return now >= next_send_time();  // measuring ignores the window: it must oversend
+    }
+    if (behind_min_rate && mode_ == PaceMode::none) {
+        return true;
     }
     return !window_full(now) && now >= next_send_time();
 }
 
-void RawHostControl::on_send(Clock::time_point now) {
+bool HostControl::timed_out(Clock::time_point now) const {
+    return tuning_.host_timeout.count() > 0 && started_ && now - start_ >= tuning_.host_timeout;
+}
+
+void HostControl::on_send(Clock::time_point now) {
+    if (!started_) {
+        started_ = true;
+        start_ = now;
+    }
     ++in_flight_;
     last_send_ = now;
     congestion_.on_send(now);
 }
 
-void RawHostControl::release() {
+void HostControl::release() {
     if (in_flight_ > 0) {
         --in_flight_;
     }
 }
 
-void RawHostControl::on_forget() {
+void HostControl::on_forget() {
     release();
     congestion_.on_forget();
 }
 
-std::uint8_t RawHostControl::allowed_tries() const {
+std::uint8_t HostControl::allowed_tries() const {
     int wanted = std::max(2, static_cast<int>(max_successful_tryno_) + 2);
     wanted = std::max(wanted, tries_for_loss(replies_, answered_retries_));  // a lossy path
     return static_cast<std::uint8_t>(std::clamp(wanted, 1, std::min(tuning_.max_retries + 1, 255)));
 }
 
-void RawHostControl::on_reply(Clock::time_point now, std::uint8_t counted_tries_before, bool icmp_error,
+void HostControl::on_reply(Clock::time_point now, std::uint8_t counted_tries_before, bool icmp_error,
                               Clock::time_point sent_at, std::optional<microseconds> rtt_sample) {
     release();
     ++replies_;
@@ -131,7 +143,7 @@ void RawHostControl::on_reply(Clock::time_point now, std::uint8_t counted_tries_
     }
 }
 
-RawHostControl::Silence RawHostControl::on_timeout(Clock::time_point now, std::uint8_t counted_tries_before,
+HostControl::Silence HostControl::on_timeout(Clock::time_point now, std::uint8_t counted_tries_before,
                                                    Clock::time_point sent_at) {
     release();
     if (mode_ == PaceMode::none) {
@@ -159,7 +171,7 @@ RawHostControl::Silence RawHostControl::on_timeout(Clock::time_point now, std::u
     return tries >= allowed_tries() ? Silence::settle : Silence::retry;
 }
 
-void RawHostControl::leave_measuring(Clock::time_point now) {
+void HostControl::leave_measuring(Clock::time_point now) {
     if (measured_.size() >= 2) {
         const auto span = duration_cast<microseconds>(measured_.back() - measured_.front());
         const auto interval = span / static_cast<long>(measured_.size() - 1);

@@ -1,7 +1,9 @@
 #pragma once
-// Per-host timing of the raw engine, kept apart from I/O so it can be tested with a fake clock:
-// RTT estimate and time-out (nmap's timing.cc), a congestion window, adaptive retries, and the
-// handling of ICMP rate limits for UDP.
+// Per-host timing of both engines (raw: RawRun; connect: connect_run.cpp, one per worker and
+// host), kept apart from I/O so it can be tested with a fake clock: RTT estimate and time-out
+// (nmap's timing.cc), a congestion window, adaptive retries, --scan-delay, --host-timeout, and
+// the handling of ICMP rate limits for UDP (raw only). --max-rate and --min-rate are the whole
+// run's (send_rate.hpp); below --min-rate a host may send past its window.
 //
 // Congestion window: CongestionModel (congestion.hpp), which tells random loss (retry at full
 // speed) from congestion (loss that grows with the rate, or a queue: back off). It starts at
@@ -44,16 +46,17 @@ using Clock = std::chrono::steady_clock;
 
 enum class PaceMode : std::uint8_t { none, measuring, paced };
 
-struct RawHostTuning {
+struct HostTuning {
     double initial_cwnd = 1024;
     double max_cwnd = 16384;
     int max_retries = 10;
     std::chrono::microseconds scan_delay{0};
+    std::chrono::microseconds host_timeout{0};  // from the host's first probe; 0 = none
     bool udp = false;  // handle ICMP rate limits (limiter_changes_state; named for UDP, its first user)
     std::chrono::microseconds measure_spacing{20000};     // 50 probes/s while measuring
     std::chrono::microseconds quiet_limit{1500000};       // no error at all for 1.5 s: no limiter
     std::chrono::microseconds measure_limit{10000000};    // give up measuring after 10 s
-    static RawHostTuning from(const Timing& timing, bool udp);
+    static HostTuning from(const Timing& timing, bool udp);
 };
 
 // True when an ICMP error and silence give a port of this technique different states, so an
@@ -61,12 +64,13 @@ struct RawHostTuning {
 // FIN/NULL/Xmas/Maimon (filtered vs open|filtered). Not SYN/ACK/Window (filtered either way).
 bool limiter_changes_state(Technique technique);
 
-class RawHostControl {
+class HostControl {
 public:
-    RawHostControl(const Timing& timing, const RawHostTuning& tuning);
+    HostControl(const Timing& timing, const HostTuning& tuning);
 
-    // May a probe be sent now (window and pacing)?
-    bool may_send(Clock::time_point now) const;
+    // May a probe be sent now (window and pacing)? `behind_min_rate`: the run sends slower
+    // than --min-rate, so the window and the scan delay are ignored (not the rate-limit modes).
+    bool may_send(Clock::time_point now, bool behind_min_rate = false) const;
     // When pacing (or the scan delay) next allows a send; now or earlier when it does already.
     Clock::time_point next_send_time() const;
     bool window_full(Clock::time_point now) const;
@@ -101,13 +105,17 @@ public:
     const CongestionModel& congestion() const { return congestion_; }
     std::uint32_t in_flight() const { return in_flight_; }
     bool ever_replied() const { return replies_ > 0; }
+    // --host-timeout: the host's time is up (counted from its first probe).
+    bool timed_out(Clock::time_point now) const;
+    bool started() const { return started_; }
+    Clock::time_point start() const { return start_; }
 
 private:
     void release();  // one probe less in flight
     void leave_measuring(Clock::time_point now);
 
     RttEstimator rtt_;
-    RawHostTuning tuning_;
+    HostTuning tuning_;
     CongestionModel congestion_;
     std::uint32_t in_flight_ = 0;
     std::uint64_t replies_ = 0;
@@ -115,6 +123,8 @@ private:
     std::uint64_t answered_retries_ = 0;  // answers to a retry: an earlier try was lost
     std::uint8_t max_successful_tryno_ = 0;
     Clock::time_point last_send_{};
+    Clock::time_point start_{};
+    bool started_ = false;
     // rate-limit handling (UDP)
     PaceMode mode_ = PaceMode::none;
     bool limiter_ruled_out_ = false;
