@@ -25,6 +25,9 @@ packages=(
   iproute2 nftables iptables procps nmap ndiff libxml2-utils python3
   # peers of the raw-engine benchmark; GNU time for its peak-RSS row
   masscan zmap time
+  # scale-out (issue #18): a one-node Slurm cluster for the job-array test; YAML checks of the
+  # Kubernetes manifests in contrib/kubernetes/
+  slurmctld slurmd slurm-client munge python3-yaml
 )
 missing=()
 for p in "${packages[@]}"; do
