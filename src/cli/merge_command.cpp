@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -87,6 +88,25 @@ bool write_one(const std::string& path, std::unique_ptr<output::Writer> (*make)(
     return true;
 }
 
+// The result-file readers do not read times back: a host without them gets its shard file's
+// modification time (when the shard wrote it), not the epoch.
+void stamp_unknown_times(ShardFile& shard) {
+    std::error_code ec;
+    const auto written = std::filesystem::last_write_time(shard.path, ec);
+    if (ec) {
+        return;
+    }
+    const auto when = std::chrono::file_clock::to_sys(written);
+    for (HostResult& h : shard.hosts) {
+        if (h.start_time == std::chrono::system_clock::time_point{}) {
+            h.start_time = std::chrono::time_point_cast<std::chrono::system_clock::duration>(when);
+        }
+        if (h.end_time == std::chrono::system_clock::time_point{}) {
+            h.end_time = std::chrono::time_point_cast<std::chrono::system_clock::duration>(when);
+        }
+    }
+}
+
 }  // namespace
 
 int merge_command(const std::vector<std::string>& given, const std::string& command_line) {
@@ -123,6 +143,7 @@ int merge_command(const std::vector<std::string>& given, const std::string& comm
     const ShardLabel label = shards.front().label;
     std::vector<std::vector<HostResult>> parts;
     for (ShardFile& s : shards) {
+        stamp_unknown_times(s);
         parts.push_back(std::move(s.hosts));
     }
     auto hosts = merge_shard_hosts(std::move(parts));
