@@ -15,11 +15,13 @@ the end, however the test ends). Then:
   3. while task 1 runs it is killed and requeued (scontrol requeue); it must run again;
   4. the merged -oJ equals the reference (state and reason of every port), the history's
      named scan is complete with exactly N shard rows (the requeued task replaced its rows),
-     `diff @NAME reference.json` finds nothing, the final job succeeded.
+     `diff @NAME reference.json` finds nothing, the final job succeeded and its audit of @NAME
+     (a policy written from the reference: its open ports allowed) is compliant on every port.
 Prints PASS/FAIL lines, the wall times, and "N passed, N failed"; exit 0 only if all passed.
 Needs root; without slurm-wlm it fails (scripts/install-deps.sh installs it).
 """
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -159,6 +161,7 @@ def main():
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--tasks", type=int, default=4)
     args = ap.parse_args()
+    args.portwarden = os.path.abspath(args.portwarden)  # the jobs run in another directory
     if os.geteuid() != 0:
         raise SystemExit("slurm_array_test: needs root (network namespaces, slurmd)")
     for tool in ("munged", "slurmctld", "slurmd", "sbatch"):
@@ -197,11 +200,30 @@ def main():
     return 0 if t.failed == 0 else 1
 
 
+def write_policy(single, path):
+    """A policy the single scan complies with: per host, its open ports allowed, the rest closed."""
+    opens = {}
+    with open(single, encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            if r.get("type") == "port" and r["state"] == "open":
+                opens.setdefault(r["host"], []).append(r["port"])
+    out = []
+    for i, (host, ports) in enumerate(sorted(opens.items())):
+        out += [f"[groups.h{i}]", f'hosts = ["{host}"]', 'unlisted = "closed"']
+        for p in ports:
+            out += [f"[[groups.h{i}.allow]]", f"port = {p}", 'owner = "range"']
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(out) + "\n")
+
+
 def run_array(t, cluster, args, ns, targets, db, tmp, single, single_s):
     out = os.path.join(tmp, "out")
     os.makedirs(out)
     name = f"slurmtest-{os.getpid()}"
-    cluster.env.update(PW_SCAN_ID=name, PW_TARGETS=" ".join(targets), PW_PORTS=PORTS, PW_DB=db, PW_OUTDIR=out,
+    policy = os.path.join(tmp, "policy.toml")
+    write_policy(single, policy)
+    cluster.env.update(PW_SCAN_ID=name, PW_POLICY=policy, PW_TARGETS=" ".join(targets), PW_PORTS=PORTS, PW_DB=db, PW_OUTDIR=out,
                        PW_NETNS=ns, PORTWARDEN=args.portwarden, PW_EXTRA=f"-Pn --max-rate {RATE}")
     n = args.tasks
     t0 = time.monotonic()
@@ -249,6 +271,10 @@ def run_array(t, cluster, args, ns, targets, db, tmp, single, single_s):
             d.returncode == 0 and "no differences" in d.stdout and "one side only" not in d.stdout,
             d.stdout[-500:] + d.stderr)
     t.check("report.html written by the final job", os.path.exists(os.path.join(out, "report.html")))
+    audit = open(os.path.join(out, "audit.txt"), encoding="utf-8").read() if os.path.exists(
+        os.path.join(out, "audit.txt")) else ""
+    t.check("final job's audit of @NAME: compliant, every port of every shard checked",
+            audit.startswith("audit: compliant") and f"{len(targets) * 1500} port results" in audit, audit[:300])
     print(f"timing: single process {single_s:.1f} s; array of {n} tasks incl. one requeue, submit to final "
           f"job done {array_s:.1f} s")
 if __name__ == "__main__":
