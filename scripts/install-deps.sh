@@ -30,6 +30,9 @@ packages=(
   # packaging (packaging/install.cmake, tests/packaging/): CPack's dpkg-shlibdeps, the man
   # pages read back, the zsh completion run
   dpkg-dev man-db zsh
+  # scale-out (issue #18): a one-node Slurm cluster for the job-array test; YAML checks of the
+  # Kubernetes manifests in contrib/kubernetes/
+  slurmctld slurmd slurm-client munge python3-yaml
 )
 missing=()
 for p in "${packages[@]}"; do

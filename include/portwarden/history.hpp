@@ -20,6 +20,15 @@ namespace portwarden {
 
 using HistoryTime = std::chrono::system_clock::time_point;
 
+// One shard of a logical scan run as N processes (`scan --scan-id NAME --shard I/N`): every
+// shard is stored as its own scan row, tagged with the name; a shard recorded again (a retried
+// array task) replaces its earlier rows.
+struct ShardTag {
+    std::string scan_name;
+    std::uint32_t index = 0;
+    std::uint32_t count = 1;
+};
+
 // What is recorded about a scan besides its results.
 struct ScanInfo {
     HistoryTime start_time;
@@ -30,6 +39,22 @@ struct ScanInfo {
     // "ping" for -sn, empty when unknown (an imported file). States are only comparable
     // between scans of one technique: last_seen() matches on it.
     std::string technique;
+    std::optional<ShardTag> shard{};  // set for a shard of a named scan (begin_scan)
+    // end_scan: the shard ran to its end (not interrupted, no error); only finished shards
+    // make a named scan complete.
+    bool finished = true;
+};
+
+// A logical scan recorded by shards (named_scan(), list_named_scans()).
+struct NamedScan {
+    std::string name;
+    std::uint32_t shard_count = 0;
+    std::vector<std::int64_t> scan_ids;   // every recorded shard's scan row, by shard index
+    std::vector<std::uint32_t> missing;   // shard indices never recorded or not finished
+    HistoryTime start_time;               // of the earliest shard
+    HistoryTime end_time;                 // of the latest shard
+    std::string technique;
+    bool complete() const { return missing.empty(); }
 };
 
 // The latest recorded observation of one port of a host (see last_seen()).
@@ -100,6 +125,9 @@ public:
     // Each port is stamped with its host's end_time (the scan's end_time if unset).
     virtual Result<std::int64_t> record_scan(const ScanInfo& info,
                                              std::span<const HostResult> hosts) = 0;
+    // With info.shard set, begin_scan() first deletes the rows an earlier run of the same shard
+    // (name, index) left (all in one transaction), and refuses a shard count that differs from
+    // the one the name was recorded with.
     // Streaming, for scans too big to hold in memory: begin_scan() stores the scan (its end
     // time = its start until end_scan()), add_hosts() appends hosts (one transaction per call),
     // end_scan() sets its times and engine from `info`. Readers see the hosts added so far; a
@@ -109,6 +137,10 @@ public:
                                    std::span<const HostResult> hosts) = 0;
     virtual Result<void> end_scan(std::int64_t scan_id, const ScanInfo& info) = 0;
     virtual Result<std::vector<ScanRecord>> list_scans() = 0;
+    // The named scans (ScanInfo::shard), oldest first; named_scan() one of them (error if the
+    // name was never recorded). Their hosts: load_scan() of each of scan_ids, merged.
+    virtual Result<std::vector<NamedScan>> list_named_scans() = 0;
+    virtual Result<NamedScan> named_scan(std::string_view name) = 0;
     // The hosts of a scan, sorted by address, ports by (proto, port). Error if no such scan.
     virtual Result<std::vector<HostResult>> load_scan(std::int64_t scan_id) = 0;
     // Every observation of host:port/proto, oldest first.

@@ -48,6 +48,16 @@ struct ResumePoint {
     friend bool operator==(const ResumePoint&, const ResumePoint&) = default;
 };
 
+// One shard of a logical scan (`scan --shard I/N [--scan-id NAME]`): the -oJ summary carries
+// it, so `portwarden merge` can tell shards of one scan from others (see merge.hpp).
+struct ShardLabel {
+    std::string scan_name;  // --scan-id, empty when none was given
+    std::uint32_t index = 0;
+    std::uint32_t count = 1;
+    std::uint64_t seed = 0;
+    std::string technique;  // to_string(Technique)
+};
+
 struct ScanSummary {
     std::uint64_t hosts_total = 0;
     std::uint64_t hosts_up = 0;
@@ -77,6 +87,7 @@ struct ScanSummary {
     std::optional<ResumePoint> resume_point;  // set when a raw scan was interrupted
     std::uint64_t seed = 0;               // the seed the scan used (needed to resume it)
     std::string resume_fingerprint;       // set by callers that can resume (the CLI)
+    std::optional<ShardLabel> shard;      // set by the CLI for --shard / --scan-id
     std::string engine;                   // "connect" or "raw (interface, reason)" for the user
     bool interrupted = false;            // stopped by the caller (Ctrl-C) before the end
     std::string error;                   // non-empty: the scan stopped early because of this

@@ -11,6 +11,7 @@
 #include "cli/audit_history.hpp"
 #include "cli/commands.hpp"
 #include "cli/history_record.hpp"
+#include "cli/scan_source.hpp"
 #include "output/format.hpp"
 #include "portwarden/audit.hpp"
 #include "portwarden/ports.hpp"
@@ -28,7 +29,8 @@ constexpr std::string_view audit_usage = R"(usage: portwarden audit --policy FIL
                         [--ruleset FILE [--listeners FILE]]
 
 Scans every host the policy names (ports: the policy's ports plus the top 1000, or -p SPEC)
-and checks the results against the policy; --from checks a -oJ or -oX file instead.
+and checks the results against the policy; --from checks a -oJ or -oX file instead (or a
+history scan: @12, or @NAME for the shards of `scan --scan-id NAME` merged).
   --today YYYY-MM-DD   judge expiry dates as of this day (default: today, UTC)
   --webhook URL        afterwards, POST the JSON report to URL (http or https; 10 s time-outs;
                        env: PORTWARDEN_WEBHOOK_AUTH, PORTWARDEN_WEBHOOK_CA, https_proxy)
@@ -237,7 +239,8 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
             return audit_error(fmt::format("--from reads results from a file; scan flags such as '{}' cannot go with it",
                                            a->scan_args.empty() ? "-p" : a->scan_args.front()));
         }
-        auto read = read_result_file(a->from);
+        ScanSource source(a->db);  // a file, or a history scan: @12, @NAME (shards merged)
+        auto read = source.load(a->from);
         if (!read) {
             return audit_error(read.error().message);
         }

@@ -39,5 +39,6 @@ int inventory_command(const std::vector<std::string>& args);
 int explain_command(const std::vector<std::string>& args);
 int firewall_command(const std::vector<std::string>& args);
 int watch_command(const std::vector<std::string>& args);
+int merge_command(const std::vector<std::string>& args, const std::string& command_line);
 
 }  // namespace portwarden::cli

@@ -1,5 +1,5 @@
 // `portwarden history`: what the history database knows.
-//   history                         the recorded scans
+//   history                         the recorded scans (then the named scans of shards)
 //   history --audits                the recorded audits (verdict, findings, policy, scan)
 //   history HOST PORT[/PROTO]       that port's timeline ("open since ..., was closed before")
 //   history --new-since DATE        ports that opened since DATE (YYYY-MM-DD, UTC)
@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/cli11_parse.hpp"
 #include "cli/commands.hpp"
@@ -45,6 +46,19 @@ int list_audits(HistoryStore& h) {
                    a.scan_id ? fmt::format("scan @{}", *a.scan_id) : std::string("from a file"));
     }
     return exit_ok;
+}
+
+// The scans recorded by shards (scan --scan-id NAME --shard I/N): one line each, after the
+// shard rows; `@NAME` reads one (diff, report, audit --from).
+void print_named_scans(const std::vector<NamedScan>& named) {
+    for (const NamedScan& n : named) {
+        const std::size_t finished = n.shard_count - n.missing.size();
+        fmt::print("@{}  {}  {}  {} of {} shard{} finished{}  shard scans @{}\n", n.name, when(n.start_time),
+                   n.technique.empty() ? "-" : n.technique, finished, n.shard_count, n.shard_count == 1 ? "" : "s",
+                   n.complete() ? std::string()
+                                : fmt::format("  INCOMPLETE: shard(s) {} missing", fmt::join(n.missing, ", ")),
+                   fmt::join(n.scan_ids, " @"));
+    }
 }
 
 }  // namespace
@@ -138,6 +152,10 @@ int history_command(const std::vector<std::string>& args) {
         if (!scans) {
             return bad_input(scans.error().message);
         }
+        auto named = h.list_named_scans();
+        if (!named) {
+            return bad_input(named.error().message);
+        }
         for (const auto& s : *scans) {
             // A scan's row is written with its first hosts and its end time set when it ends:
             // one whose end equals its start is still running, or its process was killed.
@@ -146,6 +164,7 @@ int history_command(const std::vector<std::string>& args) {
                        s.info.technique.empty() ? "-" : s.info.technique, unfinished ? "UNFINISHED (killed or running): " : "",
                        s.hosts, s.open_ports, s.info.command_line);
         }
+        print_named_scans(*named);
         return exit_ok;
     }
     if (what.size() != 2) {

@@ -115,6 +115,7 @@ std::optional<std::int64_t> ScanRecorder::finish(const ScanSummary& summary, boo
     info_.start_time = summary.start_time;
     info_.end_time = summary.end_time;
     info_.engine = summary.engine;
+    info_.finished = !summary.interrupted && summary.error.empty();
     if (auto ok = store_->end_scan(*id_, info_); !ok) {
         give_up(ok.error().message);
         return std::nullopt;

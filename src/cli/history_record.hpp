@@ -30,6 +30,8 @@ public:
     static ScanRecorder open(const std::string& db, bool disabled, const std::string& command_line,
                              const std::string& technique);
 
+    // Records the scan as shard tag.index of the named scan tag.scan_name (before add()).
+    void set_shard(ShardTag tag) { info_.shard = std::move(tag); }
     void add(const HostResult& host);
     // Ends the scan's record; with `verbose`, says where on stderr. Returns the scan's id, or
     // nothing when no history is kept or writing failed.

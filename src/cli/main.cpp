@@ -22,6 +22,7 @@ commands:
   probe HOST:PORT               one port's state, reason, round trip and a plain-language hint
   wait HOST:PORT                wait until a port is open (exit 0) or say why it is not
   history [HOST PORT]           stored scans, a port's timeline, --new-since DATE, --flapping
+  merge SHARD... [-oJ F] [-oX F] the -oJ/-oX files of a scan's shards (--shard I/N) as one result
   diff A B                      what changed between two scans (-oJ/-oX files, nmap's too, or history ids)
   audit --policy FILE [...]     scan the hosts a policy names (or --from RESULTS) and check them
   explain HOST:PORT[/udp] ...    which firewall rule decides a port (--ruleset FILE | --nft), what nmap will show
@@ -62,6 +63,9 @@ int run(const std::vector<std::string>& args) {
     }
     if (command == "history") {
         return portwarden::cli::history_command(rest);
+    }
+    if (command == "merge") {
+        return portwarden::cli::merge_command(rest, command_line);
     }
     if (command == "diff") {
         return portwarden::cli::diff_command(rest);

@@ -20,6 +20,7 @@
 #include "cli/resume_file.hpp"
 #include "cli/scan_checks.hpp"
 #include "cli/signals.hpp"
+#include "portwarden/merge.hpp"
 #include "portwarden/ports.hpp"
 #include "portwarden/scan.hpp"
 #include "portwarden/services.hpp"
@@ -60,6 +61,7 @@ struct ScanArgs {
     int max_parallelism = 0;
     std::string seed;
     std::string shard;
+    std::string scan_id;  // --scan-id: the logical scan this shard belongs to
     std::string resume;
     std::string resume_file = "portwarden.resume";
     std::string db;           // --db: the history database (empty: the user's default)
@@ -287,6 +289,9 @@ void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("--min-rate", a.min_rate, "at least N probes per second for the whole scan (windows ignored)");
     app.add_option("--max-parallelism", a.max_parallelism, "at most N probes in flight");
     app.add_option("--shard", a.shard, "I/N: scan only slice I of N (0-based) of the (host, port) index");
+    app.add_option("--scan-id", a.scan_id,
+                   "NAME: this process is shard --shard I/N of the scan NAME (history, merge; "
+                   "the seed is derived from NAME unless --seed)");
     app.add_option("--resume", a.resume, "FILE: finish the interrupted scan FILE describes (same arguments)");
     app.add_option("--resume-file", a.resume_file, "where an interrupted raw scan writes its resume point");
     app.add_option("--seed", a.seed, "seed of the random port/host order");
@@ -372,6 +377,14 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
             return bad_input(parsed.error().message);
         }
         seed = *parsed;
+    }
+    if (app.count("--scan-id") > 0) {
+        if (auto ok = check_scan_name(a.scan_id); !ok) {
+            return bad_input(ok.error().message);
+        }
+        if (seed == 0) {
+            seed = seed_for_scan_name(a.scan_id);
+        }
     }
     // Reading the services file takes a few ms: it is read on a background thread, and only a
     // port spec naming a service (-p http) and the reports wait for it.
@@ -525,6 +538,13 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         technique_name += fmt::format("/flags={:#04x}", *request.scan_flags);
     }
     ScanRecorder history = ScanRecorder::open(a.db, a.no_history, command_line, technique_name);
+    std::optional<ShardLabel> shard_label;
+    if (!a.scan_id.empty() || request.shard_count > 1) {
+        shard_label = ShardLabel{a.scan_id, request.shard_index, request.shard_count, request.seed, technique_name};
+        if (!a.scan_id.empty()) {
+            history.set_shard(ShardTag{a.scan_id, request.shard_index, request.shard_count});
+        }
+    }
     if (!a.no_reprobe && !request.ping_only) {
         request.previous = history.previous_states(request.technique == Technique::udp ? Proto::udp : Proto::tcp);
     }
@@ -551,6 +571,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         outputs->abandon();
         return bad_input(summary.error().message);
     }
+    summary->shard = shard_label;
     if (summary->resume_point) {
         if (fingerprint.empty()) {
             fingerprint = scan_fingerprint(request);

@@ -3,7 +3,9 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "portwarden/merge.hpp"
 #include "portwarden/result_file.hpp"
 
 namespace portwarden::cli {
@@ -50,7 +52,45 @@ Result<HistoryStore*> ScanSource::store() {
     return store_.get();
 }
 
+std::optional<std::string> history_scan_name(const std::string& arg) {
+    if (arg.size() < 2 || arg[0] != '@' || history_id(arg) || !check_scan_name(arg.substr(1))) {
+        return std::nullopt;
+    }
+    return arg.substr(1);
+}
+
+Result<std::vector<HostResult>> ScanSource::load_named(const std::string& name) {
+    auto s = store();
+    if (!s) {
+        return tl::unexpected(s.error());
+    }
+    auto named = (*s)->named_scan(name);
+    if (!named) {
+        return tl::unexpected(named.error());
+    }
+    std::vector<std::vector<HostResult>> shards;
+    for (const std::int64_t id : named->scan_ids) {
+        auto hosts = (*s)->load_scan(id);
+        if (!hosts) {
+            return fail(fmt::format("history scan '{}' (shard scan @{}): {}", name, id, hosts.error().message));
+        }
+        shards.push_back(std::move(*hosts));
+    }
+    if (!named->complete()) {
+        fmt::print(stderr, "portwarden: warning: scan '{}' is incomplete: shard(s) {} of {} missing or unfinished\n",
+                   name, fmt::join(named->missing, ", "), named->shard_count);
+    }
+    auto merged = merge_shard_hosts(std::move(shards));
+    if (!merged) {
+        return fail(fmt::format("history scan '{}': {}", name, merged.error().message));
+    }
+    return merged;
+}
+
 Result<std::vector<HostResult>> ScanSource::load(const std::string& arg) {
+    if (const auto name = history_scan_name(arg)) {
+        return load_named(*name);
+    }
     const auto id = history_id(arg);
     if (!id) {
         return read_result_file(arg);

@@ -24,4 +24,13 @@ Result<std::int64_t> record_audit(SqlConnection& db, const AuditRecord& audit);
 Result<std::vector<AuditRecord>> list_audits(SqlConnection& db);
 Result<std::vector<AuditFindingRecord>> audit_findings(SqlConnection& db, std::int64_t audit_id);
 
+// Shards of named scans (shards.cpp). replace_shard() and insert_shard() run inside the
+// caller's transaction: the first deletes an earlier run of the same shard (refusing another
+// shard count), the second tags the new scan row.
+Result<void> replace_shard(SqlConnection& db, const ShardTag& tag);
+Result<void> insert_shard(SqlConnection& db, std::int64_t scan_id, const ShardTag& tag);
+Result<void> finish_shard(SqlConnection& db, std::int64_t scan_id, bool finished);
+Result<std::vector<NamedScan>> list_named_scans(SqlConnection& db);
+Result<NamedScan> named_scan(SqlConnection& db, std::string_view name);
+
 }  // namespace portwarden::history

@@ -99,9 +99,24 @@ CREATE TABLE audit_findings (
 );
 )sql";
 
+// Migration 3: shards of named scans (`scan --scan-id NAME --shard I/N`). Each shard is a scan
+// row of its own; this table ties it to the logical scan. (name, shard_index) is unique: a
+// retried shard deletes its earlier scan row (and so its hosts and ports) before it begins.
+constexpr std::string_view migration_3 = R"sql(
+CREATE TABLE scan_shards (
+  scan_id BIGINT NOT NULL PRIMARY KEY REFERENCES scans (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  shard_index INTEGER NOT NULL,
+  shard_count INTEGER NOT NULL,
+  finished INTEGER NOT NULL,
+  UNIQUE (name, shard_index)
+);
+)sql";
+
 constexpr Migration migrations[] = {
     {migration_1, nullptr},
     {migration_2, convert_to_compact},
+    {migration_3, nullptr},
 };
 
 std::string render(std::string_view ddl, Dialect dialect) {

@@ -74,12 +74,7 @@ public:
 
     Result<std::int64_t> record_scan(const ScanInfo& info, std::span<const HostResult> hosts) override {
         return in_transaction(*db_, [&]() -> Result<std::int64_t> {
-            const SqlValue scan[] = {to_us(info.start_time), to_us(info.end_time), info.command_line, info.engine,
-                                     info.technique};
-            auto id = history::insert_returning_id(*db_,
-                                                   "INSERT INTO scans (started_us, ended_us, command_line, engine, "
-                                                   "technique) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                                                   scan, "scan");
+            auto id = insert_scan(info);
             for (const auto& host : hosts) {
                 if (!id) {
                     break;
@@ -95,7 +90,21 @@ public:
     Result<std::int64_t> begin_scan(const ScanInfo& info) override {
         ScanInfo started = info;
         started.end_time = info.start_time;
-        return record_scan(started, {});
+        if (!info.shard) {
+            return record_scan(started, {});
+        }
+        return in_transaction(*db_, [&]() -> Result<std::int64_t> {
+            if (auto ok = history::replace_shard(*db_, *info.shard); !ok) {
+                return tl::unexpected(ok.error());
+            }
+            auto id = insert_scan(started);
+            if (id) {
+                if (auto ok = history::insert_shard(*db_, *id, *info.shard); !ok) {
+                    return tl::unexpected(ok.error());
+                }
+            }
+            return id;
+        });
     }
 
     Result<void> add_hosts(std::int64_t scan_id, const ScanInfo& info,
@@ -119,8 +128,15 @@ public:
         if (!ok) {
             return tl::unexpected(ok.error());
         }
+        if (info.shard) {
+            return history::finish_shard(*db_, scan_id, info.finished);
+        }
         return {};
     }
+
+    Result<std::vector<NamedScan>> list_named_scans() override { return history::list_named_scans(*db_); }
+
+    Result<NamedScan> named_scan(std::string_view name) override { return history::named_scan(*db_, name); }
 
     Result<std::vector<ScanRecord>> list_scans() override {
         auto rows = db_->query("SELECT id, started_us, ended_us, command_line, engine, technique, "
@@ -193,6 +209,15 @@ public:
     }
 
 private:
+    Result<std::int64_t> insert_scan(const ScanInfo& info) {
+        const SqlValue scan[] = {to_us(info.start_time), to_us(info.end_time), info.command_line, info.engine,
+                                 info.technique};
+        return history::insert_returning_id(*db_,
+                                            "INSERT INTO scans (started_us, ended_us, command_line, engine, "
+                                            "technique) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                                            scan, "scan");
+    }
+
     Result<void> record_host(std::int64_t scan_id, const ScanInfo& info, const HostResult& host) {
         const std::string address = host.address.to_string();
         const SqlValue row[] = {scan_id,

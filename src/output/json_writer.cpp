@@ -53,6 +53,8 @@
 //     rate_limited    array   raw scans: hosts whose ICMP rate limit paced the scan
 //     drift           object  when ports differed from the history and were probed again:
 //                             {reprobed, confirmed, reverted} (see ScanSummary)  (only then)
+//     shard           object  --shard / --scan-id: {scan_id, index, count, seed, technique}
+//                             (scan_id "" when none was given); `portwarden merge` reads it
 //     resume          object  interrupted raw scans: {fingerprint, seed, group, position};
 //                             `portwarden scan ... --resume THIS_FILE` finishes the scan
 //
@@ -215,6 +217,13 @@ Json summary_record(const ScanSummary& summary, bool ping_only) {
         j["drift"] = {{"reprobed", summary.drift_reprobed},
                       {"confirmed", summary.drift_confirmed},
                       {"reverted", summary.drift_reverted}};
+    }
+    if (summary.shard) {
+        j["shard"] = {{"scan_id", summary.shard->scan_name},
+                      {"index", summary.shard->index},
+                      {"count", summary.shard->count},
+                      {"seed", summary.shard->seed},
+                      {"technique", summary.shard->technique}};
     }
     if (summary.resume_point && !summary.resume_fingerprint.empty()) {
         j["resume"] = {{"fingerprint", summary.resume_fingerprint},

@@ -100,6 +100,13 @@ long.txt:1	scan -iL @TMP@/long.txt
 /dev/zero	diff /dev/zero @TMP@/one.xml
 /dev/zero	report /dev/zero -o @TMP@/r.html
 8388608	diff @TMP@/many.xml @TMP@/one.xml
+a/b	scan --scan-id a/b 198.18.0.1
+shards of different scans	merge @TMP@/s0.json @TMP@/s1b.json
+overlapping shards	merge @TMP@/s0.json @TMP@/s0again.json
+port 22/tcp is in two shards	merge @TMP@/s0.json @TMP@/s1a.json
+not a shard	merge @TMP@/noshard.json
+did not finish	merge @TMP@/killed.json
+/nonexistent/s.json	merge /nonexistent/s.json
 CASES
 )
 # Files of the bounded-input cases above (README "Bounds on input"): a line over the 4 KiB
@@ -114,6 +121,21 @@ xml_host() {  # ADDRESS PORTS: one host whose PORTS (an nmap list) are closed
 { echo '<nmaprun>'; xml_host 198.18.0.1 1-100; echo '</nmaprun>'; } >"$tmp/one.xml"
 { echo '<nmaprun>'; for i in $(seq 1 129); do xml_host "198.18.1.$i" 1-65535; done; echo '</nmaprun>'; } >"$tmp/many.xml"
 printf '[groups.all]\nhosts = ["198.18.0.1"]\n' >"$tmp/ok.toml"
+# Shard files for `merge` (-oJ of scan --scan-id NAME --shard I/N): SCAN INDEX PORT [SUMMARY]
+shard_file() {
+  printf '{"type":"port","host":"198.18.0.1","hostname":"","proto":"tcp","port":%s,"state":"closed","reason":"reset"}\n' "$3"
+  printf '{"type":"host","host":"198.18.0.1","hostname":"","status":"up","reason":"user-set","complete":true,"ports_scanned":1}\n'
+  case "${4:-shard}" in
+    shard) printf '{"type":"summary","hosts_total":1,"shard":{"scan_id":"%s","index":%s,"count":2,"seed":5,"technique":"syn"}}\n' "$1" "$2" ;;
+    plain) printf '{"type":"summary","hosts_total":1}\n' ;;
+  esac
+}
+shard_file a 0 22 >"$tmp/s0.json"
+shard_file a 0 23 >"$tmp/s0again.json"
+shard_file b 1 23 >"$tmp/s1b.json"
+shard_file a 1 22 >"$tmp/s1a.json"
+shard_file a 0 22 plain >"$tmp/noshard.json"
+shard_file a 0 22 none >"$tmp/killed.json"
 
 pass=0
 fail=0

@@ -1,0 +1,46 @@
+"""Shared by the scale-out tests (Slurm array, Kubernetes Indexed Job run locally): PASS/FAIL
+counting, reading -oJ port records, comparing a merged shard result with a single-process scan."""
+import json
+
+import range_common as rc
+
+
+def port_cells(path):
+    """(host, proto, port) -> (state, reason) of our JSON Lines; also the duplicated keys."""
+    out, dups = {}, []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            if r.get("type") != "port":
+                continue
+            key = (rc.norm_addr(r["host"]), r["proto"], r["port"])
+            if key in out:
+                dups.append(key)
+            out[key] = (r["state"], r["reason"])
+    return out, dups
+
+
+def differences(single, merged, limit=10):
+    """Lines naming the cells whose state or reason differ (or that only one side has)."""
+    lines = []
+    for key in sorted(set(single) | set(merged)):
+        a, b = single.get(key), merged.get(key)
+        if a != b:
+            lines.append(f"{key}: single {a}, merged {b}")
+            if len(lines) >= limit:
+                break
+    return lines
+
+
+class Checks:
+    """PASS/FAIL lines and their counts."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, name, ok, detail=""):
+        print(f"{'PASS' if ok else 'FAIL'}: {name}{(' — ' + str(detail)) if detail and not ok else ''}", flush=True)
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
