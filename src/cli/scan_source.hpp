@@ -38,7 +38,6 @@ public:
     Result<HistoryStore*> store();
 
 private:
-    Result<HistoryStore*> store();
     Result<std::vector<HostResult>> load_named(const std::string& name);
     std::string db_;
     std::unique_ptr<HistoryStore> store_;
