@@ -5,10 +5,10 @@
 #include <mutex>
 #include <random>
 
-#include "engine/connect_run.hpp"
+#include "engine/connect/connect_run.hpp"
 #include "engine/emit.hpp"
-#include "engine/fd_limit.hpp"
-#include "engine/raw_scan.hpp"
+#include "engine/connect/fd_limit.hpp"
+#include "engine/raw/raw_scan.hpp"
 #include "portwarden/scan.hpp"
 
 namespace portwarden {

@@ -3,7 +3,7 @@
 // SYN-ACK proves a host up), then the scan run of the group; hosts are handed over as they
 // finish. Interrupted: the finished hosts are out already, the others are flushed with the
 // cells settled below the run's low-water position, and the resume point says where to go on.
-#include "engine/raw_scan.hpp"
+#include "engine/raw/raw_scan.hpp"
 
 #include <algorithm>
 #include <random>
@@ -13,9 +13,9 @@
 
 #include "engine/drift.hpp"
 #include "engine/emit.hpp"
-#include "engine/raw_discovery.hpp"
-#include "engine/raw_setup.hpp"
-#include "engine/raw_trace.hpp"
+#include "engine/raw/raw_discovery.hpp"
+#include "engine/raw/raw_setup.hpp"
+#include "engine/raw/raw_trace.hpp"
 #include "io/privileges.hpp"
 
 namespace portwarden::engine {

@@ -1,4 +1,4 @@
-#include "engine/raw_run.hpp"
+#include "engine/raw/raw_run.hpp"
 
 #include <algorithm>
 #include <thread>

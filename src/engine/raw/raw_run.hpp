@@ -25,8 +25,8 @@
 #include <vector>
 
 #include "engine/raw_host.hpp"
-#include "engine/raw_io.hpp"
-#include "engine/raw_sender.hpp"
+#include "engine/raw/raw_io.hpp"
+#include "engine/raw/raw_sender.hpp"
 #include "net/templates.hpp"
 #include "portwarden/classify.hpp"
 #include "portwarden/scan.hpp"

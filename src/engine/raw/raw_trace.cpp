@@ -1,10 +1,10 @@
-#include "engine/raw_trace.hpp"
+#include "engine/raw/raw_trace.hpp"
 
 #include <algorithm>
 #include <map>
 #include <tuple>
 
-#include "engine/raw_sender.hpp"
+#include "engine/raw/raw_sender.hpp"
 #include "net/ip_ttl.hpp"
 
 namespace portwarden::engine {

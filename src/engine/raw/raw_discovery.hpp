@@ -13,8 +13,8 @@
 #include <stop_token>
 #include <vector>
 
-#include "engine/raw_run.hpp"
-#include "engine/raw_setup.hpp"
+#include "engine/raw/raw_run.hpp"
+#include "engine/raw/raw_setup.hpp"
 #include "portwarden/scan.hpp"
 
 namespace portwarden::engine {

@@ -1,4 +1,4 @@
-#include "engine/raw_discovery.hpp"
+#include "engine/raw/raw_discovery.hpp"
 
 #include <algorithm>
 
