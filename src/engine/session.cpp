@@ -1,5 +1,6 @@
 #include "engine/session.hpp"
 
+#include <algorithm>
 #include <random>
 #include <utility>
 
@@ -38,6 +39,18 @@ std::uint64_t pick_seed(std::uint64_t requested) {
     }
     std::random_device rd;
     return (std::uint64_t{rd()} << 32) | rd();
+}
+
+std::vector<Address> group_addresses(const ScanRequest& request, std::uint64_t g, std::uint64_t group_hosts,
+                                     bool shard_hosts) {
+    std::vector<Address> out;
+    const std::uint64_t total = request.targets.size();
+    for (std::uint64_t i = g * group_hosts; i < std::min(g * group_hosts + group_hosts, total); ++i) {
+        if (!shard_hosts || i % request.shard_count == request.shard_index) {
+            out.push_back(request.targets.at(i));
+        }
+    }
+    return out;
 }
 
 namespace {
@@ -90,11 +103,7 @@ private:
         if (engine_.resumable() && request_.resume_from && request_.resume_from->group == g) {
             out.start_position = request_.resume_from->position;
         }
-        for (std::uint64_t i = g * group; i < std::min(g * group + group, total); ++i) {
-            if (!shard_hosts_ || i % request_.shard_count == request_.shard_index) {
-                out.addresses.push_back(request_.targets.at(i));
-            }
-        }
+        out.addresses = group_addresses(request_, g, group, shard_hosts_);
         return out;
     }
 

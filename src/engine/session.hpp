@@ -119,6 +119,11 @@ public:
     virtual void finish(ScanSummary& summary) { (void)summary; }
 };
 
+// The addresses of host group g of `group_hosts` hosts; with `shard_hosts` (-sn with --shard),
+// only those of this shard (host i goes to shard i mod N).
+std::vector<Address> group_addresses(const ScanRequest& request, std::uint64_t g, std::uint64_t group_hosts,
+                                     bool shard_hosts);
+
 // A seed from the request, or a random one.
 std::uint64_t pick_seed(std::uint64_t requested);
 

@@ -78,33 +78,64 @@ std::uint64_t RawEngine::group_hosts() const {
     return std::clamp<std::uint64_t>(kMaxGroupCells / cols, 1, kMaxGroupHosts);
 }
 
+bool RawEngine::pipelined() const {
+    return request_.ping_only && !request_.skip_host_discovery && !request_.traceroute;
+}
+
+PingPipeline::Found RawEngine::find_hosts(SessionGroup& group, std::stop_token stop) {
+    if (pipelined()) {
+        if (!pipeline_) {
+            const std::uint64_t per_group = group_hosts();
+            const std::uint64_t seed = group.seed;
+            PingPipeline::Inputs in{s_.env, request_, s_.ping_columns, s_.ping_templates,
+                                    [this, per_group](std::uint64_t g) {
+                                        return group_addresses(request_, g, per_group, true);
+                                    },
+                                    [seed](std::uint64_t g) { return seed ^ (g + 1); }};
+            pipeline_ = std::make_unique<PingPipeline>(std::move(in), stop);
+        }
+        return pipeline_->discover(group.index);
+    }
+    PingPipeline::Found out;
+    auto resolved =
+        resolve_targets(s_.env, group.addresses, !request_.skip_host_discovery && request_.discovery.arp);
+    if (!resolved) {
+        out.error = resolved.error().message;
+        return out;
+    }
+    out.resolved = std::move(*resolved);
+    if (!request_.skip_host_discovery) {
+        out.result = discover_hosts(s_.env, group.addresses, out.resolved, s_.ping_columns, s_.ping_templates,
+                                    request_.discovery, request_.timing, group.seed ^ (group.index + 1), stop);
+    }
+    return out;
+}
+
 StepEnd RawEngine::discover(SessionGroup& group, std::stop_token stop) {
     run_.reset();
-    const std::vector<Address>& addresses = group.addresses;
-    const std::size_t n = addresses.size();
-    auto resolved = resolve_targets(s_.env, addresses, !request_.skip_host_discovery && request_.discovery.arp);
-    if (!resolved) {
-        return StepEnd{{}, false, resolved.error().message};
+    const std::size_t n = group.addresses.size();
+    PingPipeline::Found found = find_hosts(group, stop);
+    if (!found.error.empty()) {
+        return StepEnd{{}, false, found.error};
     }
     targets_.clear();
     verdicts_.assign(n, HostVerdict{true, Reason::user_set, std::nullopt, std::nullopt, std::nullopt});
     group.up.assign(n, true);
     for (std::size_t i = 0; i < n; ++i) {
-        targets_.push_back((*resolved)[i].value_or(RawTarget{addresses[i], {}}));
-        group.up[i] = (*resolved)[i].has_value();  // no next hop answered ARP/ND: unreachable
+        targets_.push_back(found.resolved[i].value_or(RawTarget{group.addresses[i], {}}));
+        group.up[i] = found.resolved[i].has_value();  // no next hop answered ARP/ND: unreachable
     }
     StepEnd end;
     if (!request_.skip_host_discovery) {
-        const auto found = discover_hosts(s_.env, addresses, *resolved, s_.ping_columns, s_.ping_templates,
-                                          request_.discovery, request_.timing, group.seed ^ (group.index + 1), stop);
-        end = StepEnd{step_counters(found.counters), found.stopped, found.fatal_error};
+        const DiscoveryResult& r = found.result;
+        end = StepEnd{step_counters(r.counters), r.stopped, r.fatal_error};
         if (end.ended()) {
             return end;
         }
         for (std::size_t i = 0; i < n; ++i) {
-            group.up[i] = found.hosts[i].up;
-            if (found.hosts[i].up) {
-                verdicts_[i] = found.hosts[i];
+            group.up[i] = r.hosts[i].up;
+            if (r.hosts[i].up) {
+                verdicts_[i] = r.hosts[i];
             }
         }
     }
@@ -255,6 +286,7 @@ StepEnd RawEngine::reprobe(std::span<const HeldHost> held, std::span<const std::
 }
 
 void RawEngine::finish(ScanSummary& summary) {
+    pipeline_.reset();
     run_.reset();
     const RawIoStats io_stats = s_.env.io->stats();
     s_.env.io.reset();  // closes the sockets, concurrently (or waits for release() to have)

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/raw/raw_discovery.hpp"
+#include "engine/raw/raw_ping_pipeline.hpp"
 #include "engine/raw/raw_run.hpp"
 #include "engine/raw/raw_setup.hpp"
 #include "engine/raw/raw_trace.hpp"
@@ -47,6 +48,10 @@ private:
     // Up host h of the scan run (`only`: just the cells below the low-water mark).
     HostResult scanned_host(const SessionGroup& group, std::size_t h, const std::vector<bool>* only) const;
     std::optional<std::uint8_t> host_hops(std::size_t i) const;
+    // -sn (no traceroute): groups' ping runs overlap (raw_ping_pipeline.hpp).
+    bool pipelined() const;
+    // Next hops and discovery of the group.
+    PingPipeline::Found find_hosts(SessionGroup& group, std::stop_token stop);
     void attach_trace(HostResult& result, std::size_t i) const;
     // The scan run's hooks: finished hosts to `sink`, the sockets kept while a re-probe may follow.
     RawRunHooks hooks(const SessionGroup& group, GroupSink& sink);
@@ -60,6 +65,7 @@ private:
     std::unique_ptr<RawRun> run_;
     // The last host, built by may_release (whose answer depends on it) for host_finished.
     std::optional<std::pair<std::size_t, HostResult>> last_built_;
+    std::unique_ptr<PingPipeline> pipeline_;  // last: stopped before the rest goes
 };
 
 }  // namespace portwarden::engine

@@ -470,6 +470,7 @@ RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
     }
     std::vector<CapturedReply> replies;
     auto last_tick = run_start_;
+    bool all_sent_told = false;
     const std::uint64_t positions = cells_.size();
     const double max_rate = timing_.max_rate;
     const double min_rate = timing_.min_rate;
@@ -558,6 +559,10 @@ RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
         }
         if (pending_frames_ > 0) {
             flush_sends();
+        }
+        if (next_position_ >= positions && hooks.all_sent && !all_sent_told) {
+            all_sent_told = true;
+            hooks.all_sent();
         }
         if (max_rate > 0) {
             rate_tokens_ -= static_cast<double>(sent_now);
