@@ -39,17 +39,23 @@ std::string trace_proto(const techniques::Module& module) {
     }
 }
 
-TraceResult trace_paths(RawIo& io, const techniques::ScanContext& context,
-                        const std::vector<TraceTarget>& targets, std::chrono::milliseconds round_wait,
-                        std::stop_token stop) {
-    TraceResult out;
+namespace {
+
+// The probes of a trace: targets with the same router count and first hop form a group whose
+// first member (its leader) is traced at every TTL; the others at their last router's only.
+struct TracePlan {
+    std::vector<std::size_t> leader;
+    std::vector<Pending> probes;
+    std::map<std::pair<Address, std::uint8_t>, std::size_t> probe_of;  // (host, ttl) -> probe
+};
+
+TracePlan plan_trace(const techniques::ScanContext& context, const std::vector<TraceTarget>& targets,
+                     TraceResult& out) {
+    TracePlan plan;
     out.paths.resize(targets.size());
     const std::uint8_t max_routers = static_cast<std::uint8_t>(std::max(context.max_tries, std::uint8_t{1}) - 1);
-
-    // Groups: same router count and first hop. The first member is traced at every TTL.
     std::map<std::tuple<std::uint8_t, net::MacAddress, Family>, std::size_t> leader_of;
-    std::vector<std::size_t> leader(targets.size());
-    std::vector<Pending> probes;
+    plan.leader.resize(targets.size());
     for (std::size_t i = 0; i < targets.size(); ++i) {
         const TraceTarget& t = targets[i];
         const std::uint8_t routers = std::min(t.routers, max_routers);
@@ -61,99 +67,84 @@ TraceResult trace_paths(RawIo& io, const techniques::ScanContext& context,
         out.paths[i][routers].rtt_us = t.srtt_us;
         const auto key = std::make_tuple(routers, t.target.next_hop_mac, t.target.address.family());
         const auto [it, first] = leader_of.emplace(key, i);
-        leader[i] = it->second;
+        plan.leader[i] = it->second;
         if (t.tmpl == nullptr || t.probe.module == nullptr || routers == 0) {
             continue;
         }
-        if (first) {
-            for (std::uint8_t ttl = 1; ttl <= routers; ++ttl) {
-                probes.push_back({i, ttl, {}, false});
-            }
-        } else {
-            probes.push_back({i, routers, {}, false});
+        for (std::uint8_t ttl = first ? 1 : routers; ttl <= routers; ++ttl) {
+            plan.probes.push_back({i, ttl, {}, false});
         }
     }
-
-    std::map<std::pair<Address, std::uint8_t>, std::size_t> probe_of;  // (host, ttl) -> probe
-    for (std::size_t p = 0; p < probes.size(); ++p) {
-        probe_of.emplace(std::make_pair(targets[probes[p].target].target.address, probes[p].ttl), p);
+    for (std::size_t p = 0; p < plan.probes.size(); ++p) {
+        plan.probe_of.emplace(std::make_pair(targets[plan.probes[p].target].target.address, plan.probes[p].ttl), p);
     }
+    return plan;
+}
+
+// The frames of this round's unanswered probes (`sent`: which probe each is).
+std::vector<std::vector<std::uint8_t>> build_round(const techniques::ScanContext& context,
+                                                   const std::vector<TraceTarget>& targets,
+                                                   std::vector<Pending>& probes, std::vector<std::size_t>& sent) {
     std::vector<std::vector<std::uint8_t>> buffers;
+    for (std::size_t p = 0; p < probes.size(); ++p) {
+        if (probes[p].answered) {
+            continue;
+        }
+        const TraceTarget& t = targets[probes[p].target];
+        std::vector<std::uint8_t> frame(t.tmpl->size());
+        const Family family = t.target.address.family();
+        const std::size_t ip_offset = context.ethernet(family) ? net::kEthernetHeader : 0;
+        if (!t.tmpl->write(frame) ||
+            !t.probe.module->make_probe(frame, *t.tmpl, context, t.target.address, t.probe.port, probes[p].ttl) ||
+            !net::set_ip_ttl(frame, ip_offset, probes[p].ttl)) {
+            probes[p].answered = true;  // cannot be built: give up on this hop
+            continue;
+        }
+        if (ip_offset != 0) {
+            std::copy(t.target.next_hop_mac.begin(), t.target.next_hop_mac.end(), frame.begin());
+        }
+        buffers.push_back(std::move(frame));
+        sent.push_back(p);
+    }
+    return buffers;
+}
+
+// Takes the replies until `open` probes are answered or the deadline; each time-exceeded that
+// answers a probe makes its hop.
+void collect_hops(RawIo& io, const std::vector<TraceTarget>& targets, TracePlan& plan, std::size_t open,
+                         Clock::time_point deadline, const std::stop_token& stop, TraceResult& out) {
     std::vector<CapturedReply> replies;
-    for (int round = 0; round < kRounds && !stop.stop_requested(); ++round) {
-        buffers.clear();
-        std::vector<std::size_t> sent;
-        for (std::size_t p = 0; p < probes.size(); ++p) {
-            if (probes[p].answered) {
+    while (open > 0 && Clock::now() < deadline && !stop.stop_requested()) {
+        replies.clear();
+        io.take_replies(replies, std::min(deadline, Clock::now() + std::chrono::milliseconds(20)));
+        for (const CapturedReply& r : replies) {
+            const auto it = plan.probe_of.find(std::make_pair(r.reply.target, r.reply.tryno));
+            if (it == plan.probe_of.end() || plan.probes[it->second].answered) {
                 continue;
             }
-            const TraceTarget& t = targets[probes[p].target];
-            std::vector<std::uint8_t> frame(t.tmpl->size());
-            const Family family = t.target.address.family();
-            const std::size_t ip_offset = context.ethernet(family) ? net::kEthernetHeader : 0;
-            if (!t.tmpl->write(frame) ||
-                !t.probe.module->make_probe(frame, *t.tmpl, context, t.target.address, t.probe.port,
-                                            probes[p].ttl) ||
-                !net::set_ip_ttl(frame, ip_offset, probes[p].ttl)) {
-                probes[p].answered = true;  // cannot be built: give up on this hop
+            Pending& pending = plan.probes[it->second];
+            const TraceTarget& t = targets[pending.target];
+            if (r.module != t.probe.module || r.reply.port != t.probe.port) {
                 continue;
             }
-            if (ip_offset != 0) {
-                std::copy(t.target.next_hop_mac.begin(), t.target.next_hop_mac.end(), frame.begin());
+            // Only time-exceeded makes a hop: the host's own replies cannot be told from late
+            // answers to the discovery probe (same module, port and try numbers).
+            if (!is_time_exceeded(r.reply.response)) {
+                continue;
             }
-            buffers.push_back(std::move(frame));
-            sent.push_back(p);
-        }
-        if (sent.empty()) {
-            break;
-        }
-        std::vector<net::ConstBytes> views(buffers.begin(), buffers.end());
-        const auto now = Clock::now();
-        for (const std::size_t p : sent) {
-            probes[p].sent = now;
-        }
-        if (auto err = send_all(io, views); !err.empty()) {
-            out.fatal_error = err;
-            return out;
-        }
-        out.probes_sent += sent.size();
-        const auto deadline = now + round_wait;
-        std::size_t open = sent.size();
-        while (open > 0 && Clock::now() < deadline && !stop.stop_requested()) {
-            replies.clear();
-            io.take_replies(replies, std::min(deadline, Clock::now() + std::chrono::milliseconds(20)));
-            for (const CapturedReply& r : replies) {
-                const auto it = probe_of.find(std::make_pair(r.reply.target, r.reply.tryno));
-                if (it == probe_of.end() || probes[it->second].answered) {
-                    continue;
-                }
-                Pending& pending = probes[it->second];
-                const TraceTarget& t = targets[pending.target];
-                if (r.module != t.probe.module || r.reply.port != t.probe.port) {
-                    continue;
-                }
-                // Only time-exceeded makes a hop: the host's own replies cannot be told from late
-                // answers to the discovery probe (same module, port and try numbers).
-                if (!is_time_exceeded(r.reply.response)) {
-                    continue;
-                }
-                pending.answered = true;
-                --open;
-                TraceHop& hop = out.paths[pending.target][pending.ttl - 1];
-                hop.address = r.reply.responder;
-                hop.rtt_us = static_cast<std::uint32_t>(
-                    std::max<long long>(std::chrono::duration_cast<std::chrono::microseconds>(r.at - pending.sent).count(), 1));
-            }
-        }
-        if (const std::string err = io.receive_error(); !err.empty()) {
-            out.fatal_error = err;
-            return out;
+            pending.answered = true;
+            --open;
+            TraceHop& hop = out.paths[pending.target][pending.ttl - 1];
+            hop.address = r.reply.responder;
+            hop.rtt_us = static_cast<std::uint32_t>(
+                std::max<long long>(std::chrono::duration_cast<std::chrono::microseconds>(r.at - pending.sent).count(), 1));
         }
     }
-    out.stopped = stop.stop_requested();
+}
 
-    // Consolidation: a member whose last router is its leader's takes the leader's lower hops.
-    for (std::size_t i = 0; i < targets.size(); ++i) {
+// A member whose last router is its leader's takes the leader's lower hops.
+void consolidate(const std::vector<std::size_t>& leader, TraceResult& out) {
+    for (std::size_t i = 0; i < leader.size(); ++i) {
         const std::size_t l = leader[i];
         auto& path = out.paths[i];
         const auto& lead = out.paths[l];
@@ -168,6 +159,39 @@ TraceResult trace_paths(RawIo& io, const techniques::ScanContext& context,
             path[k] = lead[k];
         }
     }
+}
+
+}  // namespace
+
+TraceResult trace_paths(RawIo& io, const techniques::ScanContext& context,
+                        const std::vector<TraceTarget>& targets, std::chrono::milliseconds round_wait,
+                        std::stop_token stop) {
+    TraceResult out;
+    TracePlan plan = plan_trace(context, targets, out);
+    for (int round = 0; round < kRounds && !stop.stop_requested(); ++round) {
+        std::vector<std::size_t> sent;
+        const std::vector<std::vector<std::uint8_t>> buffers = build_round(context, targets, plan.probes, sent);
+        if (sent.empty()) {
+            break;
+        }
+        std::vector<net::ConstBytes> views(buffers.begin(), buffers.end());
+        const auto now = Clock::now();
+        for (const std::size_t p : sent) {
+            plan.probes[p].sent = now;
+        }
+        if (auto err = send_all(io, views); !err.empty()) {
+            out.fatal_error = err;
+            return out;
+        }
+        out.probes_sent += sent.size();
+        collect_hops(io, targets, plan, sent.size(), now + round_wait, stop, out);
+        if (const std::string err = io.receive_error(); !err.empty()) {
+            out.fatal_error = err;
+            return out;
+        }
+    }
+    out.stopped = stop.stop_requested();
+    consolidate(plan.leader, out);
     return out;
 }
 
