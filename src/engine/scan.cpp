@@ -6,11 +6,12 @@
 
 namespace portwarden {
 
-Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& callbacks, std::stop_token stop) {
+Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& callbacks, std::stop_token stop,
+                             const ScanRuntime& runtime) {
     if (request.technique == Technique::connect) {
         return engine::run_connect_scan(request, callbacks, std::move(stop));
     }
-    return engine::run_raw_scan(request, callbacks, std::move(stop));
+    return engine::run_raw_scan(request, runtime, callbacks, std::move(stop));
 }
 
 }  // namespace portwarden

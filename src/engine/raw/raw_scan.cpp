@@ -76,7 +76,7 @@ Result<void> make_columns(const ScanRequest& request, RawScanSetup& s) {
     return {};
 }
 
-Result<RawScanSetup> set_up(const ScanRequest& request) {
+Result<RawScanSetup> set_up(const ScanRequest& request, const ScanRuntime& runtime) {
     RawScanSetup s;
     const bool udp = request.technique == Technique::udp;
     s.proto = udp ? Proto::udp : Proto::tcp;
@@ -89,14 +89,14 @@ Result<RawScanSetup> set_up(const ScanRequest& request) {
     }
     s.scan_module = s.custom_module ? s.custom_module.get() : &techniques::module_for(request.technique);
     auto env = open_raw_environment(request.targets, request.timing, udp, scan_modules(request, *s.scan_module),
-                                    request.traceroute ? kTraceTries : 0, request.prepared.get());
+                                    request.traceroute ? kTraceTries : 0, runtime.prepared.get());
     if (!env) {
         return tl::unexpected(env.error());
     }
     s.env = std::move(*env);
-    s.env.io->set_close_detached(request.close_sockets_detached);
-    if (request.drop_privileges) {
-        auto dropped = io::drop_privileges(request.privileged_user);
+    s.env.io->set_close_detached(runtime.close_sockets_detached);
+    if (runtime.drop_privileges) {
+        auto dropped = io::drop_privileges(runtime.privileged_user);
         if (!dropped) {
             return tl::unexpected(dropped.error());
         }
@@ -109,11 +109,12 @@ Result<RawScanSetup> set_up(const ScanRequest& request) {
 
 }  // namespace
 
-Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks& callbacks, std::stop_token stop) {
+Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanRuntime& runtime, const ScanCallbacks& callbacks,
+                                 std::stop_token stop) {
     if (auto checked = check_request(request); !checked) {
         return tl::unexpected(checked.error());
     }
-    auto setup = set_up(request);
+    auto setup = set_up(request, runtime);
     if (!setup) {
         return tl::unexpected(setup.error());
     }
