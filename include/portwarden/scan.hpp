@@ -13,106 +13,10 @@
 #include "portwarden/error.hpp"
 #include "portwarden/ports.hpp"
 #include "portwarden/results.hpp"
+#include "portwarden/scan_types.hpp"
 #include "portwarden/targets.hpp"
 
 namespace portwarden {
-
-// Timing knobs, nmap's names and meanings (refguide "Timing and Performance").
-struct Timing {
-    std::chrono::microseconds initial_rtt_timeout{std::chrono::milliseconds(1000)};
-    std::chrono::microseconds min_rtt_timeout{std::chrono::milliseconds(100)};
-    std::chrono::microseconds max_rtt_timeout{std::chrono::milliseconds(10000)};
-    int max_retries = 10;            // upper cap; retries adapt to what the host needed
-    int max_parallelism = 0;         // probes in flight at once; 0 = as many as file descriptors allow
-    std::chrono::microseconds scan_delay{0};
-    std::chrono::microseconds host_timeout{0};  // 0 = none
-    double max_rate = 0;             // probes per second sent by the whole run, 0 = unlimited
-    double min_rate = 0;             // send at least this many probes per second (past windows)
-    // -T0 .. -T5 (3 is the default).
-    static Timing from_template(int level);
-};
-
-struct ScanProgress {
-    std::uint64_t probes_total = 0;  // (host, port) pairs
-    std::uint64_t probes_done = 0;   // settled pairs
-    std::uint64_t open_found = 0;
-    std::uint64_t hosts_done = 0;
-    std::chrono::steady_clock::duration elapsed{};
-};
-
-// Where an interrupted raw scan stopped: every (host, port) cell of host groups before `group`,
-// and of `group` at permutation positions before `position`, is settled and was reported.
-struct ResumePoint {
-    std::uint64_t group = 0;
-    std::uint64_t position = 0;
-    friend bool operator==(const ResumePoint&, const ResumePoint&) = default;
-};
-
-// One shard of a logical scan (`scan --shard I/N [--scan-id NAME]`): the -oJ summary carries
-// it, so `portwarden merge` can tell shards of one scan from others (see merge.hpp).
-struct ShardLabel {
-    std::string scan_name;  // --scan-id, empty when none was given
-    std::uint32_t index = 0;
-    std::uint32_t count = 1;
-    std::uint64_t seed = 0;
-    std::string technique;  // to_string(Technique)
-};
-
-struct ScanSummary {
-    std::uint64_t hosts_total = 0;
-    std::uint64_t hosts_up = 0;
-    std::uint64_t hosts_done = 0;
-    std::uint64_t probes_sent = 0;       // including retransmissions
-    std::uint64_t retransmissions = 0;
-    std::uint64_t ports_settled = 0;
-    std::uint64_t replies_matched = 0;    // raw engine: replies validated as answers to our probes
-    std::uint64_t replies_unmatched = 0;  // raw engine: captured frames answering nothing of ours
-    std::uint64_t ring_drops = 0;         // raw engine: frames the kernel dropped (ring full)
-    // Raw engine: why captured frames were not taken as answers (the first three are part of
-    // replies_unmatched; the last two passed validation and are part of replies_matched or not).
-    struct Rejected {
-        std::uint64_t malformed = 0;      // truncated or inconsistent headers
-        std::uint64_t bad_checksum = 0;   // IPv4 header or L4 checksum wrong
-        std::uint64_t unknown_probe = 0;  // no probe of ours: cookie, ports or source address wrong
-        std::uint64_t not_sent = 0;       // a valid cookie, but for a host, port or try this scan did not probe
-        std::uint64_t late = 0;           // answered a port already settled (duplicates, later tries)
-    } rejected;
-    std::vector<Address> rate_limited;    // hosts whose ICMP rate limit paced the scan
-    // Drift confirmation (ScanRequest::previous): ports probed again because their state
-    // differed from the recorded one; of those, how many the re-probe confirmed (same state
-    // again) and how many it found back in the recorded state (the first result replaced).
-    std::uint64_t drift_reprobed = 0;
-    std::uint64_t drift_confirmed = 0;
-    std::uint64_t drift_reverted = 0;
-    std::optional<ResumePoint> resume_point;  // set when a raw scan was interrupted
-    std::uint64_t seed = 0;               // the seed the scan used (needed to resume it)
-    std::string resume_fingerprint;       // set by callers that can resume (the CLI)
-    std::optional<ShardLabel> shard;      // set by the CLI for --shard / --scan-id
-    std::string engine;                   // "connect" or "raw (interface, reason)" for the user
-    bool interrupted = false;            // stopped by the caller (Ctrl-C) before the end
-    std::string error;                   // non-empty: the scan stopped early because of this
-    std::chrono::steady_clock::duration elapsed{};
-    std::chrono::system_clock::time_point start_time;
-    std::chrono::system_clock::time_point end_time;
-};
-
-// Drift confirmation: a port's state when the same technique last saw it (the history's
-// last_seen()). See ScanRequest::previous.
-struct PreviousPort {
-    std::uint16_t port = 0;
-    PortState state = PortState::filtered;
-    friend bool operator==(const PreviousPort&, const PreviousPort&) = default;
-};
-
-struct DiscoveryProbes {
-    bool icmp_echo = true;                        // -PE
-    bool icmp_timestamp = true;                   // -PP (IPv4 only; IPv6 has no timestamp)
-    std::vector<std::uint16_t> syn_ports{443};    // -PS
-    std::vector<std::uint16_t> ack_ports{80};     // -PA
-    std::vector<std::uint16_t> udp_ports;         // -PU (nmap's default port: 40125)
-    bool arp = true;            // ARP / ND decides for on-link hosts (--disable-arp-ping: false)
-    bool ignore_rst = false;    // --discovery-ignore-rst: a RST proves nothing (forged by a firewall)
-};
 
 // A raw scan's packet receive rings, set up ahead of the scan (prepare_raw_sockets()).
 class RawPrepared;
@@ -121,7 +25,7 @@ class RawPrepared;
 // without it, or when they do not suit the interface, the scan opens its own and reports any
 // error). Setting a ring up waits for a kernel RCU grace period (~10 ms): a command that calls
 // this as soon as it knows it will scan with raw packets hides that wait behind the rest of its
-// start-up. Hand the result to ScanRequest::prepared.
+// start-up. Hand the result to ScanRuntime::prepared.
 std::shared_ptr<RawPrepared> prepare_raw_sockets();
 
 struct ScanRequest {
@@ -150,8 +54,6 @@ struct ScanRequest {
     std::uint32_t shard_index = 0;     // --shard I/N: scan only cells c with c mod N == I
     std::uint32_t shard_count = 1;
     std::optional<ResumePoint> resume_from;  // --resume: skip what an interrupted run reported
-    bool drop_privileges = false;      // after opening sockets: drop capabilities (and root)
-    std::string privileged_user = "nobody";
     // Drift confirmation: the ports of a host (this scan's protocol, sorted by port) as last
     // seen. A finished host with a port whose state differs is held back, those ports are
     // probed once more (after the host group's run, with the same technique), and the host is
@@ -159,14 +61,21 @@ struct ScanRequest {
     // the first result was a lost or stray packet and the re-probe's result replaces it;
     // otherwise the first result stands. One lost packet never reports drift. Unset: off.
     std::function<std::vector<PreviousPort>(const Address&)> previous;
-    // Raw engine: receive rings set up ahead (prepare_raw_sockets()); unset: set up when needed.
+};
+
+// How the scanning process runs a scan, apart from what it scans (ScanRequest): process-level
+// knobs of the raw engine.
+struct ScanRuntime {
+    // Receive rings set up ahead (prepare_raw_sockets()); unset: set up when needed.
     std::shared_ptr<RawPrepared> prepared;
-    // Raw engine: leave the packet sockets' last close to a short-lived child process. Closing
+    // Leave the packet sockets' last close to a short-lived child process. Closing
     // a packet socket waits for kernel RCU grace periods (~25-35 ms for the receive ring), which
     // use no CPU but would make a command wait before it can exit. For a process that exits
     // after this scan (the command line); a library caller or a long-running process keeps the
     // default, closing on background threads of its own (a child per scan would be its zombie).
     bool close_sockets_detached = false;
+    bool drop_privileges = false;      // after opening sockets: drop capabilities (and root)
+    std::string privileged_user = "nobody";
 };
 
 struct ScanCallbacks {
@@ -180,6 +89,6 @@ struct ScanCallbacks {
 // An error value means the request itself cannot run (nothing was sent); a failure in the
 // middle of a scan is reported in ScanSummary::error, after the results found so far.
 Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& callbacks,
-                             std::stop_token stop = {});
+                             std::stop_token stop = {}, const ScanRuntime& runtime = {});
 
 }  // namespace portwarden

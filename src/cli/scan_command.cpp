@@ -450,8 +450,9 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         return bad_input("--traceroute follows the discovery probe that reached each host; it cannot go with -Pn");
     }
     request.reverse_dns = a.reverse_dns;
-    request.prepared = std::move(prepared);
-    request.close_sockets_detached = true;  // this process exits after the scan
+    ScanRuntime runtime;
+    runtime.prepared = std::move(prepared);
+    runtime.close_sockets_detached = true;  // this process exits after the scan
     if (request.seed == 0) {
         request.seed = random_seed();
     }
@@ -481,7 +482,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
                                          "`setcap cap_net_raw+ep` on the binary); -sT needs no privilege",
                                          to_string(*technique)));
         }
-        request.drop_privileges = true;
+        runtime.drop_privileges = true;
     } else if (request.shard_count > 1 || request.resume_from) {
         return bad_input("--shard and --resume need a raw scan (-sS, -sU, ...); the connect scan has neither");
     } else if (a.discovery.traceroute) {
@@ -565,7 +566,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         }
     };
     callbacks.progress = [&](const ScanProgress& p) { progress.update(p); };
-    auto summary = run_scan(request, callbacks, signals.token());
+    auto summary = run_scan(request, callbacks, signals.token(), runtime);
     progress.clear();
     if (!summary) {
         outputs->abandon();

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/connect_run.hpp"
+#include "engine/connect/connect_run.hpp"
 #include "portwarden/scan.hpp"
 #include "portwarden/targets.hpp"
 

@@ -3,8 +3,8 @@
 // SOCK_DGRAM ring of its own).
 #include <gtest/gtest.h>
 
-#include "engine/raw_link.hpp"
-#include "engine/raw_prepare.hpp"
+#include "engine/raw/raw_link.hpp"
+#include "engine/raw/raw_prepare.hpp"
 #include "io_support.hpp"
 #include "portwarden/scan.hpp"
 

@@ -16,7 +16,7 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/raw_run.hpp"
+#include "engine/raw/raw_run.hpp"
 #include "techniques/technique.hpp"
 
 namespace portwarden::engine {

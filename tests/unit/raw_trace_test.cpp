@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/raw_trace.hpp"
+#include "engine/raw/raw_trace.hpp"
 #include "net/bytes.hpp"
 #include "net/packet_view.hpp"
 

@@ -25,8 +25,8 @@
 #include <vector>
 
 #include "engine/host_control.hpp"
-#include "engine/raw_io.hpp"
-#include "engine/raw_sender.hpp"
+#include "engine/raw/raw_io.hpp"
+#include "engine/raw/raw_sender.hpp"
 #include "engine/send_rate.hpp"
 #include "net/templates.hpp"
 #include "portwarden/classify.hpp"
@@ -95,6 +95,9 @@ struct RawRunHooks {
     // release_io_when_done: asked before the io is released, with the last host. False keeps
     // the sockets open (the caller still needs them: drift confirmation re-probes on them).
     std::function<bool(std::size_t host)> may_release;
+    // Once, when every cell has had its first probe: only retries and time-outs remain (a
+    // pipelined session starts the next group's run then).
+    std::function<void()> all_sent;
 };
 
 // The templates a run patches: each distinct one stored once (a TCP scan of 65 535 ports has one

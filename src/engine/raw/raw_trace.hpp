@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/raw_discovery.hpp"
-#include "engine/raw_io.hpp"
-#include "engine/raw_run.hpp"
+#include "engine/raw/raw_discovery.hpp"
+#include "engine/raw/raw_io.hpp"
+#include "engine/raw/raw_run.hpp"
 #include "portwarden/results.hpp"
 
 namespace portwarden::engine {

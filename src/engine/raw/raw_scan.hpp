@@ -6,6 +6,7 @@
 
 namespace portwarden::engine {
 
-Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks& callbacks, std::stop_token stop);
+Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanRuntime& runtime, const ScanCallbacks& callbacks,
+                                 std::stop_token stop);
 
 }  // namespace portwarden::engine

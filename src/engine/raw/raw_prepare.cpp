@@ -1,8 +1,8 @@
-#include "engine/raw_prepare.hpp"
+#include "engine/raw/raw_prepare.hpp"
 
 #include <utility>
 
-#include "engine/raw_link.hpp"
+#include "engine/raw/raw_link.hpp"
 #include "portwarden/scan.hpp"
 
 namespace portwarden {

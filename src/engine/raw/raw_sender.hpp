@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/raw_io.hpp"
+#include "engine/raw/raw_io.hpp"
 
 namespace portwarden::engine {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/raw_link.hpp"
-#include "engine/raw_run.hpp"
+#include "engine/raw/raw_link.hpp"
+#include "engine/raw/raw_run.hpp"
 #include "io/neighbour.hpp"
 #include "io/packet_socket.hpp"
 #include "io/route.hpp"

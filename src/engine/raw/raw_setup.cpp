@@ -1,6 +1,6 @@
-#include "engine/raw_setup.hpp"
+#include "engine/raw/raw_setup.hpp"
 
-#include "engine/raw_prepare.hpp"
+#include "engine/raw/raw_prepare.hpp"
 
 #include <algorithm>
 #include <array>

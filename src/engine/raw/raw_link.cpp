@@ -1,4 +1,4 @@
-#include "engine/raw_link.hpp"
+#include "engine/raw/raw_link.hpp"
 
 #include <sys/eventfd.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "engine/raw_run.hpp"
+#include "engine/raw/raw_run.hpp"
 
 #include <algorithm>
 #include <thread>
@@ -471,6 +471,7 @@ RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
     }
     std::vector<CapturedReply> replies;
     auto last_tick = run_start_;
+    bool all_sent_told = false;
     const std::uint64_t positions = cells_.size();
     while (hosts_left_ > 0 && fatal_.empty()) {
         if (stop.stop_requested()) {
@@ -546,6 +547,10 @@ RawRun::Result RawRun::run(const RawRunHooks& hooks, std::stop_token stop) {
         }
         if (pending_frames_ > 0) {
             flush_sends();
+        }
+        if (next_position_ >= positions && hooks.all_sent && !all_sent_told) {
+            all_sent_told = true;
+            hooks.all_sent();
         }
         rate_.refund(budget - sent_now);
         if (hooks.tick && now - last_tick >= kTickEvery) {

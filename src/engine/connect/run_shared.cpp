@@ -1,4 +1,4 @@
-#include "engine/run_shared.hpp"
+#include "engine/connect/run_shared.hpp"
 
 namespace portwarden::engine {
 

@@ -9,12 +9,13 @@
 //      error from the host itself) finishes it. ICMP errors from routers settle a probe but
 //      prove nothing (a hint); a host with no proof is down, reason no-response.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stop_token>
 #include <vector>
 
-#include "engine/raw_run.hpp"
-#include "engine/raw_setup.hpp"
+#include "engine/raw/raw_run.hpp"
+#include "engine/raw/raw_setup.hpp"
 #include "portwarden/scan.hpp"
 
 namespace portwarden::engine {
@@ -38,11 +39,18 @@ struct DiscoveryResult {
     std::string fatal_error;
 };
 
+// How a ping run reaches the network: `io` (null: the environment's), and `all_sent` for its
+// hooks (see RawRunHooks).
+struct DiscoveryIo {
+    RawIo* io = nullptr;
+    std::function<void()> all_sent;
+};
+
 // `targets[i]` is nullopt when the next hop did not answer ARP/ND (the host is unreachable).
 DiscoveryResult discover_hosts(RawEnvironment& env, const std::vector<Address>& addresses,
                                const std::vector<std::optional<RawTarget>>& targets,
                                const std::vector<RawColumn>& columns, const RawTemplates& templates,
                                const DiscoveryProbes& probes, const Timing& timing, std::uint64_t seed,
-                               std::stop_token stop);
+                               std::stop_token stop, const DiscoveryIo& via = {});
 
 }  // namespace portwarden::engine

@@ -1,4 +1,4 @@
-#include "engine/connect_run.hpp"
+#include "engine/connect/connect_run.hpp"
 
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "engine/host_control.hpp"
-#include "engine/run_shared.hpp"
+#include "engine/connect/run_shared.hpp"
 #include "io/connect_socket.hpp"
 #include "targets/permutation.hpp"
 

@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/raw_io.hpp"
+#include "engine/raw/raw_io.hpp"
 #include "io/packet_socket.hpp"
 #include "io/route.hpp"
 #include "techniques/technique.hpp"

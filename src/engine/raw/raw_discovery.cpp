@@ -1,4 +1,4 @@
-#include "engine/raw_discovery.hpp"
+#include "engine/raw/raw_discovery.hpp"
 
 #include <algorithm>
 
@@ -47,7 +47,7 @@ DiscoveryResult discover_hosts(RawEnvironment& env, const std::vector<Address>& 
                                const std::vector<std::optional<RawTarget>>& targets,
                                const std::vector<RawColumn>& columns, const RawTemplates& templates,
                                const DiscoveryProbes& probes, const Timing& timing, std::uint64_t seed,
-                               std::stop_token stop) {
+                               std::stop_token stop, const DiscoveryIo& via) {
     DiscoveryResult out;
     out.hosts.resize(addresses.size());
     std::vector<RawTarget> run_targets;
@@ -79,8 +79,10 @@ DiscoveryResult discover_hosts(RawEnvironment& env, const std::vector<Address>& 
     if (!any || columns.empty()) {
         return out;
     }
-    RawRun ping(run_targets, columns, templates, env.context, timing, options, *env.io);
-    const auto r = ping.run(RawRunHooks{}, stop);
+    RawRun ping(run_targets, columns, templates, env.context, timing, options, via.io != nullptr ? *via.io : *env.io);
+    RawRunHooks hooks;
+    hooks.all_sent = via.all_sent;
+    const auto r = ping.run(hooks, stop);
     out.counters = r.counters;
     out.stopped = r.stopped;
     out.fatal_error = r.fatal_error;

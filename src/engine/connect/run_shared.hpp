@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/connect_run.hpp"
+#include "engine/connect/connect_run.hpp"
 #include "engine/send_rate.hpp"
 #include "targets/permutation.hpp"
 

@@ -1,4 +1,4 @@
-#include "engine/raw_sender.hpp"
+#include "engine/raw/raw_sender.hpp"
 
 #include <chrono>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "engine/fd_limit.hpp"
+#include "engine/connect/fd_limit.hpp"
 
 #include <sys/resource.h>
 

@@ -1,0 +1,71 @@
+#pragma once
+// The raw-packet engine behind the shared session loop (engine/session.hpp): per host group,
+// next hops resolved (ARP/ND), raw host discovery (raw_discovery.hpp), --traceroute, then one
+// RawRun over the up hosts x the scan's columns; the drift re-probe is a small RawRun of its own.
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "engine/raw/raw_discovery.hpp"
+#include "engine/raw/raw_ping_pipeline.hpp"
+#include "engine/raw/raw_run.hpp"
+#include "engine/raw/raw_setup.hpp"
+#include "engine/raw/raw_trace.hpp"
+#include "engine/session.hpp"
+
+namespace portwarden::engine {
+
+// What run_raw_scan sets up before the first group: the sockets, the columns and templates.
+struct RawScanSetup {
+    RawEnvironment env;
+    std::unique_ptr<techniques::Module> custom_module;  // --scanflags
+    const techniques::Module* scan_module = nullptr;
+    Proto proto = Proto::tcp;
+    std::vector<RawColumn> columns;       // the port scan's (empty with -sn)
+    RawTemplates templates;
+    std::vector<RawColumn> ping_columns;  // discovery's
+    RawTemplates ping_templates;
+};
+
+class RawEngine final : public EngineStrategy {
+public:
+    RawEngine(const ScanRequest& request, RawScanSetup setup) : request_(request), s_(std::move(setup)) {}
+
+    std::string name() const override;
+    std::uint64_t group_hosts() const override;
+    std::uint64_t cells_per_host() const override { return s_.columns.size(); }
+    bool resumable() const override { return true; }
+    StepEnd discover(SessionGroup& group, std::stop_token stop) override;
+    HostResult ping_result(const SessionGroup& group, std::size_t i) override;
+    StepEnd scan(SessionGroup& group, GroupSink& sink, std::stop_token stop) override;
+    std::optional<std::uint64_t> flush_unfinished(const SessionGroup& group, GroupSink& sink) override;
+    StepEnd reprobe(std::span<const HeldHost> held, std::span<const std::uint16_t> ports, std::uint64_t seed,
+                    std::vector<std::vector<PortResult>>& results, std::stop_token stop) override;
+    void finish(ScanSummary& summary) override;
+
+private:
+    // Up host h of the scan run (`only`: just the cells below the low-water mark).
+    HostResult scanned_host(const SessionGroup& group, std::size_t h, const std::vector<bool>* only) const;
+    std::optional<std::uint8_t> host_hops(std::size_t i) const;
+    // -sn (no traceroute): groups' ping runs overlap (raw_ping_pipeline.hpp).
+    bool pipelined() const;
+    // Next hops and discovery of the group.
+    PingPipeline::Found find_hosts(SessionGroup& group, std::stop_token stop);
+    void attach_trace(HostResult& result, std::size_t i) const;
+    // The scan run's hooks: finished hosts to `sink`, the sockets kept while a re-probe may follow.
+    RawRunHooks hooks(const SessionGroup& group, GroupSink& sink);
+
+    const ScanRequest& request_;
+    RawScanSetup s_;
+    // The current group:
+    std::vector<RawTarget> targets_;
+    std::vector<HostVerdict> verdicts_;  // why each host is taken as up (-Pn: user-set)
+    GroupPaths paths_;
+    std::unique_ptr<RawRun> run_;
+    // The last host, built by may_release (whose answer depends on it) for host_finished.
+    std::optional<std::pair<std::size_t, HostResult>> last_built_;
+    std::unique_ptr<PingPipeline> pipeline_;  // last: stopped before the rest goes
+};
+
+}  // namespace portwarden::engine

@@ -1,0 +1,125 @@
+// run_raw_scan: the raw-packet path of run_scan. Checks the request, sets up what every host
+// group shares (sockets opened once, so privileges can be dropped right after; the columns and
+// their probe templates), then runs the shared session loop with the raw engine (raw_engine.hpp).
+#include "engine/raw/raw_scan.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "engine/raw/raw_engine.hpp"
+#include "io/privileges.hpp"
+
+namespace portwarden::engine {
+
+namespace {
+
+constexpr int kTraceTries = 31;  // --traceroute: TTLs up to 30 ride in the try field
+
+Result<void> check_request(const ScanRequest& request) {
+    const bool udp = request.technique == Technique::udp;
+    if (udp && !request.ports.tcp.empty()) {
+        return fail("a UDP scan (-sU) takes UDP ports; TCP ports need a TCP scan type in another run");
+    }
+    if (!udp && !request.ports.udp.empty()) {
+        return fail("UDP ports need -sU (one scan type per run)");
+    }
+    if (is_ping_technique(request.technique)) {
+        return fail(fmt::format("{} is a host-discovery ping (-PE/-PP), not a port scan type",
+                                to_string(request.technique)));
+    }
+    if (request.shard_count == 0 || request.shard_index >= request.shard_count) {
+        return fail(fmt::format("bad shard {}/{}: the index must be below the count", request.shard_index,
+                                request.shard_count));
+    }
+    return {};
+}
+
+// Every module the scan uses (the port scan's, then discovery's), for the sockets' filters.
+std::vector<const techniques::Module*> scan_modules(const ScanRequest& request, const techniques::Module& scan) {
+    std::vector<const techniques::Module*> modules;
+    if (!request.ping_only) {
+        modules.push_back(&scan);
+    }
+    if (!request.skip_host_discovery) {
+        for (const auto* m : discovery_modules(request.discovery)) {
+            if (std::find(modules.begin(), modules.end(), m) == modules.end()) {
+                modules.push_back(m);
+            }
+        }
+    }
+    return modules;
+}
+
+// The columns of the port scan and of discovery, and their templates.
+Result<void> make_columns(const ScanRequest& request, RawScanSetup& s) {
+    const std::vector<std::uint16_t>& ports = s.proto == Proto::udp ? request.ports.udp : request.ports.tcp;
+    if (!request.ping_only) {
+        s.columns.reserve(ports.size());
+        for (const std::uint16_t p : ports) {
+            s.columns.push_back(RawColumn{p, s.scan_module});
+        }
+    }
+    s.ping_columns = discovery_columns(request.discovery);
+    auto templates = make_templates(s.env, s.columns);
+    if (!templates) {
+        return tl::unexpected(templates.error());
+    }
+    s.templates = std::move(*templates);
+    if (!request.skip_host_discovery) {
+        auto t = make_templates(s.env, s.ping_columns);
+        if (!t) {
+            return tl::unexpected(t.error());
+        }
+        s.ping_templates = std::move(*t);
+    }
+    return {};
+}
+
+Result<RawScanSetup> set_up(const ScanRequest& request, const ScanRuntime& runtime) {
+    RawScanSetup s;
+    const bool udp = request.technique == Technique::udp;
+    s.proto = udp ? Proto::udp : Proto::tcp;
+    if (request.scan_flags) {
+        auto made = techniques::make_custom_flags_module(*request.scan_flags, request.technique);
+        if (!made) {
+            return tl::unexpected(made.error());
+        }
+        s.custom_module = std::move(*made);
+    }
+    s.scan_module = s.custom_module ? s.custom_module.get() : &techniques::module_for(request.technique);
+    auto env = open_raw_environment(request.targets, request.timing, udp, scan_modules(request, *s.scan_module),
+                                    request.traceroute ? kTraceTries : 0, runtime.prepared.get());
+    if (!env) {
+        return tl::unexpected(env.error());
+    }
+    s.env = std::move(*env);
+    s.env.io->set_close_detached(runtime.close_sockets_detached);
+    if (runtime.drop_privileges) {
+        auto dropped = io::drop_privileges(runtime.privileged_user);
+        if (!dropped) {
+            return tl::unexpected(dropped.error());
+        }
+    }
+    if (auto made = make_columns(request, s); !made) {
+        return tl::unexpected(made.error());
+    }
+    return s;
+}
+
+}  // namespace
+
+Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanRuntime& runtime, const ScanCallbacks& callbacks,
+                                 std::stop_token stop) {
+    if (auto checked = check_request(request); !checked) {
+        return tl::unexpected(checked.error());
+    }
+    auto setup = set_up(request, runtime);
+    if (!setup) {
+        return tl::unexpected(setup.error());
+    }
+    RawEngine engine(request, std::move(*setup));
+    return run_session(engine, request, callbacks, pick_seed(request.seed), std::move(stop));
+}
+
+}  // namespace portwarden::engine
