@@ -25,6 +25,8 @@ packages=(
   iproute2 nftables iptables procps nmap ndiff libxml2-utils python3
   # peers of the raw-engine benchmark; GNU time for its peak-RSS row
   masscan zmap time
+  # the -oJ JSON Schema (schema/) is checked against real output (tests/cli/nmap_habits_test.sh)
+  python3-jsonschema
 )
 missing=()
 for p in "${packages[@]}"; do

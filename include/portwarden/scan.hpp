@@ -65,6 +65,7 @@ struct ScanSummary {
     std::uint64_t drift_reprobed = 0;
     std::uint64_t drift_confirmed = 0;
     std::uint64_t drift_reverted = 0;
+    std::uint64_t host_groups = 0;        // host groups the scan ran (-d prints it)
     std::optional<ResumePoint> resume_point;  // set when a raw scan was interrupted
     std::uint64_t seed = 0;               // the seed the scan used (needed to resume it)
     std::string resume_fingerprint;       // set by callers that can resume (the CLI)
@@ -104,6 +105,16 @@ class RawPrepared;
 // start-up. Hand the result to ScanRequest::prepared.
 std::shared_ptr<RawPrepared> prepare_raw_sockets();
 
+// nmap's -S, -e, -g and --ttl: where raw probes come from and how they leave (raw engine only).
+struct RawSourceOptions {
+    std::optional<Address> source;             // -S: the probes' source address (of its family)
+    std::string interface;                     // -e: send and capture on this interface only
+    std::optional<std::uint16_t> source_port;  // -g: every probe from this port; tries are then
+                                               // not told apart (every reply counts as the first's)
+    std::optional<std::uint8_t> ttl;           // --ttl: IPv4 TTL / IPv6 hop limit of the probes
+    bool empty() const { return !source && interface.empty() && !source_port && !ttl; }
+};
+
 struct ScanRequest {
     TargetSet targets;
     PortList ports;
@@ -115,6 +126,11 @@ struct ScanRequest {
     bool randomize_ports = true;   // false with -r
     std::uint64_t seed = 0;        // 0 = pick one
     std::size_t host_group = 64;   // hosts scanned together; results come out per host
+    // --min-hostgroup / --max-hostgroup: bounds on the raw engine's host groups (whose size
+    // it otherwise picks by memory); 0 = no bound. The connect engine uses host_group.
+    std::uint64_t min_host_group = 0;
+    std::uint64_t max_host_group = 0;
+    RawSourceOptions raw_source;   // -S -e -g --ttl
     // -Pn: treat every host as up. Otherwise hosts are pinged first (unprivileged: a connect
     // to each ping port; any answer, even "connection refused", proves the host up).
     bool skip_host_discovery = false;

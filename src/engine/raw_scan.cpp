@@ -163,7 +163,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
         }
     }
     constexpr int kTraceTries = 31;  // --traceroute: TTLs up to 30 ride in the try field
-    auto env = open_raw_environment(request.targets, request.timing, udp, modules,
+    auto env = open_raw_environment(request.targets, request.timing, udp, modules, request.raw_source,
                                     request.traceroute ? kTraceTries : 0, request.prepared.get());
     if (!env) {
         return tl::unexpected(env.error());
@@ -213,9 +213,10 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
                               ? (total_hosts + request.shard_count - 1 - request.shard_index) / request.shard_count
                               : total_hosts;
     const std::uint64_t cols = std::max<std::uint64_t>(columns.size(), 1);
-    const std::uint64_t group = request.ping_only
-                                    ? kMaxPingGroupHosts
-                                    : std::clamp<std::uint64_t>(kMaxGroupCells / cols, 1, kMaxGroupHosts);
+    std::uint64_t group = request.ping_only ? kMaxPingGroupHosts
+                                            : std::clamp<std::uint64_t>(kMaxGroupCells / cols, 1, kMaxGroupHosts);
+    group = std::max(group, std::min(request.min_host_group, kMaxPingGroupHosts));  // --min-hostgroup
+    group = request.max_host_group > 0 ? std::min(group, request.max_host_group) : group;
     const Proto proto = udp ? Proto::udp : Proto::tcp;
 
     ScanProgress progress;
@@ -234,6 +235,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
     bool stopped = false;
     for (std::uint64_t g = first_group; g * group < total_hosts && !stopped && fatal.empty(); ++g) {
         const std::uint64_t first = g * group;
+        ++summary.host_groups;
         const auto group_start = std::chrono::system_clock::now();
         std::vector<Address> addresses;
         for (std::uint64_t i = first; i < std::min(first + group, total_hosts); ++i) {

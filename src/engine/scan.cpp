@@ -123,6 +123,7 @@ Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& ca
     std::string fatal;
     for (std::uint64_t first = 0; first < total_hosts && !stopped && fatal.empty(); first += group) {
         const std::uint64_t count = std::min(group, total_hosts - first);
+        ++summary.host_groups;
         const auto group_start = std::chrono::system_clock::now();
         std::vector<HostRun> hosts(count);
         for (std::uint64_t i = 0; i < count; ++i) {
