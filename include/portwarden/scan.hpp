@@ -7,6 +7,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "portwarden/classify.hpp"
@@ -168,6 +169,10 @@ struct ScanRequest {
 struct ScanCallbacks {
     std::function<void(const HostResult&)> host_done;      // called once per host, in scan order
     std::function<void(const ScanProgress&)> progress;     // called about every 250 ms
+    // --packet-trace (raw engine): one line per frame sent and received, nmap's
+    // "SENT (0.0012s) TCP 198.18.1.1:40000 > 198.18.1.10:22 S ttl=64 ...". Called from the
+    // sending and receiving threads, possibly at once. Unset: no trace.
+    std::function<void(std::string_view)> packet_trace;
 };
 
 // Runs a connect scan (the only technique needing no privileges). Returns when done or when

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <future>
 #include <memory>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -75,6 +76,7 @@ struct ScanArgs {
     std::string source_address;  // -S
     std::string source_port;     // -g, --source-port
     std::string ttl;             // --ttl
+    bool packet_trace = false;   // --packet-trace
     OutputArgs outputs;
 };
 
@@ -275,6 +277,7 @@ void define_habit_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("--source-address", a.source_address, "-S ADDR: raw probes carry source address ADDR");
     app.add_option("--source-port", a.source_port, "-g PORT: raw probes come from source port PORT");
     app.add_option("--ttl", a.ttl, "raw probes leave with this IP TTL / hop limit (0-255)");
+    app.add_flag("--packet-trace", a.packet_trace, "raw scans: every frame sent and received, one line each on stderr");
     app.add_flag("--append-output", a.outputs.append, "append to the output files instead of replacing them");
     app.add_option("--jsonl-open", a.outputs.jsonl_open,
                    "FILE: open ports only, one JSON line each in naabu's -json shape (- = stdout)");
@@ -633,6 +636,16 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         }
     };
     StatsEvery stats(stderr, stats_interval);
+    std::mutex trace_mutex;
+    if (a.packet_trace) {
+        callbacks.packet_trace = [&trace_mutex](std::string_view line) {
+            const std::lock_guard lock(trace_mutex);
+            fmt::print(stderr, "{}\n", line);
+        };
+        if (request.technique == Technique::connect && !a.quiet) {
+            fmt::print(stderr, "portwarden: --packet-trace shows raw frames; the connect scan (-sT) is not traced\n");
+        }
+    }
     callbacks.progress = [&](const ScanProgress& p) {
         progress.update(p);
         if (stats_interval.count() > 0) {

@@ -1,5 +1,7 @@
 #include "engine/raw_link.hpp"
 
+#include "net/describe.hpp"
+
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -7,6 +9,8 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+
+#include <fmt/format.h>
 
 #include "io/detached_close.hpp"
 #include "net/cookie.hpp"
@@ -164,8 +168,21 @@ void LinkIo::release() {
     closer_ = std::thread([this] { close_all(); });
 }
 
+void LinkIo::trace(std::string_view direction, net::ConstBytes frame) const {
+    if (const auto packet = net::parse_frame(frame, link_type_)) {
+        trace_(fmt::format("{} ({:.4f}s) {}", direction,
+                           std::chrono::duration<double>(Clock::now() - trace_start_).count(),
+                           net::describe_packet(*packet)));
+    }
+}
+
 Result<std::size_t> LinkIo::send(std::span<const net::ConstBytes> frames) {
     auto sent = tx_.send(frames);
+    if (trace_ && sent) {
+        for (std::size_t i = 0; i < *sent && i < frames.size(); ++i) {
+            trace("SENT", frames[i]);
+        }
+    }
     if (sent && *sent < frames.size()) {
         const std::lock_guard lock(mutex_);
         ++stats_.send_retries;
@@ -177,6 +194,9 @@ bool LinkIo::on_frame(net::ConstBytes frame, Clock::time_point at, std::vector<C
     const auto packet = net::parse_frame(frame, link_type_);
     bool matched = false;
     if (packet && !is_own_probe(*packet, context_)) {
+        if (trace_) {
+            trace("RCVD", frame);
+        }
         for (const auto* m : modules_) {
             if (auto reply = m->validate(*packet, context_)) {
                 batch.push_back(CapturedReply{*reply, at, m});

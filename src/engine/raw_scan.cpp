@@ -169,6 +169,9 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
         return tl::unexpected(env.error());
     }
     env->io->set_close_detached(request.close_sockets_detached);
+    if (callbacks.packet_trace) {
+        env->io->set_packet_trace(callbacks.packet_trace);
+    }
     ScanSummary summary;
     summary.engine = fmt::format("raw packets on {}", env->ifname);
     if (request.drop_privileges) {

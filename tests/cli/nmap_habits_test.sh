@@ -6,6 +6,7 @@
 #   2. -sL lists the targets (unknown, user-set) and sends nothing (lo's tx counter);
 #   3. -vv/-v2/-d/-d2 reach the XML <verbose>/<debugging> levels;
 #   4. --stats-every prints Stats: lines; --max-hostgroup 2 -d runs 5 hosts in 3 groups (-sT, -sS);
+#      --packet-trace shows the SYNs sent and the RSTs received;
 #   5. --append-output keeps the earlier run's file content;
 #   6. --open filters -oJ; --jsonl-open writes open ports in naabu's shape;
 #   7. every -oJ record of several scans (-sT, -sS, -sU, -sn, -sL, --open) is valid against
@@ -76,6 +77,11 @@ for t in -sT -sS; do
   "$pw" scan "$t" -p 1-20 -d --max-hostgroup 2 "${common[@]}" -q -oX /dev/null 127.0.0.1-5 >/dev/null 2>group.err
   check "$t --max-hostgroup 2: 5 hosts in 3 groups" 1 "$(grep -c '5 host(s) in 3 host group(s)' group.err)"
 done
+
+# --packet-trace: every probe sent and every reply, one line each.
+"$pw" scan -sS -p 22,23 --packet-trace "${common[@]}" -q -oX /dev/null 127.0.0.1 >/dev/null 2>trace.err
+check "--packet-trace: 2 SYNs sent" 2 "$(grep -cE '^SENT \([0-9.]+s\) TCP 127\.0\.0\.1:[0-9]+ > 127\.0\.0\.1:2[23] S ttl=64 ' trace.err)"
+check "--packet-trace: 2 RSTs received" 2 "$(grep -cE '^RCVD \([0-9.]+s\) TCP 127\.0\.0\.1:2[23] > 127\.0\.0\.1:[0-9]+ RA ' trace.err)"
 
 # 5. --append-output.
 "$pw" scan -sT -p 22 "${common[@]}" -q -oN app.nmap -oG app.gnmap 127.0.0.1 >/dev/null

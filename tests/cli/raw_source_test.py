@@ -9,6 +9,7 @@ and records every IPv4 TCP frame (interface, source, TTL, source port, destinati
 Cases, each a raw SYN scan of 198.18.77.2 ports 8080 (open) and 8081 (closed):
   1. -S 198.18.77.10 -g 5353 --ttl 33: every probe leaves from .10:5353 with TTL 33, and the
      scan still reads 8080 open and 8081 closed (replies to the fixed port are matched);
+     --packet-trace shows the same probes and the SYN-ACK;
   2. -e a2: the probes are seen on b2 only, none on b1 (without -e they take a1).
 Root only; fails under CI=true without it, else skipped (77). Cost: about 2 s.
 """
@@ -120,12 +121,19 @@ def main():
     try:
         time.sleep(0.3)
         with tempfile.TemporaryDirectory() as tmp:
-            r, states, probes = scan(["-S", "198.18.77.10", "-g", "5353", "--ttl", "33", "-e", "a1"], tmp, "spoof")
+            r, states, probes = scan(["-S", "198.18.77.10", "-g", "5353", "--ttl", "33", "-e", "a1", "--packet-trace"],
+                                   tmp, "spoof")
             check("-S/-g/--ttl scan exits 0", r.returncode == 0, r.stderr.strip())
             check("-S/-g/--ttl: 8080 open, 8081 closed", states == {8080: "open", 8081: "closed"}, str(states))
             check("-S/-g/--ttl: probes seen", len(probes) >= 2, str(probes))
             bad = [p for p in probes if (p[1], p[2], p[3]) != ("198.18.77.10", "33", "5353")]
             check("-S/-g/--ttl: every probe from 198.18.77.10:5353 with TTL 33", not bad, str(bad))
+            sent = [l for l in r.stderr.splitlines() if l.startswith("SENT ")]
+            check("--packet-trace shows the same probes",
+                  len(sent) >= 2 and all(" TCP 198.18.77.10:5353 > 198.18.77.2:808" in l and " S ttl=33 " in l
+                                         for l in sent), str(sent))
+            rcvd = [l for l in r.stderr.splitlines() if l.startswith("RCVD ") and ":8080 > 198.18.77.10:5353 SA " in l]
+            check("--packet-trace shows the SYN-ACK to the fixed port", len(rcvd) >= 1, r.stderr[-400:])
 
             r, states, probes = scan([], tmp, "plain")
             check("no -e: probes on b1", probes and all(p[0] == "b1" for p in probes), str(probes))
