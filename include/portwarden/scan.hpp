@@ -127,8 +127,10 @@ struct ScanRequest {
     bool randomize_ports = true;   // false with -r
     std::uint64_t seed = 0;        // 0 = pick one
     std::size_t host_group = 64;   // hosts scanned together; results come out per host
-    // --min-hostgroup / --max-hostgroup: bounds on the raw engine's host groups (whose size
-    // it otherwise picks by memory); 0 = no bound. The connect engine uses host_group.
+    // --max-hostgroup: a bound on the raw engine's host groups (whose size it otherwise picks
+    // by memory, as large as that allows); 0 = no bound. The connect engine uses host_group
+    // (the CLI clamps it to --min-hostgroup/--max-hostgroup). min_host_group is kept for the
+    // record: the raw engine's groups are already as large as memory allows.
     std::uint64_t min_host_group = 0;
     std::uint64_t max_host_group = 0;
     RawSourceOptions raw_source;   // -S -e -g --ttl

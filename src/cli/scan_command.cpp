@@ -271,7 +271,7 @@ void define_habit_flags(CLI::App& app, ScanArgs& a) {
     app.add_flag("--list-only", a.list_only, "-sL: list the targets and stop (no packets, no DNS)");
     app.add_flag("--debug", a.debug, "-d, -dd, -d2: debugging level (raises verbosity as much; -d prints host groups)");
     app.add_option("--stats-every", a.stats_every, "print a Stats: line on stderr every TIME (e.g. 10s)");
-    app.add_option("--min-hostgroup", a.min_hostgroup, "at least N hosts per host group (raw scans: as memory allows)");
+    app.add_option("--min-hostgroup", a.min_hostgroup, "at least N hosts per host group (connect scans; raw scans group as many as memory allows)");
     app.add_option("--max-hostgroup", a.max_hostgroup, "at most N hosts per host group");
     app.add_option("--interface", a.interface, "-e IFACE: raw scans send and capture on IFACE");
     app.add_option("--source-address", a.source_address, "-S ADDR: raw probes carry source address ADDR");

@@ -218,8 +218,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
     const std::uint64_t cols = std::max<std::uint64_t>(columns.size(), 1);
     std::uint64_t group = request.ping_only ? kMaxPingGroupHosts
                                             : std::clamp<std::uint64_t>(kMaxGroupCells / cols, 1, kMaxGroupHosts);
-    group = std::max(group, std::min(request.min_host_group, kMaxPingGroupHosts));  // --min-hostgroup
-    group = request.max_host_group > 0 ? std::min(group, request.max_host_group) : group;
+    group = request.max_host_group > 0 ? std::min(group, request.max_host_group) : group;  // --max-hostgroup
     const Proto proto = udp ? Proto::udp : Proto::tcp;
 
     ScanProgress progress;
