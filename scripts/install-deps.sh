@@ -33,6 +33,8 @@ packages=(
   # scale-out (issue #18): a one-node Slurm cluster for the job-array test; YAML checks of the
   # Kubernetes manifests in contrib/kubernetes/
   slurmctld slurmd slurm-client munge python3-yaml
+  # the -oJ JSON Schema (schema/) is checked against real output (tests/cli/nmap_habits_test.sh)
+  python3-jsonschema
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -38,6 +38,9 @@ Result<PortList> parse_ports(std::string_view spec, PortProtocols scanned, const
 
 // The n most frequently open ports from the ranked list we ship (src/targets/top_ports_data.cpp).
 PortList top_ports(std::size_t n, PortProtocols scanned);
+// The same ranked by `ranking` (nmap-services' frequency column: nmap's own top ports) for each
+// protocol it ranks; the built-in list for a protocol it does not (or when it is null).
+PortList top_ports(std::size_t n, PortProtocols scanned, const ServiceNames* ranking);
 std::span<const std::uint16_t> top_tcp_ports_ranked();
 std::span<const std::uint16_t> top_udp_ports_ranked();
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "portwarden/classify.hpp"
@@ -28,6 +29,16 @@ class RawPrepared;
 // start-up. Hand the result to ScanRuntime::prepared.
 std::shared_ptr<RawPrepared> prepare_raw_sockets();
 
+// nmap's -S, -e, -g and --ttl: where raw probes come from and how they leave (raw engine only).
+struct RawSourceOptions {
+    std::optional<Address> source;             // -S: the probes' source address (of its family)
+    std::string interface;                     // -e: send and capture on this interface only
+    std::optional<std::uint16_t> source_port;  // -g: every probe from this port; tries are then
+                                               // not told apart (every reply counts as the first's)
+    std::optional<std::uint8_t> ttl;           // --ttl: IPv4 TTL / IPv6 hop limit of the probes
+    bool empty() const { return !source && interface.empty() && !source_port && !ttl; }
+};
+
 struct ScanRequest {
     TargetSet targets;
     PortList ports;
@@ -39,6 +50,13 @@ struct ScanRequest {
     bool randomize_ports = true;   // false with -r
     std::uint64_t seed = 0;        // 0 = pick one
     std::size_t host_group = 64;   // hosts scanned together; results come out per host
+    // --max-hostgroup: a bound on the raw engine's host groups (whose size it otherwise picks
+    // by memory, as large as that allows); 0 = no bound. The connect engine uses host_group
+    // (the CLI clamps it to --min-hostgroup/--max-hostgroup). min_host_group is kept for the
+    // record: the raw engine's groups are already as large as memory allows.
+    std::uint64_t min_host_group = 0;
+    std::uint64_t max_host_group = 0;
+    RawSourceOptions raw_source;   // -S -e -g --ttl
     // -Pn: treat every host as up. Otherwise hosts are pinged first (unprivileged: a connect
     // to each ping port; any answer, even "connection refused", proves the host up).
     bool skip_host_discovery = false;
@@ -81,6 +99,10 @@ struct ScanRuntime {
 struct ScanCallbacks {
     std::function<void(const HostResult&)> host_done;      // called once per host, in scan order
     std::function<void(const ScanProgress&)> progress;     // called about every 250 ms
+    // --packet-trace (raw engine): one line per frame sent and received, nmap's
+    // "SENT (0.0012s) TCP 198.18.1.1:40000 > 198.18.1.10:22 S ttl=64 ...". Called from the
+    // sending and receiving threads, possibly at once. Unset: no trace.
+    std::function<void(std::string_view)> packet_trace;
 };
 
 // Runs a connect scan (the only technique needing no privileges). Returns when done or when

@@ -80,6 +80,7 @@ struct ScanSummary {
     std::uint64_t drift_reprobed = 0;
     std::uint64_t drift_confirmed = 0;
     std::uint64_t drift_reverted = 0;
+    std::uint64_t host_groups = 0;        // host groups the scan ran (-d prints it)
     std::optional<ResumePoint> resume_point;  // set when a raw scan was interrupted
     std::uint64_t seed = 0;               // the seed the scan used (needed to resume it)
     std::string resume_fingerprint;       // set by callers that can resume (the CLI)

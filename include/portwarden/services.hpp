@@ -4,6 +4,7 @@
 // else from /etc/services.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +27,12 @@ public:
     // Empty view when unknown.
     std::string_view name(std::uint16_t port, Proto proto) const;
     std::optional<std::uint16_t> port(std::string_view name, Proto proto) const;
+    // The ports of `proto` ranked by nmap-services' open-frequency column, most often open
+    // first, equal frequencies by port number (nmap's own --top-ports order). Empty when the
+    // file has no frequency column (/etc/services).
+    std::span<const std::uint16_t> ranked(Proto proto) const {
+        return proto == Proto::tcp ? ranked_tcp_ : ranked_udp_;
+    }
     std::string source_path;  // which file was read (empty if none)
 
 private:
@@ -35,6 +42,8 @@ private:
     std::vector<std::uint32_t> by_port_;  // [proto * 65536 + port] -> name offset + 1; 0 = unknown
     NameIndex tcp_by_name_;               // sorted by name (first occurrence of a name wins)
     NameIndex udp_by_name_;
+    std::vector<std::uint16_t> ranked_tcp_;
+    std::vector<std::uint16_t> ranked_udp_;
 };
 
 }  // namespace portwarden

@@ -15,6 +15,7 @@
 #include "output/format.hpp"
 #include "portwarden/audit.hpp"
 #include "portwarden/ports.hpp"
+#include "portwarden/services.hpp"
 #include "portwarden/result_file.hpp"
 
 namespace portwarden::cli {
@@ -147,7 +148,8 @@ std::string scan_ports(const AuditArgs& a, const audit::Policy& policy) {
     std::string spec = audit::policy_port_spec(policy);
     std::string extra = a.ports;
     if (extra.empty()) {
-        const PortList top = top_ports(a.top_ports, PortProtocols{true, true});
+        const ServiceNames ranking = ServiceNames::load_default();  // nmap's ranking when installed
+        const PortList top = top_ports(a.top_ports, PortProtocols{true, true}, &ranking);
         for (const auto& [prefix, list] : {std::pair{"T:", &top.tcp}, std::pair{"U:", &top.udp}}) {
             for (const std::uint16_t p : *list) {
                 extra += fmt::format("{}{}{}", extra.empty() ? "" : ",", prefix, p);

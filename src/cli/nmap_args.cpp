@@ -17,7 +17,9 @@ struct Rewrite {
 };
 
 // Flags that stand alone.
-constexpr std::array<Rewrite, 18> whole_flags{{
+constexpr std::array<Rewrite, 20> whole_flags{{
+    {"-F", "--top-ports=100"},
+    {"-sL", "--list-only"},
     {"-sn", "--ping-only"},
     {"-PE", "--ping-echo"},
     {"-PP", "--ping-timestamp"},
@@ -39,7 +41,10 @@ constexpr std::array<Rewrite, 18> whole_flags{{
 }};
 
 // Flags whose value follows as the next argument.
-constexpr std::array<Rewrite, 6> valued_flags{{
+constexpr std::array<Rewrite, 9> valued_flags{{
+    {"-e", "--interface"},
+    {"-S", "--source-address"},
+    {"-g", "--source-port"},
     {"-oX", "--xml"},
     {"-oJ", "--json"},
     {"-oN", "--normal"},
@@ -96,8 +101,21 @@ Result<std::vector<std::string>> translate_nmap_flags(const std::vector<std::str
         if (a.size() >= 3 && a[1] == 'P') {
             return fail(fmt::format("unsupported ping type '{}' (supported: -PE -PP -PS -PA -PU -PR -Pn)", arg));
         }
-        if (a[1] == 'v' && a.size() >= 3 && a.find_first_not_of('v', 1) != std::string_view::npos) {
-            return fail(fmt::format("unknown option '{}' (more output: -v, or -vv for even more)", arg));
+        // -vv, -v2 (verbosity 2); -d, -dd, -d2 (debugging 2, which raises verbosity as much).
+        if ((a[1] == 'v' || a[1] == 'd') && a.size() >= 2) {
+            const std::string_view rest = a.substr(2);
+            const bool letters = rest.find_first_not_of(a[1]) == std::string_view::npos;
+            const bool level = !rest.empty() && rest.size() <= 1 && rest[0] >= '0' && rest[0] <= '9';
+            if (!letters && !level) {
+                return fail(fmt::format("unknown option '{}' (more output: -v, -vv or -v2; debugging: -d, -dd or "
+                                        "-d2, up to 9)",
+                                        arg));
+            }
+            const std::size_t times = letters ? a.size() - 1 : static_cast<std::size_t>(rest[0] - '0');
+            for (std::size_t i = 0; i < times; ++i) {
+                out.emplace_back(a[1] == 'v' ? "-v" : "--debug");
+            }
+            continue;
         }
         if (a[1] == 'T' && a.size() >= 3) {  // -T4
             out.emplace_back("--timing");

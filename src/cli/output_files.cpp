@@ -31,7 +31,8 @@ std::vector<Wanted> wanted_outputs(const OutputArgs& args) {
     for (const auto& [path, make] : {std::pair{args.normal, &output::make_normal_file_writer},
                                      std::pair{args.xml, &output::make_xml_writer},
                                      std::pair{args.grepable, &output::make_grepable_writer},
-                                     std::pair{args.json, &output::make_json_writer}}) {
+                                     std::pair{args.json, &output::make_json_writer},
+                                     std::pair{args.jsonl_open, &output::make_open_jsonl_writer}}) {
         if (!path.empty()) {
             wanted.push_back({path, make});
         }
@@ -44,17 +45,19 @@ struct Opened {
     int fd = -1;
     bool created = false;
 };
-Opened open_untruncated(const std::string& path) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+// `append` (--append-output): every write goes to the end (O_APPEND).
+Opened open_untruncated(const std::string& path, bool append) {
+    const int mode = O_WRONLY | O_CLOEXEC | (append ? O_APPEND : 0);
+    int fd = ::open(path.c_str(), mode | O_CREAT | O_EXCL, 0666);
     if (fd >= 0) {
         return {fd, true};
     }
     if (errno != EEXIST) {
         return {};
     }
-    fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    fd = ::open(path.c_str(), mode);
     if (fd < 0 && errno == ENOENT) {  // a dangling symbolic link: its target is created
-        fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        fd = ::open(path.c_str(), mode | O_CREAT, 0666);
         return {fd, fd >= 0};
     }
     return {fd, false};
@@ -82,6 +85,7 @@ Result<OutputSet> OutputSet::open(const OutputArgs& args) {
         }
     }
     OutputSet set;
+    set.append_ = args.append;
     if (stdout_taken && !args.stdout_report) {
         return fail("standard output carries the audit report; write scan results to files ('-oX FILE')");
     }
@@ -97,8 +101,8 @@ Result<OutputSet> OutputSet::open(const OutputArgs& args) {
         out.path = w.path;
         out.file.reset(stdout);
         if (w.path != "-") {
-            const Opened opened = open_untruncated(w.path);
-            std::FILE* f = opened.fd >= 0 ? ::fdopen(opened.fd, "w") : nullptr;
+            const Opened opened = open_untruncated(w.path, args.append);
+            std::FILE* f = opened.fd >= 0 ? ::fdopen(opened.fd, args.append ? "a" : "w") : nullptr;
             if (f == nullptr) {
                 const int error = errno;
                 if (opened.fd >= 0) {
@@ -161,7 +165,7 @@ void OutputSet::start_files() {
         out.started = true;
         const int fd = ::fileno(out.file.get());
         struct stat st {};
-        if (!out.created && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::ftruncate(fd, 0) != 0) {
+        if (!out.created && !append_ && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::ftruncate(fd, 0) != 0) {
             const int error = errno;
             out.failed = true;
             ok_ = false;

@@ -30,6 +30,8 @@ struct OutputArgs {
     std::string normal;
     std::string grepable;
     std::string all_base;
+    std::string jsonl_open;  // --jsonl-open: open ports only, naabu's -json shape
+    bool append = false;     // --append-output: add to the files instead of replacing them
     bool reason = false;
     bool open_only = false;
     int verbosity = 0;
@@ -70,6 +72,7 @@ private:
     std::optional<output::RunInfo> run_;
     bool ok_ = true;
     bool reader_gone_ = false;
+    bool append_ = false;  // --append-output: files are never truncated
 };
 
 }  // namespace portwarden::cli

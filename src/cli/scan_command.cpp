@@ -7,6 +7,7 @@
 #include <cstring>
 #include <future>
 #include <memory>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,7 @@
 #include "cli/discovery_args.hpp"
 #include "cli/history_record.hpp"
 #include "cli/nmap_args.hpp"
+#include "cli/nmap_habits.hpp"
 #include "cli/output_files.hpp"
 #include "cli/progress.hpp"
 #include "cli/resume_file.hpp"
@@ -67,6 +69,16 @@ struct ScanArgs {
     std::string db;           // --db: the history database (empty: the user's default)
     bool no_history = false;  // --no-history
     bool no_reprobe = false;  // --no-reprobe
+    bool list_only = false;   // -sL
+    int debug = 0;            // -d, -dd, -d2
+    std::string stats_every;  // --stats-every TIME
+    std::string min_hostgroup;
+    std::string max_hostgroup;
+    std::string interface;       // -e
+    std::string source_address;  // -S
+    std::string source_port;     // -g, --source-port
+    std::string ttl;             // --ttl
+    bool packet_trace = false;   // --packet-trace
     OutputArgs outputs;
 };
 
@@ -240,9 +252,9 @@ Result<PortList> build_ports(const ScanArgs& a, Technique technique, const Servi
         if (!n) {
             return tl::unexpected(n.error());
         }
-        ports = top_ports(*n, scanned);
+        ports = top_ports(*n, scanned, services());
     } else {
-        ports = top_ports(1000, scanned);
+        ports = top_ports(1000, scanned, services());
     }
     if (!a.exclude_ports.empty()) {
         auto excluded = parse_ports(a.exclude_ports, scanned, services);
@@ -257,13 +269,31 @@ Result<PortList> build_ports(const ScanArgs& a, Technique technique, const Servi
     return ports;
 }
 
+void define_habit_flags(CLI::App& app, ScanArgs& a) {
+    app.add_flag("--list-only", a.list_only, "-sL: list the targets and stop (no packets, no DNS)");
+    app.add_flag("--debug", a.debug, "-d, -dd, -d2: debugging level (raises verbosity as much; -d prints host groups)");
+    app.add_option("--stats-every", a.stats_every, "print a Stats: line on stderr every TIME (e.g. 10s)");
+    app.add_option("--min-hostgroup", a.min_hostgroup, "at least N hosts per host group (connect scans; raw scans group as many as memory allows)");
+    app.add_option("--max-hostgroup", a.max_hostgroup, "at most N hosts per host group");
+    app.add_option("--interface", a.interface, "-e IFACE: raw scans send and capture on IFACE");
+    app.add_option("--source-address", a.source_address, "-S ADDR: raw probes carry source address ADDR");
+    app.add_option("--source-port", a.source_port, "-g PORT: raw probes come from source port PORT");
+    app.add_option("--ttl", a.ttl, "raw probes leave with this IP TTL / hop limit (0-255)");
+    app.add_flag("--packet-trace", a.packet_trace, "raw scans: every frame sent and received, one line each on stderr");
+    app.add_flag("--append-output", a.outputs.append, "append to the output files instead of replacing them");
+    app.add_option("--jsonl-open", a.outputs.jsonl_open,
+                   "FILE: open ports only, one JSON line each in naabu's -json shape (- = stdout)");
+}
+
 void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("targets", a.targets, "hosts, networks (CIDR), ranges (198.18.0-1.1-20), IPv6, names");
     app.add_option("--technique", a.technique, "scan technique: connect syn ack window fin null xmas maimon udp (-sT -sS ...)");
     app.add_option("--scanflags", a.scan_flags, "raw TCP probes with these flags (SYNFIN, URGPSHFIN, 9, ...); "
                                                 "replies read as -sS, or as the -s type given");
     app.add_option("--ports,-p", a.ports, "ports: 22,80,1000-2000, - (all), T:/U: prefixes, names");
-    app.add_option("--top-ports", a.top_ports, "scan the N most common ports (default 1000)");
+    app.add_option("--top-ports", a.top_ports,
+                   "scan the N most often open ports (-F: 100; default 1000), ranked by nmap-services' "
+                   "frequencies when nmap is installed, else by portwarden's built-in list");
     app.add_option("--input-list", a.input_list, "-iL FILE: read targets from FILE (- = stdin)");
     app.add_option("--exclude", a.exclude, "exclude hosts/networks (comma-separated)")->allow_extra_args(false);
     app.add_option("--excludefile", a.exclude_file, "exclude the targets listed in FILE");
@@ -276,8 +306,8 @@ void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_flag("-r", a.sequential, "scan ports in order instead of randomly");
     app.add_flag("-q,--quiet", a.quiet, "no progress line");
     app.add_flag("--reason", a.outputs.reason, "show why each port is in its state");
-    app.add_flag("--open", a.outputs.open_only, "show only open ports");
-    app.add_flag("-v", a.outputs.verbosity, "more output");
+    app.add_flag("--open", a.outputs.open_only, "show only (possibly) open ports, in every output including -oJ");
+    app.add_flag("-v", a.outputs.verbosity, "more output (-vv, -v2: more still)");
     app.add_option("--timing", a.timing_level, "-T0..-T5 timing template");
     app.add_option("--max-retries", a.max_retries, "cap on retransmissions per port");
     app.add_option("--min-rtt-timeout", a.min_rtt, "shortest probe time-out (e.g. 100ms)");
@@ -299,6 +329,7 @@ void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_flag("--no-history", a.no_history, "do not store the scan in the history database (nor re-probe changed ports)");
     app.add_flag("--no-reprobe", a.no_reprobe,
                  "store, but do not probe a port again when its state differs from the history's");
+    define_habit_flags(app, a);
     app.add_option("--xml", a.outputs.xml, "-oX FILE: Nmap XML (- = stdout)");
     app.add_option("--json", a.outputs.json, "-oJ FILE: JSON Lines (- = stdout)");
     app.add_option("--normal", a.outputs.normal, "-oN FILE: normal text (- = stdout)");
@@ -333,6 +364,59 @@ void print_drift(const ScanSummary& s) {
     }
 }
 
+// -sL: the targets to every output; nothing is sent, nothing stored.
+int list_scan(ScanArgs& a, const TargetSet& targets, const std::string& command_line, const ScanHooks& hooks,
+              const ServiceLookup& services) {
+    a.outputs.stdout_report = hooks.stdout_report;
+    auto outputs = OutputSet::open(a.outputs);
+    if (!outputs) {
+        return bad_input(outputs.error().message);
+    }
+    output::RunInfo info;
+    info.args = command_line;
+    info.version = PW_VERSION;
+    info.ping_only = true;
+    info.start_time = std::chrono::system_clock::now();
+    info.services = services;
+    info.verbosity = a.outputs.verbosity;
+    info.debugging = a.debug;
+    return list_targets(targets, *outputs, info) ? exit_ok : 1;
+}
+
+// --min/--max-hostgroup, -S -e -g --ttl into the request. Errors are bad input.
+Result<void> apply_habits(const ScanArgs& a, ScanRequest& request) {
+    for (const auto& [flag, text, field] : {std::tuple{"--min-hostgroup", &a.min_hostgroup, &request.min_host_group},
+                                           std::tuple{"--max-hostgroup", &a.max_hostgroup, &request.max_host_group}}) {
+        if (!text->empty()) {
+            auto n = parse_host_group(flag, *text);
+            if (!n) {
+                return tl::unexpected(n.error());
+            }
+            *field = *n;
+        }
+    }
+    if (request.max_host_group > 0 && request.min_host_group > request.max_host_group) {
+        return fail("--min-hostgroup is larger than --max-hostgroup");
+    }
+    request.host_group = static_cast<std::size_t>(std::max<std::uint64_t>(request.host_group, request.min_host_group));
+    if (request.max_host_group > 0) {
+        request.host_group =
+            static_cast<std::size_t>(std::min<std::uint64_t>(request.host_group, request.max_host_group));
+    }
+    auto raw = parse_raw_source(a.interface, a.source_address, a.source_port, a.ttl);
+    if (!raw) {
+        return tl::unexpected(raw.error());
+    }
+    if (!raw->empty() && request.technique == Technique::connect) {
+        return fail("-S, -e, -g and --ttl shape raw probes: they need a raw scan (-sS, -sU, ...), not -sT");
+    }
+    if (raw->source_port && request.traceroute) {
+        return fail("-g fixes the source port, where --traceroute keeps its TTL: give one of them");
+    }
+    request.raw_source = std::move(*raw);
+    return {};
+}
+
 }  // namespace
 
 int scan_command(const std::vector<std::string>& raw_args, const std::string& command_line, const ScanHooks& hooks) {
@@ -356,6 +440,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     if (auto code = parse_or_exit(app, *args)) {
         return *code;
     }
+    a.outputs.verbosity += a.debug;  // nmap: -d N sets debugging and verbosity to N
     if (auto code = reject_empty(app, "--db", a.db)) {
         return *code;
     }
@@ -415,7 +500,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     // A raw scan's receive rings start setting up now: their kernel wait (an RCU grace period
     // each) overlaps the rest of start-up instead of following it.
     std::shared_ptr<RawPrepared> prepared;
-    if (raw_permitted && *technique != Technique::connect) {
+    if (raw_permitted && *technique != Technique::connect && !a.list_only) {
         prepared = prepare_raw_sockets();
     }
     auto timing = build_timing(a);
@@ -429,6 +514,13 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     auto targets = build_targets(a);
     if (!targets) {
         return bad_input(targets.error().message);
+    }
+    if (a.list_only) {
+        return list_scan(a, *targets, command_line, hooks, services);
+    }
+    std::chrono::microseconds stats_interval{0};
+    if (auto r = apply_duration("--stats-every", a.stats_every, stats_interval); !r) {
+        return bad_input(r.error().message);
     }
     auto discovery = build_discovery(a.discovery, a.skip_discovery, services);
     if (!discovery) {
@@ -455,6 +547,9 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     runtime.close_sockets_detached = true;  // this process exits after the scan
     if (request.seed == 0) {
         request.seed = random_seed();
+    }
+    if (auto habits = apply_habits(a, request); !habits) {
+        return bad_input(habits.error().message);
     }
     if (!a.shard.empty()) {
         auto shard = parse_shard(a.shard);
@@ -529,6 +624,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     info.show_reason = a.outputs.reason;
     info.open_only = a.outputs.open_only;
     info.verbosity = a.outputs.verbosity;
+    info.debugging = a.debug;
 
     // Opened before the scan: a raw scan drops its privileges once its sockets are open. Every
     // scan is stored (the user's default database, or --db) unless --no-history; a port whose
@@ -565,7 +661,24 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
             hooks.host_done(host);
         }
     };
-    callbacks.progress = [&](const ScanProgress& p) { progress.update(p); };
+    StatsEvery stats(stderr, stats_interval);
+    std::mutex trace_mutex;
+    if (a.packet_trace) {
+        callbacks.packet_trace = [&trace_mutex](std::string_view line) {
+            const std::lock_guard lock(trace_mutex);
+            fmt::print(stderr, "{}\n", line);
+        };
+        if (request.technique == Technique::connect && !a.quiet) {
+            fmt::print(stderr, "portwarden: --packet-trace shows raw frames; the connect scan (-sT) is not traced\n");
+        }
+    }
+    callbacks.progress = [&](const ScanProgress& p) {
+        progress.update(p);
+        if (stats_interval.count() > 0) {
+            progress.clear();
+            stats.update(p);
+        }
+    };
     auto summary = run_scan(request, callbacks, signals.token(), runtime);
     progress.clear();
     if (!summary) {
@@ -590,6 +703,10 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     }
     if (a.outputs.verbosity > 0) {
         print_drift(*summary);
+    }
+    if (a.debug > 0) {
+        fmt::print(stderr, "portwarden: {} host(s) in {} host group(s); engine: {}\n", summary->hosts_done,
+                   summary->host_groups, summary->engine);
     }
     if (summary->resume_point) {
         resume_target.report(fingerprint, request.seed, *summary->resume_point);

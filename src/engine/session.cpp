@@ -77,11 +77,15 @@ public:
                                    ? (total + request_.shard_count - 1 - request_.shard_index) / request_.shard_count
                                    : total;
         progress_.probes_total = total * engine_.cells_per_host();
-        const std::uint64_t group = std::max<std::uint64_t>(engine_.group_hosts(), 1);
+        std::uint64_t group = std::max<std::uint64_t>(engine_.group_hosts(), 1);
+        if (request_.max_host_group > 0) {  // --max-hostgroup
+            group = std::min(group, request_.max_host_group);
+        }
         const std::uint64_t first_group = resumable && request_.resume_from ? request_.resume_from->group : 0;
         for (std::uint64_t g = first_group; g * group < total && !stopped_ && fatal_.empty(); ++g) {
             SessionGroup current = make_group(g, group, total);
             if (!current.addresses.empty()) {
+                ++summary_.host_groups;
                 run_group(current);
             }
         }

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 
@@ -128,15 +130,18 @@ Result<LinkInfo> link_info(int ifindex, const std::string& what) {
 
 }  // namespace
 
-Result<Route> route_to(const Address& destination) {
+Result<Route> route_to(const Address& destination, int via_ifindex) {
     const std::string what = "no route to " + destination.to_string();
     rtmsg request{};
     request.rtm_family = family_of(destination);
     request.rtm_dst_len = destination.is_v4() ? 32 : 128;
-    const auto reply = netlink::query(
-        netlink::Request(RTM_GETROUTE, NLM_F_REQUEST).body(request).attribute(
-            RTA_DST, destination.bytes()),
-        RTM_NEWROUTE);
+    netlink::Request message_out(RTM_GETROUTE, NLM_F_REQUEST);
+    message_out.body(request).attribute(RTA_DST, destination.bytes());
+    if (via_ifindex > 0) {
+        const auto index = std::bit_cast<std::array<std::uint8_t, 4>>(static_cast<std::uint32_t>(via_ifindex));
+        message_out.attribute(RTA_OIF, index);
+    }
+    const auto reply = netlink::query(message_out, RTM_NEWROUTE);
     if (!reply) {
         return fail(what + ": " + std::strerror(reply.error()));
     }

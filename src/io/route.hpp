@@ -36,7 +36,8 @@ struct Route {
 
 // The route to `destination` (RTM_GETROUTE with the interface's details from RTM_GETLINK).
 // Errors name the destination: "no route to 198.18.9.9", "unreachable", ...
-Result<Route> route_to(const Address& destination);
+// `oif` (nonzero): the route through that interface (`ip route get ADDR oif IF`, nmap's -e).
+Result<Route> route_to(const Address& destination, int oif = 0);
 
 // The neighbour table's link-layer address for `next_hop` on `ifindex` when the entry is usable
 // (NUD_REACHABLE, STALE, DELAY, PROBE, PERMANENT, NOARP); nullopt when absent or incomplete/failed.

@@ -1,11 +1,23 @@
 // JSON Lines output (-oJ): one JSON object per line, written and flushed as each host
 // finishes, so `tail -f` and line-by-line readers see results at once.
 //
-// Schema (every record has "type"; keys appear in the order shown):
+// Schema (every record has "type"; keys appear in the order shown). The machine-readable
+// form is schema/portwarden-jsonl.schema.json (checked against real output by
+// tests/cli/nmap_habits_test.sh); bump kSchemaVersion when a field changes meaning or goes.
+//
+//   {"type":"run", ...}      one, first:
+//     schema     string  "portwarden-jsonl"
+//     version    number  kSchemaVersion (1); a reader refuses a version it does not know
+//     scanner    string  "portwarden"
+//     scanner_version string
+//     args       string  the command line
+//     start      string  UTC start time
+//     open_only  bool    --open: only hosts with a possibly open port, and only their
+//                        open, open|filtered and unfiltered ports, are written (as nmap)
 //
 //   {"type":"port", ...}     one per port result of every host that has any, closed and
-//                            filtered ports included (--open does not filter this output),
-//                            written before that host's "host" record:
+//                            filtered ports included (unless --open), written before that
+//                            host's "host" record:
 //     host       string  scanned address ("198.18.1.10", "fd00::1")
 //     hostname   string  the name the user gave for it, "" if none
 //     proto      string  "tcp" | "udp"
@@ -27,7 +39,7 @@
 //     hops       number  routers between us and the host, from the reply TTL (only when known)
 //     distance   number  nmap's "Network Distance": hops + 1             (only with hops)
 //     complete   bool    false: the scan stopped before every port of the host was settled
-//     ports_scanned number  port records written for this host
+//     ports_scanned number  port records written for this host (with --open: the shown ones)
 //     start, end string  UTC times the host's scan started and finished
 //     trace_proto string  --traceroute: the probe used, "tcp" | "udp" | "icmp", "" when the
 //                        host is on our link and none was sent     (only with a trace)
@@ -59,6 +71,7 @@
 //                             `portwarden scan ... --resume THIS_FILE` finishes the scan
 //
 // Strings are UTF-8; bytes that are not valid UTF-8 are replaced with U+FFFD.
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -237,11 +250,33 @@ Json summary_record(const ScanSummary& summary, bool ping_only) {
     return j;
 }
 
+Json run_record(const RunInfo& run) {
+    Json j;
+    j["type"] = "run";
+    j["schema"] = "portwarden-jsonl";
+    j["version"] = kJsonSchemaVersion;
+    j["scanner"] = "portwarden";
+    j["scanner_version"] = run.version;
+    j["args"] = run.args;
+    j["start"] = iso_utc(run.start_time);
+    j["open_only"] = run.open_only;
+    return j;
+}
+
+// nmap's --open: open, open|filtered and unfiltered ports are shown.
+bool possibly_open(PortState s) {
+    return s == PortState::open || s == PortState::open_filtered || s == PortState::unfiltered;
+}
+
 class JsonWriter final : public Writer {
 public:
     explicit JsonWriter(std::FILE* out) : out_(out) {}
 
-    void begin(const RunInfo& run) override { ping_only_ = run.ping_only; }
+    void begin(const RunInfo& run) override {
+        ping_only_ = run.ping_only;
+        open_only_ = run.open_only && !run.ping_only;
+        write(dump_line(run_record(run)));
+    }
 
     // A host's lines go out in pieces of about kChunk bytes through one reused buffer: a -p- host
     // has ~10 MB of them, which as one string would cost a page fault per 4 KB and its peak size
@@ -250,17 +285,24 @@ public:
         std::string& out = buffer_;
         out.clear();
         std::size_t written = 0;
+        if (open_only_ && std::none_of(host.ports.begin(), host.ports.end(),
+                                       [](const PortResult& p) { return possibly_open(p.state); })) {
+            return;  // --open: nothing of this host is shown
+        }
         if (!ping_only_) {
             const PortLines lines(host);
             out.reserve(kChunk + lines.typical_line() + 1024);
             for (const PortResult& p : host.ports) {
+                if (open_only_ && !possibly_open(p.state)) {
+                    continue;
+                }
+                ++written;
                 lines.append(out, p);
                 if (out.size() >= kChunk) {
                     std::fwrite(out.data(), 1, out.size(), out_);
                     out.clear();
                 }
             }
-            written = host.ports.size();
         }
         out += dump_line(host_record(host, written));
         write(out);
@@ -277,6 +319,7 @@ private:
     static constexpr std::size_t kChunk = std::size_t{1} << 18;
     std::FILE* out_;
     bool ping_only_ = false;
+    bool open_only_ = false;
     std::string buffer_;
 };
 

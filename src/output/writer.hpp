@@ -31,7 +31,11 @@ struct RunInfo {
     bool show_reason = false;  // --reason (text output)
     bool open_only = false;    // --open
     int verbosity = 0;
+    int debugging = 0;         // -d (XML <debugging level>)
 };
+
+// The "version" of -oJ's first record (schema/portwarden-jsonl.schema.json).
+inline constexpr int kJsonSchemaVersion = 1;
 
 class Writer {
 public:
@@ -47,6 +51,9 @@ std::unique_ptr<Writer> make_text_writer(std::FILE* out);      // nmap-like norm
 std::unique_ptr<Writer> make_xml_writer(std::FILE* out);       // -oX, nmap.dtd-valid
 std::unique_ptr<Writer> make_json_writer(std::FILE* out);      // -oJ, JSON Lines
 std::unique_ptr<Writer> make_grepable_writer(std::FILE* out);  // -oG
+// --jsonl-open: one line per open port, naabu's -json shape
+// {"host","ip","port","protocol","timestamp"} plus "reason" and "ttl" (masscan -oD's data).
+std::unique_ptr<Writer> make_open_jsonl_writer(std::FILE* out);
 
 // nmap's -oN file flavour of the text output: the same host reports, but framed by
 // "# portwarden 0.1.0 scan initiated <date> as: <args>" and "# portwarden done at <date> -- ..."

@@ -207,7 +207,8 @@ public:
         if (!run.ping_only) {  // nmap -sn writes no <scaninfo>
             out += scaninfos(run);
         }
-        out += fmt::format("<verbose level=\"{}\"/>\n<debugging level=\"0\"/>\n", run.verbosity);
+        out += fmt::format("<verbose level=\"{}\"/>\n<debugging level=\"{}\"/>\n", run.verbosity,
+                           run.debugging);
         write(out);
     }
 

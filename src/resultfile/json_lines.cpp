@@ -101,11 +101,18 @@ Result<std::vector<HostResult>> parse_json_lines(std::string_view text, const st
             return where("not a JSON object (expected portwarden JSON Lines, -oJ)");
         }
         const std::string type = string_field(j, "type");
+        if (type == "run") {  // the first record: its schema version (schema/portwarden-jsonl.schema.json)
+            const auto version = j.find("version");
+            if (version == j.end() || !version->is_number_integer() || *version != 1) {
+                return where("unsupported JSON Lines schema version (this portwarden reads version 1)");
+            }
+            continue;
+        }
         if (type == "summary") {
             continue;
         }
         if (type != "port" && type != "host") {
-            return where(fmt::format("unknown record type '{}' (expected port, host or summary)", type));
+            return where(fmt::format("unknown record type '{}' (expected run, port, host or summary)", type));
         }
         const auto address = Address::parse(string_field(j, "host"));
         if (!address) {

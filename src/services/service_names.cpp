@@ -1,8 +1,10 @@
 // Service names from nmap-services or /etc/services ("name port/proto [frequency|aliases] [# comment]").
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,9 +23,9 @@ std::size_t key_of(std::uint16_t port, Proto proto) {
     return (std::size_t{static_cast<std::uint8_t>(proto)} << 16) | port;
 }
 
-// The first two whitespace-separated fields of a line (comment already removed).
-std::array<std::string_view, 2> first_two_fields(std::string_view line) {
-    std::array<std::string_view, 2> fields{};
+// The first three whitespace-separated fields of a line (comment already removed).
+std::array<std::string_view, 3> first_fields(std::string_view line) {
+    std::array<std::string_view, 3> fields{};
     std::size_t found = 0;
     std::size_t i = 0;
     while (found < fields.size() && i < line.size()) {
@@ -72,11 +74,42 @@ std::optional<PortProto> parse_port_proto(std::string_view text) {
     return std::nullopt;
 }
 
+// nmap-services' third field, the fraction of scanned hosts where the port was open
+// ("0.484143"); nullopt for anything else (/etc/services puts aliases there).
+std::optional<double> frequency(std::string_view field) {
+    double value = 0;
+    const auto [ptr, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
+    if (field.empty() || ec != std::errc{} || ptr != field.data() + field.size() || !(value >= 0 && value <= 1)) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+struct Ranked {
+    double frequency;
+    std::uint16_t port;
+};
+
+// Most often open first; equal frequencies by port (what nmap's --top-ports picks).
+std::vector<std::uint16_t> by_frequency(std::vector<Ranked> entries) {
+    std::sort(entries.begin(), entries.end(), [](const Ranked& a, const Ranked& b) {
+        return a.frequency != b.frequency ? a.frequency > b.frequency : a.port < b.port;
+    });
+    std::vector<std::uint16_t> ports;
+    ports.reserve(entries.size());
+    for (const Ranked& r : entries) {
+        ports.push_back(r.port);
+    }
+    return ports;
+}
+
 }  // namespace
 
 ServiceNames ServiceNames::parse(std::string_view text) {
     ServiceNames names;
     names.by_port_.assign(std::size_t{2} << 16, 0);
+    std::vector<Ranked> tcp_ranked;
+    std::vector<Ranked> udp_ranked;
     std::size_t start = 0;
     while (start < text.size()) {
         std::size_t end = text.find('\n', start);
@@ -88,8 +121,8 @@ ServiceNames ServiceNames::parse(std::string_view text) {
         if (const std::size_t hash = line.find('#'); hash != std::string_view::npos) {
             line = line.substr(0, hash);
         }
-        // Fields after port/proto (nmap's frequency, /etc/services aliases) are not needed.
-        const auto [name, port_proto] = first_two_fields(line);
+        // The third field: nmap's open frequency, or /etc/services' first alias (not needed).
+        const auto [name, port_proto, third] = first_fields(line);
         if (name.empty() || port_proto.empty()) {
             continue;
         }
@@ -103,10 +136,15 @@ ServiceNames ServiceNames::parse(std::string_view text) {
         std::uint32_t& slot = names.by_port_[key_of(parsed->port, parsed->proto)];
         if (slot == 0) {
             slot = offset + 1;  // first occurrence wins
+            if (const auto freq = frequency(third)) {
+                (parsed->proto == Proto::tcp ? tcp_ranked : udp_ranked).push_back(Ranked{*freq, parsed->port});
+            }
         }
         auto& by_name = parsed->proto == Proto::tcp ? names.tcp_by_name_ : names.udp_by_name_;
         by_name.emplace_back(offset, parsed->port);
     }
+    names.ranked_tcp_ = by_frequency(std::move(tcp_ranked));
+    names.ranked_udp_ = by_frequency(std::move(udp_ranked));
     for (NameIndex* index : {&names.tcp_by_name_, &names.udp_by_name_}) {
         // By name; among equal names the first in the file stays first (the position breaks
         // ties). Sorted on (name, position) keys whose lengths are known once, not by

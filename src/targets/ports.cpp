@@ -258,6 +258,20 @@ PortList top_ports(std::size_t n, PortProtocols scanned) {
     return list;
 }
 
+PortList top_ports(std::size_t n, PortProtocols scanned, const ServiceNames* ranking) {
+    PortList list = top_ports(n, scanned);
+    if (ranking == nullptr) {
+        return list;
+    }
+    if (scanned.tcp && !ranking->ranked(Proto::tcp).empty()) {
+        list.tcp = first_sorted(ranking->ranked(Proto::tcp), n);
+    }
+    if (scanned.udp && !ranking->ranked(Proto::udp).empty()) {
+        list.udp = first_sorted(ranking->ranked(Proto::udp), n);
+    }
+    return list;
+}
+
 PortList without(const PortList& ports, const PortList& excluded) {
     return PortList{difference(ports.tcp, excluded.tcp), difference(ports.udp, excluded.udp)};
 }

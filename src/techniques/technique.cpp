@@ -20,9 +20,11 @@ std::uint32_t flow_offset(const ScanContext& context, const Address& src, const 
     return net::syn_cookie(context.key, src, dst, 0, dport) % context.source_port_count;
 }
 
+// One source port (-g) is allowed with any try count: every probe then comes from it, and a
+// reply always reads as try 0.
 bool context_ok(const ScanContext& context) {
     return context.source_port_count != 0 && context.max_tries != 0 &&
-           context.source_port_count >= context.max_tries &&
+           (context.source_port_count >= context.max_tries || context.source_port_count == 1) &&
            std::uint32_t{context.source_port_base} + context.source_port_count <= kPortSpace;
 }
 
@@ -98,6 +100,7 @@ std::optional<std::uint16_t> probe_source_port(const ScanContext& context, const
     if (!context_ok(context) || tryno >= context.max_tries) {
         return std::nullopt;
     }
+    // With one port every try shares it.
     const std::uint32_t offset =
         (flow_offset(context, src, dst, dport) + tryno) % context.source_port_count;
     return static_cast<std::uint16_t>(context.source_port_base + offset);

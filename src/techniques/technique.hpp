@@ -44,6 +44,7 @@ struct ScanContext {
     std::optional<std::uint16_t> tcp_mss = 1460;  // sent on probes that carry SYN (as nmap)
     std::uint16_t source_port_base = 32768;
     std::uint16_t source_port_count = 16384;  // base + count <= 65536, count >= max_tries
+                                              // or count == 1 (-g: tries not told apart)
     std::uint8_t max_tries = 11;              // nmap's default --max-retries 10, plus one
 
     const std::optional<Address>& source(Family family) const {

@@ -77,8 +77,20 @@ pw-no-such-ns	inventory --netns pw-no-such-ns
 '-1'	history --flapping --min -1
 --since	history --since 2026-01-01
 --min	history --min 3
--v2	scan -v2 198.18.0.1
 --top-ports	scan -p 22 --top-ports 5 198.18.0.1
+--top-ports	scan -F --top-ports 5 198.18.0.1
+--stats-every	scan --stats-every 5parsecs 198.18.0.1
+--min-hostgroup	scan --min-hostgroup 0 198.18.0.1
+--max-hostgroup	scan --max-hostgroup x 198.18.0.1
+--min-hostgroup	scan --min-hostgroup 10 --max-hostgroup 5 198.18.0.1
+300.1.1.1	scan -sS -S 300.1.1.1 198.18.0.1
+70000	scan -sS -g 70000 198.18.0.1
+256	scan -sS --ttl 256 198.18.0.1
+nosuchif0	scan -sS -e nosuchif0 198.18.0.1
+--ttl	scan -sT --ttl 5 198.18.0.1
+-dx	scan -dx 198.18.0.1
+-v10	scan -v10 198.18.0.1
+/nonexistent/dir/x.jsonl	scan --jsonl-open /nonexistent/dir/x.jsonl 198.18.0.1
 U:	scan -p T:22,U:53 198.18.0.1
 T:	scan -sU -p T:22,U:53 198.18.0.1
 --resume-file ''	scan -sS --resume-file '' 198.18.0.1

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -39,7 +40,7 @@ protected:
         run_.start_time = t0;
         run_.services = [this] { return &services_; };
         run_.ports.tcp = {22, 80};
-        run_.open_only = true;  // does not filter the JSON records
+        run_.open_only = false;
         summary_.hosts_total = 2;
         summary_.hosts_done = 2;
         summary_.hosts_up = 1;
@@ -58,11 +59,23 @@ protected:
         return h;
     }
 
+    // Every record after the first, which must be the run record (checked by RunRecordFirst).
     std::vector<Json> render(const std::vector<HostResult>& hosts) const {
+        auto records = render_all(hosts, &make_json_writer);
+        EXPECT_FALSE(records.empty());
+        if (!records.empty()) {
+            EXPECT_EQ(records.front()["type"], "run");
+            records.erase(records.begin());
+        }
+        return records;
+    }
+
+    std::vector<Json> render_all(const std::vector<HostResult>& hosts,
+                                 std::unique_ptr<Writer> (*make)(std::FILE*)) const {
         char* buf = nullptr;
         std::size_t size = 0;
         std::FILE* f = open_memstream(&buf, &size);
-        auto writer = make_json_writer(f);
+        auto writer = make(f);
         writer->begin(run_);
         for (const auto& h : hosts) {
             writer->host(h);
@@ -250,6 +263,54 @@ TEST_F(OutputJson, PingOnlyWritesHostRecordsAloneAndSaysSoInTheSummary) {
     EXPECT_EQ(records[1].dump(),
               R"({"type":"summary","hosts_total":2,"hosts_up":1,"probes_sent":7,"retransmissions":3,)"
               R"("elapsed_s":0.452,"interrupted":false,"ping_only":true})");
+}
+
+TEST_F(OutputJson, RunRecordFirstCarriesTheSchemaVersion) {
+    const auto records = render_all({}, &make_json_writer);
+    ASSERT_EQ(records.size(), 2U);
+    EXPECT_EQ(records[0].dump(),
+              R"({"type":"run","schema":"portwarden-jsonl","version":1,"scanner":"portwarden",)"
+              R"("scanner_version":"0.1.0","args":"portwarden -sT -oJ - 198.18.1.10",)"
+              R"("start":"2026-11-22T10:00:00Z","open_only":false})");
+    EXPECT_EQ(records[0]["version"], kJsonSchemaVersion);
+    EXPECT_EQ(records[1]["type"], "summary");
+}
+
+TEST_F(OutputJson, OpenFiltersPortsAndHostsAsNmapDoes) {
+    run_.open_only = true;
+    HostResult h = up_host("198.18.1.10", Reason::syn_ack);
+    h.ports = {port(22, PortState::open, Reason::syn_ack), port(23, PortState::closed, Reason::reset),
+               port(24, PortState::filtered, Reason::no_response),
+               port(53, PortState::open_filtered, Reason::no_response, Proto::udp)};
+    HostResult closed_only = up_host("198.18.1.11", Reason::reset);
+    closed_only.ports = {port(22, PortState::closed, Reason::reset)};
+    const auto records = render({h, closed_only});
+    ASSERT_EQ(records.size(), 4U);  // 2 ports, 1 host (the closed-only host left out), summary
+    EXPECT_EQ(records[0]["port"], 22);
+    EXPECT_EQ(records[1]["port"], 53);
+    EXPECT_EQ(records[1]["state"], "open|filtered");
+    EXPECT_EQ(records[2]["type"], "host");
+    EXPECT_EQ(records[2]["host"], "198.18.1.10");
+    EXPECT_EQ(records[2]["ports_scanned"], 2);
+    EXPECT_EQ(records[3]["type"], "summary");
+    EXPECT_EQ(records[3]["hosts_total"], 2);
+}
+
+TEST_F(OutputJson, OpenJsonlIsNaabusShapeOpenPortsOnly) {
+    HostResult h = up_host("198.18.1.10", Reason::syn_ack);
+    h.hostname = "web";
+    h.ports = {port(22, PortState::open, Reason::syn_ack), port(23, PortState::closed, Reason::reset),
+               port(53, PortState::open_filtered, Reason::no_response, Proto::udp)};
+    h.ports[0].reason_ttl = 64;
+    HostResult bare = up_host("fd00::2", Reason::syn_ack);
+    bare.ports = {port(443, PortState::open, Reason::syn_ack)};
+    const auto records = render_all({h, bare}, &make_open_jsonl_writer);
+    ASSERT_EQ(records.size(), 2U);
+    EXPECT_EQ(records[0].dump(), R"({"host":"web","ip":"198.18.1.10","port":22,"protocol":"tcp",)"
+                                 R"("timestamp":"2026-11-22T10:00:01Z","reason":"syn-ack","ttl":64})");
+    EXPECT_EQ(records[1]["host"], "fd00::2");  // no name: the address, as naabu
+    EXPECT_EQ(records[1]["ip"], "fd00::2");
+    EXPECT_FALSE(records[1].contains("ttl"));
 }
 
 }  // namespace

@@ -193,5 +193,25 @@ TEST(PortsTop, FirstNSorted) {
     EXPECT_EQ(top_ports(20, udp_only).udp.size(), 20U);
 }
 
+TEST(PortsTop, RankedByNmapServicesFrequencyWhenItHasOne) {
+    // Most often open first; equal frequencies by port number (nmap's --top-ports order).
+    const ServiceNames ranking = ServiceNames::parse(
+        "http\t80/tcp\t0.484143\n"
+        "a\t9000/tcp\t0.001000\n"
+        "b\t8000/tcp\t0.001000\n"
+        "ssh\t22/tcp\t0.182286\t# Secure Shell\n"
+        "domain\t53/udp\t0.213496\n"
+        "zero\t7/tcp\t0.000000\n");
+    EXPECT_EQ(std::vector<std::uint16_t>(ranking.ranked(Proto::tcp).begin(), ranking.ranked(Proto::tcp).end()),
+              (std::vector<std::uint16_t>{80, 22, 8000, 9000, 7}));
+    EXPECT_EQ(top_ports(3, tcp_only, &ranking).tcp, (std::vector<std::uint16_t>{22, 80, 8000}));
+    EXPECT_EQ(top_ports(1, both, &ranking).udp, (std::vector<std::uint16_t>{53}));
+    // /etc/services has no frequency column: the built-in list stays.
+    const ServiceNames plain = ServiceNames::parse("ssh\t22/tcp\nhttp\t80/tcp www\n");
+    EXPECT_TRUE(plain.ranked(Proto::tcp).empty());
+    EXPECT_EQ(top_ports(10, tcp_only, &plain).tcp, top_ports(10, tcp_only).tcp);
+    EXPECT_EQ(top_ports(10, tcp_only, nullptr).tcp, top_ports(10, tcp_only).tcp);
+}
+
 }  // namespace
 }  // namespace portwarden

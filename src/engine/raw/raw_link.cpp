@@ -1,5 +1,7 @@
 #include "engine/raw/raw_link.hpp"
 
+#include "net/describe.hpp"
+
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -7,6 +9,8 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+
+#include <fmt/format.h>
 
 #include "io/detached_close.hpp"
 #include "net/cookie.hpp"
@@ -165,8 +169,21 @@ void LinkIo::release() {
     closer_ = std::thread([this] { close_all(); });
 }
 
+void LinkIo::trace(std::string_view direction, net::ConstBytes frame) const {
+    if (const auto packet = net::parse_frame(frame, link_type_)) {
+        trace_(fmt::format("{} ({:.4f}s) {}", direction,
+                           std::chrono::duration<double>(Clock::now() - trace_start_).count(),
+                           net::describe_packet(*packet)));
+    }
+}
+
 Result<std::size_t> LinkIo::send(std::span<const net::ConstBytes> frames) {
     auto sent = tx_.send(frames);
+    if (trace_ && sent) {
+        for (std::size_t i = 0; i < *sent && i < frames.size(); ++i) {
+            trace("SENT", frames[i]);
+        }
+    }
     if (sent && *sent < frames.size()) {
         const std::lock_guard lock(mutex_);
         ++stats_.send_retries;
@@ -186,6 +203,9 @@ void LinkIo::on_frame(net::ConstBytes frame, Clock::time_point at, std::vector<C
     if (is_own_probe(*packet, context_)) {
         ++counts.unmatched;
         return;
+    }
+    if (trace_) {
+        trace("RCVD", frame);
     }
     if (!rx_.checksum_known() && !net::checksums_ok(frame, *packet)) {
         ++counts.unmatched;

@@ -3,11 +3,14 @@
 // the TPACKET_V3 ring (BPF-filtered to candidate replies) that parses every frame with the
 // bounds-checked views and keeps only the replies a module validates as answers to our probes.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -42,6 +45,12 @@ public:
     // The sockets' last closes (and their RCU grace periods) are left to short-lived child
     // processes (io::DetachedClose): for a command that exits once its results are written.
     void set_close_detached(bool detached) { close_detached_ = detached; }
+    // --packet-trace: one line per frame sent and per frame received ("SENT (0.0012s) TCP ...");
+    // called from the sending threads and the receive thread, possibly at once. Set before use.
+    void set_packet_trace(std::function<void(std::string_view)> trace) {
+        trace_ = std::move(trace);
+        trace_start_ = std::chrono::steady_clock::now();
+    }
 
     io::TxSocket& tx() { return tx_; }
     // The ARP / neighbour-advertisement socket (Ethernet links; null otherwise). Owned here so
@@ -76,6 +85,9 @@ private:
     bool released_ = false;   // under mutex_: rx_ is no longer read for statistics
     std::thread closer_;      // release(): close_all() in the background
     bool close_detached_ = false;
+    std::function<void(std::string_view)> trace_;
+    std::chrono::steady_clock::time_point trace_start_{};
+    void trace(std::string_view direction, net::ConstBytes frame) const;
 };
 
 }  // namespace portwarden::engine

@@ -89,7 +89,7 @@ Result<RawScanSetup> set_up(const ScanRequest& request, const ScanRuntime& runti
     }
     s.scan_module = s.custom_module ? s.custom_module.get() : &techniques::module_for(request.technique);
     auto env = open_raw_environment(request.targets, request.timing, udp, scan_modules(request, *s.scan_module),
-                                    request.traceroute ? kTraceTries : 0, runtime.prepared.get());
+                                    request.raw_source, request.traceroute ? kTraceTries : 0, runtime.prepared.get());
     if (!env) {
         return tl::unexpected(env.error());
     }
@@ -117,6 +117,9 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanRuntime& 
     auto setup = set_up(request, runtime);
     if (!setup) {
         return tl::unexpected(setup.error());
+    }
+    if (callbacks.packet_trace) {
+        setup->env.io->set_packet_trace(callbacks.packet_trace);
     }
     RawEngine engine(request, std::move(*setup));
     return run_session(engine, request, callbacks, pick_seed(request.seed), std::move(stop));

@@ -2,6 +2,8 @@
 
 #include "engine/raw/raw_prepare.hpp"
 
+#include <net/if.h>
+
 #include <algorithm>
 #include <array>
 #include <random>
@@ -24,7 +26,7 @@ net::SipKey random_key() {
 
 // The route of the first target of `family` that is not one of our own addresses (those are
 // reached through lo, whatever interface the others use); looks at a few targets at most.
-Result<std::optional<io::Route>> first_route(const TargetSet& targets, Family family) {
+Result<std::optional<io::Route>> first_route(const TargetSet& targets, Family family, int oif) {
     constexpr std::uint64_t kLook = 8;
     std::optional<io::Route> local;
     std::uint64_t looked = 0;
@@ -34,7 +36,7 @@ Result<std::optional<io::Route>> first_route(const TargetSet& targets, Family fa
             continue;
         }
         ++looked;
-        auto route = io::route_to(address);
+        auto route = io::route_to(address, oif);
         if (!route) {
             return tl::unexpected(route.error());
         }
@@ -55,18 +57,42 @@ std::optional<net::EthernetAddresses> link_header(const io::Route& route) {
     return std::nullopt;
 }
 
+// -e, -g, --ttl into the environment and context (-S is applied per family's route).
+Result<void> apply_source_options(RawEnvironment& env, const RawSourceOptions& source) {
+    if (!source.interface.empty()) {
+        const unsigned index = ::if_nametoindex(source.interface.c_str());
+        if (index == 0 || index > 0x7fffffffU) {
+            return fail(fmt::format("-e {}: no such interface", source.interface));
+        }
+        env.forced_ifindex = static_cast<int>(index);
+    }
+    if (source.source_port) {
+        // One source port: the try can no longer ride in it (every reply reads as try 0).
+        env.context.source_port_base = *source.source_port;
+        env.context.source_port_count = 1;
+    }
+    if (source.ttl) {
+        env.context.ttl = *source.ttl;
+    }
+    env.forced_source = source.source.has_value();
+    return {};
+}
+
 }  // namespace
 
 Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timing& timing, bool udp,
                                             const std::vector<const techniques::Module*>& modules,
-                                            int min_tries, RawPrepared* prepared) {
+                                            const RawSourceOptions& source, int min_tries, RawPrepared* prepared) {
     RawEnvironment env;
     env.context.key = random_key();
     const int tries = udp ? 60 : std::clamp(timing.max_retries + 1, 1, 60);
     env.context.max_tries = static_cast<std::uint8_t>(std::clamp(std::max(tries, udp ? 60 : 2), min_tries, 60));
+    if (auto applied = apply_source_options(env, source); !applied) {
+        return tl::unexpected(applied.error());
+    }
     std::optional<io::Route> first;
     for (const Family family : {Family::v4, Family::v6}) {
-        auto found = first_route(targets, family);
+        auto found = first_route(targets, family, env.forced_ifindex);
         if (!found) {
             return tl::unexpected(found.error());
         }
@@ -77,6 +103,9 @@ Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timi
         if (first && first->ifindex != route->ifindex) {
             return fail(fmt::format("IPv4 targets leave through {} and IPv6 targets through {}; scan them separately",
                                     first->ifname, route->ifname));
+        }
+        if (source.source && source.source->family() == family) {
+            route->source = *source.source;  // -S
         }
         if (family == Family::v4) {
             env.context.source_v4 = route->source;
@@ -157,7 +186,7 @@ Result<std::vector<std::optional<RawTarget>>> resolve_targets(RawEnvironment& en
     std::set<Address> asked;
     std::set<Address> fresh;  // asked on the wire: the kernel's table is not taken for an answer
     for (std::size_t i = 0; i < addresses.size(); ++i) {
-        auto route = io::route_to(addresses[i]);
+        auto route = io::route_to(addresses[i], env.forced_ifindex);
         if (!route) {
             return tl::unexpected(route.error());
         }
@@ -170,7 +199,7 @@ Result<std::vector<std::optional<RawTarget>>> resolve_targets(RawEnvironment& en
         }
         on_link[i] = !route->gateway.has_value();
         const auto& source = env.context.source(addresses[i].family());
-        if (route->ifindex != env.ifindex || !source || route->source != *source) {
+        if (route->ifindex != env.ifindex || !source || (route->source != *source && !env.forced_source)) {
             return fail(fmt::format("{} is reached through {} from {}, the scan uses {}; scan it separately",
                                     addresses[i].to_string(), route->ifname, route->source.to_string(),
                                     env.ifname));
