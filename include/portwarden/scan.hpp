@@ -131,6 +131,8 @@ struct ScanRequest {
     std::uint32_t shard_count = 1;
     std::optional<ResumePoint> resume_from;  // --resume: skip what an interrupted run reported
     bool drop_privileges = false;      // after opening sockets: drop capabilities (and root)
+    // Who really answered: HostResult::responder for every raw port scan (--no-responder-analysis: off).
+    bool responder_analysis = true;
     std::string privileged_user = "nobody";
     // Drift confirmation: the ports of a host (this scan's protocol, sorted by port) as last
     // seen. A finished host with a port whose state differs is held back, those ports are

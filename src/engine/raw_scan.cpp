@@ -14,6 +14,7 @@
 #include "engine/drift.hpp"
 #include "engine/emit.hpp"
 #include "engine/raw_discovery.hpp"
+#include "engine/raw_responder.hpp"
 #include "engine/raw_setup.hpp"
 #include "engine/raw_trace.hpp"
 #include "io/privileges.hpp"
@@ -70,6 +71,7 @@ HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns,
     if (!std::is_sorted(out.ports.begin(), out.ports.end(), by_port)) {  // columns are usually in port order
         std::sort(out.ports.begin(), out.ports.end(), by_port);
     }
+    out.responder = responder_report(run, columns, h, out);
     return out;
 }
 
@@ -351,6 +353,7 @@ Result<ScanSummary> run_raw_scan(const ScanRequest& request, const ScanCallbacks
         options.start_position = start_position;
         options.max_sends_per_cell = env->context.max_tries;
         options.release_io_when_done = (g + 1) * group >= total_hosts;  // the last group
+        options.record_reply_facts = request.responder_analysis;
         options.disabled_hosts.resize(n);
         for (std::uint64_t i = 0; i < n; ++i) {
             options.disabled_hosts[i] = !enabled[i];
