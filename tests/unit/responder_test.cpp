@@ -8,8 +8,10 @@
 
 #include "output/writer.hpp"
 #include "portwarden/responder.hpp"
+#include "portwarden/result_file.hpp"
 #include "responder/baseline.hpp"
 #include "responder/json.hpp"
+#include "responder/notes.hpp"
 
 namespace portwarden {
 namespace {
@@ -352,6 +354,51 @@ TEST(ResponderOutput, XmlCarriesTheNoteAsAComment) {
     HostResult quiet = forged_host();
     quiet.responder = analyze_responders(std::vector<ReplyFacts>{synack(80, 63)}, 1);
     EXPECT_EQ(render_with(output::make_xml_writer, quiet).find("responder"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace portwarden
+
+namespace portwarden {
+namespace {
+
+TEST(ResponderOutput, XmlNotesAreReadBack) {
+    HostResult h = forged_host();
+    h.responder->spoofer = PortSpoofer{false, Confidence::medium, 30, 32, "SYN-ACK on 30 of 32 ports probed"};
+    const auto hosts = parse_nmap_xml(render_with(output::make_xml_writer, h), "scan.xml");
+    ASSERT_TRUE(hosts) << hosts.error().message;
+    ASSERT_EQ(hosts->size(), 1U);
+    const auto& r = hosts->front().responder;
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->forged.size(), 1U);
+    EXPECT_EQ(r->forged[0].port, 22);
+    EXPECT_EQ(r->forged[0].confidence, Confidence::high);
+    EXPECT_EQ(r->forged[0].kind, ReplyKind::rst);
+    EXPECT_EQ(r->forged[0].evidence, h.responder->forged[0].evidence);
+    ASSERT_TRUE(r->spoofer);
+    EXPECT_EQ(r->spoofer->open, 30U);
+    EXPECT_EQ(r->spoofer->probed, 32U);
+    EXPECT_EQ(r->spoofer->confidence, Confidence::medium);
+}
+
+TEST(ResponderNotes, ReadBackRejectsWhatItDidNotWrite) {
+    ResponderReport r;
+    EXPECT_TRUE(read_responder_note("3 replies forged by a middlebox (low confidence), ports 5,7-8: e.g. SYN-ACK x", r));
+    ASSERT_EQ(r.forged.size(), 3U);
+    EXPECT_EQ(r.forged[2].port, 8);
+    EXPECT_EQ(r.forged[0].kind, ReplyKind::syn_ack);
+    for (const char* bad : {"1 reply forged by a middlebox (sure confidence), ports 5: e.g. x",
+                            "1 reply forged by a middlebox (high confidence), ports 0: e.g. x",
+                            "1 reply forged by a middlebox (high confidence), ports 9-3: e.g. x",
+                            "1 reply forged by a middlebox (high confidence), ports 70000: e.g. x",
+                            "1 reply forged by a middlebox (high confidence), ports 5",
+                            "filtered by 198.18.2.1: its ICMP errors (admin-prohibited) answered 3 ports",
+                            "port-spoofer (high confidence) no colon", "hello"}) {
+        ResponderReport none;
+        EXPECT_FALSE(read_responder_note(bad, none)) << bad;
+        EXPECT_TRUE(none.forged.empty());
+        EXPECT_FALSE(none.spoofer);
+    }
 }
 
 }  // namespace
