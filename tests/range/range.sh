@@ -1170,7 +1170,7 @@ do_up() {
   write_truth "$TRUTH"
   write_disc_truth "$disc_truth"
   write_responder_truth "${TRUTH%.tsv}.responder.tsv"
-  if [[ $TRUTH != "$STATE/truth.tsv" ]]; then echo "${TRUTH%.tsv}.responder.tsv" >>"$STATE/files"; fi
+  echo "${TRUTH%.tsv}.responder.tsv" >>"$STATE/files"  # removed by down, wherever it is
   {
     echo "prefix=$PREFIX"
     echo "scanner_ns=$NS_SCAN"
