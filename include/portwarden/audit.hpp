@@ -108,8 +108,9 @@ enum class FindingKind : std::uint8_t {
     port_not_scanned,  // inconclusive: the rule needs a port the scan did not cover
     firewall_mismatch, // violation (--ruleset): the scan differs from the ruleset's prediction
     firewall_unknown,  // inconclusive (--ruleset): the ruleset's verdict for the port is unknown
+    forged_reply,      // inconclusive: a middlebox forged the port's reply, or the host is a port-spoofer
 };
-inline constexpr int finding_kind_count = 11;
+inline constexpr int finding_kind_count = 12;
 bool is_violation(FindingKind k);
 std::string_view rule_id(FindingKind k);     // "PW001" ...
 std::string_view rule_name(FindingKind k);   // "unexpected-open" ...

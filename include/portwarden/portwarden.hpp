@@ -6,6 +6,7 @@
 #include "portwarden/inventory.hpp"
 #include "portwarden/ports.hpp"
 #include "portwarden/probe.hpp"
+#include "portwarden/responder.hpp"
 #include "portwarden/results.hpp"
 #include "portwarden/scan.hpp"
 #include "portwarden/services.hpp"

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "portwarden/address.hpp"
+#include "portwarden/responder.hpp"
 #include "portwarden/state.hpp"
 
 namespace portwarden {
@@ -52,6 +53,8 @@ struct HostResult {
     std::vector<TraceHop> trace;  // --traceroute: TTL 1 upward, ending at the host itself
     std::string trace_proto;      // the probe the trace used: "tcp", "udp" or "icmp"
     std::uint16_t trace_port = 0; // its port (tcp/udp)
+    // Raw port scans: who really answered (forged replies, port-spoofers, filtering devices).
+    std::optional<ResponderReport> responder;
 };
 
 // The routers between us and a host whose reply arrived with `ttl` (see HostResult::hops).

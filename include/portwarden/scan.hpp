@@ -72,6 +72,8 @@ struct ScanRequest {
     std::uint32_t shard_index = 0;     // --shard I/N: scan only cells c with c mod N == I
     std::uint32_t shard_count = 1;
     std::optional<ResumePoint> resume_from;  // --resume: skip what an interrupted run reported
+    // Who really answered: HostResult::responder for every raw port scan (--no-responder-analysis: off).
+    bool responder_analysis = true;
     // Drift confirmation: the ports of a host (this scan's protocol, sorted by port) as last
     // seen. A finished host with a port whose state differs is held back, those ports are
     // probed once more (after the host group's run, with the same technique), and the host is

@@ -30,6 +30,7 @@ constexpr std::array<RuleInfo, finding_kind_count> rules{{
     {"PW105", "port-not-scanned", "A rule needs a port the scan did not cover."},
     {"PW005", "firewall-mismatch", "The scan differs from what the host's firewall ruleset (--ruleset) predicts."},
     {"PW106", "firewall-unknown", "The firewall ruleset's verdict for a port is unknown (a rule the model cannot decide)."},
+    {"PW107", "forged-reply", "A middlebox forged the port's reply (or the host answers every port): it proves nothing about the host."},
 }};
 
 const PortResult* find_port(const HostResult& host, Proto proto, std::uint16_t port) {
@@ -67,11 +68,12 @@ public:
             allowed(a, h);
         }
         check("unlisted ports", g.unlisted_pos);
+        spoofer(h);
         for (const PortResult& p : h.ports) {
             const bool listed = std::any_of(g.allow.begin(), g.allow.end(), [&](const AllowedPort& a) {
                 return a.proto == p.proto && a.port == p.port;
             });
-            if (!listed) {
+            if (!listed && !forged(h, p)) {
                 unlisted(g, p);
             }
         }
@@ -108,6 +110,9 @@ private:
         check(fmt::format("allow {}/{}", a.port, to_string(a.proto)), a.pos);
         const bool expired = a.expires && *a.expires < today_;
         const PortResult* p = find_port(h, a.proto, a.port);
+        if (p != nullptr && forged(h, *p)) {
+            return;
+        }
         if (p == nullptr) {
             if (a.must_be_open || expired) {
                 add(FindingKind::port_not_scanned, {a.proto, a.port, std::nullopt},
@@ -143,6 +148,30 @@ private:
                                 state_text(*p)));
             }
             break;
+        }
+    }
+
+    // Who really answered: a port decided by a forged reply is not the host's (PW107 instead of
+    // the rule's check); weak (low-confidence) signs do not count.
+    bool forged(const HostResult& h, const PortResult& p) {
+        const ForgedReply* f = h.responder ? h.responder->forged_at(p.proto, p.port) : nullptr;
+        if (f == nullptr || f->confidence == Confidence::low) {
+            return false;
+        }
+        ++out_.ports_checked;
+        add(FindingKind::forged_reply, {p.proto, p.port, p.state},
+            fmt::format("{}: {}/{} reads {}, but a middlebox forged that reply ({} confidence: {}): it proves "
+                        "nothing about the host, whose own state of the port is unknown",
+                        host_, p.port, to_string(p.proto), state_text(p), to_string(f->confidence), f->evidence));
+        return true;
+    }
+
+    void spoofer(const HostResult& h) {
+        if (h.responder && h.responder->spoofer && h.responder->spoofer->confidence != Confidence::low) {
+            const PortSpoofer& s = *h.responder->spoofer;
+            add(FindingKind::forged_reply, {},
+                fmt::format("{} is a {} ({} confidence: {}): its open ports prove nothing about real services",
+                            host_, s.tarpit ? "tarpit" : "port-spoofer", to_string(s.confidence), s.evidence));
         }
     }
 

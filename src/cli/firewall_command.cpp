@@ -98,8 +98,35 @@ std::string expected_list(const fw::Prediction& p) {
     return out.empty() ? "unknown" : out;
 }
 
+// Who really answered the observed reply (the scan's responder analysis), one line or none.
+std::string responder_line(const HostResult* host, const PortResult& seen) {
+    if (host == nullptr || !host->responder) {
+        return {};
+    }
+    const ResponderReport& r = *host->responder;
+    if (const ForgedReply* f = r.forged_at(seen.proto, seen.port)) {
+        return fmt::format("  responder:  FORGED by a middlebox ({} confidence): {}; it proves nothing about the "
+                           "host, whose own answer is unknown\n", to_string(f->confidence), f->evidence);
+    }
+    if (r.spoofer) {
+        return fmt::format("  responder:  the host answers nearly every port, a {} ({} confidence): {}\n",
+                           r.spoofer->tarpit ? "tarpit" : "port-spoofer", to_string(r.spoofer->confidence),
+                           r.spoofer->evidence);
+    }
+    if (seen.reason_ip) {
+        return fmt::format("  responder:  the ICMP error came from {}, not the host: that device filters the port\n",
+                           seen.reason_ip->to_string());
+    }
+    if (r.baseline && seen.reason_ttl && *seen.reason_ttl == r.baseline->ttl) {
+        return fmt::format("  responder:  the host itself: TTL {} as its own {} ({} hop{})\n", r.baseline->ttl,
+                           r.baseline->from_syn_ack ? "SYN-ACKs" : "RSTs", r.baseline->hops,
+                           r.baseline->hops == 1 ? "" : "s");
+    }
+    return {};
+}
+
 int explain_text(const std::string& what, const fw::Prediction& p, const std::optional<PortResult>& seen,
-                 const std::string& scan, Technique t) {
+                 const std::string& scan, Technique t, const HostResult* seen_host) {
     std::string out = fmt::format("{} ({} scan)\n", what, to_string(t));
     out += fmt::format("  decided by: {}\n", fw::describe(p.decision));
     out += fmt::format("  firewall:   {}\n", plain_outcome(p.decision));
@@ -124,6 +151,7 @@ int explain_text(const std::string& what, const fw::Prediction& p, const std::op
             out += fmt::format("  observed:   {} {} ({}): {}\n", to_string(obs.state), to_string(obs.reason), scan,
                                agree ? "agrees with the prediction" : "DIFFERS from the prediction");
             code = agree ? exit_ok : 1;
+            out += responder_line(seen_host, *seen);
         }
     }
     std::fwrite(out.data(), 1, out.size(), stdout);
@@ -180,15 +208,17 @@ int explain_command(const std::vector<std::string>& args) {
     fw::Packet packet{*source, *dst, proto, hp->port, std::nullopt, in.iif, "", in.forward};
     const auto p = fw::predict(*rules, packet, t, *listeners);
     std::optional<PortResult> seen;
+    const HostResult* seen_host = nullptr;
     for (const auto& h : scan) {
         for (const auto& port : h.ports) {
             if (h.address == *dst && port.proto == proto && port.port == hp->port) {
                 seen = port;
+                seen_host = &h;
             }
         }
     }
     const std::string host = dst->is_v4() ? dst->to_string() : "[" + dst->to_string() + "]";
-    return explain_text(fmt::format("{}:{}/{}", host, hp->port, to_string(proto)), p, seen, in.scan, t);
+    return explain_text(fmt::format("{}:{}/{}", host, hp->port, to_string(proto)), p, seen, in.scan, t, seen_host);
 }
 
 int firewall_command(const std::vector<std::string>& args) {

@@ -79,6 +79,7 @@ struct ScanArgs {
     std::string source_port;     // -g, --source-port
     std::string ttl;             // --ttl
     bool packet_trace = false;   // --packet-trace
+    bool no_responder_analysis = false;  // --no-responder-analysis
     OutputArgs outputs;
 };
 
@@ -327,6 +328,8 @@ void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("--seed", a.seed, "seed of the random port/host order");
     app.add_option("--db", a.db, "store the scan in this history database: PATH or postgresql://...");
     app.add_flag("--no-history", a.no_history, "do not store the scan in the history database (nor re-probe changed ports)");
+    app.add_flag("--no-responder-analysis", a.no_responder_analysis,
+                 "raw scans: do not check who really answered (forged RSTs, port-spoofers)");
     app.add_flag("--no-reprobe", a.no_reprobe,
                  "store, but do not probe a port again when its state differs from the history's");
     define_habit_flags(app, a);
@@ -538,6 +541,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     request.discovery = std::move(*discovery);
     request.ping_only = a.discovery.ping_only;
     request.traceroute = a.discovery.traceroute;
+    request.responder_analysis = !a.no_responder_analysis;
     if (a.discovery.traceroute && a.skip_discovery) {
         return bad_input("--traceroute follows the discovery probe that reached each host; it cannot go with -Pn");
     }

@@ -166,6 +166,37 @@ std::optional<IpLayer> parse_ip(ConstBytes ip, Mode mode) {
     return std::nullopt;
 }
 
+// See TcpInfo::options_digest. A malformed option list ends the walk (the digest keeps what
+// came before it): replies are validated by their cookie, not by their options.
+std::uint16_t tcp_options_digest(ConstBytes options) {
+    constexpr std::uint8_t kEnd = 0, kNop = 1, kMss = 2, kWscale = 3;
+    std::uint32_t h = 0;
+    const auto fold = [&h](std::uint32_t v) { h = (h * 31U + v + 1U) & 0xffffU; };
+    std::size_t i = 0;
+    while (i < options.size()) {
+        const std::uint8_t kind = options[i];
+        fold(kind);
+        if (kind == kEnd) {
+            break;
+        }
+        if (kind == kNop) {
+            ++i;
+            continue;
+        }
+        const auto length = load_u8(options, i + 1);
+        if (!length || *length < 2 || i + *length > options.size()) {
+            break;
+        }
+        if (kind == kMss || kind == kWscale) {
+            for (std::size_t k = 2; k < *length; ++k) {
+                fold(options[i + k]);
+            }
+        }
+        i += *length;
+    }
+    return static_cast<std::uint16_t>(h);
+}
+
 std::optional<TcpInfo> parse_tcp(ConstBytes segment) {
     const auto src_port = load_be16(segment, 0);
     const auto dst_port = load_be16(segment, 2);
@@ -181,7 +212,9 @@ std::optional<TcpInfo> parse_tcp(ConstBytes segment) {
     if (header_length < kTcpMinHeader || header_length > segment.size()) {
         return std::nullopt;
     }
-    return TcpInfo{*src_port, *dst_port, *seq, *ack, *flags, *window, header_length};
+    const std::uint16_t digest =
+        header_length > kTcpMinHeader ? tcp_options_digest(segment.subspan(kTcpMinHeader, header_length - kTcpMinHeader)) : 0;
+    return TcpInfo{*src_port, *dst_port, *seq, *ack, *flags, *window, header_length, digest};
 }
 
 std::optional<UdpInfo> parse_udp(ConstBytes segment, bool more_fragments) {

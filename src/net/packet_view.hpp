@@ -53,6 +53,9 @@ struct TcpInfo {
     std::uint8_t flags = 0;
     std::uint16_t window = 0;
     std::size_t header_length = 0;  // data offset * 4, validated to fit the segment
+    // The options' layout: each kind in order, with the MSS and window-scale values (not the
+    // timestamps, which change per segment), folded into 16 bits; 0 for no options.
+    std::uint16_t options_digest = 0;
 };
 
 struct UdpInfo {

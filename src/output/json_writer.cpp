@@ -28,6 +28,8 @@
 //     ttl        number  TTL of the reply that decided the state       (only when known)
 //     rtt_us     number  round trip of the deciding probe, microseconds (only when known)
 //     reason_ip  string  the reply came from this other address        (only when known)
+//     forged     string  the deciding reply was forged by a middlebox: the confidence,
+//                        "low"|"medium"|"high" (see the host's "responder")  (only then)
 //     time       string  when the host's results were final, UTC, "2026-11-22T10:00:00Z"
 //
 //   {"type":"host", ...}     one per host, after its port records:
@@ -47,6 +49,17 @@
 //     trace      array   --traceroute, TTL 1 upward:                   (only with a trace)
 //                        {"ttl":1,"address":"198.18.0.1","rtt_us":120}; a hop that did not
 //                        answer is {"ttl":2} alone
+//     responder  object  raw port scans, who really answered (README "Who really answered";
+//                        absent with --no-responder-analysis):
+//                        baseline {ttl, hops, from: "syn-ack"|"rst", replies, rst_ip_id,
+//                          syn_ack_ip_id: "none"|"zero"|"constant"|"varied", rst_window?}
+//                          (absent when no reply surely came from the host);
+//                        forged [{proto, port, kind: "rst"|"syn-ack", ttl, confidence:
+//                          "low"|"medium"|"high", evidence}]: replies forged by a middlebox;
+//                        spoofer {kind: "port-spoofer"|"tarpit", confidence, open, probed,
+//                          evidence} (only when found);
+//                        filters [{address, ports, reasons: ["admin-prohibited", ...]}]: other
+//                          addresses whose ICMP errors decided ports
 //   A -sn scan (discovery only) writes no port records: its hosts have "ports_scanned":0.
 //
 //   {"type":"summary", ...}  one, last:
@@ -88,6 +101,7 @@
 #include "output/format.hpp"
 #include "output/route.hpp"
 #include "output/writer.hpp"
+#include "responder/json.hpp"
 
 namespace portwarden::output {
 namespace {
@@ -106,7 +120,8 @@ public:
     explicit PortLines(const HostResult& host)
         : prefix_(fmt::format(R"({{"type":"port","host":"{}","hostname":{},"proto":")", host.address.to_string(),
                               dump_string(host.hostname))),
-          time_(iso_utc(host.end_time)) {}
+          time_(iso_utc(host.end_time)),
+          forged_(host.responder && !host.responder->forged.empty() ? &*host.responder : nullptr) {}
 
     // Plain appends rather than fmt::format_to(std::back_inserter(out), ...): fmt v9 grows a
     // std::string through a back_insert_iterator by resize() per piece, several times slower
@@ -134,6 +149,11 @@ public:
             out += p.reason_ip->to_string();
             out += '"';
         }
+        if (const ForgedReply* f = forged_ != nullptr ? forged_->forged_at(p.proto, p.port) : nullptr) {
+            out += R"(,"forged":")";
+            out += to_string(f->confidence);
+            out += '"';
+        }
         out += R"(,"time":")";
         out += time_;
         out += "\"}\n";
@@ -153,6 +173,7 @@ private:
     }
     std::string prefix_;
     std::string time_;
+    const ResponderReport* forged_ = nullptr;  // the host's report, when it found forged replies
 };
 
 Json trace_array(const std::vector<TraceHop>& trace) {
@@ -196,6 +217,9 @@ Json host_record(const HostResult& host, std::size_t ports_written) {
             j["trace_port"] = host.trace_port;
         }
         j["trace"] = trace_array(host.trace);
+    }
+    if (host.responder) {
+        j["responder"] = responder::to_json(*host.responder);
     }
     return j;
 }

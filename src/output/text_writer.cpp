@@ -157,6 +157,11 @@ std::string host_report(const HostResult& host, const RunInfo& run) {
         out += port_section(host, summary, run);
     }
     out += distance_text(host);
+    if (host.responder) {
+        for (const std::string& note : responder_notes(*host.responder)) {
+            out += fmt::format("Responder: {}\n", note);
+        }
+    }
     const std::string trace = traceroute_text(host);
     out += trace;
     // nmap ends a host's report with an empty line, except in a -sn scan without --traceroute

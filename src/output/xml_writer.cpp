@@ -160,6 +160,23 @@ std::string route_elements(const HostResult& host) {
     return out + "</trace>\n";
 }
 
+// Who really answered: nmap.dtd has no element or attribute for it, so the notes go in a
+// comment (valid anywhere, ignored by DTD validation). Entities mean nothing in a comment, so
+// the note is written as it is, but "--" may not appear inside one.
+std::string responder_comment(const HostResult& host) {
+    if (!host.responder || !host.responder->has_findings()) {
+        return {};
+    }
+    std::string out;
+    for (std::string note : responder_notes(*host.responder)) {
+        for (auto at = note.find("--"); at != std::string::npos; at = note.find("--", at)) {
+            note.replace(at, 2, "- ");
+        }
+        out += fmt::format("<!-- portwarden responder: {} -->\n", note);
+    }
+    return out;
+}
+
 std::string host_element(const HostResult& host, const RunInfo& run) {
     const IgnoreRule rule{run.open_only, run.verbosity, run.ping_only};
     const PortSummary summary = summarize_ports(host, rule);
@@ -183,6 +200,7 @@ std::string host_element(const HostResult& host, const RunInfo& run) {
         out += ports_element(summary, run);
     }
     out += route_elements(host);
+    out += responder_comment(host);
     if (host.srtt_us) {
         out += fmt::format("<times srtt=\"{}\" rttvar=\"-1\" to=\"-1\"/>\n", *host.srtt_us);
     }

@@ -9,6 +9,7 @@
 
 #include "portwarden/limits.hpp"
 #include "portwarden/result_file.hpp"
+#include "responder/json.hpp"
 #include "resultfile/port_set.hpp"
 
 namespace portwarden {
@@ -66,6 +67,9 @@ Result<void> host_record(const Json& j, HostResult& h) {
     h.reason = parse_reason(string_field(j, "reason")).value_or(Reason::unknown);
     h.srtt_us = number_field<std::uint32_t>(j, "srtt_us");
     h.hops = number_field<std::uint8_t>(j, "hops");
+    if (const auto r = j.find("responder"); r != j.end()) {
+        h.responder = responder::from_json(*r);
+    }
     const auto complete = j.find("complete");
     h.complete = complete == j.end() || !complete->is_boolean() || complete->get<bool>();
     return {};

@@ -11,6 +11,7 @@
 
 #include "portwarden/limits.hpp"
 #include "portwarden/result_file.hpp"
+#include "responder/notes.hpp"
 #include "resultfile/port_set.hpp"
 
 namespace portwarden {
@@ -104,6 +105,25 @@ Result<void> read_ports(const pugi::xml_node& ports, HostResult& h) {
     return {};
 }
 
+// Who really answered: our XML writer puts the notes in comments inside <host>.
+void read_responder_comments(const pugi::xml_node& host, HostResult& h) {
+    constexpr std::string_view kPrefix = " portwarden responder: ";
+    for (const pugi::xml_node& node : host.children()) {
+        std::string_view text = node.type() == pugi::node_comment ? node.value() : "";
+        if (!text.starts_with(kPrefix)) {
+            continue;
+        }
+        text.remove_prefix(kPrefix.size());
+        if (text.ends_with(' ')) {
+            text.remove_suffix(1);
+        }
+        ResponderReport report = h.responder.value_or(ResponderReport{});
+        if (read_responder_note(text, report)) {
+            h.responder = std::move(report);
+        }
+    }
+}
+
 Result<HostResult> read_host(const pugi::xml_node& host) {
     HostResult h;
     const std::string state = host.child("status").attribute("state").value();
@@ -134,6 +154,7 @@ Result<HostResult> read_host(const pugi::xml_node& host) {
     if (auto r = read_ports(host.child("ports"), h); !r) {
         return tl::unexpected(r.error());
     }
+    read_responder_comments(host, h);
     std::sort(h.ports.begin(), h.ports.end(),
               [](const PortResult& a, const PortResult& b) { return std::pair{a.proto, a.port} < std::pair{b.proto, b.port}; });
     return h;
@@ -143,7 +164,8 @@ Result<HostResult> read_host(const pugi::xml_node& host) {
 
 Result<std::vector<HostResult>> parse_nmap_xml(std::string_view text, const std::string& path) {
     pugi::xml_document doc;
-    const pugi::xml_parse_result parsed = doc.load_buffer(text.data(), text.size());
+    const pugi::xml_parse_result parsed =
+        doc.load_buffer(text.data(), text.size(), pugi::parse_default | pugi::parse_comments);
     if (!parsed) {
         const auto offset = static_cast<std::size_t>(std::max<std::ptrdiff_t>(parsed.offset, 0));
         const std::string_view before = text.substr(0, std::min(offset, text.size()));

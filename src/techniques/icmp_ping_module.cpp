@@ -191,7 +191,7 @@ private:
         }
         Response response;
         response.kind = echo() ? ResponseKind::echo_reply : ResponseKind::timestamp_reply;
-        return Reply{packet.src, 0, *tryno, response, packet.ttl, packet.src};
+        return Reply{packet.src, 0, *tryno, response, packet.ttl, packet.src, {}, 0, 0};
     }
 
     // Echo: our 8 data bytes come back, no more and no less (RFC 792: "The data received in

@@ -158,7 +158,13 @@ private:
         if (!tryno) {
             return std::nullopt;
         }
-        return Reply{packet.src, tcp.src_port, *tryno, *response, packet.ttl, packet.src};
+        Reply reply{packet.src, tcp.src_port, *tryno, *response, packet.ttl, packet.src, {}, 0, 0};
+        if (packet.family == Family::v4) {
+            reply.ip_id = packet.ip_id;
+        }
+        reply.tcp_window = tcp.window;
+        reply.tcp_options = tcp.options_digest;
+        return reply;
     }
 
     static std::optional<Reply> validate_icmp(const net::ParsedPacket& packet,

@@ -168,7 +168,7 @@ Reply icmp_reply(const net::ParsedPacket& packet, const net::IcmpInfo& icmp,
     response.icmp_type = icmp.type;
     response.icmp_code = icmp.code;
     response.from_target = packet.src == quoted.dst;
-    return Reply{quoted.dst, quoted.dst_port, tryno, response, packet.ttl, packet.src};
+    return Reply{quoted.dst, quoted.dst_port, tryno, response, packet.ttl, packet.src, {}, 0, 0};
 }
 
 bool is_our_source(const ScanContext& context, const Address& address) {

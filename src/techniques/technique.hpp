@@ -76,6 +76,10 @@ struct Reply {
     Response response;        // for portwarden::classify()
     std::uint8_t ttl = 0;     // of the reply
     Address responder;        // the reply's source (a router for most ICMP errors)
+    // For the responder analysis (TCP replies): IPv4 ID, window, options digest.
+    std::optional<std::uint16_t> ip_id;
+    std::uint16_t tcp_window = 0;
+    std::uint16_t tcp_options = 0;
 };
 
 class Module {

@@ -97,7 +97,7 @@ private:
         }
         Response response;
         response.kind = ResponseKind::udp_reply;
-        return Reply{packet.src, port, *tryno, response, packet.ttl, packet.src};
+        return Reply{packet.src, port, *tryno, response, packet.ttl, packet.src, {}, 0, 0};
     }
 
     static std::optional<Reply> validate_icmp(const net::ParsedPacket& packet,

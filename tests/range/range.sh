@@ -989,6 +989,77 @@ on_exit_up() {
   exit "$rc"
 }
 
+# ---------------------------------------------------------------------------------------
+# Responder block (issue #13 item 5, "who really answered"): a forger and a port-spoofer.
+#   PREFIX-fgd  198.18.11.10 fd00:0:0:11::10  listeners as the plain host; the ROUTER's
+#               forward chain (table inet pw_forge) answers SYNs to FORGE_TCP on it with
+#               `reject with tcp reset`: a RST sent by the router, with the router's TTL (64,
+#               0 hops) where the host's own replies arrive with 63 (1 hop). Every other port
+#               is the plain host's (kernel RST or listener).
+#   PREFIX-spf  198.18.12.10 fd00:0:0:12::10  a port-spoofer: its prerouting nat redirects
+#               every TCP port to one listener (SPOOF_LISTEN), so every port answers SYN-ACK,
+#               all alike.
+# Written to <truth without .tsv>.responder.tsv: `forged ADDRESS PORTS` and `spoofer ADDRESS`
+# lines (the main truth does not list these hosts).
+FORGE_TCP="22,1000-1009,40000"    # the router forges RSTs for these (22 is open on the host)
+FGD_V4=198.18.11.10; FGD_V6=fd00:0:0:11::10
+SPF_V4=198.18.12.10; SPF_V6=fd00:0:0:12::10
+SPOOF_LISTEN=7
+NS_FGD="$PREFIX-fgd"; NS_SPF="$PREFIX-spf"
+
+forge_ruleset() {
+  cat <<EOF
+table inet pw_forge {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    ip daddr $FGD_V4 tcp dport { $FORGE_TCP } tcp flags & (syn | ack) == syn reject with tcp reset
+    ip6 daddr $FGD_V6 tcp dport { $FORGE_TCP } tcp flags & (syn | ack) == syn reject with tcp reset
+  }
+}
+EOF
+}
+
+spoof_ruleset() {
+  cat <<EOF
+table inet pw_spoof {
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    tcp dport != $SPOOF_LISTEN redirect to :$SPOOF_LISTEN
+  }
+}
+EOF
+}
+
+setup_responder_block() {
+  add_ns "$NS_FGD"; add_ns "$NS_SPF"
+  link_to_router "$NS_FGD" h11 198.18.11.1/24 fd00:0:0:11::1/64 "$FGD_V4/24" "$FGD_V6/64"
+  link_to_router "$NS_SPF" h12 198.18.12.1/24 fd00:0:0:12::1/64 "$SPF_V4/24" "$SPF_V6/64"
+  local n
+  for n in 11:"$NS_FGD" 12:"$NS_SPF"; do
+    ip -n "${n#*:}" route add default via "198.18.${n%%:*}.1"
+    ip -n "${n#*:}" -6 route add default via "fd00:0:0:${n%%:*}::1"
+  done
+  forge_ruleset >"$STATE/forge.nft"
+  ip netns exec "$NS_RTR" nft -f "$STATE/forge.nft"
+  spoof_ruleset >"$STATE/spoof.nft"
+  ip netns exec "$NS_SPF" nft -f "$STATE/spoof.nft"
+  start_listener "$NS_FGD" forged "$PLAIN_TCP" ""
+  start_listener "$NS_SPF" spoofer "$SPOOF_LISTEN" ""
+  check_reachable "$FGD_V4" 80; check_reachable "$FGD_V6" 80
+  check_reachable "$SPF_V4" 4242; check_reachable "$SPF_V6" 4242
+}
+
+write_responder_truth() { # file
+  {
+    echo "# responder truth: forged ADDRESS PORTS (RSTs the router forges); spoofer ADDRESS"
+    echo "# forged_ns=$NS_FGD spoofer_ns=$NS_SPF"
+    echo "forged $FGD_V4 $FORGE_TCP"; echo "forged $FGD_V6 $FORGE_TCP"
+    echo "spoofer $SPF_V4"; echo "spoofer $SPF_V6"
+  } >"$1"
+}
+# End of the responder block.
+# ---------------------------------------------------------------------------------------
+
 do_up() {
   require_root
   local t
@@ -1076,6 +1147,8 @@ do_up() {
   start_listener "$NS_BNECK" bottleneck "$PLAIN_TCP" "$PLAIN_UDP"
   # On every address of PREFIX-disc (dual-stack wildcard); disc_ruleset decides who reaches it.
   start_listener "$NS_DISC" disc "$DISC_SYN_PORT" ""
+  log "creating the responder block (a forger on the router, a port-spoofer)"
+  setup_responder_block
 
   log "checking reachability"
   for t in "$PLAIN_V4" "$PLAIN_V6" "$FW_V4" "$FW_V6"; do check_reachable "$t" 22; done
@@ -1096,6 +1169,8 @@ do_up() {
   if [[ $disc_truth != "$STATE/truth.discovery.tsv" ]]; then echo "$disc_truth" >>"$STATE/files"; fi
   write_truth "$TRUTH"
   write_disc_truth "$disc_truth"
+  write_responder_truth "${TRUTH%.tsv}.responder.tsv"
+  echo "${TRUTH%.tsv}.responder.tsv" >>"$STATE/files"  # removed by down, wherever it is
   {
     echo "prefix=$PREFIX"
     echo "scanner_ns=$NS_SCAN"
@@ -1111,6 +1186,9 @@ do_up() {
     echo "bottleneck_ns=$NS_BNECK"
     echo "truth=$TRUTH"
     echo "discovery_truth=$disc_truth"
+    echo "responder_truth=${TRUTH%.tsv}.responder.tsv"
+    echo "forged_ns=$NS_FGD"
+    echo "spoofer_ns=$NS_SPF"
     echo "listen=$LISTEN"
   } >"$STATE/info"
   date -u +%FT%TZ >"$STATE/ready"

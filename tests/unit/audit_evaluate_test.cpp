@@ -158,6 +158,45 @@ TEST(AuditEvaluateHosts, MissingDownIncomplete) {
     EXPECT_EQ(e.findings[0].group, "lan");
 }
 
+// Who really answered: a port decided by a forged reply is undecided (PW107), never judged;
+// a weak (low-confidence) sign is judged as usual; a port-spoofer host gets one PW107.
+TEST(AuditEvaluateResponder, ForgedRepliesProveNothing) {
+    HostResult web = host("198.18.1.10", {{443, PortState::closed}, {22, PortState::open}, {8080, PortState::closed},
+                                           {9000, PortState::closed}, {9001, PortState::closed}});
+    ResponderReport r;
+    r.forged = {ForgedReply{Proto::tcp, 443, ReplyKind::rst, 64, Confidence::high, "TTL 64"},
+                ForgedReply{Proto::tcp, 9000, ReplyKind::rst, 64, Confidence::medium, "TTL 64"},
+                ForgedReply{Proto::tcp, 9001, ReplyKind::rst, 63, Confidence::low, "IP ID"}};
+    web.responder = r;
+    const Evaluation e = evaluate(policy(), with_web(web), today);
+    std::vector<std::pair<FindingKind, std::uint16_t>> got;
+    for (const Finding& f : e.findings) {
+        got.emplace_back(f.kind, f.port);
+    }
+    // 443 must be open and reads closed, but the RST was forged: undecided, not must-be-open.
+    // 9000 (unlisted, stealth group) likewise; 9001's weak sign is judged: stealth.
+    const std::vector<std::pair<FindingKind, std::uint16_t>> want{
+        {FindingKind::forged_reply, 443}, {FindingKind::forged_reply, 9000}, {FindingKind::stealth, 9001}};
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(e.verdict, Verdict::violations);
+    EXPECT_NE(e.findings[0].message.find("a middlebox forged that reply (high confidence: TTL 64)"), std::string::npos)
+        << e.findings[0].message;
+
+    web.responder->forged.pop_back();
+    web.ports.pop_back();  // 9001 gone: only the forged ports are left to decide
+    const Evaluation undecided = evaluate(policy(), with_web(web), today);
+    EXPECT_EQ(undecided.verdict, Verdict::inconclusive);
+
+    HostResult spoof = host("198.18.1.10", {{443, PortState::open}, {22, PortState::open}});
+    spoof.responder = ResponderReport{};
+    spoof.responder->spoofer = PortSpoofer{false, Confidence::high, 65535, 65535, "SYN-ACK on every port"};
+    const Evaluation s = evaluate(policy(), with_web(spoof), today);
+    ASSERT_EQ(s.findings.size(), 1U);
+    EXPECT_EQ(s.findings[0].kind, FindingKind::forged_reply);
+    EXPECT_FALSE(s.findings[0].proto.has_value());
+    EXPECT_EQ(s.verdict, Verdict::inconclusive);
+}
+
 TEST(AuditEvaluateHosts, RuleIdsAreDistinct) {
     for (int i = 0; i < finding_kind_count; ++i) {
         for (int j = i + 1; j < finding_kind_count; ++j) {

@@ -91,7 +91,7 @@ ParsedPacket tcp_reply(const SipKey& key, std::uint8_t flags, std::uint32_t ack_
     reply.dst = addr("198.18.0.1");
     reply.protocol = kProtoTcp;
     const std::uint32_t cookie = syn_cookie(key, reply.dst, reply.src, 40000, 443);
-    reply.tcp = TcpInfo{443, 40000, 99, cookie + ack_delta, flags, 0, 20};
+    reply.tcp = TcpInfo{443, 40000, 99, cookie + ack_delta, flags, 0, 20, 0};
     return reply;
 }
 

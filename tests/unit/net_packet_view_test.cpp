@@ -70,6 +70,38 @@ TEST(NetPacketView, Ipv4SynAckFromLibtins) {
     EXPECT_TRUE(tcp_reply_is_ours(kKey, *p));
 }
 
+// The options digest (responder analysis): the layout and MSS / window scale count, the
+// timestamps' values do not; no options, no digest.
+std::uint16_t digest_of(std::uint16_t mss, std::uint8_t wscale, std::uint32_t tsval, bool sack) {
+    Tins::IP ip = Tins::IP("198.18.0.1", "198.18.1.2") / Tins::TCP(40000, 443);
+    auto& tcp = ip.rfind_pdu<Tins::TCP>();
+    tcp.flags(Tins::TCP::SYN | Tins::TCP::ACK);
+    tcp.mss(mss);
+    if (sack) {
+        tcp.sack_permitted();
+    }
+    tcp.timestamp(tsval, 7);
+    tcp.winscale(wscale);
+    const auto bytes = ip.serialize();
+    const auto p = parse_frame(bytes, LinkType::raw_ip);
+    EXPECT_TRUE(p && p->tcp);
+    return p && p->tcp ? p->tcp->options_digest : 0;
+}
+
+TEST(NetPacketView, TcpOptionsDigest) {
+    const auto base = digest_of(1460, 7, 1000, true);
+    EXPECT_NE(base, 0);
+    EXPECT_EQ(digest_of(1460, 7, 99999, true), base);  // timestamps change per segment
+    EXPECT_NE(digest_of(1400, 7, 1000, true), base);
+    EXPECT_NE(digest_of(1460, 6, 1000, true), base);
+    EXPECT_NE(digest_of(1460, 7, 1000, false), base);
+    Tins::IP bare = Tins::IP("198.18.0.1", "198.18.1.2") / Tins::TCP(40000, 443);
+    const auto bytes = bare.serialize();
+    const auto p = parse_frame(bytes, LinkType::raw_ip);
+    ASSERT_TRUE(p && p->tcp);
+    EXPECT_EQ(p->tcp->options_digest, 0);
+}
+
 TEST(NetPacketView, Ipv6RstWithPayloadFromLibtins) {
     const std::uint32_t cookie = syn_cookie(kKey, addr("fd00::1"), addr("fd00::2"), 40000, 443);
     Tins::IPv6 ip = Tins::IPv6("fd00::1", "fd00::2") / Tins::TCP(40000, 443) /

@@ -54,7 +54,7 @@ public:
                 r.kind = ResponseKind::icmp;
                 r.icmp_type = 11;
                 r.from_target = false;
-                queue_.push_back(CapturedReply{techniques::Reply{p->dst, p->tcp->dst_port, p->ttl, r, 64, routers_[hop]},
+                queue_.push_back(CapturedReply{techniques::Reply{p->dst, p->tcp->dst_port, p->ttl, r, 64, routers_[hop], {}, 0, 0},
                                                std::chrono::steady_clock::now(), &module_for(Technique::syn)});
             }
         }

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/raw/raw_responder.hpp"
+
 namespace portwarden::engine {
 
 namespace {
@@ -63,6 +65,7 @@ HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns,
     if (!std::is_sorted(out.ports.begin(), out.ports.end(), by_port)) {  // columns are usually in port order
         std::sort(out.ports.begin(), out.ports.end(), by_port);
     }
+    out.responder = responder_report(run, columns, h, out);
     return out;
 }
 
@@ -229,6 +232,7 @@ StepEnd RawEngine::scan(SessionGroup& group, GroupSink& sink, std::stop_token st
     options.start_position = group.start_position;
     options.max_sends_per_cell = s_.env.context.max_tries;
     options.release_io_when_done = group.last;
+    options.record_reply_facts = request_.responder_analysis;
     options.disabled_hosts.resize(group.up.size());
     for (std::size_t i = 0; i < group.up.size(); ++i) {
         options.disabled_hosts[i] = !group.up[i];

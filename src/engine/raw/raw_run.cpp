@@ -25,6 +25,9 @@ RawRun::RawRun(std::vector<RawTarget> targets, std::vector<RawColumn> columns, c
       timing_(timing), options_(options), io_(io), group_rtt_(timing),
       order_(std::max<std::uint64_t>(std::uint64_t{targets_.size()} * columns_.size(), 1), options.seed),
       cells_(targets_.size() * columns_.size()), column_of_port_(65536, -1) {
+    if (options_.record_reply_facts) {
+        reply_facts_.resize(cells_.size());
+    }
     const bool limiter = !columns_.empty() && limiter_changes_state(columns_.front().module->technique());
     const HostTuning tuning = HostTuning::from(timing, limiter);
     hosts_.reserve(targets_.size());
@@ -153,6 +156,13 @@ std::chrono::microseconds RawRun::timeout_of(const HostSlot& host) const {
         return host.control.timeout();
     }
     return std::max(std::min(host.control.timeout(), group_rtt_.timeout()), timing_.min_rtt_timeout);
+}
+
+std::optional<RawReplyFacts> RawRun::reply_facts(std::size_t h, std::size_t c) const {
+    if (reply_facts_.empty()) {
+        return std::nullopt;
+    }
+    return reply_facts_[h * columns_.size() + c];
 }
 
 std::optional<Address> RawRun::reason_ip(std::size_t h, std::size_t c) const {
@@ -368,6 +378,9 @@ void RawRun::handle_reply(const CapturedReply& r, std::optional<std::uint32_t> h
         group_sampled_ = true;
     }
     cell.ttl = r.reply.ttl;
+    if (!reply_facts_.empty()) {
+        reply_facts_[cell_index] = {r.reply.ip_id.value_or(0), r.reply.tcp_window, r.reply.tcp_options};
+    }
     if (r.reply.responder != r.reply.target) {
         reason_ips_.emplace(cell_index, r.reply.responder);
     }

@@ -62,6 +62,14 @@ struct RawCell {
     std::uint32_t next = 0xffffffffU;  // the host's send queue (an intrusive list)
 };
 
+// What the responder analysis needs of a port's deciding TCP reply beyond RawCell (kept apart,
+// filled only with RawRunOptions::record_reply_facts: 6 bytes per cell).
+struct RawReplyFacts {
+    std::uint16_t ip_id = 0;  // IPv4
+    std::uint16_t window = 0;
+    std::uint16_t options = 0;
+};
+
 struct RawRunOptions {
     bool ping = false;               // a host is finished by its first reply proving it up
     bool ignore_rst = false;         // ping: a RST proves nothing (--discovery-ignore-rst)
@@ -77,6 +85,7 @@ struct RawRunOptions {
     // The last run on this RawIo: once every host is finished, the io is released (its
     // sockets close in the background) before the last host is handed to host_finished.
     bool release_io_when_done = false;
+    bool record_reply_facts = false;  // keep RawReplyFacts per cell (responder analysis)
 };
 
 struct RawCounters {
@@ -130,6 +139,8 @@ public:
     const RawTarget& target(std::size_t h) const { return targets_.at(h); }
     const RawCell& cell(std::size_t h, std::size_t c) const { return cells_.at(h * columns_.size() + c); }
     std::optional<Address> reason_ip(std::size_t h, std::size_t c) const;
+    // The deciding reply's facts, when record_reply_facts.
+    std::optional<RawReplyFacts> reply_facts(std::size_t h, std::size_t c) const;
     const HostControl& control(std::size_t h) const { return hosts_.at(h).control; }
     bool host_up(std::size_t h) const { return hosts_.at(h).up; }
     Reason host_up_reason(std::size_t h) const { return hosts_.at(h).up_reason; }
@@ -209,6 +220,7 @@ private:
     const techniques::Module* only_module_ = nullptr;  // the module of every column, if they share one
     std::vector<std::optional<std::uint32_t>> reply_hosts_;  // handle_replies: each reply's host
     std::unordered_map<std::uint32_t, Address> reason_ips_;
+    std::vector<RawReplyFacts> reply_facts_;  // per cell, when record_reply_facts
     std::deque<std::uint32_t> ready_;
     std::uint64_t next_position_ = 0;
     std::size_t hosts_left_ = 0;
