@@ -30,6 +30,10 @@ packages=(
   # packaging (packaging/install.cmake, tests/packaging/): CPack's dpkg-shlibdeps, the man
   # pages read back, the zsh completion run
   dpkg-dev man-db zsh
+  # -sV (src/version/): PCRE2 for nmap's match patterns; real daemons for tests/version/
+  # (sshd and dnsmasq run only inside the test's namespace; Debian's policy-rc.d in containers
+  # keeps the package from starting sshd on the host)
+  libpcre2-dev openssh-server dnsmasq-base
 )
 missing=()
 for p in "${packages[@]}"; do
