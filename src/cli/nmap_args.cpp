@@ -17,7 +17,7 @@ struct Rewrite {
 };
 
 // Flags that stand alone.
-constexpr std::array<Rewrite, 18> whole_flags{{
+constexpr std::array<Rewrite, 19> whole_flags{{
     {"-sn", "--ping-only"},
     {"-PE", "--ping-echo"},
     {"-PP", "--ping-timestamp"},
@@ -32,6 +32,7 @@ constexpr std::array<Rewrite, 18> whole_flags{{
     {"-sN", "--technique=null"},
     {"-sX", "--technique=xmas"},
     {"-sU", "--technique=udp"},
+    {"-sV", "--service-version"},
     {"-Pn", "--skip-discovery"},
     {"-6", "--ipv6"},
     {"-n", "--no-dns"},

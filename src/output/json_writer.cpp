@@ -16,6 +16,11 @@
 //     ttl        number  TTL of the reply that decided the state       (only when known)
 //     rtt_us     number  round trip of the deciding probe, microseconds (only when known)
 //     reason_ip  string  the reply came from this other address        (only when known)
+//     service    object  -sV's finding (only when the probes identified the port):
+//                        {"name":"ssh","product":"OpenSSH","version":"9.2p1 Debian 2+deb12u3",
+//                        "extrainfo":"protocol 2.0","hostname":..,"ostype":"Linux",
+//                        "devicetype":..,"cpe":["cpe:/a:openbsd:openssh:9.2p1"],
+//                        "method":"probed","conf":10}; empty fields are left out
 //     time       string  when the host's results were final, UTC, "2026-11-22T10:00:00Z"
 //
 //   {"type":"host", ...}     one per host, after its port records:
@@ -60,6 +65,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -85,8 +91,8 @@ std::string dump_line(const Json& record) {
 // the JSON produced are the same as for a record built with nlohmann::ordered_json.
 class PortLines {
 public:
-    explicit PortLines(const HostResult& host)
-        : prefix_(fmt::format(R"({{"type":"port","host":"{}","hostname":{},"proto":")", host.address.to_string(),
+    PortLines(const HostResult& host, const ServiceFindings* versions)
+        : versions_(versions), address_(host.address), prefix_(fmt::format(R"({{"type":"port","host":"{}","hostname":{},"proto":")", host.address.to_string(),
                               dump_string(host.hostname))),
           time_(iso_utc(host.end_time)) {}
 
@@ -116,6 +122,10 @@ public:
             out += p.reason_ip->to_string();
             out += '"';
         }
+        if (const ServiceInfo* found = versions_ != nullptr ? versions_->find(address_, p.proto, p.port) : nullptr) {
+            out += R"(,"service":)";
+            out += service_object(*found);
+        }
         out += R"(,"time":")";
         out += time_;
         out += "\"}\n";
@@ -125,11 +135,32 @@ public:
     std::size_t typical_line() const { return prefix_.size() + time_.size() + 120; }
 
 private:
+    const ServiceFindings* versions_;
+    Address address_;
     static void append_number(std::string& out, std::uint32_t n) {
         std::array<char, 10> digits{};
         const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), n).ptr;
         out.append(digits.data(), end);
     }
+    static std::string service_object(const ServiceInfo& s) {
+        nlohmann::ordered_json j;
+        j["name"] = s.name;
+        for (const auto& [key, value] :
+             {std::pair{"product", &s.product}, std::pair{"version", &s.version}, std::pair{"extrainfo", &s.extrainfo},
+              std::pair{"hostname", &s.hostname}, std::pair{"ostype", &s.ostype},
+              std::pair{"devicetype", &s.devicetype}}) {
+            if (!value->empty()) {
+                j[key] = *value;
+            }
+        }
+        if (!s.cpes.empty()) {
+            j["cpe"] = s.cpes;
+        }
+        j["method"] = "probed";
+        j["conf"] = s.conf;
+        return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+
     static std::string dump_string(const std::string& text) {
         return Json(text).dump(-1, ' ', false, Json::error_handler_t::replace);
     }
@@ -226,7 +257,10 @@ class JsonWriter final : public Writer {
 public:
     explicit JsonWriter(std::FILE* out) : out_(out) {}
 
-    void begin(const RunInfo& run) override { ping_only_ = run.ping_only; }
+    void begin(const RunInfo& run) override {
+        ping_only_ = run.ping_only;
+        versions_ = run.versions;
+    }
 
     // A host's lines go out in pieces of about kChunk bytes through one reused buffer: a -p- host
     // has ~10 MB of them, which as one string would cost a page fault per 4 KB and its peak size
@@ -236,7 +270,7 @@ public:
         out.clear();
         std::size_t written = 0;
         if (!ping_only_) {
-            const PortLines lines(host);
+            const PortLines lines(host, versions_.get());
             out.reserve(kChunk + lines.typical_line() + 1024);
             for (const PortResult& p : host.ports) {
                 lines.append(out, p);
@@ -262,6 +296,7 @@ private:
     static constexpr std::size_t kChunk = std::size_t{1} << 18;
     std::FILE* out_;
     bool ping_only_ = false;
+    std::shared_ptr<const ServiceFindings> versions_;  // -sV
     std::string buffer_;
 };
 

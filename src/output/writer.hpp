@@ -14,6 +14,7 @@
 #include "portwarden/results.hpp"
 #include "portwarden/scan.hpp"
 #include "portwarden/services.hpp"
+#include "portwarden/version.hpp"
 
 namespace portwarden::output {
 
@@ -31,6 +32,9 @@ struct RunInfo {
     bool show_reason = false;  // --reason (text output)
     bool open_only = false;    // --open
     int verbosity = 0;
+    // -sV: the findings (filled before the first host is written); null without -sV. With it,
+    // -oN has a VERSION column and -oX/-oJ the probed <service>/"service".
+    std::shared_ptr<const ServiceFindings> versions;
 };
 
 class Writer {
