@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -65,6 +66,7 @@ private:
 struct VersionOptions {
     int intensity = 7;          // --version-intensity 0-9: probes of higher rarity are left out
     std::size_t parallel = 64;  // ports probed at the same time
+    std::stop_token stop;       // requested: the probing ends at once with what it has found
 };
 
 // Probes every open TCP port of `hosts` over plain TCP connections; the findings are the ports a

@@ -565,7 +565,14 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     auto summary = run_scan(request, callbacks, signals.token());
     progress.clear();
     if (*version) {
+        const auto sv_start = std::chrono::steady_clock::now();
+        (*version)->options.stop = signals.token();
         *versions = detect_versions(probed, (*version)->probes, (*version)->options);
+        if (summary) {  // the "scanned in" time includes -sV's, as nmap's does
+            summary->elapsed += std::chrono::steady_clock::now() - sv_start;
+            summary->end_time = std::chrono::system_clock::now();
+            summary->interrupted = summary->interrupted || signals.token().stop_requested();
+        }
         for (const HostResult& host : probed) {
             deliver(host);
         }

@@ -32,7 +32,8 @@ struct Slot {
 
 class Loop {
 public:
-    explicit Loop(std::size_t parallel) : epoll_(epoll_create1(EPOLL_CLOEXEC)), parallel_(std::max<std::size_t>(1, parallel)) {}
+    Loop(std::size_t parallel, std::stop_token stop)
+        : epoll_(epoll_create1(EPOLL_CLOEXEC)), parallel_(std::max<std::size_t>(1, parallel)), stop_(std::move(stop)) {}
     Loop(const Loop&) = delete;
     Loop& operator=(const Loop&) = delete;
     ~Loop() {
@@ -53,6 +54,7 @@ private:
 
     int epoll_;
     std::size_t parallel_;
+    std::stop_token stop_;
     std::size_t active_ = 0;
 };
 
@@ -163,8 +165,14 @@ void Loop::run(std::deque<Slot>& slots) {
         if (active_ == 0) {
             return;
         }
+        if (stop_.stop_requested()) {  // Ctrl-C: keep what was found, close the rest
+            for (std::size_t i = 0; i < next; ++i) {
+                end_probe(slots[i]);
+            }
+            return;
+        }
         const auto now = Clock::now();
-        auto wait = std::chrono::milliseconds(1000);
+        auto wait = std::chrono::milliseconds(200);
         for (std::size_t i = 0; i < next; ++i) {
             if (slots[i].fd >= 0) {
                 wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(
@@ -205,7 +213,7 @@ ServiceFindings detect_versions(const std::vector<HostResult>& hosts, const Serv
             }
         }
     }
-    Loop loop(options.parallel);
+    Loop loop(options.parallel, options.stop);
     loop.run(slots);
     return found;
 }
