@@ -35,6 +35,10 @@ packages=(
   slurmctld slurmd slurm-client munge python3-yaml
   # the -oJ JSON Schema (schema/) is checked against real output (tests/cli/nmap_habits_test.sh)
   python3-jsonschema
+  # -sV (src/version/): PCRE2 for nmap's match patterns; real daemons for tests/version/
+  # (sshd and dnsmasq run only inside the test's namespace; Debian's policy-rc.d in containers
+  # keeps the package from starting sshd on the host)
+  libpcre2-dev openssh-server dnsmasq-base
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -17,7 +17,7 @@ struct Rewrite {
 };
 
 // Flags that stand alone.
-constexpr std::array<Rewrite, 20> whole_flags{{
+constexpr std::array<Rewrite, 21> whole_flags{{
     {"-F", "--top-ports=100"},
     {"-sL", "--list-only"},
     {"-sn", "--ping-only"},
@@ -34,6 +34,7 @@ constexpr std::array<Rewrite, 20> whole_flags{{
     {"-sN", "--technique=null"},
     {"-sX", "--technique=xmas"},
     {"-sU", "--technique=udp"},
+    {"-sV", "--service-version"},
     {"-Pn", "--skip-discovery"},
     {"-6", "--ipv6"},
     {"-n", "--no-dns"},

@@ -23,6 +23,7 @@
 #include "cli/scan_checks.hpp"
 #include "cli/signals.hpp"
 #include "portwarden/merge.hpp"
+#include "cli/version_args.hpp"
 #include "portwarden/ports.hpp"
 #include "portwarden/scan.hpp"
 #include "portwarden/services.hpp"
@@ -46,6 +47,7 @@ struct ScanArgs {
     std::string exclude_ports;
     bool skip_discovery = false;
     DiscoveryArgs discovery;  // -sn, -P*, --traceroute
+    VersionArgs version;      // -sV
     bool no_dns = false;
     bool reverse_dns = false;
     bool ipv6 = false;
@@ -301,6 +303,7 @@ void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("--exclude-ports", a.exclude_ports, "ports not to scan");
     app.add_flag("--skip-discovery", a.skip_discovery, "-Pn: treat every host as up");
     define_discovery_flags(app, a.discovery);
+    define_version_flags(app, a.version);
     app.add_flag("--no-dns", a.no_dns, "-n: no reverse DNS (the default without -R)");
     app.add_flag("--reverse-dns", a.reverse_dns, "-R: look up the name (PTR) of every host found up");
     app.add_flag("--ipv6", a.ipv6, "-6: accepted for compatibility (IPv4 and IPv6 mix freely)");
@@ -529,6 +532,10 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     if (!discovery) {
         return bad_input(discovery.error().message);
     }
+    auto version = build_version(a.version);
+    if (!version) {
+        return bad_input(version.error().message);
+    }
     ScanRequest request;
     request.targets = std::move(*targets);
     request.ports = std::move(*ports);
@@ -629,6 +636,11 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     info.open_only = a.outputs.open_only;
     info.verbosity = a.outputs.verbosity;
     info.debugging = a.debug;
+    std::shared_ptr<ServiceFindings> versions;
+    if (*version) {
+        versions = std::make_shared<ServiceFindings>();
+        info.versions = versions;
+    }
 
     // Opened before the scan: a raw scan drops its privileges once its sockets are open. Every
     // scan is stored (the user's default database, or --db) unless --no-history; a port whose
@@ -654,7 +666,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     ProgressLine progress(stderr, !a.quiet && isatty(STDERR_FILENO) == 1);
     outputs->begin(info);
     ScanCallbacks callbacks;
-    callbacks.host_done = [&](const HostResult& host) {
+    const auto deliver = [&](const HostResult& host) {
         progress.clear();
         outputs->host(host);
         if (outputs->reader_gone()) {
@@ -663,6 +675,16 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         history.add(host);
         if (hooks.host_done) {
             hooks.host_done(host);
+        }
+    };
+    // -sV probes after the port scan (as nmap's service scan follows its port scan), so the
+    // engine's timing is never held up by a probe's wait: the hosts are kept until then.
+    std::vector<HostResult> probed;
+    callbacks.host_done = [&](const HostResult& host) {
+        if (*version) {
+            probed.push_back(host);
+        } else {
+            deliver(host);
         }
     };
     StatsEvery stats(stderr, stats_interval);
@@ -685,6 +707,19 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     };
     auto summary = run_scan(request, callbacks, signals.token(), runtime);
     progress.clear();
+    if (*version) {
+        const auto sv_start = std::chrono::steady_clock::now();
+        (*version)->options.stop = signals.token();
+        *versions = detect_versions(probed, (*version)->probes, (*version)->options);
+        if (summary) {  // the "scanned in" time includes -sV's, as nmap's does
+            summary->elapsed += std::chrono::steady_clock::now() - sv_start;
+            summary->end_time = std::chrono::system_clock::now();
+            summary->interrupted = summary->interrupted || signals.token().stop_requested();
+        }
+        for (const HostResult& host : probed) {
+            deliver(host);
+        }
+    }
     if (!summary) {
         outputs->abandon();
         return bad_input(summary.error().message);

@@ -30,6 +30,11 @@
 //     reason_ip  string  the reply came from this other address        (only when known)
 //     forged     string  the deciding reply was forged by a middlebox: the confidence,
 //                        "low"|"medium"|"high" (see the host's "responder")  (only then)
+//     service    object  -sV's finding (only when the probes identified the port):
+//                        {"name":"ssh","product":"OpenSSH","version":"9.2p1 Debian 2+deb12u3",
+//                        "extrainfo":"protocol 2.0","hostname":..,"ostype":"Linux",
+//                        "devicetype":..,"cpe":["cpe:/a:openbsd:openssh:9.2p1"],
+//                        "method":"probed","conf":10}; empty fields are left out
 //     time       string  when the host's results were final, UTC, "2026-11-22T10:00:00Z"
 //
 //   {"type":"host", ...}     one per host, after its port records:
@@ -91,6 +96,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -117,8 +123,8 @@ std::string dump_line(const Json& record) {
 // the JSON produced are the same as for a record built with nlohmann::ordered_json.
 class PortLines {
 public:
-    explicit PortLines(const HostResult& host)
-        : prefix_(fmt::format(R"({{"type":"port","host":"{}","hostname":{},"proto":")", host.address.to_string(),
+    PortLines(const HostResult& host, const ServiceFindings* versions)
+        : versions_(versions), address_(host.address), prefix_(fmt::format(R"({{"type":"port","host":"{}","hostname":{},"proto":")", host.address.to_string(),
                               dump_string(host.hostname))),
           time_(iso_utc(host.end_time)),
           forged_(host.responder && !host.responder->forged.empty() ? &*host.responder : nullptr) {}
@@ -154,6 +160,10 @@ public:
             out += to_string(f->confidence);
             out += '"';
         }
+        if (const ServiceInfo* found = versions_ != nullptr ? versions_->find(address_, p.proto, p.port) : nullptr) {
+            out += R"(,"service":)";
+            out += service_object(*found);
+        }
         out += R"(,"time":")";
         out += time_;
         out += "\"}\n";
@@ -163,11 +173,32 @@ public:
     std::size_t typical_line() const { return prefix_.size() + time_.size() + 120; }
 
 private:
+    const ServiceFindings* versions_;
+    Address address_;
     static void append_number(std::string& out, std::uint32_t n) {
         std::array<char, 10> digits{};
         const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), n).ptr;
         out.append(digits.data(), end);
     }
+    static std::string service_object(const ServiceInfo& s) {
+        nlohmann::ordered_json j;
+        j["name"] = s.name;
+        for (const auto& [key, value] :
+             {std::pair{"product", &s.product}, std::pair{"version", &s.version}, std::pair{"extrainfo", &s.extrainfo},
+              std::pair{"hostname", &s.hostname}, std::pair{"ostype", &s.ostype},
+              std::pair{"devicetype", &s.devicetype}}) {
+            if (!value->empty()) {
+                j[key] = *value;
+            }
+        }
+        if (!s.cpes.empty()) {
+            j["cpe"] = s.cpes;
+        }
+        j["method"] = "probed";
+        j["conf"] = s.conf;
+        return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+
     static std::string dump_string(const std::string& text) {
         return Json(text).dump(-1, ' ', false, Json::error_handler_t::replace);
     }
@@ -300,6 +331,7 @@ public:
         ping_only_ = run.ping_only;
         open_only_ = run.open_only && !run.ping_only;
         write(dump_line(run_record(run)));
+        versions_ = run.versions;
     }
 
     // A host's lines go out in pieces of about kChunk bytes through one reused buffer: a -p- host
@@ -314,7 +346,7 @@ public:
             return;  // --open: nothing of this host is shown
         }
         if (!ping_only_) {
-            const PortLines lines(host);
+            const PortLines lines(host, versions_.get());
             out.reserve(kChunk + lines.typical_line() + 1024);
             for (const PortResult& p : host.ports) {
                 if (open_only_ && !possibly_open(p.state)) {
@@ -344,6 +376,7 @@ private:
     std::FILE* out_;
     bool ping_only_ = false;
     bool open_only_ = false;
+    std::shared_ptr<const ServiceFindings> versions_;  // -sV
     std::string buffer_;
 };
 

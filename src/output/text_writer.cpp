@@ -38,6 +38,7 @@
 #include "output/format.hpp"
 #include "output/port_summary.hpp"
 #include "output/route.hpp"
+#include "output/service_text.hpp"
 #include "output/text_table.hpp"
 #include "output/writer.hpp"
 
@@ -57,21 +58,33 @@ std::string reason_cell(const PortResult& p) {
     return cell;
 }
 
-std::string port_table(const PortSummary& summary, const RunInfo& run) {
+std::string port_table(const HostResult& host, const PortSummary& summary, const RunInfo& run) {
     std::vector<std::vector<std::string>> rows;
     rows.push_back({"PORT", "STATE", "SERVICE"});
     if (run.show_reason) {
         rows.front().emplace_back("REASON");
+    }
+    if (run.versions) {
+        rows.front().emplace_back("VERSION");
     }
     for (const PortResult* p : summary.shown) {
         std::string service(service_name(run.services, p->port, p->proto));
         if (service.empty()) {
             service = "unknown";
         }
+        const ServiceInfo* found = run.versions ? run.versions->find(host.address, p->proto, p->port) : nullptr;
+        if (found != nullptr) {
+            service = found->name;
+        } else if (run.versions && p->state == PortState::open && p->proto == Proto::tcp) {
+            service += '?';  // nmap: probed, but not recognised: the name is the table's guess
+        }
         std::vector<std::string> row{fmt::format("{}/{}", p->port, to_string(p->proto)),
                                      std::string(to_string(p->state)), service};
         if (run.show_reason) {
             row.push_back(reason_cell(*p));
+        }
+        if (run.versions) {
+            row.push_back(found != nullptr ? version_cell(*found) : std::string());
         }
         rows.push_back(std::move(row));
     }
@@ -128,7 +141,10 @@ std::string port_section(const HostResult& host, const PortSummary& summary, con
     }
     out += '\n';  // ends "Not shown", or stands alone when nothing is collapsed
     if (!summary.all_ignored()) {
-        out += port_table(summary, run);
+        out += port_table(host, summary, run);
+    }
+    if (run.versions) {
+        out += service_info_line(host, *run.versions);
     }
     return out;
 }

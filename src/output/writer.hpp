@@ -14,6 +14,7 @@
 #include "portwarden/results.hpp"
 #include "portwarden/scan.hpp"
 #include "portwarden/services.hpp"
+#include "portwarden/version.hpp"
 
 namespace portwarden::output {
 
@@ -32,6 +33,9 @@ struct RunInfo {
     bool open_only = false;    // --open
     int verbosity = 0;
     int debugging = 0;         // -d (XML <debugging level>)
+    // -sV: the findings (filled before the first host is written); null without -sV. With it,
+    // -oN has a VERSION column and -oX/-oJ the probed <service>/"service".
+    std::shared_ptr<const ServiceFindings> versions;
 };
 
 // The "version" of -oJ's first record (schema/portwarden-jsonl.schema.json).

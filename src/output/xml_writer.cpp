@@ -99,7 +99,28 @@ std::string host_identity(const HostResult& host) {
     return out;
 }
 
-std::string port_element(const PortResult& p, const RunInfo& run) {
+// -sV's answer, as nmap writes it: the non-empty fields, method="probed", the CPEs as children.
+std::string probed_service(const ServiceInfo& s) {
+    std::string out = "<service" + attr("name", s.name);
+    for (const auto& [name, value] : {std::pair{"product", &s.product}, std::pair{"version", &s.version},
+                                      std::pair{"extrainfo", &s.extrainfo}, std::pair{"hostname", &s.hostname},
+                                      std::pair{"ostype", &s.ostype}, std::pair{"devicetype", &s.devicetype}}) {
+        if (!value->empty()) {
+            out += attr(name, *value);
+        }
+    }
+    out += fmt::format(" method=\"probed\" conf=\"{}\"", s.conf);
+    if (s.cpes.empty()) {
+        return out + "/>";
+    }
+    out += ">";
+    for (const std::string& cpe : s.cpes) {
+        out += fmt::format("<cpe>{}</cpe>", xml_escape(cpe));
+    }
+    return out + "</service>";
+}
+
+std::string port_element(const PortResult& p, const Address& address, const RunInfo& run) {
     std::string out = fmt::format("<port protocol=\"{}\" portid=\"{}\">", to_string(p.proto), p.port);
     out += fmt::format("<state{}{} reason_ttl=\"{}\"", attr("state", to_string(p.state)),
                        attr("reason", to_string(p.reason)), p.reason_ttl.value_or(0));
@@ -107,6 +128,9 @@ std::string port_element(const PortResult& p, const RunInfo& run) {
         out += attr("reason_ip", p.reason_ip->to_string());
     }
     out += "/>";
+    if (const ServiceInfo* found = run.versions ? run.versions->find(address, p.proto, p.port) : nullptr) {
+        return out + probed_service(*found) + "</port>\n";
+    }
     const std::string_view service = service_name(run.services, p.port, p.proto);
     if (!service.empty()) {
         out += fmt::format("<service{} method=\"table\" conf=\"{}\"/>", attr("name", service), table_confidence);
@@ -114,7 +138,7 @@ std::string port_element(const PortResult& p, const RunInfo& run) {
     return out + "</port>\n";
 }
 
-std::string ports_element(const PortSummary& summary, const RunInfo& run) {
+std::string ports_element(const PortSummary& summary, const Address& address, const RunInfo& run) {
     if (summary.total == 0) {
         return {};
     }
@@ -128,7 +152,7 @@ std::string ports_element(const PortSummary& summary, const RunInfo& run) {
         out += "</extraports>\n";
     }
     for (const PortResult* p : summary.shown) {
-        out += port_element(*p, run);
+        out += port_element(*p, address, run);
     }
     return out + "</ports>\n";
 }
@@ -197,7 +221,7 @@ std::string host_element(const HostResult& host, const RunInfo& run) {
     out += '>';
     out += host_identity(host);
     if (!run.ping_only) {
-        out += ports_element(summary, run);
+        out += ports_element(summary, host.address, run);
     }
     out += route_elements(host);
     out += responder_comment(host);

@@ -32,7 +32,10 @@ SCTP	scan -p S:80 198.18.0.1
 -T9	scan -T9 198.18.0.1
 max-retries	scan --max-retries x 198.18.0.1
 5parsecs	scan --host-timeout 5parsecs 198.18.0.1
--sV	scan -sV 198.18.0.1
+-sY	scan -sY 198.18.0.1
+version-intensity	scan -sV --version-intensity 12 198.18.0.1
+need -sV	scan --version-all 198.18.0.1
+/nonexistent/probes	scan -sV --version-probes /nonexistent/probes 198.18.0.1
 SYNFOO	scan --scanflags SYNFOO 198.18.0.1
 -PX	scan -sn -PX 198.18.0.1
 70000	discover -PS70000 198.18.0.1

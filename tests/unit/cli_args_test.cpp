@@ -28,9 +28,10 @@ TEST(CliArgs, LongOptionsAndPositionalsPassThrough) {
 }
 
 TEST(CliArgs, UnsupportedFlagsNameTheFlag) {
-    const auto v = translate_nmap_flags(V{"-sV"});
+    const auto v = translate_nmap_flags(V{"-sY"});
     ASSERT_FALSE(v);
-    EXPECT_NE(v.error().message.find("'-sV'"), std::string::npos);
+    EXPECT_NE(v.error().message.find("'-sY'"), std::string::npos);
+    EXPECT_EQ(*translate_nmap_flags(V{"-sV"}), (V{"--service-version"}));
     const auto o = translate_nmap_flags(V{"-oS", "x"});
     ASSERT_FALSE(o);
     EXPECT_NE(o.error().message.find("'-oS'"), std::string::npos);
