@@ -20,5 +20,6 @@ echo "== fuzz targets (libFuzzer, ASan+UBSan), a few seconds each"
 CC=clang-19 CXX=clang++-19 PW_BUILD_DIR="$root/build-fuzz" bash scripts/build.sh -DPW_FUZZ=ON -DPW_WERROR=OFF
 ctest --test-dir build-fuzz --output-on-failure -L fuzz --timeout 300
 echo "== unit tests under ASan+UBSan"
-PW_BUILD_DIR="$root/build-asan" bash scripts/build.sh -DPW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+# only the unit tests: -L unit is the unit_tests binary alone
+PW_BUILD_TARGETS=unit_tests PW_BUILD_DIR="$root/build-asan" bash scripts/build.sh -DPW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 ctest --test-dir build-asan --output-on-failure -L unit --timeout 900
