@@ -4,6 +4,8 @@
 # again) and prints one table:
 #
 #   tcp    -sS -p- of the plain and the firewalled host, v4 and v6, vs nmap -n -T4 -sS -p-
+#          (ours with --no-history, as the peers store nothing), plus the plain v4 host with the
+#          default flags (history and drift confirmation on), interleaved in the same runs
 #   drop   -sS -Pn --top-ports 1000 of the drop-everything host vs nmap -n -T4 (same flags)
 #   sweep  -sS -Pn -p80 of the sweep block 198.18.4.0/24 vs masscan and vs zmap, counting
 #          misses (open addresses not reported open) and false opens against the truth over
@@ -89,7 +91,8 @@ helper=(/usr/bin/python3 "$root/bench/raw_bench_helper.py")
 
 name="pwr$((RANDOM % 100000))"
 work=$(mktemp -d /tmp/raw_bench.XXXXXX)
-# Our scans run with --no-history (the peers store nothing); anything stored would go here, not to the user's.
+# Our scans run with --no-history (the peers store nothing), except the row marked "default flags"
+# (history and drift confirmation on, as a user runs it): what it stores goes here, not to the user's.
 export XDG_DATA_HOME="$work/data"
 range_sh=(bash "$root/tests/range/range.sh")
 cleanup() {
@@ -139,11 +142,13 @@ first_line() {
 # TAG.jsonl/TAG.xml, appends the wall time to TAG.times. On failure writes TAG.err (one
 # line) and returns 1; later runs of the same TAG are skipped once it failed.
 run_ours() {
-  local tag=$1 to=$2 t0 rc=0; shift 2
+  local tag=$1 to=$2 t0 rc=0 nh=(--no-history); shift 2
+  # PW_DEFAULTS=1: the user's default flags, history and drift confirmation on (stored in $work/data).
+  [ "${PW_DEFAULTS:-0}" = 1 ] && nh=()
   [ -e "$work/$tag.err" ] && return 1
   if [ ! -x "$pw" ]; then echo "no portwarden binary at $pw" >"$work/$tag.err"; return 1; fi
   t0=$(now)
-  timeout "$to" ip netns exec "$scan_ns" "$pw" scan "$@" -q --no-history -oJ "$work/$tag.jsonl" \
+  timeout "$to" ip netns exec "$scan_ns" "$pw" scan "$@" -q "${nh[@]}" -oJ "$work/$tag.jsonl" \
     -oX "$work/$tag.xml" >/dev/null 2>"$work/$tag.stderr" || rc=$?
   if [ "$rc" -ne 0 ]; then
     first_line "$work/$tag.stderr" "exit $rc$( [ "$rc" -eq 124 ] && echo ": timed out after $to s")" >"$work/$tag.err"
@@ -241,13 +246,17 @@ if want_row tcp; then
     read -r role addr <<<"$target"
     six_flag=(); case "$addr" in *:*) six_flag=(-6) ;; esac
     tag=tcp-$role-$( [ ${#six_flag[@]} -eq 0 ] && echo v4 || echo v6)
-    o="$tag-ours"; n="$tag-nmap"; : >"$work/$o.times"; : >"$work/$n.times"
+    o="$tag-ours"; n="$tag-nmap"; d="$tag-defaults"; : >"$work/$o.times"; : >"$work/$n.times"; : >"$work/$d.times"
+    # The plain v4 host also gets a row with the default flags (history on), in the same interleaving.
+    with_defaults=0; [ "$role $addr" = "plain $PLAIN4" ] && with_defaults=1
     for i in $(seq 1 "$runs"); do
       if [ $((i % 2)) -eq 1 ]; then
         run_ours "$o" 300 -sS -p- -n --reason "$addr" || true
+        [ "$with_defaults" -eq 1 ] && { PW_DEFAULTS=1 run_ours "$d" 300 -sS -p- -n --reason "$addr" || true; }
         run_nmap "$n" "${six_flag[@]}" -n -T4 -sS -p- --reason "$addr" || true
       else
         run_nmap "$n" "${six_flag[@]}" -n -T4 -sS -p- --reason "$addr" || true
+        [ "$with_defaults" -eq 1 ] && { PW_DEFAULTS=1 run_ours "$d" 300 -sS -p- -n --reason "$addr" || true; }
         run_ours "$o" 300 -sS -p- -n --reason "$addr" || true
       fi
     done
@@ -258,7 +267,14 @@ if want_row tcp; then
     fi
     row "-sS -p- $role $addr" "$(ours_cell "$o")" "nmap -T4" "$(secs "$(med "$n")")" \
       "$(ratio "$(med "$o")" "$(med "$n")")" "$res"
-    if [ "$role $addr" = "plain $PLAIN4" ]; then floor_row "$n"; fi
+    if [ "$with_defaults" -eq 1 ]; then
+      if [ -e "$work/$d.err" ]; then res=$(err_note "$d"); else
+        res=$("${helper[@]}" compare sS tcp "$work/$d.jsonl" "$work/$n.xml" "$truth" "$addr") || status=1
+      fi
+      row "-sS -p- plain $addr, default flags" "$(ours_cell "$d")" "nmap -T4" "$(secs "$(med "$n")")" \
+        "$(ratio "$(med "$d")" "$(med "$n")")" "history and drift confirmation on; $res"
+      floor_row "$n"
+    fi
   done
 fi
 
