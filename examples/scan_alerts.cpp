@@ -12,10 +12,11 @@ int main() {
     namespace watch = portwarden::watch;
     int scans = 0;
     watch::Detector detector(watch::Config{}, [&scans](const watch::Alert& a) {
-        if (!a.end) {
+        if (!a.end && !a.update) {
             ++scans;
         }
-        std::printf("%s %s -> %s: %s (%s), %u probes, %u ports\n", a.end ? "scan-end" : "scan",
+        std::printf("%s %s -> %s: %s (%s), %u probes, %u ports\n",
+                    a.end ? "scan-end" : a.update ? "scan-update" : "scan",
                     a.src.to_string().c_str(), a.dst.to_string().c_str(),
                     std::string(watch::technique_name(a.technique)).c_str(),
                     std::string(watch::tool_name(a.tool)).c_str(), a.probes, a.ports);

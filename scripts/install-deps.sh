@@ -36,8 +36,7 @@ packages=(
   # the -oJ JSON Schema (schema/) is checked against real output (tests/cli/nmap_habits_test.sh)
   python3-jsonschema
   # -sV (src/version/): PCRE2 for nmap's match patterns; real daemons for tests/version/
-  # (sshd and dnsmasq run only inside the test's namespace; Debian's policy-rc.d in containers
-  # keeps the package from starting sshd on the host)
+  # (sshd and dnsmasq run only inside the test's namespace; see "Daemons" below)
   libpcre2-dev openssh-server dnsmasq-base
 )
 missing=()
@@ -55,5 +54,46 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+
+# Daemons. openssh-server, postgresql, slurmctld, slurmd and munge (and whatever daemon a
+# package appended here or a dependency brings) are installed for their programs: the tests run
+# their own copies inside namespaces or temporary directories (tests/version/sv_daemons_test.sh:
+# sshd with its own host key and config, postgres from a throwaway initdb; tests/history/
+# pg_server.sh; tests/integration/slurm_array_test.py: munged, slurmctld, slurmd with their own
+# key and config). On a host that is not a container, Debian's maintainer scripts would start
+# them and enable them at boot (sshd listening on 0.0.0.0:22). So, during the install,
+# /usr/sbin/policy-rc.d answers 101 ("action forbidden": invoke-rc.d and deb-systemd-invoke
+# start nothing; the one a container image ships is kept as it is), and afterwards every
+# systemd unit of a package this run installed that the install left enabled (or running) is
+# disabled (and stopped). Users (postgres, munge, sshd) and PostgreSQL's default cluster are
+# still created; the cluster does not start, since postgresql.service is disabled.
+installed_packages() {
+  dpkg-query -W -f='${db:Status-Abbrev} ${binary:Package}\n' | awk '$1 == "ii" { print $2 }' | sort
+}
+policy=/usr/sbin/policy-rc.d
+own_policy=false
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# scripts/install-deps.sh: start no daemon while it installs packages\nexit 101\n' >"$policy"
+  chmod 0755 "$policy"
+  own_policy=true
+fi
+remove_policy() { if [ "$own_policy" = true ]; then rm -f "$policy"; fi; }
+trap remove_policy EXIT
+before=$(installed_packages)
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+remove_policy
+trap - EXIT
+if command -v systemctl >/dev/null; then
+  for pkg in $(comm -13 <(printf '%s\n' "$before") <(installed_packages)); do
+    dpkg-query -L "$pkg" 2>/dev/null | grep -E '^(/usr)?/lib/systemd/system/[^/@]+\.(service|socket|timer)$' || true
+  done | xargs -r -n1 basename | sort -u | while read -r unit; do
+    if systemctl --quiet is-active "$unit" 2>/dev/null; then
+      systemctl stop "$unit" || true
+    fi
+    if [ "$(systemctl is-enabled "$unit" 2>/dev/null)" = enabled ]; then
+      echo "install-deps: disabling $unit (installed for the tests, which run their own)"
+      systemctl --quiet disable "$unit"
+    fi
+  done
+fi

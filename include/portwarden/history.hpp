@@ -109,7 +109,9 @@ struct AuditFindingRecord {
 // fills every field but findings (audit_findings(id) reads those).
 struct AuditRecord {
     std::int64_t id = 0;
-    std::optional<std::int64_t> scan_id;  // the audit's scan; none for `audit --from FILE`
+    std::optional<std::int64_t> scan_id;  // the audit's scan (`audit`, `audit --from @12`)
+    std::optional<std::string> scan_name;  // `audit --from @NAME`: the named scan, shards merged
+                                           // (neither: `audit --from FILE`)
     HistoryTime time;
     std::string policy;                   // the policy file, as given
     std::string verdict;                  // "compliant", "violations" or "inconclusive"

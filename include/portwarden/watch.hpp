@@ -87,12 +87,19 @@ struct Config {
     double answer_timeout = 0.5;  // s: an unanswered SYN / UDP / echo failed (filtered) by then
     double idle_expiry = 3600;    // s: a source silent this long starts afresh (slow scans: -T1 is 15 s)
     std::size_t table_slots = 16384;  // sources tracked at once; rounded up to a multiple of 8
+    // Sources whose first contacts past the 16th are kept in an exact 65,536-bit set (8 KiB
+    // each; the least recently seen holder gives its set up to a new one when all are taken).
+    std::size_t wide_sets = 128;
 };
 
 struct Alert {
     // false: the decision (one per source and episode). true: the episode's end (the source
     // silent for idle_expiry, or finish()), with the totals: what the scanner learned.
     bool end = false;
+    // true: a source decided by nmap's discovery probe set (ping-sweep / nmap) went on to scan
+    // ports, decided by `decided_by` on the probes that followed, which name the technique and
+    // tool (at most one per episode; the end alert names them too).
+    bool update = false;
     Address src;
     Address dst;  // the first watched address it probed
     Technique technique = Technique::unknown;
@@ -100,7 +107,10 @@ struct Alert {
     double first_seen = 0;  // time of its first probe this episode
     double time = 0;        // time of the decision
     std::uint32_t probes = 0;  // packets counted
-    std::uint32_t ports = 0;   // distinct (protocol, port) tried (estimated past ~300)
+    // Distinct (watched address, protocol, port) tried: exact for one address and protocol (up
+    // to all 65,535 ports); several share the source's 65,536-bit set, so a low count once it
+    // fills (and when the pool of sets ran out: Config::wide_sets).
+    std::uint32_t ports = 0;
     std::uint32_t hosts = 0;   // distinct watched addresses tried (estimated past ~60)
     std::uint32_t open = 0;      // answers that showed an open port / live host
     std::uint32_t closed = 0;    // RST / port unreachable

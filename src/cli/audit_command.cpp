@@ -235,6 +235,7 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
     std::vector<HostResult> hosts;
     int scan_code = exit_ok;
     std::optional<std::int64_t> scan_id;  // the audit's scan, once stored in the history
+    std::optional<std::string> scan_name;  // --from @NAME: a named scan (shards merged)
     std::string audit_db;  // where the verdict is stored (empty: nowhere)
     if (!a->from.empty()) {
         if (!a->scan_args.empty() || !a->ports.empty()) {
@@ -247,6 +248,8 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
             return audit_error(read.error().message);
         }
         hosts = std::move(*read);
+        scan_id = history_id(a->from);  // --from @12: that stored scan
+        scan_name = history_scan_name(a->from);
         if (!a->no_history) {  // --from: the verdict goes to --db, or the default history
             audit_db = cli::history_url(a->db, "audit not stored in the history").value_or("");
         }
@@ -282,7 +285,9 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
         audit::add_firewall_findings(evaluation, check);
     }
     if (!audit_db.empty()) {  // the scan was stored (or --from): its verdict goes next to it
-        store_audit(audit_db, audit_record(*policy, evaluation, scan_id));
+        AuditRecord record = audit_record(*policy, evaluation, scan_id);
+        record.scan_name = scan_name;
+        store_audit(audit_db, record);
     }
     const std::string report = audit::render_report(*format, *policy, evaluation);
     // A report that cannot be written is an audit error (exit 3), never a verdict.

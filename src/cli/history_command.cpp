@@ -34,6 +34,14 @@ Result<HistoryTime> parse_day(const std::string& text, const char* flag) {
     return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
+// What an audit read: "scan @12", "scan @NAME" (a named scan's shards, merged) or "from a file".
+std::string audit_source(const AuditRecord& a) {
+    if (a.scan_name) {
+        return fmt::format("scan @{}", *a.scan_name);
+    }
+    return a.scan_id ? fmt::format("scan @{}", *a.scan_id) : std::string("from a file");
+}
+
 // One line per audit: @id, time, verdict, finding count, policy, and its scan.
 int list_audits(HistoryStore& h) {
     auto audits = h.list_audits();
@@ -42,8 +50,7 @@ int list_audits(HistoryStore& h) {
     }
     for (const auto& a : *audits) {
         fmt::print("@{}  {}  {}  {} finding{}  {}  {}\n", a.id, when(a.time), a.verdict, a.finding_count,
-                   a.finding_count == 1 ? "" : "s", a.policy,
-                   a.scan_id ? fmt::format("scan @{}", *a.scan_id) : std::string("from a file"));
+                   a.finding_count == 1 ? "" : "s", a.policy, audit_source(a));
     }
     return exit_ok;
 }

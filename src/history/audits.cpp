@@ -7,10 +7,12 @@
 namespace portwarden::history {
 
 Result<std::int64_t> record_audit(SqlConnection& db, const AuditRecord& audit) {
-    const SqlValue head[] = {optional_int(audit.scan_id), to_us(audit.time), audit.policy, audit.verdict};
-    auto id = insert_returning_id(
-        db, "INSERT INTO audits (scan_id, time_us, policy, verdict) VALUES ($1, $2, $3, $4) RETURNING id", head,
-        "audit");
+    const SqlValue head[] = {optional_int(audit.scan_id), audit.scan_name ? text(*audit.scan_name) : SqlValue(),
+                             to_us(audit.time), audit.policy, audit.verdict};
+    auto id = insert_returning_id(db,
+                                  "INSERT INTO audits (scan_id, scan_name, time_us, policy, verdict) "
+                                  "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                                  head, "audit");
     if (!id) {
         return id;
     }
@@ -40,13 +42,18 @@ Result<std::int64_t> record_audit(SqlConnection& db, const AuditRecord& audit) {
 
 Result<std::vector<AuditRecord>> list_audits(SqlConnection& db) {
     return read_rows<AuditRecord>(
-        db.query("SELECT id, scan_id, time_us, policy, verdict, "
+        db.query("SELECT id, scan_id, scan_name, time_us, policy, verdict, "
                  "(SELECT COUNT(*) FROM audit_findings f WHERE f.audit_id = a.id) "
                  "FROM audits a ORDER BY time_us, id"),
         [](RowReader& in) {
             AuditRecord a;
             a.id = in.integer();
             a.scan_id = in.optional_int<std::int64_t>();
+            if (in.null()) {
+                in.skip();
+            } else {
+                a.scan_name = in.text();
+            }
             a.time = from_us(in.integer());
             a.policy = in.text();
             a.verdict = in.text();

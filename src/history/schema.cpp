@@ -113,10 +113,17 @@ CREATE TABLE scan_shards (
 );
 )sql";
 
+// Migration 4: the named scan an audit read (`audit --from @NAME`, its shards merged), which
+// no single scan_id stands for; NULL for audits of one scan or of a file.
+constexpr std::string_view migration_4 = R"sql(
+ALTER TABLE audits ADD COLUMN scan_name TEXT;
+)sql";
+
 constexpr Migration migrations[] = {
     {migration_1, nullptr},
     {migration_2, convert_to_compact},
     {migration_3, nullptr},
+    {migration_4, nullptr},
 };
 
 std::string render(std::string_view ddl, Dialect dialect) {

@@ -31,7 +31,7 @@ std::string_view alert_hit(const Alert& a) {
 
 std::string alert_json(const Alert& a, double epoch) {
     const nlohmann::ordered_json j = {
-        {"event", a.end ? "scan-end" : "scan"},
+        {"event", a.end ? "scan-end" : a.update ? "scan-update" : "scan"},
         {"time", utc(epoch + a.time)},
         {"src", a.src.to_string()},
         {"dst", a.dst.to_string()},
@@ -56,7 +56,7 @@ std::string alert_json(const Alert& a, double epoch) {
 std::string alert_line(const Alert& a, double epoch) {
     return fmt::format("{} scan {}from {} to {}: {} ({}), {} probes, {} ports, {} hosts; {} closed, {} filtered, "
                        "{} open (hit {}); {} after {:.3f} s",
-                       utc(epoch + a.time), a.end ? "ended " : "", a.src.to_string(), a.dst.to_string(), technique_name(a.technique),
+                       utc(epoch + a.time), a.end ? "ended " : a.update ? "update " : "", a.src.to_string(), a.dst.to_string(), technique_name(a.technique),
                        tool_name(a.tool), a.probes, a.ports, a.hosts, a.closed, a.filtered, a.open, alert_hit(a),
                        a.decided_by, a.time - a.first_seen);
 }

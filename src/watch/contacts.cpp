@@ -25,10 +25,10 @@ std::uint16_t contact_port(const Probe& p) {
     return p.protocol == net::kProtoTcp || p.protocol == net::kProtoUdp ? p.dst_port : p.icmp_type;
 }
 
-std::uint32_t contact_key(const Address& host, std::uint8_t protocol, std::uint16_t port) {
-    std::uint32_t h = hash_address(host) ^ (std::uint32_t{protocol} << 16 | port);
+std::uint16_t contact_index(const Address& host, std::uint8_t protocol, std::uint16_t port) {
+    std::uint32_t h = hash_address(host) ^ std::uint32_t{protocol};
     h *= 0x9e3779b1U;
-    return h ^ (h >> 15);
+    return static_cast<std::uint16_t>(((h >> 16) + port) & 0xffffU);
 }
 
 template <std::size_t N>
@@ -44,7 +44,6 @@ std::uint32_t distinct_estimate(const std::array<std::uint64_t, N>& bits) {
     return static_cast<std::uint32_t>(std::lround(estimate));
 }
 
-template std::uint32_t distinct_estimate(const std::array<std::uint64_t, kPortBits / 64>&);
 template std::uint32_t distinct_estimate(const std::array<std::uint64_t, kHostBits / 64>&);
 
 Pending* find_pending(SourceState& s, std::uint32_t host_hash, std::uint8_t protocol, std::uint16_t port) {
@@ -80,14 +79,18 @@ Alert make_alert(const SourceState& s, double now) {
     a.first_seen = s.first_seen;
     a.time = now;
     a.probes = s.probes;
-    a.ports = distinct_estimate(s.port_bits);
+    a.ports = s.contacts;
     a.hosts = distinct_estimate(s.host_bits);
     a.open = s.open;
     a.closed = s.closed;
     a.filtered = s.filtered;
     a.failures = s.failures;
     a.successes = s.successes;
-    a.decided_by = "trw";
+    a.decided_by = s.decided_by.empty() ? kDecidedByWalk : s.decided_by;
+    if (s.decided_by == kDecidedByDiscovery && !s.relabelled) {
+        a.technique = Technique::ping_sweep;  // nmap -sn's probe set, and no scan seen after it yet
+        a.tool = Tool::nmap;
+    }
     return a;
 }
 

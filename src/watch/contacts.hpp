@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "portwarden/watch.hpp"
 #include "watch/source_table.hpp"
@@ -17,7 +18,9 @@ std::uint8_t discovery_bit(const Probe& p);
 
 // The port a first contact is keyed on: the TCP/UDP destination port, the ICMP type for ICMP.
 std::uint16_t contact_port(const Probe& p);
-std::uint32_t contact_key(const Address& host, std::uint8_t protocol, std::uint16_t port);
+// A (host, protocol, port)'s index in a source's 65,536-bit contact set: the port plus an offset
+// per (host, protocol), so the ports of one host and protocol never share an index.
+std::uint16_t contact_index(const Address& host, std::uint8_t protocol, std::uint16_t port);
 
 // Sets the bit `hash` picks; true if it was clear (a first contact, barring collisions).
 template <std::size_t N>
@@ -35,6 +38,12 @@ std::uint32_t distinct_estimate(const std::array<std::uint64_t, N>& bits);
 
 Pending* find_pending(SourceState& s, std::uint32_t host_hash, std::uint8_t protocol, std::uint16_t port);
 
+inline constexpr std::string_view kDecidedByWalk = "trw";
+inline constexpr std::string_view kDecidedByDiscovery = "nmap-discovery";
+inline constexpr std::string_view kDecidedByFingerprint = "fingerprint";
+
+// The source's alert as of now. Decided by nmap's discovery probe set, it says ping-sweep / nmap
+// until a scan is decided on what followed (s.relabelled); then the later probes name it.
 Alert make_alert(const SourceState& s, double now);
 
 }  // namespace portwarden::watch

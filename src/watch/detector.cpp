@@ -13,7 +13,7 @@ namespace portwarden::watch {
 
 struct Detector::Impl {
     Impl(const Config& c, std::function<void(const Alert&)> cb)
-        : config(c), on_alert(std::move(cb)), table(c.table_slots), walk(c) {}
+        : config(c), on_alert(std::move(cb)), table(c.table_slots, c.wide_sets), walk(c) {}
 
     Config config;
     std::function<void(const Alert&)> on_alert;
@@ -24,6 +24,7 @@ struct Detector::Impl {
     SourceState& source_for(const Probe& p);
     void trial(SourceState& s, bool success, double now);
     void raise(SourceState& s, double now, std::string_view decided_by);
+    void relabel(SourceState& s, double now, std::string_view decided_by);
     void end_episode(const SourceState& s, double now);
     void first_contact(SourceState& s, const Probe& p, Technique technique);
     bool completes_handshake(SourceState& s, const Probe& p);
@@ -40,11 +41,7 @@ SourceState& Detector::Impl::source_for(const Probe& p) {
     stats.evictions += evicted ? 1 : 0;
     if (p.time - s.last_seen > config.idle_expiry) {
         end_episode(s, s.last_seen);
-        const Address src = s.src;
-        s = SourceState{};
-        s.used = true;
-        s.src = src;
-        s.first_seen = p.time;
+        table.restart(s, p.time);
     }
     s.last_seen = std::max(s.last_seen, p.time);
     return s;
@@ -56,7 +53,7 @@ void Detector::Impl::count(SourceState& s, const Probe& p, bool& first) {
         s.first_seen = p.time;
     }
     set_bit(s.host_bits, hash_address(p.dst));
-    first = set_bit(s.port_bits, contact_key(p.dst, p.protocol, contact_port(p)));
+    first = table.add_contact(s, contact_index(p.dst, p.protocol, contact_port(p)));
     const Technique technique = probe_technique(p);
     // ACK and FIN|ACK segments of a connection (after its SYN, a first contact) are not probes.
     const bool in_flow = (technique == Technique::ack || technique == Technique::maimon) && !first;
@@ -72,18 +69,33 @@ void Detector::Impl::count(SourceState& s, const Probe& p, bool& first) {
 
 void Detector::Impl::raise(SourceState& s, double now, std::string_view decided_by) {
     if (s.alerted) {
+        relabel(s, now, decided_by);
         return;
     }
     s.alerted = true;
     s.decided_by = decided_by;
-    ++stats.alerts;
-    Alert alert = make_alert(s, now);
-    alert.decided_by = decided_by;
-    if (decided_by == "nmap-discovery") {
-        alert.technique = Technique::ping_sweep;
-        alert.tool = Tool::nmap;
+    if (decided_by == kDecidedByDiscovery) {
+        // Its probes say only "nmap's host discovery": what follows (a port scan?) names it.
+        s.technique_votes = {};
+        s.tool_votes = {};
     }
+    ++stats.alerts;
     if (on_alert) {
+        on_alert(make_alert(s, now));
+    }
+}
+
+// After an nmap-discovery decision, a scan decided on the probes that followed (the port scan
+// nmap or `portwarden scan` runs after its host discovery): one update alert naming it.
+void Detector::Impl::relabel(SourceState& s, double now, std::string_view decided_by) {
+    if (s.decided_by != kDecidedByDiscovery || s.relabelled || decided_by == kDecidedByDiscovery) {
+        return;
+    }
+    s.relabelled = true;
+    if (on_alert) {
+        Alert alert = make_alert(s, now);
+        alert.update = true;
+        alert.decided_by = decided_by;
         on_alert(alert);
     }
 }
@@ -94,18 +106,13 @@ void Detector::Impl::end_episode(const SourceState& s, double now) {
     }
     Alert alert = make_alert(s, now);
     alert.end = true;
-    alert.decided_by = s.decided_by;
-    if (s.decided_by == "nmap-discovery") {
-        alert.technique = Technique::ping_sweep;
-        alert.tool = Tool::nmap;
-    }
     on_alert(alert);
 }
 
 void Detector::Impl::trial(SourceState& s, bool success, double now) {
     ++(success ? s.successes : s.failures);
     switch (walk.step(s.llr, success)) {
-        case Verdict::scanner: raise(s, now, "trw"); break;
+        case Verdict::scanner: raise(s, now, kDecidedByWalk); break;
         case Verdict::benign: s.llr = 0; break;  // restart: a later scan is still caught
         case Verdict::undecided: break;
     }
@@ -180,7 +187,7 @@ SourceState& Detector::Impl::admit(const Probe& p, bool& first) {
     SourceState& s = source_for(p);
     count(s, p, first);
     if (s.discovery == kAllDiscoveryBits) {
-        raise(s, p.time, "nmap-discovery");
+        raise(s, p.time, kDecidedByDiscovery);
     }
     return s;
 }
@@ -189,7 +196,7 @@ void Detector::probe(const Probe& p) {
     bool first = false;
     SourceState& s = impl_->admit(p, first);
     if (definite_tool(p)) {
-        impl_->raise(s, p.time, "fingerprint");
+        impl_->raise(s, p.time, kDecidedByFingerprint);
     }
     if (impl_->completes_handshake(s, p) || !first) {
         return;
@@ -265,7 +272,7 @@ Stats Detector::stats() const {
 }
 
 std::size_t Detector::memory_bound(const Config& config) {
-    return sizeof(Impl) + SourceTable::bytes_for(config.table_slots);
+    return sizeof(Impl) + SourceTable::bytes_for(config.table_slots, config.wide_sets);
 }
 
 }  // namespace portwarden::watch

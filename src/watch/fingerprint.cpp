@@ -77,7 +77,7 @@ Technique probe_technique(const Probe& probe) {
     return Technique::unknown;
 }
 
-// Fingerprints (docs/watch.md lists the sources and the packets they were checked against):
+// Fingerprints (docs/watch-2026-12-03.md lists the sources and the packets they were checked against):
 //  * zmap before 4.1: IP ID 54321 on every probe (randomised since 4.1, scanners.md section 4);
 //    SYN window 65535.
 //  * masscan: SYN window 1024, and IP ID = (dst ip ^ dst port ^ seq) low 16 bits (its packet

@@ -86,11 +86,11 @@ Result<CaptureCounters> capture(const CaptureOptions& options, Detector& detecto
     io::RxOptions rx;
     rx.outgoing = true;
     rx.block_timeout = std::chrono::milliseconds(2);
-    // 32 MiB of ring (~200 000 frames: more than a whole -p- scan of a host with its answers):
-    // the watch thread may be kept off the CPU for a second on a busy machine. At load 19 on 2
-    // cores, 8 MiB dropped up to 9 000 frames of a full-rate -p- scan, 16 MiB 3 000 in 1 of 4
-    // scans, 32 MiB none in 6 (docs/watch-2026-12-03.md). Mapped, so it is in the RSS.
-    rx.block_count = 32;
+    if (options.ring_mb < kMinRingMb || options.ring_mb > kMaxRingMb) {
+        return fail(fmt::format("--ring-mb {}: not between {} and {}", options.ring_mb, kMinRingMb, kMaxRingMb));
+    }
+    rx.block_size = std::size_t{1} << 20;
+    rx.block_count = options.ring_mb;
     auto socket = io::RxSocket::open(ifindex, io::LinkKind::ethernet, "tcp or udp or icmp or icmp6", rx);
     if (!socket) {
         return tl::unexpected(socket.error());

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `portwarden audit --from FILE` stores its verdict and findings in the history (--db, or the
 # default database, none with --no-history); `portwarden history --audits` lists them (stored
-# result files: no scan). A plain `scan` is stored by default too (a connect scan of loopback).
+# result files: "from a file"; history scans: "scan @ID" or "scan @NAME"). A plain `scan` is stored by default too (a connect scan of loopback).
 set -uo pipefail
 pw=$(realpath "${1:?usage: audit_history_test.sh PATH-TO-portwarden DATA-DIR}")
 data=${2:?usage: audit_history_test.sh PATH-TO-portwarden DATA-DIR}
@@ -64,6 +64,24 @@ c2=$?
 if [ "$c1" -eq 0 ] && [ "$c2" -eq 0 ] && [ ! -s "$tmp/err" ] && [ "$(grep -c '^@' "$tmp/scans")" -eq 1 ] &&
    grep -q ' connect ' "$tmp/scans" && grep -q '127.0.0.1' "$tmp/scans"; then ok
 else bad "scans in the default database: exits $c1 $c2: $(cat "$tmp/scans" "$tmp/err")"; fi
+
+# Audits of history scans are labelled with the scan they read: `--from @ID` one stored scan,
+# `--from @NAME` a named scan (its shards merged; a one-shard scan of closed loopback ports here).
+named=$tmp/named.db
+printf '[groups.lo]\nhosts = ["127.0.0.1"]\n' >"$tmp/lo.toml"
+"$pw" scan -sT -Pn -n -q -p 1-3 --scan-id lo-nightly --shard 0/1 --db "$named" 127.0.0.1 >/dev/null 2>"$tmp/err"
+c1=$?
+scan_row=$("$pw" history --db "$named" 2>>"$tmp/err" | grep -oE '^@[0-9]+' | head -n 1)
+"$pw" audit --policy "$tmp/lo.toml" --from @lo-nightly --db "$named" >/dev/null 2>>"$tmp/err"
+c2=$?
+"$pw" audit --policy "$tmp/lo.toml" --from "${scan_row:-@none}" --db "$named" >/dev/null 2>>"$tmp/err"
+c3=$?
+"$pw" history --db "$named" --audits >"$tmp/named" 2>>"$tmp/err"
+if [ "$c1" -eq 0 ] && [ "$c2" -eq 0 ] && [ "$c3" -eq 0 ] && [ -n "$scan_row" ] && [ ! -s "$tmp/err" ] &&
+   [ "$(grep -c '^@' "$tmp/named")" -eq 2 ] &&
+   grep -Eq "^@[0-9]+  [0-9T:Z-]+  compliant  0 findings  $tmp/lo.toml  scan @lo-nightly$" "$tmp/named" &&
+   grep -Eq "^@[0-9]+  [0-9T:Z-]+  compliant  0 findings  $tmp/lo.toml  scan $scan_row$" "$tmp/named"; then ok
+else bad "audits of @lo-nightly and $scan_row: exits $c1 $c2 $c3: $(cat "$tmp/named" "$tmp/err")"; fi
 
 # A history that cannot be opened: one warning line, the verdict's exit code unchanged.
 "$pw" audit --policy "$data/audit/violation.toml" --from "$xml" --db /proc/none/h.db >/dev/null 2>"$tmp/err"

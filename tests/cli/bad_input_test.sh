@@ -108,6 +108,10 @@ nosuchif0	watch -i nosuchif0 --duration 1
 ftp	watch --webhook ftp://198.18.0.1/ --duration 1
 --duration	watch --duration -3
 --bogus	watch --bogus
+--ring-mb	watch --ring-mb 0 --duration 1
+--ring-mb	watch --ring-mb 4096 --duration 1
+--ring-mb	watch --ring-mb 32x --duration 1
+--ring-mb	watch --log - --ring-mb 8
 /dev/zero	scan -iL /dev/zero
 /dev/zero	scan --excludefile /dev/zero 198.18.0.1
 long.txt:1	scan -iL @TMP@/long.txt

@@ -80,6 +80,7 @@ class Watch:
     def finish(self):
         out, err = self.proc.communicate(timeout=60)
         events = [json.loads(l) for l in out.splitlines() if l.strip()]
+        self.events = events
         self.ends = [e for e in events if e["event"] == "scan-end"]
         return self.proc.returncode, [e for e in events if e["event"] == "scan"], err
 
@@ -121,6 +122,32 @@ def scan_case(pw, meta, name, command, technique, tool, duration=4.0, latency=1.
         check(end.get("hit") == hit, f"{name}: the scan-end event says it hit {end.get('hit')} ports "
               f"(expected {hit}; {end.get('probes')} probes, {end.get('closed')} closed, {end.get('filtered')} filtered, "
               f"{end.get('open')} open)")
+
+
+def relabel_case(pw, meta, duration=4.0):
+    """`portwarden scan -sS -p 1-200` (host discovery first: nmap's probe set): the alert says
+    ping-sweep / nmap at once, then one scan-update names the port scan that followed, and the
+    scan-end says it too, with the 200 ports (and 443, echo, timestamp) counted exactly."""
+    name = "portwarden scan"
+    watch = Watch(pw, meta["plain"], duration)
+    scan = subprocess.run(["ip", "netns", "exec", meta["scanner_ns"], "timeout", "20", pw, "scan", "-sS",
+                           "--no-history", "-p", "1-200", PLAIN], capture_output=True, text=True, timeout=30)
+    check(scan.returncode == 0, f"{name}: ran (exit {scan.returncode}; {scan.stderr.strip()[-200:]})")
+    code, alerts, err = watch.finish()
+    updates = [e for e in watch.events if e["event"] == "scan-update"]
+    check(code == 1 and len(alerts) == 1 and len(updates) == 1,
+          f"{name}: one alert and one update (exit {code}, {len(alerts)} alerts, {len(updates)} updates)")
+    if alerts:
+        a = alerts[0]
+        check((a["technique"], a["tool"], a["decided_by"]) == ("ping-sweep", "nmap", "nmap-discovery"),
+              f"{name}: decided as {a['technique']} / {a['tool']} by {a['decided_by']}")
+    for what, e in (("update", updates[0] if updates else {}), ("scan-end", watch.ends[0] if watch.ends else {})):
+        check(e.get("technique") == "syn" and e.get("src") == meta["scanner"],
+              f"{name}: the {what} names {e.get('technique')} / {e.get('tool')} (expected syn)")
+    end = watch.ends[0] if watch.ends else {}
+    check(end.get("ports", 0) >= 200 and end.get("failures", 0) >= 195,
+          f"{name}: scan-end counts {end.get('ports')} ports, {end.get('failures')} failures "
+          f"({end.get('probes')} probes, {end.get('closed')} closed, {end.get('open')} open)")
 
 
 def gateway_mac(meta):
@@ -218,6 +245,8 @@ def main():
         scan_case(pw, meta, "slow", ["nmap", "-n", "-Pn", "-sS", "--scan-delay", "5s", "--max-parallelism", "1",
                                      "-p", "1000-1049", PLAIN], "syn", "nmap", duration=22, latency=21,
                   stop_on_alert=True)
+    if only is None or "relabel" in only:
+        relabel_case(pw, meta)
     if only is None or "benign" in only:
         benign_case(pw, meta)
     print(f"{passed} passed, {failed} failed ({time.time() - began:.0f} s)")

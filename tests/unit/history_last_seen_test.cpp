@@ -108,16 +108,24 @@ TEST_P(HistoryLastSeenTest, AuditsAndTheirFindingsAreStored) {
     from_file.verdict = "compliant";
     auto id2 = store->record_audit(from_file);
     ASSERT_TRUE(id2) << id2.error().message;
+    AuditRecord named = from_file;  // audit --from @nightly: a named scan's shards, merged
+    named.time = at_second(7);
+    named.scan_name = "nightly";
+    ASSERT_TRUE(store->record_audit(named));
 
     auto audits = store->list_audits();
     ASSERT_TRUE(audits) << audits.error().message;
-    ASSERT_EQ(audits->size(), 2u);
+    ASSERT_EQ(audits->size(), 3u);
     EXPECT_EQ((*audits)[0].id, *id2);  // oldest first
     EXPECT_FALSE((*audits)[0].scan_id);
+    EXPECT_FALSE((*audits)[0].scan_name);
     EXPECT_EQ((*audits)[0].finding_count, 0);
-    const auto& got = (*audits)[1];
+    EXPECT_FALSE((*audits)[1].scan_id);
+    EXPECT_EQ((*audits)[1].scan_name, std::optional<std::string>("nightly"));
+    const auto& got = (*audits)[2];
     EXPECT_EQ(got.id, *id);
     EXPECT_EQ(got.scan_id, std::optional<std::int64_t>(scan));
+    EXPECT_FALSE(got.scan_name);
     EXPECT_EQ(got.time, at_second(11));
     EXPECT_EQ(got.policy, a.policy);
     EXPECT_EQ(got.verdict, "violations");

@@ -20,17 +20,17 @@ std::vector<std::string> versions(history::SqlConnection& db) {
 }
 
 TEST_P(HistorySchemaTest, EmptyDatabaseIsMigratedToTheLatestVersion) {
-    ASSERT_EQ(history_schema_version(), 3);
+    ASSERT_EQ(history_schema_version(), 4);
     {
         auto store = open_ok();
         ASSERT_TRUE(store);
-        EXPECT_EQ(store->schema_version(), 3);
+        EXPECT_EQ(store->schema_version(), 4);
     }
     auto again = open_ok();  // opening a current database changes nothing
     ASSERT_TRUE(again);
     auto db = raw();
     ASSERT_TRUE(db) << db.error().message;
-    EXPECT_EQ(versions(**db), (std::vector<std::string>{"1", "2", "3"}));
+    EXPECT_EQ(versions(**db), (std::vector<std::string>{"1", "2", "3", "4"}));
     if (GetParam() == Backend::sqlite) {
         auto mode = (*db)->query("PRAGMA journal_mode");
         ASSERT_TRUE(mode) << mode.error().message;
@@ -91,7 +91,7 @@ TEST_P(HistorySchemaTest, NewerSchemaIsRefusedWithAClearMessage) {
     auto store = open();
     ASSERT_FALSE(store);
     EXPECT_NE(store.error().message.find(
-                  "history schema version 99 is newer than this portwarden supports (3)"),
+                  "history schema version 99 is newer than this portwarden supports (4)"),
               std::string::npos)
         << store.error().message;
 }
