@@ -39,6 +39,9 @@ packages=(
   # (sshd and dnsmasq run only inside the test's namespace; Debian's policy-rc.d in containers
   # keeps the package from starting sshd on the host)
   libpcre2-dev openssh-server dnsmasq-base
+  # -sV's ssl tunnel (src/version/tls_channel.cpp): OpenSSL; the test's TLS service gets a
+  # self-signed certificate from the openssl tool
+  libssl-dev openssl
 )
 missing=()
 for p in "${packages[@]}"; do
