@@ -46,6 +46,14 @@ public:
     void add(const Address& address, Proto proto, std::uint16_t port, ServiceInfo info);
     const ServiceInfo* find(const Address& address, Proto proto, std::uint16_t port) const;
     std::size_t size() const { return found_.size(); }
+    // Every finding, by address text then protocol and port.
+    struct Entry {
+        Address address;
+        Proto proto = Proto::tcp;
+        std::uint16_t port = 0;
+        const ServiceInfo* info = nullptr;
+    };
+    std::vector<Entry> entries() const;
 
 private:
     std::map<std::pair<std::string, std::uint32_t>, ServiceInfo> found_;

@@ -651,6 +651,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         technique_name += fmt::format("/flags={:#04x}", *request.scan_flags);
     }
     ScanRecorder history = ScanRecorder::open(a.db, a.no_history, command_line, technique_name);
+    history.set_services(versions);  // null without -sV
     std::optional<ShardLabel> shard_label;
     if (!a.scan_id.empty() || request.shard_count > 1) {
         shard_label = ShardLabel{a.scan_id, request.shard_index, request.shard_count, request.seed, technique_name};

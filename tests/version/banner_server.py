@@ -1,18 +1,20 @@
-# A service no nmap match line knows, for tests/version/ (-sV's service fingerprint):
-#   banner_server.py ADDRESS PORT
-# Sends a banner with bytes that need escaping; answers the first thing it reads with one
-# line and hangs up (so each probe after the NULL probe ends at once, not at its time-out).
+# A banner service for tests/version/:
+#   banner_server.py ADDRESS PORT            one no nmap match line knows (the service
+#                                            fingerprint): a banner with bytes that need escaping;
+#                                            answers the first thing it reads with one line and
+#                                            hangs up (each probe after the NULL probe ends at once)
+#   banner_server.py ADDRESS PORT BANNER     sends BANNER and CRLF, hangs up
 import socket
 import sys
 import threading
 
-BANNER = b"PWTEST ready \x01\x00\x02 [v=1] (x)\r\n"
+BANNER = sys.argv[3].encode() + b"\r\n" if len(sys.argv) > 3 else b"PWTEST ready \x01\x00\x02 [v=1] (x)\r\n"
 
 
 def serve(conn):
     try:
         conn.sendall(BANNER)
-        data = conn.recv(4096)
+        data = conn.recv(4096) if len(sys.argv) <= 3 else b""
         if data:
             conn.sendall(b"ERR what? " + data[:20] + b"\r\n")
     except OSError:

@@ -14,11 +14,8 @@
 # failure). ~40 s (nmap -sV's waits: the NULL probe's 6 s twice on 443).
 set -euo pipefail
 pw=$(realpath "$1")
-skip() {
-  echo "sv_daemons: $*" >&2
-  if [ "${CI:-}" = "true" ]; then echo "sv_daemons: CI=true: failure, not a skip" >&2; exit 1; fi
-  exit 77
-}
+name=sv_daemons
+. "$(dirname "$0")/common.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespace)"
 for tool in nmap sshd dnsmasq xmllint python3 openssl; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || skip "$tool is not installed (scripts/install-deps.sh)"
@@ -40,16 +37,12 @@ cleanup() {
   rm -rf "$tmp"
   exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+set_traps
 in_ns() { ip netns exec "$ns" "$@"; }
 # Daemons start as `ip netns exec ... &` (not through in_ns): `ip` execs the daemon, so $! is
 # the daemon's own PID.
 
-ip netns add "$ns"
-in_ns ip link set lo up
-in_ns ip addr add "$addr/32" dev lo
+ns_up
 
 # sshd: its own config and host key; privilege separation needs /run/sshd.
 mkdir -p /run/sshd
