@@ -38,6 +38,9 @@ packages=(
   # -sV (src/version/): PCRE2 for nmap's match patterns; real daemons for tests/version/
   # (sshd and dnsmasq run only inside the test's namespace; see "Daemons" below)
   libpcre2-dev openssh-server dnsmasq-base
+  # -sV's ssl tunnel (src/version/tls_channel.cpp): OpenSSL; the test's TLS service gets a
+  # self-signed certificate from the openssl tool
+  libssl-dev openssl
 )
 missing=()
 for p in "${packages[@]}"; do

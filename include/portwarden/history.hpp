@@ -119,6 +119,34 @@ struct AuditRecord {
     std::vector<AuditFindingRecord> findings;
 };
 
+// What -sV found on a port, as the history keeps it (schema 4).
+struct ServiceRecord {
+    Address host;
+    Proto proto = Proto::tcp;
+    std::uint16_t port = 0;
+    std::string name;       // "ssh"; empty: answered, but no probe recognised it
+    std::string product;    // "OpenSSH"
+    std::string version;    // "9.2p1 Debian 2+deb12u3"
+    std::string extrainfo;  // "protocol 2.0"
+    std::string tunnel;     // "ssl"
+    // "OpenSSH 9.2p1 Debian 2+deb12u3", the product and version (the name when neither).
+    std::string label() const;
+};
+
+// One -sV observation of a port: which scan saw which service, when.
+struct ServiceObservation {
+    std::int64_t scan_id = 0;
+    HistoryTime time;
+    ServiceRecord service;
+};
+
+// A port whose service (name, product, version, extrainfo or tunnel) differs between two
+// consecutive -sV observations.
+struct ServiceChange {
+    ServiceObservation before;
+    ServiceObservation after;
+};
+
 class HistoryStore {
 public:
     virtual ~HistoryStore() = default;
@@ -163,6 +191,14 @@ public:
     // its state (also when it was one of the many closed or filtered ports).
     virtual Result<std::vector<LastSeen>> last_seen(const Address& host,
                                                     std::string_view technique) = 0;
+    // Stores what -sV found on ports of scan `scan_id` (whose hosts were added before), in one
+    // transaction.
+    virtual Result<void> add_services(std::int64_t scan_id, std::span<const ServiceRecord> services) = 0;
+    // Every -sV observation of host:port/proto, oldest first.
+    virtual Result<std::vector<ServiceObservation>> service_timeline(const Address& host, Proto proto,
+                                                                     std::uint16_t port) = 0;
+    // Service changes observed at or after `since`, by (host, proto, port), then time.
+    virtual Result<std::vector<ServiceChange>> service_changes(HistoryTime since) = 0;
     // Stores an audit and its findings in one transaction; returns its id.
     virtual Result<std::int64_t> record_audit(const AuditRecord& audit) = 0;
     // Every stored audit, oldest first, with finding_count and without findings.

@@ -1,6 +1,7 @@
 #pragma once
 // Service and version detection (-sV): nmap's nmap-service-probes database, read from the
-// installed nmap, and the probing of open TCP ports with it (src/version/).
+// installed nmap, and the probing of open TCP and UDP ports with it (src/version/), through
+// TLS when a probe finds SSL (nmap's ssl tunnel).
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -22,7 +23,9 @@ struct ProbeDb;
 // What service/version detection found on a port: nmap's <service> element. Fields are empty
 // when the matching rule did not give them.
 struct ServiceInfo {
-    std::string name;        // "ssh", "http", ... ("tcpwrapped" when the peer hung up at once)
+    // "ssh", "http", ... ("tcpwrapped" when the peer hung up at once); empty when no probe
+    // recognised the port, which answered though: then only servicefp is set
+    std::string name;
     std::string product;     // p/ "OpenSSH"
     std::string version;     // v/ "9.2p1 Debian 2+deb12u3"
     std::string extrainfo;   // i/ "protocol 2.0"
@@ -30,6 +33,10 @@ struct ServiceInfo {
     std::string ostype;      // o/ "Linux"
     std::string devicetype;  // d/
     std::vector<std::string> cpes;  // "cpe:/a:openbsd:openssh:9.2p1": one per part, a, h, o
+    std::string tunnel;      // "ssl": the probes that named the service ran inside TLS
+    // nmap's service fingerprint ("SF-Port8888-TCP:V=...%r(NULL,...);", lines joined by
+    // "\nSF:"): the responses no match line recognised (no hard match, intensity >= 7)
+    std::string servicefp;
     std::uint8_t conf = 10;  // nmap's confidence: 10 for a match, 8 for tcpwrapped
 };
 
@@ -39,6 +46,14 @@ public:
     void add(const Address& address, Proto proto, std::uint16_t port, ServiceInfo info);
     const ServiceInfo* find(const Address& address, Proto proto, std::uint16_t port) const;
     std::size_t size() const { return found_.size(); }
+    // Every finding, by address text then protocol and port.
+    struct Entry {
+        Address address;
+        Proto proto = Proto::tcp;
+        std::uint16_t port = 0;
+        const ServiceInfo* info = nullptr;
+    };
+    std::vector<Entry> entries() const;
 
 private:
     std::map<std::pair<std::string, std::uint32_t>, ServiceInfo> found_;
@@ -69,10 +84,13 @@ struct VersionOptions {
     std::stop_token stop;       // requested: the probing ends at once with what it has found
 };
 
-// Probes every open TCP port of `hosts` over plain TCP connections; the findings are the ports a
-// match line (or a softmatch) identified. Blocks until all are done: each port takes at most
-// the sum of its probes' wait times.
-ServiceFindings detect_versions(const std::vector<HostResult>& hosts, const ServiceProbes& probes,
+// Probes every open TCP port and every open or open|filtered UDP port of `hosts` (TCP over
+// connections, through TLS once a probe found SSL; UDP over a connected socket); the findings
+// are the ports a match line or softmatch identified, or that answered unrecognised
+// (servicefp only). A UDP port that answered a probe is open (reason udp-response), as in
+// nmap: `hosts` is updated. Blocks until all are done: each port takes at most the sum of its
+// probes' wait times.
+ServiceFindings detect_versions(std::vector<HostResult>& hosts, const ServiceProbes& probes,
                                 const VersionOptions& options);
 
 }  // namespace portwarden

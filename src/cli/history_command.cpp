@@ -4,6 +4,7 @@
 //   history HOST PORT[/PROTO]       that port's timeline ("open since ..., was closed before")
 //   history --new-since DATE        ports that opened since DATE (YYYY-MM-DD, UTC)
 //   history --flapping [--since DATE] [--min N]   ports that changed state more than N times
+//   history --versions-since DATE   ports whose -sV service or version changed since DATE
 // Exit codes: 0, 2 bad input or an unreadable database (one line on stderr).
 #include <chrono>
 #include <cstdio>
@@ -68,6 +69,48 @@ void print_named_scans(const std::vector<NamedScan>& named) {
     }
 }
 
+// "OpenSSH 9.2p1 → 9.3p1", "http → SimpleHTTPServer 0.6", "nginx 1.22.1 (Ubuntu → Debian)".
+std::string service_change_text(const ServiceRecord& a, const ServiceRecord& b) {
+    if (a.name == b.name && a.product == b.product && a.tunnel == b.tunnel && !a.product.empty()) {
+        if (a.version != b.version) {
+            return fmt::format("{} {} → {}", a.product, a.version.empty() ? "(no version)" : a.version,
+                               b.version.empty() ? "(no version)" : b.version);
+        }
+        return fmt::format("{} ({} → {})", a.label(), a.extrainfo, b.extrainfo);
+    }
+    const auto full = [](const ServiceRecord& s) { return (s.tunnel.empty() ? "" : s.tunnel + "/") + s.label(); };
+    return fmt::format("{} → {}", full(a), full(b));
+}
+
+int list_service_changes(HistoryStore& h, HistoryTime since) {
+    auto changes = h.service_changes(since);
+    if (!changes) {
+        return bad_input(changes.error().message);
+    }
+    for (const ServiceChange& c : *changes) {
+        const ServiceRecord& s = c.after.service;
+        fmt::print("{}/{} on {}: {} (scan @{} → @{}, {})\n", s.port, to_string(s.proto), s.host.to_string(),
+                   service_change_text(c.before.service, s), c.before.scan_id, c.after.scan_id, when(c.after.time));
+    }
+    return exit_ok;
+}
+
+// A port's -sV observations under its state timeline, each change marked.
+void print_service_timeline(HistoryStore& h, const Address& host, Proto proto, std::uint16_t port) {
+    auto seen = h.service_timeline(host, proto, port);
+    if (!seen || seen->empty()) {
+        return;
+    }
+    fmt::print("  service (-sV): {}\n", seen->back().service.tunnel.empty() ? seen->back().service.label()
+                                                                        : "ssl/" + seen->back().service.label());
+    for (std::size_t i = 0; i < seen->size(); ++i) {
+        const ServiceObservation& o = (*seen)[i];
+        fmt::print("  @{}  {}  {}{}\n", o.scan_id, when(o.time), o.service.name.empty() ? "?" : o.service.name,
+                   i == 0 ? fmt::format("  {}", o.service.label())
+                          : fmt::format("  {}", service_change_text((*seen)[i - 1].service, o.service)));
+    }
+}
+
 }  // namespace
 
 int history_command(const std::vector<std::string>& args) {
@@ -80,9 +123,12 @@ int history_command(const std::vector<std::string>& args) {
     bool flapping = false;
     bool audits = false;
     std::int64_t min_changes = 1;
+    std::string versions_since;
     app.add_option("what", what, "HOST PORT[/tcp|/udp]: that port's timeline (nothing: list the scans)");
     app.add_option("--db", db, "history database: PATH or postgresql://... (default: the user's)");
     app.add_option("--new-since", new_since, "ports that opened since this day (YYYY-MM-DD, UTC)");
+    app.add_option("--versions-since", versions_since,
+                   "ports whose -sV service or version changed since this day (YYYY-MM-DD, UTC)");
     app.add_flag("--audits", audits, "the stored audits: @id, time, verdict, findings, policy, scan");
     app.add_flag("--flapping", flapping, "ports whose state changed more than --min times (since --since)");
     app.add_option("--since", since, "with --flapping: from this day (default: all)");
@@ -132,6 +178,13 @@ int history_command(const std::vector<std::string>& args) {
                        when(c.time), c.scan_id);
         }
         return exit_ok;
+    }
+    if (!versions_since.empty()) {
+        auto day = parse_day(versions_since, "--versions-since");
+        if (!day) {
+            return bad_input(day.error().message);
+        }
+        return list_service_changes(h, *day);
     }
     if (flapping) {
         HistoryTime from{};
@@ -214,6 +267,7 @@ int history_command(const std::vector<std::string>& args) {
     for (const auto& o : *seen) {
         fmt::print("  @{}  {}  {} {}\n", o.scan_id, when(o.time), to_string(o.state), to_string(o.reason));
     }
+    print_service_timeline(h, *host, *proto, static_cast<std::uint16_t>(port));
     return exit_ok;
 }
 

@@ -116,6 +116,17 @@ std::optional<std::int64_t> ScanRecorder::finish(const ScanSummary& summary, boo
     info_.end_time = summary.end_time;
     info_.engine = summary.engine;
     info_.finished = !summary.interrupted && summary.error.empty();
+    if (services_ && services_->size() > 0) {
+        std::vector<ServiceRecord> records;
+        for (const auto& e : services_->entries()) {
+            records.push_back({e.address, e.proto, e.port, e.info->name, e.info->product, e.info->version,
+                               e.info->extrainfo, e.info->tunnel});
+        }
+        if (auto ok = store_->add_services(*id_, records); !ok) {
+            give_up(ok.error().message);
+            return std::nullopt;
+        }
+    }
     if (auto ok = store_->end_scan(*id_, info_); !ok) {
         give_up(ok.error().message);
         return std::nullopt;

@@ -16,6 +16,7 @@
 
 #include "portwarden/history.hpp"
 #include "portwarden/scan.hpp"
+#include "portwarden/version.hpp"
 
 namespace portwarden::cli {
 
@@ -33,6 +34,8 @@ public:
     // Records the scan as shard tag.index of the named scan tag.scan_name (before add()).
     void set_shard(ShardTag tag) { info_.shard = std::move(tag); }
     void add(const HostResult& host);
+    // -sV's findings, stored by finish() with the hosts (history schema 4).
+    void set_services(std::shared_ptr<const ServiceFindings> services) { services_ = std::move(services); }
     // Ends the scan's record; with `verbose`, says where on stderr. Returns the scan's id, or
     // nothing when no history is kept or writing failed.
     std::optional<std::int64_t> finish(const ScanSummary& summary, bool verbose);
@@ -55,6 +58,7 @@ private:
     std::optional<std::int64_t> id_;
     std::vector<HostResult> batch_;
     std::size_t batch_ports_ = 0;
+    std::shared_ptr<const ServiceFindings> services_;
 };
 
 }  // namespace portwarden::cli

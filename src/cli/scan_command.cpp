@@ -200,6 +200,7 @@ int execute(ScanArgs& a, const ScanChoice& c, ScanPlan& plan, const std::string&
         technique_name += fmt::format("/flags={:#04x}", *request.scan_flags);
     }
     ScanRecorder history = ScanRecorder::open(a.db, a.no_history, command_line, technique_name);
+    history.set_services(versions);  // null without -sV
     std::optional<ShardLabel> shard_label;
     if (!a.scan_id.empty() || request.shard_count > 1) {
         shard_label = ShardLabel{a.scan_id, request.shard_index, request.shard_count, request.seed, technique_name};

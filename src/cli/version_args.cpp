@@ -5,7 +5,9 @@
 namespace portwarden::cli {
 
 void define_version_flags(CLI::App& app, VersionArgs& v) {
-    app.add_flag("--service-version", v.enabled, "-sV: probe open TCP ports for service and version (nmap's probes)");
+    app.add_flag("--service-version", v.enabled,
+                 "-sV: probe open TCP and (with -sU) open or open|filtered UDP ports for service and version "
+                 "(nmap's probes, TLS too)");
     app.add_option("--version-intensity", v.intensity, "-sV: 0-9, probes of higher rarity are left out (default 7)");
     app.add_flag("--version-light", v.light, "-sV: --version-intensity 2");
     app.add_flag("--version-all", v.all, "-sV: --version-intensity 9");

@@ -24,6 +24,12 @@ Result<std::int64_t> record_audit(SqlConnection& db, const AuditRecord& audit);
 Result<std::vector<AuditRecord>> list_audits(SqlConnection& db);
 Result<std::vector<AuditFindingRecord>> audit_findings(SqlConnection& db, std::int64_t audit_id);
 
+// -sV's findings (services.cpp). add_services() runs inside the caller's transaction.
+Result<void> add_services(SqlConnection& db, std::int64_t scan_id, std::span<const ServiceRecord> services);
+Result<std::vector<ServiceObservation>> service_timeline(SqlConnection& db, const Address& host, Proto proto,
+                                                         std::uint16_t port);
+Result<std::vector<ServiceChange>> service_changes(SqlConnection& db, HistoryTime since);
+
 // Shards of named scans (shards.cpp). replace_shard() and insert_shard() run inside the
 // caller's transaction: the first deletes an earlier run of the same shard (refusing another
 // shard count), the second tags the new scan row.

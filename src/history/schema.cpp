@@ -119,11 +119,33 @@ constexpr std::string_view migration_4 = R"sql(
 ALTER TABLE audits ADD COLUMN scan_name TEXT;
 )sql";
 
+// Migration 5: what -sV found (ServiceRecord), one row per probed port of a scan; a port's
+// version changes are its consecutive rows that differ.
+constexpr std::string_view migration_5 = R"sql(
+CREATE TABLE port_services (
+  scan_id BIGINT NOT NULL,
+  time_us BIGINT NOT NULL,
+  host TEXT NOT NULL,
+  proto TEXT NOT NULL,
+  port INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  product TEXT NOT NULL,
+  version TEXT NOT NULL,
+  extrainfo TEXT NOT NULL,
+  tunnel TEXT NOT NULL,
+  PRIMARY KEY (scan_id, host, proto, port),
+  FOREIGN KEY (scan_id, host) REFERENCES host_results (scan_id, host) ON DELETE CASCADE
+);
+CREATE INDEX port_services_by_port ON port_services (host, proto, port, time_us);
+CREATE INDEX port_services_by_time ON port_services (time_us);
+)sql";
+
 constexpr Migration migrations[] = {
     {migration_1, nullptr},
     {migration_2, convert_to_compact},
     {migration_3, nullptr},
     {migration_4, nullptr},
+    {migration_5, nullptr},
 };
 
 std::string render(std::string_view ddl, Dialect dialect) {

@@ -198,6 +198,19 @@ public:
         return history::flapping(*db_, from, to, more_than);
     }
 
+    Result<void> add_services(std::int64_t scan_id, std::span<const ServiceRecord> services) override {
+        return in_transaction(*db_, [&] { return history::add_services(*db_, scan_id, services); });
+    }
+
+    Result<std::vector<ServiceObservation>> service_timeline(const Address& host, Proto proto,
+                                                             std::uint16_t port) override {
+        return history::service_timeline(*db_, host, proto, port);
+    }
+
+    Result<std::vector<ServiceChange>> service_changes(HistoryTime since) override {
+        return history::service_changes(*db_, since);
+    }
+
     Result<std::int64_t> record_audit(const AuditRecord& audit) override {
         return in_transaction(*db_, [&] { return history::record_audit(*db_, audit); });
     }

@@ -108,6 +108,7 @@
 #include "output/route.hpp"
 #include "output/writer.hpp"
 #include "responder/json.hpp"
+#include "version/service_fp.hpp"
 
 namespace portwarden::output {
 namespace {
@@ -182,7 +183,7 @@ private:
     }
     static std::string service_object(const ServiceInfo& s) {
         nlohmann::ordered_json j;
-        j["name"] = s.name;
+        j["name"] = s.name.empty() ? std::string("unknown") : s.name;  // answered, unrecognised
         for (const auto& [key, value] :
              {std::pair{"product", &s.product}, std::pair{"version", &s.version}, std::pair{"extrainfo", &s.extrainfo},
               std::pair{"hostname", &s.hostname}, std::pair{"ostype", &s.ostype},
@@ -194,7 +195,13 @@ private:
         if (!s.cpes.empty()) {
             j["cpe"] = s.cpes;
         }
-        j["method"] = "probed";
+        if (!s.tunnel.empty()) {
+            j["tunnel"] = s.tunnel;
+        }
+        if (!s.servicefp.empty()) {
+            j["servicefp"] = version::unwrap_fingerprint(s.servicefp);
+        }
+        j["method"] = s.name.empty() ? "table" : "probed";
         j["conf"] = s.conf;
         return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }

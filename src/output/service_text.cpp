@@ -60,4 +60,30 @@ std::string service_info_line(const HostResult& host, const ServiceFindings& fou
     return fmt::format("Service Info: {}\n", fmt::join(parts, "; "));
 }
 
+std::string fingerprint_block(const HostResult& host, const ServiceFindings& found) {
+    constexpr std::size_t kMaxShown = 9;  // nmap keeps up to 9 per host
+    std::vector<const std::string*> fps;
+    for (const PortResult& p : host.ports) {
+        const ServiceInfo* s = found.find(host.address, p.proto, p.port);
+        if (s != nullptr && !s->servicefp.empty() && fps.size() < kMaxShown) {
+            fps.push_back(&s->servicefp);
+        }
+    }
+    if (fps.empty()) {
+        return {};
+    }
+    const bool one = fps.size() == 1;
+    std::string out = fmt::format(
+        "{} service{} unrecognized despite returning data. If you know the service/version, please submit the "
+        "following fingerprint{} at https://nmap.org/cgi-bin/submit.cgi?new-service :\n",
+        fps.size(), one ? "" : "s", one ? "" : "s");
+    for (const std::string* fp : fps) {
+        if (!one) {
+            out += "==============NEXT SERVICE FINGERPRINT (SUBMIT INDIVIDUALLY)==============\n";
+        }
+        out += *fp + "\n";
+    }
+    return out;
+}
+
 }  // namespace portwarden::output

@@ -1,5 +1,6 @@
 #pragma once
-// -sV in normal output: the VERSION cell of a port and the host's "Service Info:" line.
+// -sV in normal output: the VERSION cell of a port, the unrecognised services' fingerprints
+// and the host's "Service Info:" line.
 #include <string>
 
 #include "portwarden/results.hpp"
@@ -13,5 +14,9 @@ std::string version_cell(const ServiceInfo& s);
 // "Service Info: Host: h; OS: Linux; CPE: cpe:/o:linux:linux_kernel\n" from the host's probed
 // ports (hostnames, OS types, device types, the h and o CPEs, each once), or "" if none.
 std::string service_info_line(const HostResult& host, const ServiceFindings& found);
+
+// nmap's block for the ports that answered but were not recognised: "1 service unrecognized
+// despite returning data. ..." and each service fingerprint (at most 9, as nmap), or "".
+std::string fingerprint_block(const HostResult& host, const ServiceFindings& found);
 
 }  // namespace portwarden::output

@@ -73,10 +73,13 @@ std::string port_table(const HostResult& host, const PortSummary& summary, const
             service = "unknown";
         }
         const ServiceInfo* found = run.versions ? run.versions->find(host.address, p->proto, p->port) : nullptr;
-        if (found != nullptr) {
+        if (found != nullptr && !found->name.empty()) {
             service = found->name;
-        } else if (run.versions && p->state == PortState::open && p->proto == Proto::tcp) {
+        } else if (run.versions && p->state == PortState::open) {
             service += '?';  // nmap: probed, but not recognised: the name is the table's guess
+        }
+        if (found != nullptr && found->tunnel == "ssl") {
+            service = "ssl/" + service;
         }
         std::vector<std::string> row{fmt::format("{}/{}", p->port, to_string(p->proto)),
                                      std::string(to_string(p->state)), service};
@@ -144,6 +147,7 @@ std::string port_section(const HostResult& host, const PortSummary& summary, con
         out += port_table(host, summary, run);
     }
     if (run.versions) {
+        out += fingerprint_block(host, *run.versions);
         out += service_info_line(host, *run.versions);
     }
     return out;

@@ -33,6 +33,7 @@
 #include "output/port_summary.hpp"
 #include "output/route.hpp"
 #include "output/writer.hpp"
+#include "version/service_fp.hpp"
 
 namespace portwarden::output {
 namespace {
@@ -99,9 +100,13 @@ std::string host_identity(const HostResult& host) {
     return out;
 }
 
-// -sV's answer, as nmap writes it: the non-empty fields, method="probed", the CPEs as children.
-std::string probed_service(const ServiceInfo& s) {
-    std::string out = "<service" + attr("name", s.name);
+// -sV's answer, as nmap writes it: the non-empty fields, the fingerprint (its "\nSF:" breaks
+// taken out) and tunnel, method="probed" (for a port nothing recognised: the table's name,
+// method="table"), the CPEs as children.
+std::string probed_service(const ServiceInfo& s, std::string_view table_name) {
+    const bool recognised = !s.name.empty();
+    std::string out = "<service" + attr("name", recognised ? std::string_view(s.name)
+                                                           : table_name.empty() ? "unknown" : table_name);
     for (const auto& [name, value] : {std::pair{"product", &s.product}, std::pair{"version", &s.version},
                                       std::pair{"extrainfo", &s.extrainfo}, std::pair{"hostname", &s.hostname},
                                       std::pair{"ostype", &s.ostype}, std::pair{"devicetype", &s.devicetype}}) {
@@ -109,7 +114,13 @@ std::string probed_service(const ServiceInfo& s) {
             out += attr(name, *value);
         }
     }
-    out += fmt::format(" method=\"probed\" conf=\"{}\"", s.conf);
+    if (!s.servicefp.empty()) {
+        out += attr("servicefp", version::unwrap_fingerprint(s.servicefp));
+    }
+    if (!s.tunnel.empty()) {
+        out += attr("tunnel", s.tunnel);
+    }
+    out += fmt::format(" method=\"{}\" conf=\"{}\"", recognised ? "probed" : "table", s.conf);
     if (s.cpes.empty()) {
         return out + "/>";
     }
@@ -128,10 +139,10 @@ std::string port_element(const PortResult& p, const Address& address, const RunI
         out += attr("reason_ip", p.reason_ip->to_string());
     }
     out += "/>";
-    if (const ServiceInfo* found = run.versions ? run.versions->find(address, p.proto, p.port) : nullptr) {
-        return out + probed_service(*found) + "</port>\n";
-    }
     const std::string_view service = service_name(run.services, p.port, p.proto);
+    if (const ServiceInfo* found = run.versions ? run.versions->find(address, p.proto, p.port) : nullptr) {
+        return out + probed_service(*found, service) + "</port>\n";
+    }
     if (!service.empty()) {
         out += fmt::format("<service{} method=\"table\" conf=\"{}\"/>", attr("name", service), table_confidence);
     }

@@ -48,20 +48,21 @@ MatchOutcome match_response(const ProbeDb& db, std::size_t probe, std::string_vi
     return out;
 }
 
-std::vector<std::size_t> probe_plan(const ProbeDb& db, Proto proto, std::uint16_t port, int intensity) {
+std::vector<std::size_t> probe_plan(const ProbeDb& db, Proto proto, std::uint16_t port, int intensity, bool ssl) {
     std::vector<std::size_t> plan;
+    const auto probable = [&](const Probe& p) { return in_ranges(ssl ? p.sslports : p.ports, port); };
     if (proto == Proto::tcp && db.null_probe) {
         plan.push_back(*db.null_probe);
     }
     for (std::size_t i = 0; i < db.probes.size(); ++i) {
         const Probe& p = db.probes[i];
-        if (p.proto == proto && i != db.null_probe && in_ranges(p.ports, port)) {
+        if (p.proto == proto && i != db.null_probe && probable(p)) {
             plan.push_back(i);
         }
     }
     for (std::size_t i = 0; i < db.probes.size(); ++i) {
         const Probe& p = db.probes[i];
-        if (p.proto == proto && i != db.null_probe && !in_ranges(p.ports, port) && p.rarity <= intensity) {
+        if (p.proto == proto && i != db.null_probe && !probable(p) && p.rarity <= intensity) {
             plan.push_back(i);
         }
     }

@@ -21,8 +21,9 @@ struct MatchOutcome {
 MatchOutcome match_response(const ProbeDb& db, std::size_t probe, std::string_view response);
 
 // nmap's order for a port: the NULL probe (TCP), then the probes whose `ports` list the port
-// (whatever their rarity), then the others of rarity <= intensity, each group in file order.
-std::vector<std::size_t> probe_plan(const ProbeDb& db, Proto proto, std::uint16_t port, int intensity);
+// (`sslports` inside the ssl tunnel; whatever their rarity), then the others of rarity <=
+// intensity, each group in file order.
+std::vector<std::size_t> probe_plan(const ProbeDb& db, Proto proto, std::uint16_t port, int intensity, bool ssl);
 
 // After a softmatch for `service`: only probes with a rule that can name it are still worth sending.
 bool can_name(const Probe& probe, std::string_view service);

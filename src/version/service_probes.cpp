@@ -22,6 +22,17 @@ const ServiceInfo* ServiceFindings::find(const Address& address, Proto proto, st
     return it == found_.end() ? nullptr : &it->second;
 }
 
+std::vector<ServiceFindings::Entry> ServiceFindings::entries() const {
+    std::vector<Entry> out;
+    for (const auto& [key, info] : found_) {
+        if (auto address = Address::parse(key.first)) {
+            out.push_back({*address, key.second >= 65536U ? Proto::udp : Proto::tcp,
+                           static_cast<std::uint16_t>(key.second & 0xFFFFU), &info});
+        }
+    }
+    return out;
+}
+
 const char* ServiceProbes::default_path() { return "/usr/share/nmap/nmap-service-probes"; }
 
 Result<ServiceProbes> ServiceProbes::parse(std::string_view text, const std::string& name) {

@@ -20,11 +20,11 @@ std::vector<std::string> versions(history::SqlConnection& db) {
 }
 
 TEST_P(HistorySchemaTest, EmptyDatabaseIsMigratedToTheLatestVersion) {
-    ASSERT_EQ(history_schema_version(), 4);
+    ASSERT_EQ(history_schema_version(), 5);
     {
         auto store = open_ok();
         ASSERT_TRUE(store);
-        EXPECT_EQ(store->schema_version(), 4);
+        EXPECT_EQ(store->schema_version(), 5);
     }
     auto again = open_ok();  // opening a current database changes nothing
     ASSERT_TRUE(again);
@@ -78,6 +78,68 @@ TEST_P(HistorySchemaTest, OlderVersionIsMigratedStepByStep) {
     ASSERT_FALSE(back);
     EXPECT_NE(back.error().message.find("schema version 3 is newer"), std::string::npos)
         << back.error().message;
+}
+
+HostResult host_with_port(const char* address, std::uint16_t port, int end_second) {
+    HostResult h;
+    h.address = Address::parse(address).value();
+    h.state = HostState::up;
+    h.start_time = at_second(end_second - 1);
+    h.end_time = at_second(end_second);
+    PortResult p;
+    p.port = port;
+    p.state = PortState::open;
+    p.reason = Reason::syn_ack;
+    h.ports.push_back(p);
+    return h;
+}
+
+// Schema 5: a schema 3 database (scans in it) is migrated, and -sV's findings are kept per scan;
+// a port's consecutive findings that differ are its version changes.
+TEST_P(HistorySchemaTest, Schema3IsMigratedAndKeepsServiceChanges) {
+    std::int64_t old_scan = 0;
+    {
+        auto db = raw();
+        ASSERT_TRUE(db) << db.error().message;
+        ASSERT_TRUE(history::migrate(**db, history::history_migrations().first(3)));
+        auto store3 = history::make_store(std::move(*db), 3);
+        const HostResult hosts[] = {host_with_port("198.18.0.2", 22, 10)};
+        auto id = store3->record_scan(ScanInfo{at_second(9), at_second(10), "scan", "connect", "connect"}, hosts);
+        ASSERT_TRUE(id) << id.error().message;
+        old_scan = *id;
+    }
+    auto store = open_ok();
+    ASSERT_TRUE(store);
+    EXPECT_EQ(store->schema_version(), 5);
+    const Address host = Address::parse("198.18.0.2").value();
+    const ServiceRecord v92{host, Proto::tcp, 22, "ssh", "OpenSSH", "9.2p1", "protocol 2.0", ""};
+    ServiceRecord v93 = v92;
+    v93.version = "9.3p1";
+    ASSERT_TRUE(store->add_services(old_scan, std::span(&v92, 1)));
+    std::int64_t ids[2] = {};
+    for (int i = 0; i < 2; ++i) {
+        const HostResult hosts[] = {host_with_port("198.18.0.2", 22, 20 + 10 * i)};
+        auto id = store->record_scan(ScanInfo{at_second(19 + 10 * i), at_second(20 + 10 * i), "scan", "connect", "connect"},
+                                     hosts);
+        ASSERT_TRUE(id) << id.error().message;
+        ids[i] = *id;
+        ASSERT_TRUE(store->add_services(*id, std::span(i == 0 ? &v92 : &v93, 1)));
+    }
+    auto seen = store->service_timeline(host, Proto::tcp, 22);
+    ASSERT_TRUE(seen) << seen.error().message;
+    ASSERT_EQ(seen->size(), 3U);
+    EXPECT_EQ(seen->front().scan_id, old_scan);
+    EXPECT_EQ(seen->front().time, at_second(10));  // the host's end time
+    EXPECT_EQ(seen->back().service.label(), "OpenSSH 9.3p1");
+    auto changes = store->service_changes(at_second(0));
+    ASSERT_TRUE(changes) << changes.error().message;
+    ASSERT_EQ(changes->size(), 1U);
+    EXPECT_EQ(changes->front().before.scan_id, ids[0]);
+    EXPECT_EQ(changes->front().after.scan_id, ids[1]);
+    EXPECT_EQ(changes->front().after.service.version, "9.3p1");
+    auto later = store->service_changes(at_second(31));
+    ASSERT_TRUE(later);
+    EXPECT_TRUE(later->empty());
 }
 
 TEST_P(HistorySchemaTest, NewerSchemaIsRefusedWithAClearMessage) {

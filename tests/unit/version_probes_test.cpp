@@ -9,6 +9,7 @@
 #include "version/matcher.hpp"
 #include "version/probe_parser.hpp"
 #include "version/prober.hpp"
+#include "version/service_fp.hpp"
 #include "version/substitute.hpp"
 
 namespace portwarden::version {
@@ -122,10 +123,10 @@ TEST(VersionProbes, ParsesDirectives) {
 TEST(VersionProbes, PlanOrderRarityAndPorts) {
     const ProbeDb db = mini();
     // NULL first; then the probes naming the port whatever their rarity; then rarity <= intensity.
-    EXPECT_EQ(probe_plan(db, Proto::tcp, 7000, 7), (std::vector<std::size_t>{0, 2, 1, 3}));
-    EXPECT_EQ(probe_plan(db, Proto::tcp, 22, 7), (std::vector<std::size_t>{0, 1, 3}));
-    EXPECT_EQ(probe_plan(db, Proto::tcp, 80, 2), (std::vector<std::size_t>{0, 1}));
-    EXPECT_EQ(probe_plan(db, Proto::tcp, 22, 9), (std::vector<std::size_t>{0, 1, 2, 3}));
+    EXPECT_EQ(probe_plan(db, Proto::tcp, 7000, 7, false), (std::vector<std::size_t>{0, 2, 1, 3}));
+    EXPECT_EQ(probe_plan(db, Proto::tcp, 22, 7, false), (std::vector<std::size_t>{0, 1, 3}));
+    EXPECT_EQ(probe_plan(db, Proto::tcp, 80, 2, false), (std::vector<std::size_t>{0, 1}));
+    EXPECT_EQ(probe_plan(db, Proto::tcp, 22, 9, false), (std::vector<std::size_t>{0, 1, 2, 3}));
 }
 
 TEST(VersionProbes, FallbackAndNullRulesAndSoftmatch) {
@@ -145,30 +146,150 @@ TEST(VersionProbes, FallbackAndNullRulesAndSoftmatch) {
     EXPECT_EQ(m.soft->name, "ftp");
 }
 
+// The fingerprint's date is local time: "12/15" or "12/16" by zone, made "12/dd".
+std::string any_day(std::string fp) {
+    const auto at = fp.find("%D=12/");
+    return at == std::string::npos ? fp : fp.replace(at + 6, 2, "dd");
+}
+
+PortProbing probing(const ProbeDb& db, std::uint16_t port, Proto proto = Proto::tcp, int intensity = 7) {
+    FingerprintHeader header;
+    header.port = port;
+    header.proto = proto;
+    header.intensity = intensity;
+    header.version = "9.9";
+    header.platform = "x86_64-pc-linux-gnu";
+    header.time = 0x6B212BC0;  // 2026-12-15 12:00 UTC: "D=12/15" or "12/16", 5 characters in every zone
+    return PortProbing(db, PortTarget{Address::parse("198.18.0.2").value(), proto, port, true}, intensity, header);
+}
+
 TEST(VersionProbes, SoftmatchNarrowsTheProbesAndIsTheAnswer) {
     const ProbeDb db = mini();
-    PortProbing p(db, Address::parse("198.18.0.2").value(), 21, 7);
+    PortProbing p = probing(db, 21);
     EXPECT_EQ(p.next_probe(), 0U);
-    EXPECT_FALSE(p.add_response("220 hello\r\n"));
+    EXPECT_EQ(p.add_response("220 hello\r\n"), Step::wait);
     // GetRequest cannot name ftp: skipped; Middle can.
     EXPECT_EQ(p.next_probe(), 3U);
-    EXPECT_FALSE(p.add_response("nope"));
+    EXPECT_EQ(p.add_response("nope"), Step::wait);
     EXPECT_FALSE(p.next_probe());
     ASSERT_TRUE(p.result());
     EXPECT_EQ(p.result()->name, "ftp");
     EXPECT_TRUE(p.result()->product.empty());
+    // a softmatch keeps the fingerprint of what it saw (nmap prints it unless hard-matched)
+    EXPECT_NE(unwrap_fingerprint(p.result()->servicefp).find("%r(NULL,B,\"220\\x20hello\\r\\n\")%r(Middle,4,\"nope\")"),
+              std::string::npos)
+        << p.result()->servicefp;
 }
 
 TEST(VersionProbes, TcpWrappedAndExcluded) {
     const ProbeDb db = mini();
-    PortProbing p(db, Address::parse("198.18.0.2").value(), 22, 7);
+    PortProbing p = probing(db, 22);
     ASSERT_EQ(p.next_probe(), 0U);
     p.peer_closed(std::chrono::milliseconds(5));
     ASSERT_TRUE(p.done());
     EXPECT_EQ(p.result()->name, "tcpwrapped");
     EXPECT_EQ(p.result()->conf, 8);
-    PortProbing printer(db, Address::parse("198.18.0.2").value(), 9100, 7);
+    PortProbing printer = probing(db, 9100);
     EXPECT_FALSE(printer.next_probe());
+}
+
+constexpr std::string_view tls_file =
+    "Probe TCP NULL q||\n"
+    "Probe TCP SSLSessionReq q|\\x16\\x03|\n"
+    "rarity 1\n"
+    "ports 443\n"
+    "match ssl m|^\\x16\\x03\\x03| p/TLSv1.2/\n"
+    "match ldap m|^0\\x84| p/OpenLDAP/\n"
+    "Probe TCP GetRequest q|GET / HTTP/1.0\\r\\n\\r\\n|\n"
+    "rarity 1\n"
+    "ports 80\n"
+    "sslports 443\n"
+    "match http m|^HTTP/1\\.0 200 OK\\r\\nServer: SimpleHTTP/([\\d.]+)| p/SimpleHTTPServer/ v/$1/\n"
+    "match ssl/ldap m|^LDAPS| p/slapd/\n"
+    "Probe UDP DNSVersionBindReq q|\\0\\x06|\n"
+    "rarity 1\n"
+    "ports 53\n"
+    "Probe UDP Help q|help\\r\\n|\n"
+    "rarity 3\n";
+
+TEST(VersionProbes, SslMatchRedoesTheProbesInsideTls) {
+    auto db = parse_probe_file(tls_file, "tls");
+    ASSERT_TRUE(db) << db.error().message;
+    PortProbing p = probing(*db, 443);
+    ASSERT_EQ(p.next_probe(), 0U);  // NULL: silent
+    ASSERT_EQ(p.next_probe(), 1U);  // SSLSessionReq (ports 443)
+    EXPECT_EQ(p.add_response("\x16\x03\x03\x00"), Step::restart);
+    EXPECT_TRUE(p.tunnel());
+    EXPECT_FALSE(p.done());
+    // Inside TLS: NULL, then GetRequest first, as its sslports name 443.
+    EXPECT_EQ(p.next_probe(), 0U);
+    EXPECT_EQ(p.next_probe(), 2U);
+    EXPECT_EQ(p.add_response("HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\n"), Step::done);
+    ASSERT_TRUE(p.result());
+    EXPECT_EQ(p.result()->name, "http");
+    EXPECT_EQ(p.result()->product, "SimpleHTTPServer");
+    EXPECT_EQ(p.result()->tunnel, "ssl");
+    EXPECT_TRUE(p.result()->servicefp.empty());
+    // "ssl/ldap": known without a tunnel
+    PortProbing q = probing(*db, 80);
+    ASSERT_EQ(q.next_probe(), 0U);
+    ASSERT_EQ(q.next_probe(), 2U);
+    EXPECT_EQ(q.add_response("LDAPS"), Step::done);
+    EXPECT_FALSE(q.tunnel());
+    EXPECT_EQ(q.result()->name, "ldap");
+    EXPECT_EQ(q.result()->tunnel, "ssl");
+}
+
+TEST(VersionProbes, UdpPlanHasNoNullProbeAndAnswersMarkTheProbing) {
+    auto db = parse_probe_file(tls_file, "tls");
+    ASSERT_TRUE(db) << db.error().message;
+    EXPECT_EQ(probe_plan(*db, Proto::udp, 53, 7, false), (std::vector<std::size_t>{3, 4}));
+    EXPECT_EQ(probe_plan(*db, Proto::udp, 161, 2, false), (std::vector<std::size_t>{3}));
+    PortProbing p = probing(*db, 5353, Proto::udp);
+    ASSERT_EQ(p.next_probe(), 3U);
+    EXPECT_FALSE(p.responded());
+    EXPECT_EQ(p.add_response("??"), Step::wait);
+    EXPECT_TRUE(p.responded());
+    ASSERT_EQ(p.next_probe(), 4U);
+    EXPECT_FALSE(p.next_probe());
+    ASSERT_TRUE(p.result());  // answered, unrecognised: the fingerprint, no name
+    EXPECT_TRUE(p.result()->name.empty());
+    EXPECT_EQ(p.result()->conf, 3);
+    EXPECT_EQ(any_day(p.result()->servicefp),
+              "SF-Port5353-UDP:V=9.9%I=7%D=12/dd%Time=6B212BC0%P=x86_64-pc-linux-gnu%r(DN\nSF:SVersionBindReq,2,"
+              "\"\\?\\?\");");
+    // below intensity 7 nmap keeps no fingerprint: an unrecognised answer gives nothing
+    PortProbing light = probing(*db, 5353, Proto::udp, 2);
+    ASSERT_EQ(light.next_probe(), 3U);
+    light.add_response("??");
+    EXPECT_FALSE(light.next_probe());
+    EXPECT_FALSE(light.result());
+}
+
+TEST(ServiceFingerprint, EscapesWrapsAndTruncatesAsNmap) {
+    FingerprintHeader h;
+    h.port = 7777;
+    h.version = "7.93";
+    h.platform = "x86_64-pc-linux-gnu";
+    h.time = 0x6B212BC0;
+    ServiceFingerprint fp(h);
+    fp.add("NULL", std::string("PWTEST ready \x01\0\x02 [v=1] (x)\r\n", 28));
+    fp.add("X11Probe", std::string("a\0" "1\0", 4));
+    // nmap 7.93's escaping; its wrapping counts the inserted "\nSF:" (later lines: 71 characters)
+    const std::string text = any_day(fp.text());
+    EXPECT_EQ(text,
+              "SF-Port7777-TCP:V=7.93%I=7%D=12/dd%Time=6B212BC0%P=x86_64-pc-linux-gnu%r(N\n"
+              "SF:ULL,1C,\"PWTEST\\x20ready\\x20\\x01\\0\\x02\\x20\\[v=1\\]\\x20\\(x\\)\\r\\n\")%r(X11Pr\n"
+              "SF:obe,4,\"a\\x001\\0\");")
+        << text;
+    EXPECT_EQ(unwrap_fingerprint(text).find("\nSF:"), std::string::npos);
+    ServiceFingerprint big(h);
+    for (int i = 0; i < 10; ++i) {
+        big.add("P", std::string(2000, 'x'));  // 900 bytes each; none once past 2200 characters
+    }
+    // the header (70) and three responses of 912: the third starts while the text (with its
+    // "\nSF:" breaks) is still below 2200
+    EXPECT_EQ(unwrap_fingerprint(big.text()).size(), 70U + 3 * 912 + 1) << big.text().substr(0, 100);
 }
 
 TEST(VersionProbes, BadLinesNameTheLine) {

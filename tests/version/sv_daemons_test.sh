@@ -2,20 +2,22 @@
 # -sV against real daemons, compared with nmap -sV on the same ports:
 #   tests/version/sv_daemons_test.sh PORTWARDEN_BINARY
 # A network namespace of its own (pwsv<pid>), 198.18.77.2 on its loopback; inside it
-# OpenSSH's sshd (22, a host key made here), python3's http.server (80), dnsmasq (53, TCP too),
-# PostgreSQL (5432, a throwaway initdb). Both scanners run inside the namespace; for every port
-# name, product, version, extrainfo, ostype, method and CPEs must be the same; -oX must validate against nmap's DTD. Prints the
-# table and the time ratio. Every daemon is stopped by its PID and the namespace deleted on exit.
-# Needs root; without it: skip (77), unless CI=true (then a failure). ~15 s (nmap -sV's wait).
+# OpenSSH's sshd (22, a host key made here), python3's http.server (80) and the same inside TLS
+# (443, a self-signed certificate: the ssl tunnel), dnsmasq (53 TCP and UDP; a second one on
+# 5300/udp, which the UDP scan leaves open|filtered and -sV's DNS probe opens), PostgreSQL
+# (5432, a throwaway initdb), a banner service nothing recognises (7777: the service
+# fingerprint). portwarden runs -sT -sV and -sU -sV at once, nmap one -sT -sU -sV, all inside
+# the namespace; for every port state, reason, name, product, version, extrainfo, ostype,
+# tunnel, method and CPEs must be the same, and the fingerprints' responses; -oX must validate
+# against nmap's DTD. Prints the table and the time ratio. Every daemon is stopped by its PID
+# and the namespace deleted on exit. Needs root; without it: skip (77), unless CI=true (then a
+# failure). ~40 s (nmap -sV's waits: the NULL probe's 6 s twice on 443).
 set -euo pipefail
 pw=$(realpath "$1")
-skip() {
-  echo "sv_daemons: $*" >&2
-  if [ "${CI:-}" = "true" ]; then echo "sv_daemons: CI=true: failure, not a skip" >&2; exit 1; fi
-  exit 77
-}
+name=sv_daemons
+. "$(dirname "$0")/common.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespace)"
-for tool in nmap sshd dnsmasq xmllint python3; do
+for tool in nmap sshd dnsmasq xmllint python3 openssl; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || skip "$tool is not installed (scripts/install-deps.sh)"
 done
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r | head -n 1)
@@ -35,16 +37,12 @@ cleanup() {
   rm -rf "$tmp"
   exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+set_traps
 in_ns() { ip netns exec "$ns" "$@"; }
 # Daemons start as `ip netns exec ... &` (not through in_ns): `ip` execs the daemon, so $! is
 # the daemon's own PID.
 
-ip netns add "$ns"
-in_ns ip link set lo up
-in_ns ip addr add "$addr/32" dev lo
+ns_up
 
 # sshd: its own config and host key; privilege separation needs /run/sshd.
 mkdir -p /run/sshd
@@ -61,9 +59,22 @@ pids+=($!)
 mkdir -p "$tmp/www" && echo hello >"$tmp/www/index.html"
 ip netns exec "$ns" python3 -m http.server 80 --bind "$addr" --directory "$tmp/www" >"$tmp/http.log" 2>&1 &
 pids+=($!)
-# DNS (dnsmasq answers on TCP 53 too)
+# HTTPS: the same server inside TLS
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 2 -subj /CN=pw-test \
+  >"$tmp/openssl.log" 2>&1
+here=$(dirname "$(realpath "$0")")
+ip netns exec "$ns" python3 "$here/tls_http_server.py" "$addr" 443 "$tmp/cert.pem" "$tmp/key.pem" "$tmp/www" \
+  >"$tmp/https.log" 2>&1 &
+pids+=($!)
+# an unknown service: its fingerprint
+ip netns exec "$ns" python3 "$here/banner_server.py" "$addr" 7777 >"$tmp/banner.log" 2>&1 &
+pids+=($!)
+# DNS (dnsmasq answers on TCP 53 too); a second one on 5300/udp
 ip netns exec "$ns" dnsmasq -k --conf-file=/dev/null --listen-address="$addr" --bind-interfaces --no-resolv --no-hosts \
   --pid-file="$tmp/dnsmasq.pid" --user=root --log-facility="$tmp/dnsmasq.log" &
+pids+=($!)
+ip netns exec "$ns" dnsmasq -k --conf-file=/dev/null --listen-address="$addr" --port=5300 --bind-interfaces --no-resolv \
+  --no-hosts --pid-file="$tmp/dnsmasq2.pid" --user=root --log-facility="$tmp/dnsmasq2.log" &
 pids+=($!)
 # PostgreSQL, as the postgres (or nobody) user
 owner=postgres; id -u "$owner" >/dev/null 2>&1 || owner=nobody
@@ -75,48 +86,26 @@ ip netns exec "$ns" runuser -u "$owner" -- "$pgbin/postgres" -D "$tmp/pgsock/dat
   -c fsync=off >"$tmp/pg.log" 2>&1 &
 pids+=($!)
 
-ports=22,53,80,5432
+tcp=22,53,80,443,5432,7777
+udp=53,5300
 for _ in $(seq 1 100); do
-  open=$(in_ns "$pw" scan -sT -Pn -q -p "$ports" --open --no-history -oJ - "$addr" | grep -c '"state":"open"' || true)
-  [ "$open" = 4 ] && break
+  open=$(in_ns "$pw" scan -sT -Pn -q -p "$tcp" --open --no-history -oJ - "$addr" | grep -c '"state":"open"' || true)
+  [ "$open" = 6 ] && break
   sleep 0.1
 done
-[ "$open" = 4 ] || { echo "sv_daemons: the daemons did not all start ($open of 4 open)" >&2; cat "$tmp"/*.log >&2; exit 1; }
+[ "$open" = 6 ] || { echo "sv_daemons: the daemons did not all start ($open of 6 open)" >&2; cat "$tmp"/*.log >&2; exit 1; }
 
+# portwarden: one -sT and one -sU run at once (one run does one technique); nmap: one run.
 t0=$(date +%s.%N)
-in_ns "$pw" scan -sT -Pn -q -sV -p "$ports" --no-history -oX "$tmp/pw.xml" -oN "$tmp/pw.nmap" -oJ "$tmp/pw.jsonl" "$addr"
+in_ns "$pw" scan -sU -Pn -q -sV -p "$udp" --no-history -oX "$tmp/pw-udp.xml" -oJ "$tmp/pw-udp.jsonl" "$addr" &
+udp_scan=$!
+in_ns "$pw" scan -sT -Pn -q -sV -p "$tcp" --no-history -oX "$tmp/pw.xml" -oN "$tmp/pw.nmap" -oJ "$tmp/pw.jsonl" "$addr"
+wait "$udp_scan"
 t1=$(date +%s.%N)
-in_ns nmap -sT -Pn -sV -p "$ports" -oX "$tmp/nmap.xml" "$addr" >/dev/null
+in_ns nmap -sT -sU -Pn -sV -p "T:$tcp,U:$udp" -oX "$tmp/nmap.xml" "$addr" >/dev/null
 t2=$(date +%s.%N)
 
-xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$tmp/pw.xml"
+xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$tmp/pw.xml" "$tmp/pw-udp.xml"
 cat "$tmp/pw.nmap"
-python3 - "$tmp/pw.xml" "$tmp/nmap.xml" "$tmp/pw.jsonl" "$t0" "$t1" "$t2" <<'PY'
-import json, sys, xml.etree.ElementTree as ET
-def services(path):
-    out = {}
-    for port in ET.parse(path).getroot().iter("port"):
-        s = port.find("service")
-        out[port.get("portid")] = {k: (s.get(k, "") if s is not None else "") for k in
-                                   ("name", "product", "version", "extrainfo", "ostype", "method")}
-        out[port.get("portid")]["cpe"] = [c.text for c in s.iter("cpe")] if s is not None else []
-    return out
-pw, nm = services(sys.argv[1]), services(sys.argv[2])
-js = {str(r["port"]): r.get("service", {}) for r in map(json.loads, open(sys.argv[3])) if r["type"] == "port"}
-t0, t1, t2 = map(float, sys.argv[4:7])
-print(f"{'port':<6}{'field':<10}{'portwarden':<36}{'nmap':<36}")
-bad = 0
-for port in sorted(nm, key=int):
-    for f in ("name", "product", "version", "extrainfo", "ostype", "method", "cpe"):
-        a, b = pw[port][f], nm[port][f]
-        mark = "" if a == b else "  <-- differs"
-        if a != b:
-            bad += 1
-        print(f"{port:<6}{f:<10}{str(a):<36}{str(b):<36}{mark}")
-    if not nm[port]["product"]:
-        print(f"sv_daemons: nmap named no product on {port}"); bad += 1
-    if js.get(port, {}).get("product", "") != pw[port]["product"]:
-        print(f"sv_daemons: -oJ and -oX differ on {port}"); bad += 1
-print(f"time: portwarden -sV {t1 - t0:.2f} s, nmap -sV {t2 - t1:.2f} s, ratio {(t1 - t0) / (t2 - t1):.2f}")
-sys.exit(1 if bad else 0)
-PY
+python3 "$here/compare_sv.py" "$tmp/nmap.xml" "$t0" "$t1" "$t2" "$tmp/pw.xml" "$tmp/pw-udp.xml" -- \
+  "$tmp/pw.jsonl" "$tmp/pw-udp.jsonl"
