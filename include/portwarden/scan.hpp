@@ -43,6 +43,12 @@ struct ScanRequest {
     TargetSet targets;
     PortList ports;
     Technique technique = Technique::connect;
+    // nmap's -sS -sU: a TCP scan type and the UDP scan in one run. ports.tcp are probed with
+    // `technique`, ports.udp with the UDP scan, in one pass of the raw engine over each host
+    // group (one discovery, one result per host holding both protocols). `technique` must be a
+    // raw TCP technique (the connect engine sends no UDP); drift confirmation (`previous`) takes
+    // one protocol and is not available with it.
+    bool with_udp = false;
     // --scanflags: raw TCP probes carry these flags (FIN=0x01 ... CWR=0x80) instead of the
     // technique's own, and replies are read as `technique` reads them (nmap: SYN by default).
     std::optional<std::uint8_t> scan_flags;
@@ -106,6 +112,10 @@ struct ScanCallbacks {
     // sending and receiving threads, possibly at once. Unset: no trace.
     std::function<void(std::string_view)> packet_trace;
 };
+
+// The scan types of a request, nmap's order (the TCP one first): {technique}, or {technique, udp}
+// with with_udp.
+std::vector<Technique> scan_techniques(const ScanRequest& request);
 
 // Runs a connect scan (the only technique needing no privileges). Returns when done or when
 // `stop` is requested; hosts already finished have been handed to host_done, and hosts

@@ -33,7 +33,7 @@ namespace portwarden::cli {
 namespace {
 
 struct ScanArgs {
-    std::string technique;  // empty: SYN when raw sockets are permitted, else connect
+    std::vector<std::string> techniques;  // none: SYN when raw sockets are permitted, else connect
     std::string scan_flags;  // --scanflags (raw TCP scans; replies read as -sS unless -s says)
     bool scan_flags_given = false;
     std::string ports;
@@ -84,16 +84,6 @@ struct ScanArgs {
     bool no_responder_analysis = false;  // --no-responder-analysis
     OutputArgs outputs;
 };
-
-Result<Technique> technique_named(const std::string& name) {
-    for (int i = 0; i < technique_count; ++i) {
-        const auto t = static_cast<Technique>(i);
-        if (to_string(t) == name && !is_ping_technique(t)) {  // pings are -PE/-PP, not scan types
-            return t;
-        }
-    }
-    return fail(fmt::format("unknown scan technique '{}'", name));
-}
 
 Result<int> timing_level(const std::string& text) {
     static constexpr std::array<std::string_view, 6> names{"paranoid", "sneaky", "polite",
@@ -232,8 +222,8 @@ Result<TargetSet> build_targets(const ScanArgs& a) {
     return set;
 }
 
-Result<PortList> build_ports(const ScanArgs& a, Technique technique, const ServiceLookup& services) {
-    const PortProtocols scanned{technique != Technique::udp, technique == Technique::udp};
+Result<PortList> build_ports(const ScanArgs& a, const ScanTypes& types, const ServiceLookup& services) {
+    const PortProtocols scanned = types.protocols();
     PortList ports;
     if (a.ports_given && !a.top_ports.empty()) {
         return fail(fmt::format("-p '{}' and --top-ports {} both choose the ports: give one", a.ports, a.top_ports));
@@ -242,7 +232,7 @@ Result<PortList> build_ports(const ScanArgs& a, Technique technique, const Servi
         if (a.ports.empty()) {
             return fail("bad -p '': no ports given (e.g. -p 22,80 or -p- for all)");
         }
-        if (auto mixed = check_port_prefixes(a.ports, technique); !mixed && !a.other_protocol_ports) {
+        if (auto mixed = check_port_prefixes(a.ports, types.technique, scanned); !mixed && !a.other_protocol_ports) {
             return tl::unexpected(mixed.error());
         }
         auto parsed = parse_ports(a.ports, scanned, services);
@@ -290,7 +280,8 @@ void define_habit_flags(CLI::App& app, ScanArgs& a) {
 
 void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("targets", a.targets, "hosts, networks (CIDR), ranges (198.18.0-1.1-20), IPv6, names");
-    app.add_option("--technique", a.technique, "scan technique: connect syn ack window fin null xmas maimon udp (-sT -sS ...)");
+    app.add_option("--technique", a.techniques, "scan technique: connect syn ack window fin null xmas maimon udp "
+                                                "(-sT -sS ...); a TCP one and udp together: -sS -sU");
     app.add_option("--scanflags", a.scan_flags, "raw TCP probes with these flags (SYNFIN, URGPSHFIN, 9, ...); "
                                                 "replies read as -sS, or as the -s type given");
     app.add_option("--ports,-p", a.ports, "ports: 22,80,1000-2000, - (all), T:/U: prefixes, names");
@@ -483,7 +474,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         std::async(std::launch::async, [] { return ServiceNames::load_default(); }).share();
     const ServiceLookup services = [&services_read] { return &services_read.get(); };
     const bool raw_permitted = io_can_use_raw_sockets();
-    const bool technique_chosen = !a.technique.empty();
+    const bool technique_chosen = !a.techniques.empty();
     std::optional<std::uint8_t> scan_flags;
     if (a.scan_flags_given) {
         auto flags = parse_tcp_flags(a.scan_flags);
@@ -493,27 +484,29 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         scan_flags = *flags;
     }
     // --scanflags alone is a raw TCP scan whose replies are read as a SYN scan's (nmap).
-    auto technique = technique_named(technique_chosen ? a.technique
-                                     : (raw_permitted || scan_flags) ? "syn"
-                                                                     : "connect");
-    if (!technique) {
-        return bad_input(technique.error().message);
+    auto types = parse_scan_types(a.techniques, (raw_permitted || scan_flags) ? Technique::syn : Technique::connect);
+    if (!types) {
+        return bad_input(types.error().message);
     }
-    if (scan_flags && (*technique == Technique::connect || *technique == Technique::udp)) {
+    if (types->with_udp && types->technique == Technique::connect) {
+        return bad_input("-sT -sU: the connect scan sends no UDP; scan UDP with a raw TCP type (-sS -sU) or in a "
+                         "run of its own");
+    }
+    if (scan_flags && (types->technique == Technique::connect || types->technique == Technique::udp)) {
         return bad_input(fmt::format("--scanflags sets the flags of raw TCP probes; it cannot go with the {} scan",
-                                     to_string(*technique)));
+                                     to_string(types->technique)));
     }
     // A raw scan's receive rings start setting up now: their kernel wait (an RCU grace period
     // each) overlaps the rest of start-up instead of following it.
     std::shared_ptr<RawPrepared> prepared;
-    if (raw_permitted && *technique != Technique::connect && !a.list_only) {
+    if (raw_permitted && types->technique != Technique::connect && !a.list_only) {
         prepared = prepare_raw_sockets();
     }
     auto timing = build_timing(a);
     if (!timing) {
         return bad_input(timing.error().message);
     }
-    auto ports = build_ports(a, *technique, services);
+    auto ports = build_ports(a, *types, services);
     if (!ports) {
         return bad_input(ports.error().message);
     }
@@ -539,7 +532,8 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     ScanRequest request;
     request.targets = std::move(*targets);
     request.ports = std::move(*ports);
-    request.technique = *technique;
+    request.technique = types->technique;
+    request.with_udp = types->with_udp;
     request.scan_flags = scan_flags;
     request.timing = *timing;
     request.randomize_ports = !a.sequential;
@@ -582,11 +576,11 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         request.seed = resume->seed;
         request.resume_from = resume->point;
     }
-    if (*technique != Technique::connect) {
+    if (types->technique != Technique::connect) {
         if (!raw_permitted) {
             return bad_input(fmt::format("the {} scan sends raw packets, which needs CAP_NET_RAW (run as root, or "
                                          "`setcap cap_net_raw+ep` on the binary); -sT needs no privilege",
-                                         to_string(*technique)));
+                                         to_string(types->technique)));
         }
         runtime.drop_privileges = true;
     } else if (request.shard_count > 1 || request.resume_from) {
@@ -627,6 +621,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     info.args = command_line;
     info.version = PW_VERSION;
     info.technique = request.technique;
+    info.with_udp = request.with_udp;
     info.ping_only = request.ping_only;
     info.scan_flags = request.scan_flags;
     info.ports = request.ports;
@@ -646,7 +641,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     // scan is stored (the user's default database, or --db) unless --no-history; a port whose
     // state differs from the history's is probed once more before it is reported.
     // --scanflags probes answer differently from the plain technique: their own history.
-    std::string technique_name = request.ping_only ? std::string("ping") : std::string(to_string(request.technique));
+    std::string technique_name = request.ping_only ? std::string("ping") : scan_types_name(*types);
     if (request.scan_flags) {
         technique_name += fmt::format("/flags={:#04x}", *request.scan_flags);
     }
@@ -658,7 +653,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
             history.set_shard(ShardTag{a.scan_id, request.shard_index, request.shard_count});
         }
     }
-    if (!a.no_reprobe && !request.ping_only) {
+    if (!a.no_reprobe && !request.ping_only && !request.with_udp) {  // drift confirmation: one protocol
         request.previous = history.previous_states(request.technique == Technique::udp ? Proto::udp : Proto::tcp);
     }
     // Before the scan: a raw scan started as root has dropped to nobody by its end.

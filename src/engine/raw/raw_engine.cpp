@@ -1,6 +1,7 @@
 #include "engine/raw/raw_engine.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -18,11 +19,10 @@ constexpr std::uint64_t kMaxPingGroupHosts = 16384;
 
 StepEnd step_end(const RawRun::Result& r) { return StepEnd{step_counters(r.counters), r.stopped, r.fatal_error}; }
 
-PortResult port_result(const RawRun& run, const RawCell& cell, std::size_t h, std::size_t c, std::uint16_t port,
-                       Proto proto) {
+PortResult port_result(const RawRun& run, const RawCell& cell, std::size_t h, std::size_t c, const RawColumn& column) {
     PortResult p;
-    p.proto = proto;
-    p.port = port;
+    p.proto = column.module->technique() == Technique::udp ? Proto::udp : Proto::tcp;
+    p.port = column.port;
     p.state = cell.state;
     p.reason = cell.reason;
     if (cell.ttl != 0) {
@@ -36,7 +36,7 @@ PortResult port_result(const RawRun& run, const RawCell& cell, std::size_t h, st
 }
 
 HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns, std::size_t h,
-                       const std::vector<bool>* only_cells, Proto proto, const TargetSet& targets,
+                       const std::vector<bool>* only_cells, const TargetSet& targets,
                        std::chrono::system_clock::time_point start) {
     HostResult out;
     out.address = run.target(h).address;
@@ -59,10 +59,13 @@ HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns,
         if (only_cells != nullptr && !(*only_cells)[h * run.column_count() + c]) {
             continue;  // settled past the low-water mark: a resumed run will report it
         }
-        out.ports.push_back(port_result(run, cell, h, c, columns[c].port, proto));
+        out.ports.push_back(port_result(run, cell, h, c, columns[c]));
     }
-    const auto by_port = [](const PortResult& a, const PortResult& b) { return a.port < b.port; };
-    if (!std::is_sorted(out.ports.begin(), out.ports.end(), by_port)) {  // columns are usually in port order
+    // By (protocol, port), nmap's order: the columns usually are (TCP's, then UDP's, by port).
+    const auto by_port = [](const PortResult& a, const PortResult& b) {
+        return std::tie(a.proto, a.port) < std::tie(b.proto, b.port);
+    };
+    if (!std::is_sorted(out.ports.begin(), out.ports.end(), by_port)) {
         std::sort(out.ports.begin(), out.ports.end(), by_port);
     }
     out.responder = responder_report(run, columns, h, out);
@@ -185,7 +188,7 @@ HostResult RawEngine::ping_result(const SessionGroup& group, std::size_t i) {
 }
 
 HostResult RawEngine::scanned_host(const SessionGroup& group, std::size_t h, const std::vector<bool>* only) const {
-    HostResult result = host_result(*run_, s_.columns, h, only, s_.proto, request_.targets, group.start);
+    HostResult result = host_result(*run_, s_.columns, h, only, request_.targets, group.start);
     result.state = HostState::up;
     result.reason = verdicts_[h].reason;
     result.reason_ttl = verdicts_[h].ttl;
@@ -284,7 +287,7 @@ StepEnd RawEngine::reprobe(std::span<const HeldHost> held, std::span<const std::
     const auto r = run.run(RawRunHooks{}, stop);
     for (std::size_t i = 0; i < held.size(); ++i) {
         results.push_back(
-            host_result(run, columns, i, nullptr, s_.proto, request_.targets, held[i].host.start_time).ports);
+            host_result(run, columns, i, nullptr, request_.targets, held[i].host.start_time).ports);
     }
     return step_end(r);
 }

@@ -19,10 +19,13 @@ constexpr int kTraceTries = 31;  // --traceroute: TTLs up to 30 ride in the try 
 Result<void> check_request(const ScanRequest& request) {
     const bool udp = request.technique == Technique::udp;
     if (udp && !request.ports.tcp.empty()) {
-        return fail("a UDP scan (-sU) takes UDP ports; TCP ports need a TCP scan type in another run");
+        return fail("a UDP scan (-sU) takes UDP ports; TCP ports need a TCP scan type as well (-sS -sU)");
     }
-    if (!udp && !request.ports.udp.empty()) {
-        return fail("UDP ports need -sU (one scan type per run)");
+    if (!udp && !request.with_udp && !request.ports.udp.empty()) {
+        return fail("UDP ports need -sU (with a TCP scan type: -sS -sU)");
+    }
+    if (request.with_udp && !udp && request.previous) {
+        return fail("drift confirmation (ScanRequest::previous) takes one protocol; a -sS -sU scan runs without it");
     }
     if (is_ping_technique(request.technique)) {
         return fail(fmt::format("{} is a host-discovery ping (-PE/-PP), not a port scan type",
@@ -40,6 +43,9 @@ std::vector<const techniques::Module*> scan_modules(const ScanRequest& request, 
     std::vector<const techniques::Module*> modules;
     if (!request.ping_only) {
         modules.push_back(&scan);
+        if (request.with_udp && request.technique != Technique::udp) {
+            modules.push_back(&techniques::module_for(Technique::udp));
+        }
     }
     if (!request.skip_host_discovery) {
         for (const auto* m : discovery_modules(request.discovery)) {
@@ -51,13 +57,20 @@ std::vector<const techniques::Module*> scan_modules(const ScanRequest& request, 
     return modules;
 }
 
-// The columns of the port scan and of discovery, and their templates.
+// The columns of the port scan and of discovery, and their templates. -sS -sU: the TCP
+// columns, then the UDP ones; one run probes both (a column's module tells its protocol).
 Result<void> make_columns(const ScanRequest& request, RawScanSetup& s) {
-    const std::vector<std::uint16_t>& ports = s.proto == Proto::udp ? request.ports.udp : request.ports.tcp;
     if (!request.ping_only) {
-        s.columns.reserve(ports.size());
+        const bool udp_only = s.proto == Proto::udp;
+        const std::vector<std::uint16_t>& ports = udp_only ? request.ports.udp : request.ports.tcp;
+        s.columns.reserve(request.ports.size());
         for (const std::uint16_t p : ports) {
             s.columns.push_back(RawColumn{p, s.scan_module});
+        }
+        if (request.with_udp && !udp_only) {
+            for (const std::uint16_t p : request.ports.udp) {
+                s.columns.push_back(RawColumn{p, &techniques::module_for(Technique::udp)});
+            }
         }
     }
     s.ping_columns = discovery_columns(request.discovery);
@@ -88,7 +101,7 @@ Result<RawScanSetup> set_up(const ScanRequest& request, const ScanRuntime& runti
         s.custom_module = std::move(*made);
     }
     s.scan_module = s.custom_module ? s.custom_module.get() : &techniques::module_for(request.technique);
-    auto env = open_raw_environment(request.targets, request.timing, udp, scan_modules(request, *s.scan_module),
+    auto env = open_raw_environment(request.targets, request.timing, udp || request.with_udp, scan_modules(request, *s.scan_module),
                                     request.raw_source, request.traceroute ? kTraceTries : 0, runtime.prepared.get());
     if (!env) {
         return tl::unexpected(env.error());
