@@ -187,8 +187,9 @@ HostResult RawEngine::ping_result(const SessionGroup& group, std::size_t i) {
     return result;
 }
 
-HostResult RawEngine::scanned_host(const SessionGroup& group, std::size_t h, const std::vector<bool>* only) const {
-    HostResult result = host_result(*run_, s_.columns, h, only, request_.targets, group.start);
+HostResult RawEngine::scanned_host(const SessionGroup& group, std::size_t h, const std::vector<bool>* only,
+                                   const std::vector<RawColumn>& columns) const {
+    HostResult result = host_result(*run_, columns, h, only, request_.targets, group.start);
     result.state = HostState::up;
     result.reason = verdicts_[h].reason;
     result.reason_ttl = verdicts_[h].ttl;
@@ -207,13 +208,13 @@ RawRunHooks RawEngine::hooks(const SessionGroup& group, GroupSink& sink) {
             last_built_.reset();
             return;
         }
-        sink.finished(scanned_host(group, h, nullptr));
+        sink.finished(scanned_host(group, h, nullptr, s_.columns));
     };
     out.may_release = [this, &group, &sink](std::size_t h) {  // not when a re-probe will need the sockets
         if (!sink.may_hold()) {
             return true;
         }
-        last_built_.emplace(h, scanned_host(group, h, nullptr));
+        last_built_.emplace(h, scanned_host(group, h, nullptr, s_.columns));
         return !sink.would_hold(last_built_->second);
     };
     out.tick = [&sink](const RawCounters& c) { sink.tick(c.settled, c.open); };
@@ -227,24 +228,98 @@ StepEnd RawEngine::scan(SessionGroup& group, GroupSink& sink, std::stop_token st
                                                   "scan it separately", group.addresses[i].to_string())};
         }
     }
+    if (!s_.phases.empty()) {
+        return scan_phases(group, sink, std::move(stop));
+    }
+    run_ = std::make_unique<RawRun>(targets_, s_.columns, s_.templates, s_.env.context, request_.timing,
+                                    run_options(group, group.start_position, group.last), *s_.env.io);
+    last_built_.reset();
+    const RawRunHooks run_hooks = hooks(group, sink);
+    return step_end(run_->run(run_hooks, stop));
+}
+
+RawRunOptions RawEngine::run_options(const SessionGroup& group, std::uint64_t start_position, bool release_io) const {
     RawRunOptions options;
     options.randomize = request_.randomize_ports;
     options.seed = group.seed + group.index;
     options.shard_index = request_.shard_index;
     options.shard_count = request_.shard_count;
-    options.start_position = group.start_position;
+    options.start_position = start_position;
     options.max_sends_per_cell = s_.env.context.max_tries;
-    options.release_io_when_done = group.last;
+    options.release_io_when_done = release_io;
     options.record_reply_facts = request_.responder_analysis;
     options.disabled_hosts.resize(group.up.size());
     for (std::size_t i = 0; i < group.up.size(); ++i) {
         options.disabled_hosts[i] = !group.up[i];
     }
-    run_ = std::make_unique<RawRun>(targets_, s_.columns, s_.templates, s_.env.context, request_.timing, options,
-                                    *s_.env.io);
-    last_built_.reset();
-    const RawRunHooks run_hooks = hooks(group, sink);
-    return step_end(run_->run(run_hooks, stop));
+    return options;
+}
+
+// -sS -sU: the TCP phase, then the UDP phase, each a RawRun of its own over the group (as nmap
+// runs one scan type after the other per host group). One run of both would share each host's
+// timing and ICMP rate-limit handling between them: silent TCP probes then read as the
+// limiter's silence, and closed UDP ports of a rate-limited host came out open|filtered. The
+// resume position counts the cells of the phases in order (phase 0's, then phase 1's).
+StepEnd RawEngine::scan_phases(SessionGroup& group, GroupSink& sink, std::stop_token stop) {
+    held_.assign(group.addresses.size(), std::nullopt);
+    RawCounters sum;
+    std::uint64_t offset = 0;
+    for (phase_ = 0; phase_ < s_.phases.size(); ++phase_) {
+        const RawPhase& phase = s_.phases[phase_];
+        const std::uint64_t cells = group.addresses.size() * phase.columns.size();
+        phase_offset_ = offset;
+        offset += cells;
+        if (group.start_position >= offset) {
+            continue;  // reported by the run this one resumes
+        }
+        const bool last = phase_ + 1 == s_.phases.size();
+        const std::uint64_t start = group.start_position > phase_offset_ ? group.start_position - phase_offset_ : 0;
+        run_ = std::make_unique<RawRun>(targets_, phase.columns, phase.templates, s_.env.context, request_.timing,
+                                        run_options(group, start, group.last && last), *s_.env.io);
+        RawRunHooks hooks;
+        hooks.host_finished = [&, last](std::size_t h) {
+            HostResult r = scanned_host(group, h, nullptr, phase.columns);
+            if (last) {
+                sink.finished(merged(h, std::move(r)));
+            } else {
+                held_[h] = merged(h, std::move(r));
+            }
+        };
+        hooks.tick = [&sink, &sum](const RawCounters& c) { sink.tick(sum.settled + c.settled, sum.open + c.open); };
+        const RawRun::Result r = run_->run(hooks, stop);
+        sum.probes_sent += r.counters.probes_sent;
+        sum.retransmissions += r.counters.retransmissions;
+        sum.replies_matched += r.counters.replies_matched;
+        sum.replies_late += r.counters.replies_late;
+        sum.replies_not_sent += r.counters.replies_not_sent;
+        sum.settled += r.counters.settled;
+        sum.open += r.counters.open;
+        if (r.stopped || !r.fatal_error.empty()) {
+            return StepEnd{step_counters(sum), r.stopped, r.fatal_error};
+        }
+    }
+    return StepEnd{step_counters(sum), false, {}};
+}
+
+HostResult RawEngine::merged(std::size_t h, HostResult later) {
+    if (h >= held_.size() || !held_[h]) {
+        return later;
+    }
+    HostResult out = std::move(*held_[h]);
+    held_[h].reset();
+    out.ports.insert(out.ports.end(), later.ports.begin(), later.ports.end());  // TCP's, then UDP's
+    out.complete = out.complete && later.complete;
+    out.end_time = later.end_time;
+    if (later.srtt_us) {
+        out.srtt_us = later.srtt_us;
+    }
+    if (later.rate_limit_interval_us) {
+        out.rate_limit_interval_us = later.rate_limit_interval_us;
+    }
+    if (!out.responder) {
+        out.responder = std::move(later.responder);
+    }
+    return out;
 }
 
 std::optional<std::uint64_t> RawEngine::flush_unfinished(const SessionGroup& group, GroupSink& sink) {
@@ -253,12 +328,27 @@ std::optional<std::uint64_t> RawEngine::flush_unfinished(const SessionGroup& gro
     }
     const std::uint64_t low = run_->low_water();
     const std::vector<bool> before = run_->cells_before(low);
+    const bool phased = !s_.phases.empty();
+    const std::vector<RawColumn>& columns = phased ? s_.phases.at(phase_).columns : s_.columns;
+    const bool last = !phased || phase_ + 1 == s_.phases.size();
     for (std::size_t h = 0; h < run_->host_count(); ++h) {
-        if (group.up[h] && !run_->host_finished(h)) {
-            sink.finished(scanned_host(group, h, &before));
+        if (!group.up[h] || (last && run_->host_finished(h))) {
+            continue;  // down, or handed over already
         }
+        HostResult r;
+        if (run_->host_finished(h) && h < held_.size() && held_[h]) {  // an earlier phase finished it
+            r = std::move(*held_[h]);
+            held_[h].reset();
+        } else {
+            r = scanned_host(group, h, &before, columns);
+            if (phased) {
+                r = merged(h, std::move(r));
+            }
+        }
+        r.complete = false;  // the later phases' cells are missing
+        sink.finished(std::move(r));
     }
-    return low;
+    return (phased ? phase_offset_ : 0) + low;
 }
 
 StepEnd RawEngine::reprobe(std::span<const HeldHost> held, std::span<const std::uint16_t> ports,

@@ -16,6 +16,12 @@
 
 namespace portwarden::engine {
 
+// -sS -sU: one technique's columns and templates; a group runs its phases one after the other.
+struct RawPhase {
+    std::vector<RawColumn> columns;
+    RawTemplates templates;
+};
+
 // What run_raw_scan sets up before the first group: the sockets, the columns and templates.
 struct RawScanSetup {
     RawEnvironment env;
@@ -26,6 +32,9 @@ struct RawScanSetup {
     RawTemplates templates;
     std::vector<RawColumn> ping_columns;  // discovery's
     RawTemplates ping_templates;
+    // -sS -sU with ports of both protocols: the TCP phase, then the UDP phase (columns holds
+    // both, in that order: the groups' sizes and progress count them all). Empty otherwise.
+    std::vector<RawPhase> phases;
 };
 
 class RawEngine final : public EngineStrategy {
@@ -45,8 +54,14 @@ public:
     void finish(ScanSummary& summary) override;
 
 private:
-    // Up host h of the scan run (`only`: just the cells below the low-water mark).
-    HostResult scanned_host(const SessionGroup& group, std::size_t h, const std::vector<bool>* only) const;
+    // Up host h of the scan run over `columns` (`only`: just the cells below the low-water mark).
+    HostResult scanned_host(const SessionGroup& group, std::size_t h, const std::vector<bool>* only,
+                            const std::vector<RawColumn>& columns) const;
+    RawRunOptions run_options(const SessionGroup& group, std::uint64_t start_position, bool release_io) const;
+    // -sS -sU: the phases run one after the other over the group (see scan()).
+    StepEnd scan_phases(SessionGroup& group, GroupSink& sink, std::stop_token stop);
+    // Host h's results of the phases before this one, with `later` (this phase's) appended.
+    HostResult merged(std::size_t h, HostResult later);
     std::optional<std::uint8_t> host_hops(std::size_t i) const;
     // -sn (no traceroute): groups' ping runs overlap (raw_ping_pipeline.hpp).
     bool pipelined() const;
@@ -63,6 +78,11 @@ private:
     std::vector<HostVerdict> verdicts_;  // why each host is taken as up (-Pn: user-set)
     GroupPaths paths_;
     std::unique_ptr<RawRun> run_;
+    // -sS -sU: the phase run_ runs, its first position, and each host's results of the
+    // phases before it (handed over once the last phase has finished the host).
+    std::size_t phase_ = 0;
+    std::uint64_t phase_offset_ = 0;
+    std::vector<std::optional<HostResult>> held_;
     // The last host, built by may_release (whose answer depends on it) for host_finished.
     std::optional<std::pair<std::size_t, HostResult>> last_built_;
     std::unique_ptr<PingPipeline> pipeline_;  // last: stopped before the rest goes

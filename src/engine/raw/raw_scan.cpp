@@ -58,7 +58,7 @@ std::vector<const techniques::Module*> scan_modules(const ScanRequest& request, 
 }
 
 // The columns of the port scan and of discovery, and their templates. -sS -sU: the TCP
-// columns, then the UDP ones; one run probes both (a column's module tells its protocol).
+// columns, then the UDP ones, and a phase for each (a column's module tells its protocol).
 Result<void> make_columns(const ScanRequest& request, RawScanSetup& s) {
     if (!request.ping_only) {
         const bool udp_only = s.proto == Proto::udp;
@@ -79,6 +79,20 @@ Result<void> make_columns(const ScanRequest& request, RawScanSetup& s) {
         return tl::unexpected(templates.error());
     }
     s.templates = std::move(*templates);
+    const auto tcp_columns = static_cast<std::ptrdiff_t>(request.ports.tcp.size());
+    if (request.with_udp && s.proto == Proto::tcp && !request.ping_only && !request.ports.tcp.empty() &&
+        !request.ports.udp.empty()) {
+        for (const auto& [first, last] : {std::pair{s.columns.begin(), s.columns.begin() + tcp_columns},
+                                           std::pair{s.columns.begin() + tcp_columns, s.columns.end()}}) {
+            RawPhase phase{std::vector<RawColumn>(first, last), {}};
+            auto t = make_templates(s.env, phase.columns);
+            if (!t) {
+                return tl::unexpected(t.error());
+            }
+            phase.templates = std::move(*t);
+            s.phases.push_back(std::move(phase));
+        }
+    }
     if (!request.skip_host_discovery) {
         auto t = make_templates(s.env, s.ping_columns);
         if (!t) {
