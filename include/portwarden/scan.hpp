@@ -46,8 +46,9 @@ struct ScanRequest {
     // nmap's -sS -sU: a TCP scan type and the UDP scan in one run. ports.tcp are probed with
     // `technique`, ports.udp with the UDP scan: per host group one discovery, then the TCP
     // phase and the UDP phase (as nmap), and one result per host holding both protocols.
-    // `technique` must be a raw TCP technique (the connect engine sends no UDP); drift
-    // confirmation (`previous`) takes one protocol and is not available with it.
+    // With technique connect (-sT -sU) the raw engine runs discovery and the UDP phase and its
+    // TCP phase goes by connect() (no shards, no resume). Drift confirmation (`previous`) takes
+    // one protocol and is not available with it.
     bool with_udp = false;
     // --scanflags: raw TCP probes carry these flags (FIN=0x01 ... CWR=0x80) instead of the
     // technique's own, and replies are read as `technique` reads them (nmap: SYN by default).

@@ -488,10 +488,8 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     if (!types) {
         return bad_input(types.error().message);
     }
-    if (types->with_udp && types->technique == Technique::connect) {
-        return bad_input("-sT -sU: the connect scan sends no UDP; scan UDP with a raw TCP type (-sS -sU) or in a "
-                         "run of its own");
-    }
+    // -sU sends raw packets, also with -sT (whose TCP ports then go by connect()).
+    const bool raw_scan = types->technique != Technique::connect || types->with_udp;
     if (scan_flags && (types->technique == Technique::connect || types->technique == Technique::udp)) {
         return bad_input(fmt::format("--scanflags sets the flags of raw TCP probes; it cannot go with the {} scan",
                                      to_string(types->technique)));
@@ -499,7 +497,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     // A raw scan's receive rings start setting up now: their kernel wait (an RCU grace period
     // each) overlaps the rest of start-up instead of following it.
     std::shared_ptr<RawPrepared> prepared;
-    if (raw_permitted && types->technique != Technique::connect && !a.list_only) {
+    if (raw_permitted && raw_scan && !a.list_only) {
         prepared = prepare_raw_sockets();
     }
     auto timing = build_timing(a);
@@ -576,11 +574,15 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
         request.seed = resume->seed;
         request.resume_from = resume->point;
     }
-    if (types->technique != Technique::connect) {
+    if (raw_scan && types->technique == Technique::connect && (request.shard_count > 1 || request.resume_from)) {
+        return bad_input("--shard and --resume need a raw TCP scan type: -sT -sU has neither (-sS -sU has both)");
+    }
+    if (raw_scan) {
         if (!raw_permitted) {
             return bad_input(fmt::format("the {} scan sends raw packets, which needs CAP_NET_RAW (run as root, or "
                                          "`setcap cap_net_raw+ep` on the binary); -sT needs no privilege",
-                                         to_string(types->technique)));
+                                         to_string(types->technique == Technique::connect ? Technique::udp
+                                                                                            : types->technique)));
         }
         runtime.drop_privileges = true;
     } else if (request.shard_count > 1 || request.resume_from) {

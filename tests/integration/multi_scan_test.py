@@ -4,12 +4,15 @@
     multi_scan_test.py PORTWARDEN TRUTH [--case ID]... [--workdir DIR] [--list]
 
 PORTWARDEN is the portwarden binary, TRUTH the ground-truth TSV of `tests/range/range.sh up`.
-A case ID is HOST-FAMILY: plain-v4, plain-v6, firewalled-v4, firewalled-v6 (default: all).
+A case ID is HOST-FAMILY (-sS -sU): plain-v4, plain-v6, firewalled-v4, firewalled-v6, or
+sT:HOST-FAMILY (-sT -sU: TCP by connect(), UDP raw): sT:plain-v4, sT:firewalled-v4,
+sT:firewalled-v6 (default: all -sS -sU cases and sT:plain-v4; the rest with --case).
 Each case scans a handful of ports of both protocols (UDP closed ports cost about a second
 each under the kernel's ICMP rate limit on v4, so the UDP list stays short):
 
   combined: portwarden scan -sS -sU -p T:<TCP>,U:<UDP> -n --reason --db DB -oX -oJ ADDR
   nmap:     nmap -n -sS -sU -p T:<TCP>,U:<UDP> --reason -T4 -oX ADDR
+  (-sT instead of -sS in the sT: cases; the truth's reset reads conn-refused there)
   separate: portwarden scan -sS -p <TCP> ... ; portwarden scan -sU -p <UDP> ...  (v4 cases)
 
 and asserts:
@@ -38,7 +41,9 @@ from range_common import (Case, RangeRunner, expand_ports, norm_addr, parse_json
 
 TCP_PORTS = [9, 22, 80, 443, 8080, 8081, 8082]
 UDP_PORTS = [53, 137, 161, 500]
-CASES = ["plain-v4", "plain-v6", "firewalled-v4", "firewalled-v6"]
+CASES = ["plain-v4", "plain-v6", "firewalled-v4", "firewalled-v6",
+         "sT:plain-v4", "sT:firewalled-v4", "sT:firewalled-v6"]
+DEFAULT_CASES = CASES[:5]  # test time: the other two on request (--case)
 
 
 def spec(ports):
@@ -84,13 +89,13 @@ class Runner(RangeRunner):
             return {}, xr
         return dict(xh.ports), xr
 
-    def check_xml_shape(self, case, xml_path):
+    def check_xml_shape(self, case, xml_path, tcp_type):
         root = ET.parse(xml_path).getroot()
         infos = [(si.get("type"), si.get("protocol"), expand_ports(si.get("services") or ""))
                  for si in root.findall("scaninfo")]
-        want = [("syn", "tcp", TCP_PORTS), ("udp", "udp", UDP_PORTS)]
+        want = [(tcp_type, "tcp", TCP_PORTS), ("udp", "udp", UDP_PORTS)]
         if infos == want:
-            case.ok("two <scaninfo>: syn/tcp and udp/udp with the requested services")
+            case.ok(f"two <scaninfo>: {tcp_type}/tcp and udp/udp with the requested services")
         else:
             case.fail(f"<scaninfo> {infos}, expected {want}")
         order = [(p.get("protocol"), int(p.get("portid"))) for p in root.iter("port")]
@@ -99,12 +104,12 @@ class Runner(RangeRunner):
         else:
             case.fail(f"XML port order {order} is not TCP-then-UDP by port")
 
-    def check_json(self, case, jsonl_path, xml_ports):
+    def check_json(self, case, jsonl_path, xml_ports, tcp_type):
         with open(jsonl_path, encoding="utf-8") as f:
             first = json.loads(f.readline())
         types = first.get("scan_types")
-        if types == [{"type": "syn", "protocol": "tcp"}, {"type": "udp", "protocol": "udp"}]:
-            case.ok("-oJ run record: scan_types syn/tcp, udp/udp")
+        if types == [{"type": tcp_type, "protocol": "tcp"}, {"type": "udp", "protocol": "udp"}]:
+            case.ok(f"-oJ run record: scan_types {tcp_type}/tcp, udp/udp")
         else:
             case.fail(f"-oJ run record scan_types {types}")
         want = norm_addr(case.addr)
@@ -119,13 +124,13 @@ class Runner(RangeRunner):
             else:
                 case.ok(f"JSON Lines and XML agree on the {len(jports)} {proto} port(s)")
 
-    def check_history(self, case, db, jsonl):
+    def check_history(self, case, db, jsonl, tcp_type):
         pw = self.portwarden
         rc, out, err, _ = run(["timeout", "60", pw, "history", "--db", db], 90)
-        if rc == 0 and "syn+udp" in out:
-            case.ok("history lists the scan as syn+udp")
+        if rc == 0 and f"{tcp_type}+udp" in out:
+            case.ok(f"history lists the scan as {tcp_type}+udp")
         else:
-            case.fail(f"history --db (exit {rc}) does not list a syn+udp scan:\n{tail(out + err)}")
+            case.fail(f"history --db (exit {rc}) does not list a {tcp_type}+udp scan:\n{tail(out + err)}")
         # The stored scan against the run's own -oJ file: no change, so every port of both
         # protocols went into the history as reported.
         rc, out, err, _ = run(["timeout", "60", pw, "diff", "--db", db, "--format", "json", "@1", jsonl], 90)
@@ -144,7 +149,10 @@ class Runner(RangeRunner):
             case.fail(f"history {case.addr} 53/udp (exit {rc}):\n{tail(out + err)}")
 
     def run_case(self, name):
-        host, family = name.rsplit("-", 1)
+        tech, _, target = name.rpartition(":")
+        tech = tech or "sS"
+        tcp_type = "syn" if tech == "sS" else "connect"
+        host, family = target.rsplit("-", 1)
         v4, v6 = self.truth.hosts[host]
         case = Case(name, v4 if family == "v4" else v6)
         six = family == "v6"
@@ -152,11 +160,13 @@ class Runner(RangeRunner):
         if any(len(truth[proto]) != len(TCP_PORTS if proto == "tcp" else UDP_PORTS) for proto in truth):
             case.fail(f"the truth lacks some of the test's ports: {truth}")
             return case
+        if tech == "sT":  # the truth speaks for a SYN scan; connect() reports a RST as conn-refused
+            truth["tcp"] = {p: (st, "conn-refused" if r == "reset" else r) for p, (st, r) in truth["tcp"].items()}
         db = os.path.join(self.workdir, f"history-{name}.sqlite")
         if os.path.exists(db):
             os.unlink(db)
         common = ["-n", "--reason"] + (["-6"] if six else [])
-        ok, xml, jsonl, t_comb = self.ours(case, ["-sS", "-sU", "-p", PORT_ARG, "--db", db] + common, "-combined")
+        ok, xml, jsonl, t_comb = self.ours(case, [f"-{tech}", "-sU", "-p", PORT_ARG, "--db", db] + common, "-combined")
         if not ok:
             return case
         ours = {proto: self.host_ports(case, xml, proto)[0] for proto in ("tcp", "udp")}
@@ -167,13 +177,13 @@ class Runner(RangeRunner):
                 show_diffs(case, f"combined vs truth ({proto})", diffs, "ours", "truth")
             else:
                 case.ok(f"combined == truth on the {len(truth[proto])} {proto} port(s)")
-        self.check_xml_shape(case, xml)
+        self.check_xml_shape(case, xml, tcp_type)
         self.check_dtd(case, xml)
-        self.check_json(case, jsonl, ours)
-        self.check_history(case, db, jsonl)
+        self.check_json(case, jsonl, ours, tcp_type)
+        self.check_history(case, db, jsonl, tcp_type)
 
-        if family == "v6":  # the separate runs: v4 only (test time)
-            self.compare_nmap(case, truth, ours, six)
+        if family == "v6" or tech == "sT":  # the separate runs: -sS -sU, v4 only (test time)
+            self.compare_nmap(case, truth, ours, six, tech)
             return case
         sep = {}
         ok_t, xml_t, _, t_tcp = self.ours(case, ["-sS", "-p", spec(TCP_PORTS), "--no-history"] + common, "-tcp")
@@ -189,11 +199,11 @@ class Runner(RangeRunner):
                 else:
                     case.ok(f"combined == the separate -s{'S' if proto == 'tcp' else 'U'} run on every {proto} port")
             case.info(f"time: combined {t_comb:.2f} s, separate {t_tcp:.2f} + {t_udp:.2f} s")
-        self.compare_nmap(case, truth, ours, six)
+        self.compare_nmap(case, truth, ours, six, tech)
         return case
 
-    def compare_nmap(self, case, truth, ours, six):
-        nmap_xml, _ = self.nmap(case, ["-n", "-sS", "-sU", "-p", PORT_ARG, "--reason", "-T4"], "-combined", six=six)
+    def compare_nmap(self, case, truth, ours, six, tech):
+        nmap_xml, _ = self.nmap(case, ["-n", f"-{tech}", "-sU", "-p", PORT_ARG, "--reason", "-T4"], "-combined", six=six)
         if nmap_xml:
             for proto in ("tcp", "udp"):
                 theirs = self.host_ports(case, nmap_xml, proto)[0]
@@ -206,9 +216,9 @@ class Runner(RangeRunner):
                 diffs = [(p, ours[proto].get(p), theirs.get(p)) for p in sorted(nmap_right)
                          if ours[proto].get(p) != theirs.get(p)]
                 if diffs:
-                    show_diffs(case, f"ours vs nmap -sS -sU ({proto})", diffs, "ours", "nmap")
+                    show_diffs(case, f"ours vs nmap -{tech} -sU ({proto})", diffs, "ours", "nmap")
                 else:
-                    case.ok(f"ours == nmap -sS -sU on the {len(nmap_right)} {proto} port(s) nmap gets right")
+                    case.ok(f"ours == nmap -{tech} -sU on the {len(nmap_right)} {proto} port(s) nmap gets right")
 
 
 def main():
@@ -234,7 +244,7 @@ def main():
         print(problem)
         print("0 passed, 1 failed")
         return 1
-    results = [runner.run_case(c) for c in (args.case or CASES)]
+    results = [runner.run_case(c) for c in (args.case or DEFAULT_CASES)]
     failed = [c for c in results if c.failures]
     print()
     for c in results:

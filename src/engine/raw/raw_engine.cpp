@@ -190,6 +190,11 @@ HostResult RawEngine::ping_result(const SessionGroup& group, std::size_t i) {
 HostResult RawEngine::scanned_host(const SessionGroup& group, std::size_t h, const std::vector<bool>* only,
                                    const std::vector<RawColumn>& columns) const {
     HostResult result = host_result(*run_, columns, h, only, request_.targets, group.start);
+    mark_up(result, h);
+    return result;
+}
+
+void RawEngine::mark_up(HostResult& result, std::size_t h) const {
     result.state = HostState::up;
     result.reason = verdicts_[h].reason;
     result.reason_ttl = verdicts_[h].ttl;
@@ -197,7 +202,6 @@ HostResult RawEngine::scanned_host(const SessionGroup& group, std::size_t h, con
         result.hops = host_hops(h);
         attach_trace(result, h);
     }
-    return result;
 }
 
 RawRunHooks RawEngine::hooks(const SessionGroup& group, GroupSink& sink) {
@@ -255,74 +259,11 @@ RawRunOptions RawEngine::run_options(const SessionGroup& group, std::uint64_t st
     return options;
 }
 
-// -sS -sU: the TCP phase, then the UDP phase, each a RawRun of its own over the group (as nmap
-// runs one scan type after the other per host group). One run of both would share each host's
-// timing and ICMP rate-limit handling between them: silent TCP probes then read as the
-// limiter's silence, and closed UDP ports of a rate-limited host came out open|filtered. The
-// resume position counts the cells of the phases in order (phase 0's, then phase 1's).
-StepEnd RawEngine::scan_phases(SessionGroup& group, GroupSink& sink, std::stop_token stop) {
-    held_.assign(group.addresses.size(), std::nullopt);
-    RawCounters sum;
-    std::uint64_t offset = 0;
-    for (phase_ = 0; phase_ < s_.phases.size(); ++phase_) {
-        const RawPhase& phase = s_.phases[phase_];
-        const std::uint64_t cells = group.addresses.size() * phase.columns.size();
-        phase_offset_ = offset;
-        offset += cells;
-        if (group.start_position >= offset) {
-            continue;  // reported by the run this one resumes
-        }
-        const bool last = phase_ + 1 == s_.phases.size();
-        const std::uint64_t start = group.start_position > phase_offset_ ? group.start_position - phase_offset_ : 0;
-        run_ = std::make_unique<RawRun>(targets_, phase.columns, phase.templates, s_.env.context, request_.timing,
-                                        run_options(group, start, group.last && last), *s_.env.io);
-        RawRunHooks hooks;
-        hooks.host_finished = [&, last](std::size_t h) {
-            HostResult r = scanned_host(group, h, nullptr, phase.columns);
-            if (last) {
-                sink.finished(merged(h, std::move(r)));
-            } else {
-                held_[h] = merged(h, std::move(r));
-            }
-        };
-        hooks.tick = [&sink, &sum](const RawCounters& c) { sink.tick(sum.settled + c.settled, sum.open + c.open); };
-        const RawRun::Result r = run_->run(hooks, stop);
-        sum.probes_sent += r.counters.probes_sent;
-        sum.retransmissions += r.counters.retransmissions;
-        sum.replies_matched += r.counters.replies_matched;
-        sum.replies_late += r.counters.replies_late;
-        sum.replies_not_sent += r.counters.replies_not_sent;
-        sum.settled += r.counters.settled;
-        sum.open += r.counters.open;
-        if (r.stopped || !r.fatal_error.empty()) {
-            return StepEnd{step_counters(sum), r.stopped, r.fatal_error};
-        }
-    }
-    return StepEnd{step_counters(sum), false, {}};
-}
-
-HostResult RawEngine::merged(std::size_t h, HostResult later) {
-    if (h >= held_.size() || !held_[h]) {
-        return later;
-    }
-    HostResult out = std::move(*held_[h]);
-    held_[h].reset();
-    out.ports.insert(out.ports.end(), later.ports.begin(), later.ports.end());  // TCP's, then UDP's
-    out.complete = out.complete && later.complete;
-    out.end_time = later.end_time;
-    if (later.srtt_us) {
-        out.srtt_us = later.srtt_us;
-    }
-    if (later.rate_limit_interval_us) {
-        out.rate_limit_interval_us = later.rate_limit_interval_us;
-    }
-    if (!out.responder) {
-        out.responder = std::move(later.responder);
-    }
-    return out;
-}
-
 std::optional<std::uint64_t> RawEngine::flush_unfinished(const SessionGroup& group, GroupSink& sink) {
+    if (in_connect_phase_) {
+        flush_connect_phase(group, sink);
+        return std::nullopt;  // -sT -sU cannot be resumed
+    }
     if (!run_) {
         return std::nullopt;
     }

@@ -27,6 +27,14 @@ Result<void> check_request(const ScanRequest& request) {
     if (request.with_udp && !udp && request.previous) {
         return fail("drift confirmation (ScanRequest::previous) takes one protocol; a -sS -sU scan runs without it");
     }
+    if (request.technique == Technique::connect) {  // -sT -sU: run_scan sends only these here
+        if (request.scan_flags) {
+            return fail("--scanflags sets the flags of raw TCP probes; a connect scan (-sT) cannot choose them");
+        }
+        if (request.shard_count > 1 || request.resume_from) {
+            return fail("--shard and --resume need a raw scan (-sS -sU, ...); -sT -sU has neither");
+        }
+    }
     if (is_ping_technique(request.technique)) {
         return fail(fmt::format("{} is a host-discovery ping (-PE/-PP), not a port scan type",
                                 to_string(request.technique)));
@@ -43,8 +51,9 @@ std::vector<const techniques::Module*> scan_modules(const ScanRequest& request, 
     std::vector<const techniques::Module*> modules;
     if (!request.ping_only) {
         modules.push_back(&scan);
-        if (request.with_udp && request.technique != Technique::udp) {
-            modules.push_back(&techniques::module_for(Technique::udp));
+        const auto* udp = &techniques::module_for(Technique::udp);
+        if (request.with_udp && std::find(modules.begin(), modules.end(), udp) == modules.end()) {
+            modules.push_back(udp);
         }
     }
     if (!request.skip_host_discovery) {
@@ -93,6 +102,12 @@ Result<void> make_columns(const ScanRequest& request, RawScanSetup& s) {
             s.phases.push_back(std::move(phase));
         }
     }
+    if (s.connect_tcp) {  // -sT -sU: connect() first (no columns), then UDP if it has ports
+        s.phases.emplace_back();
+        if (!s.columns.empty()) {
+            s.phases.push_back(RawPhase{s.columns, s.templates});
+        }
+    }
     if (!request.skip_host_discovery) {
         auto t = make_templates(s.env, s.ping_columns);
         if (!t) {
@@ -105,7 +120,9 @@ Result<void> make_columns(const ScanRequest& request, RawScanSetup& s) {
 
 Result<RawScanSetup> set_up(const ScanRequest& request, const ScanRuntime& runtime) {
     RawScanSetup s;
-    const bool udp = request.technique == Technique::udp;
+    const bool connect = request.technique == Technique::connect;  // -sT -sU: UDP raw, TCP by connect()
+    s.connect_tcp = connect && !request.ping_only && !request.ports.tcp.empty();
+    const bool udp = request.technique == Technique::udp || connect;
     s.proto = udp ? Proto::udp : Proto::tcp;
     if (request.scan_flags) {
         auto made = techniques::make_custom_flags_module(*request.scan_flags, request.technique);
@@ -114,7 +131,8 @@ Result<RawScanSetup> set_up(const ScanRequest& request, const ScanRuntime& runti
         }
         s.custom_module = std::move(*made);
     }
-    s.scan_module = s.custom_module ? s.custom_module.get() : &techniques::module_for(request.technique);
+    s.scan_module = s.custom_module ? s.custom_module.get()
+                                    : &techniques::module_for(connect ? Technique::udp : request.technique);
     auto env = open_raw_environment(request.targets, request.timing, udp || request.with_udp, scan_modules(request, *s.scan_module),
                                     request.raw_source, request.traceroute ? kTraceTries : 0, runtime.prepared.get());
     if (!env) {
