@@ -120,3 +120,12 @@ TEST(CliArgs, PortPrefixesFollowTheScannedProtocols) {
     EXPECT_FALSE(check_port_prefixes("T:22,U:53", Technique::udp, PortProtocols{false, true}));
     EXPECT_TRUE(check_port_prefixes("22,80", Technique::udp, PortProtocols{false, true}));
 }
+
+// nmap takes several scan types in one -s: -sSU is -sS -sU.
+TEST(CliArgs, SeveralScanTypesInOneFlag) {
+    EXPECT_EQ(*translate_nmap_flags(V{"-sSU", "-p", "22"}), (V{"--technique=syn", "--technique=udp", "-p", "22"}));
+    EXPECT_EQ(*translate_nmap_flags(V{"-sUA"}), (V{"--technique=udp", "--technique=ack"}));
+    const auto bad = translate_nmap_flags(V{"-sSZ"});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("'-sSZ'"), std::string::npos) << bad.error().message;
+}
