@@ -43,6 +43,13 @@ struct ScanRequest {
     TargetSet targets;
     PortList ports;
     Technique technique = Technique::connect;
+    // nmap's -sS -sU: a TCP scan type and the UDP scan in one run. ports.tcp are probed with
+    // `technique`, ports.udp with the UDP scan: per host group one discovery, then the TCP
+    // phase and the UDP phase (as nmap), and one result per host holding both protocols.
+    // With technique connect (-sT -sU) the raw engine runs discovery and the UDP phase and its
+    // TCP phase goes by connect() (no shards, no resume). Drift confirmation (`previous`) takes
+    // one protocol and is not available with it.
+    bool with_udp = false;
     // --scanflags: raw TCP probes carry these flags (FIN=0x01 ... CWR=0x80) instead of the
     // technique's own, and replies are read as `technique` reads them (nmap: SYN by default).
     std::optional<std::uint8_t> scan_flags;
@@ -106,6 +113,10 @@ struct ScanCallbacks {
     // sending and receiving threads, possibly at once. Unset: no trace.
     std::function<void(std::string_view)> packet_trace;
 };
+
+// The scan types of a request, nmap's order (the TCP one first): {technique}, or {technique, udp}
+// with with_udp.
+std::vector<Technique> scan_techniques(const ScanRequest& request);
 
 // Runs a connect scan (the only technique needing no privileges). Returns when done or when
 // `stop` is requested; hosts already finished have been handed to host_done, and hosts

@@ -1,10 +1,14 @@
 #include "cli/nmap_args.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -54,6 +58,23 @@ constexpr std::array<Rewrite, 9> valued_flags{{
     {"-iL", "--input-list"},
 }};
 
+// nmap's several scan types in one -s (-sSU = -sS -sU): each letter's long form, or nullopt
+// when a letter is not a scan type.
+std::optional<std::vector<std::string>> scan_type_letters(std::string_view arg) {
+    std::vector<std::string> out;
+    for (const char letter : arg.substr(2)) {
+        const std::string one{'-', 's', letter};
+        const auto* f = std::find_if(whole_flags.begin(), whole_flags.end(), [&](const Rewrite& w) {
+            return one == w.nmap && w.long_form.substr(0, 12) == "--technique=";
+        });
+        if (f == whole_flags.end()) {
+            return std::nullopt;
+        }
+        out.emplace_back(f->long_form);
+    }
+    return out;
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> translate_nmap_flags(const std::vector<std::string>& args) {
@@ -84,7 +105,13 @@ Result<std::vector<std::string>> translate_nmap_flags(const std::vector<std::str
             continue;
         }
         const std::string_view a(arg);
-        if (a.size() == 3 && a[1] == 's') {
+        if (a.size() > 3 && a[1] == 's') {
+            if (auto types = scan_type_letters(a)) {
+                out.insert(out.end(), types->begin(), types->end());
+                continue;
+            }
+        }
+        if (a.size() >= 3 && a[1] == 's') {
             return fail(fmt::format("unsupported scan type '{}' (supported: -sT; -sS -sA -sW -sM -sF -sN -sX -sU "
                                     "come with the raw engine)",
                                     arg));

@@ -117,7 +117,7 @@ Result<std::pair<std::uint32_t, std::uint32_t>> parse_shard(const std::string& t
 
 std::string scan_fingerprint(const ScanRequest& request) {
     std::ostringstream text;
-    text << to_string(request.technique) << ';' << request.shard_index << '/' << request.shard_count << ';'
+    text << to_string(request.technique) << (request.with_udp ? "+udp" : "") << ';' << request.shard_index << '/' << request.shard_count << ';'
          << (request.skip_host_discovery ? "Pn" : "ping") << ';' << (request.randomize_ports ? "rand" : "seq") << ';';
     if (request.ping_only) {
         text << "sn;";

@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/discovery_args.hpp"
 #include "cli/output_files.hpp"
+#include "cli/scan_checks.hpp"
 #include "cli/version_args.hpp"
 #include "portwarden/error.hpp"
 #include "portwarden/ports.hpp"
@@ -20,7 +21,7 @@
 namespace portwarden::cli {
 
 struct ScanArgs {
-    std::string technique;  // empty: SYN when raw sockets are permitted, else connect
+    std::vector<std::string> techniques;  // none: SYN when raw sockets are permitted, else connect
     std::string scan_flags;  // --scanflags (raw TCP scans; replies read as -sS unless -s says)
     bool scan_flags_given = false;
     std::string ports;
@@ -76,11 +77,10 @@ struct ScanArgs {
 void define_flags(CLI::App& app, ScanArgs& a);
 
 // scan_build.cpp: the flags into the request's parts. Errors are bad input.
-Result<Technique> technique_named(const std::string& name);
 Result<void> apply_duration(const std::string& flag, const std::string& text, std::chrono::microseconds& field);
 Result<Timing> build_timing(const ScanArgs& a);
 Result<TargetSet> build_targets(const ScanArgs& a);
-Result<PortList> build_ports(const ScanArgs& a, Technique technique, const ServiceLookup& services);
+Result<PortList> build_ports(const ScanArgs& a, const ScanTypes& types, const ServiceLookup& services);
 // --min/--max-hostgroup, -S -e -g --ttl into the request.
 Result<void> apply_habits(const ScanArgs& a, ScanRequest& request);
 

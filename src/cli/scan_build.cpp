@@ -45,16 +45,6 @@ std::vector<std::string> split_commas(const std::vector<std::string>& items) {
 
 }  // namespace
 
-Result<Technique> technique_named(const std::string& name) {
-    for (int i = 0; i < technique_count; ++i) {
-        const auto t = static_cast<Technique>(i);
-        if (to_string(t) == name && !is_ping_technique(t)) {  // pings are -PE/-PP, not scan types
-            return t;
-        }
-    }
-    return fail(fmt::format("unknown scan technique '{}'", name));
-}
-
 Result<void> apply_duration(const std::string& flag, const std::string& text, std::chrono::microseconds& field) {
     if (text.empty()) {
         return {};
@@ -162,8 +152,8 @@ Result<TargetSet> build_targets(const ScanArgs& a) {
     return set;
 }
 
-Result<PortList> build_ports(const ScanArgs& a, Technique technique, const ServiceLookup& services) {
-    const PortProtocols scanned{technique != Technique::udp, technique == Technique::udp};
+Result<PortList> build_ports(const ScanArgs& a, const ScanTypes& types, const ServiceLookup& services) {
+    const PortProtocols scanned = types.protocols();
     PortList ports;
     if (a.ports_given && !a.top_ports.empty()) {
         return fail(fmt::format("-p '{}' and --top-ports {} both choose the ports: give one", a.ports, a.top_ports));
@@ -172,7 +162,7 @@ Result<PortList> build_ports(const ScanArgs& a, Technique technique, const Servi
         if (a.ports.empty()) {
             return fail("bad -p '': no ports given (e.g. -p 22,80 or -p- for all)");
         }
-        if (auto mixed = check_port_prefixes(a.ports, technique); !mixed && !a.other_protocol_ports) {
+        if (auto mixed = check_port_prefixes(a.ports, types.technique, scanned); !mixed && !a.other_protocol_ports) {
             return tl::unexpected(mixed.error());
         }
         auto parsed = parse_ports(a.ports, scanned, services);

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -69,8 +70,7 @@ Result<int> parse_max_retries(const std::string& text) {
     return n;
 }
 
-Result<void> check_port_prefixes(std::string_view spec, Technique technique) {
-    const bool udp = technique == Technique::udp;
+Result<void> check_port_prefixes(std::string_view spec, Technique technique, PortProtocols scanned) {
     std::size_t start = 0;
     while (start < spec.size()) {
         const std::size_t comma = std::min(spec.find(',', start), spec.size());
@@ -80,15 +80,64 @@ Result<void> check_port_prefixes(std::string_view spec, Technique technique) {
             continue;
         }
         const char proto = static_cast<char>(std::toupper(static_cast<unsigned char>(item[0])));
-        if (proto == 'U' && !udp) {
+        if (proto == 'U' && !scanned.udp) {
             return fail(fmt::format("-p '{}': U: ports need the UDP scan (-sU); this {} scan covers TCP only", spec,
                                     to_string(technique)));
         }
-        if (proto == 'T' && udp) {
-            return fail(fmt::format("-p '{}': T: ports need a TCP scan; the UDP scan (-sU) covers UDP only", spec));
+        if (proto == 'T' && !scanned.tcp) {
+            return fail(fmt::format("-p '{}': T: ports need a TCP scan; the UDP scan (-sU) covers UDP only "
+                                    "(both: -sS -sU)", spec));
         }
     }
     return {};
+}
+
+namespace {
+
+Result<Technique> scan_type_named(const std::string& name) {
+    for (int i = 0; i < technique_count; ++i) {
+        const auto t = static_cast<Technique>(i);
+        if (to_string(t) == name && !is_ping_technique(t)) {  // pings are -PE/-PP, not scan types
+            return t;
+        }
+    }
+    return fail(fmt::format("unknown scan technique '{}'", name));
+}
+
+}  // namespace
+
+Result<ScanTypes> parse_scan_types(const std::vector<std::string>& names, Technique fallback) {
+    std::optional<Technique> tcp;
+    bool udp = false;
+    for (const std::string& name : names) {
+        auto t = scan_type_named(name);
+        if (!t) {
+            return tl::unexpected(t.error());
+        }
+        if (*t == Technique::udp) {
+            udp = true;
+        } else if (tcp && *tcp != *t) {  // nmap: "You specified more than one type of TCP scan"
+            return fail(fmt::format("more than one TCP scan type ({} and {}): choose one; -sU may go with it",
+                                    to_string(*tcp), to_string(*t)));
+        } else {
+            tcp = *t;
+        }
+    }
+    if (!tcp && !udp) {
+        return ScanTypes{fallback, false};
+    }
+    if (!tcp) {
+        return ScanTypes{Technique::udp, false};
+    }
+    return ScanTypes{*tcp, udp};
+}
+
+std::string scan_types_name(const ScanTypes& types) {
+    std::string out(to_string(types.technique));
+    if (types.with_udp) {
+        out += "+udp";
+    }
+    return out;
 }
 
 }  // namespace portwarden::cli

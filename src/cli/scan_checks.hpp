@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "portwarden/error.hpp"
 #include "portwarden/scan.hpp"
@@ -20,8 +21,21 @@ Result<double> parse_rate(std::string_view flag, const std::string& text);
 Result<std::uint64_t> parse_seed(const std::string& text);
 // --max-retries: 0-100.
 Result<int> parse_max_retries(const std::string& text);
-// A -p spec whose T:/U: part names a protocol the technique does not scan (those ports would
-// be dropped without a word): -p T:22,U:53 without -sU.
-Result<void> check_port_prefixes(std::string_view spec, Technique technique);
+// A -p spec whose T:/U: part names a protocol the scan types do not scan (those ports would
+// be dropped without a word): -p T:22,U:53 without -sU. `technique`: the first scan type.
+Result<void> check_port_prefixes(std::string_view spec, Technique technique, PortProtocols scanned);
+
+// The scan types of a run (-sS, -sU, --technique=NAME; repeats allowed), as nmap takes them: at
+// most one TCP type, plus -sU. None given: `fallback` alone.
+struct ScanTypes {
+    Technique technique = Technique::syn;  // the TCP type, or udp for -sU alone
+    bool with_udp = false;                 // -sU with a TCP type (ScanRequest::with_udp)
+    PortProtocols protocols() const {
+        return PortProtocols{technique != Technique::udp, technique == Technique::udp || with_udp};
+    }
+};
+Result<ScanTypes> parse_scan_types(const std::vector<std::string>& names, Technique fallback);
+// "syn", "udp", "syn+udp": the history's and the shard label's name of the scan types.
+std::string scan_types_name(const ScanTypes& types);
 
 }  // namespace portwarden::cli

@@ -48,6 +48,7 @@ output::RunInfo run_info(const ScanArgs& a, const ScanRequest& request, const st
     info.args = command_line;
     info.version = PW_VERSION;
     info.technique = request.technique;
+    info.with_udp = request.with_udp;
     info.ping_only = request.ping_only;
     info.scan_flags = request.scan_flags;
     info.ports = request.ports;
@@ -195,7 +196,7 @@ int execute(ScanArgs& a, const ScanChoice& c, ScanPlan& plan, const std::string&
     // scan is stored (the user's default database, or --db) unless --no-history; a port whose
     // state differs from the history's is probed once more before it is reported.
     // --scanflags probes answer differently from the plain technique: their own history.
-    std::string technique_name = request.ping_only ? std::string("ping") : std::string(to_string(request.technique));
+    std::string technique_name = request.ping_only ? std::string("ping") : scan_types_name(c.types);
     if (request.scan_flags) {
         technique_name += fmt::format("/flags={:#04x}", *request.scan_flags);
     }
@@ -208,7 +209,7 @@ int execute(ScanArgs& a, const ScanChoice& c, ScanPlan& plan, const std::string&
             history.set_shard(ShardTag{a.scan_id, request.shard_index, request.shard_count});
         }
     }
-    if (!a.no_reprobe && !request.ping_only) {
+    if (!a.no_reprobe && !request.ping_only && !request.with_udp) {  // drift confirmation: one protocol
         plan.request.previous = history.previous_states(request.technique == Technique::udp ? Proto::udp : Proto::tcp);
     }
     // Before the scan: a raw scan started as root has dropped to nobody by its end.

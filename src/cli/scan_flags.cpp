@@ -24,7 +24,8 @@ void define_habit_flags(CLI::App& app, ScanArgs& a) {
 
 void define_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("targets", a.targets, "hosts, networks (CIDR), ranges (198.18.0-1.1-20), IPv6, names");
-    app.add_option("--technique", a.technique, "scan technique: connect syn ack window fin null xmas maimon udp (-sT -sS ...)");
+    app.add_option("--technique", a.techniques, "scan technique: connect syn ack window fin null xmas maimon udp "
+                                                "(-sT -sS ...); a TCP one and udp together: -sS -sU");
     app.add_option("--scanflags", a.scan_flags, "raw TCP probes with these flags (SYNFIN, URGPSHFIN, 9, ...); "
                                                 "replies read as -sS, or as the -s type given");
     app.add_option("--ports,-p", a.ports, "ports: 22,80,1000-2000, - (all), T:/U: prefixes, names");

@@ -16,11 +16,14 @@ namespace {
 // What needs a raw socket without one is bad input; unprivileged -PS/-PA become connect() pings.
 std::optional<int> check_privileges(const ScanArgs& a, const ScanChoice& c, ScanPlan& plan) {
     ScanRequest& request = plan.request;
-    if (c.technique != Technique::connect) {
+    if (c.raw_scan && c.technique == Technique::connect && (request.shard_count > 1 || request.resume_from)) {
+        return bad_input("--shard and --resume need a raw TCP scan type: -sT -sU has neither (-sS -sU has both)");
+    }
+    if (c.raw_scan) {
         if (!c.raw_permitted) {
             return bad_input(fmt::format("the {} scan sends raw packets, which needs CAP_NET_RAW (run as root, or "
                                          "`setcap cap_net_raw+ep` on the binary); -sT needs no privilege",
-                                         to_string(c.technique)));
+                                         to_string(c.technique == Technique::connect ? Technique::udp : c.technique)));
         }
         plan.runtime.drop_privileges = true;
     } else if (request.shard_count > 1 || request.resume_from) {
@@ -108,7 +111,7 @@ OrExit<std::uint64_t> check_flags(const CLI::App& app, ScanArgs& a, const ScanHo
 OrExit<ScanChoice> choose_technique(const ScanArgs& a) {
     ScanChoice c;
     c.raw_permitted = io_can_use_raw_sockets();
-    c.technique_chosen = !a.technique.empty();
+    c.technique_chosen = !a.techniques.empty();
     if (a.scan_flags_given) {
         auto flags = parse_tcp_flags(a.scan_flags);
         if (!flags) {
@@ -117,17 +120,19 @@ OrExit<ScanChoice> choose_technique(const ScanArgs& a) {
         c.scan_flags = *flags;
     }
     // --scanflags alone is a raw TCP scan whose replies are read as a SYN scan's (nmap).
-    auto technique = technique_named(c.technique_chosen               ? a.technique
-                                     : (c.raw_permitted || c.scan_flags) ? "syn"
-                                                                         : "connect");
-    if (!technique) {
-        return tl::unexpected(bad_input(technique.error().message));
+    auto types =
+        parse_scan_types(a.techniques, (c.raw_permitted || c.scan_flags) ? Technique::syn : Technique::connect);
+    if (!types) {
+        return tl::unexpected(bad_input(types.error().message));
     }
-    if (c.scan_flags && (*technique == Technique::connect || *technique == Technique::udp)) {
-        return tl::unexpected(bad_input(fmt::format(
-            "--scanflags sets the flags of raw TCP probes; it cannot go with the {} scan", to_string(*technique))));
+    if (c.scan_flags && (types->technique == Technique::connect || types->technique == Technique::udp)) {
+        return tl::unexpected(bad_input(fmt::format("--scanflags sets the flags of raw TCP probes; it cannot go with the {} scan",
+                                                    to_string(types->technique))));
     }
-    c.technique = *technique;
+    c.types = *types;
+    c.technique = types->technique;
+    // -sU sends raw packets, also with -sT (whose TCP ports then go by connect()).
+    c.raw_scan = types->technique != Technique::connect || types->with_udp;
     return c;
 }
 
@@ -136,14 +141,14 @@ OrExit<ScanPlan> plan_scan(ScanArgs& a, const ScanChoice& c, std::uint64_t seed,
     ScanPlan plan;
     // A raw scan's receive rings start setting up now: their kernel wait (an RCU grace period
     // each) overlaps the rest of start-up instead of following it.
-    if (c.raw_permitted && c.technique != Technique::connect && !a.list_only) {
+    if (c.raw_permitted && c.raw_scan && !a.list_only) {
         plan.runtime.prepared = prepare_raw_sockets();
     }
     auto timing = build_timing(a);
     if (!timing) {
         return tl::unexpected(bad_input(timing.error().message));
     }
-    auto ports = build_ports(a, c.technique, services);
+    auto ports = build_ports(a, c.types, services);
     if (!ports) {
         return tl::unexpected(bad_input(ports.error().message));
     }
@@ -170,6 +175,7 @@ OrExit<ScanPlan> plan_scan(ScanArgs& a, const ScanChoice& c, std::uint64_t seed,
     request.targets = std::move(*targets);
     request.ports = std::move(*ports);
     request.technique = c.technique;
+    request.with_udp = c.types.with_udp;
     request.scan_flags = c.scan_flags;
     request.timing = *timing;
     request.randomize_ports = !a.sequential;

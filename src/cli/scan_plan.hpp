@@ -20,6 +20,8 @@ struct ScanChoice {
     bool technique_chosen = false;
     std::optional<std::uint8_t> scan_flags;
     Technique technique = Technique::connect;
+    ScanTypes types;        // technique, and -sU with it
+    bool raw_scan = false;  // raw packets: any type but -sT, and -sU also with -sT
 };
 
 // Everything the scan runs with, checked.

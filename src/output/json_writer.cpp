@@ -14,6 +14,7 @@
 //     start      string  UTC start time
 //     open_only  bool    --open: only hosts with a possibly open port, and only their
 //                        open, open|filtered and unfiltered ports, are written (as nmap)
+//     scan_types array   port scans: [{type, protocol}], e.g. syn/tcp then udp/udp (-sS -sU)
 //
 //   {"type":"port", ...}     one per port result of every host that has any, closed and
 //                            filtered ports included (unless --open), written before that
@@ -322,6 +323,17 @@ Json run_record(const RunInfo& run) {
     j["args"] = run.args;
     j["start"] = iso_utc(run.start_time);
     j["open_only"] = run.open_only;
+    if (!run.ping_only) {  // nmap's <scaninfo> types: one, or a TCP one and "udp" (-sS -sU)
+        Json types = Json::array();
+        const auto add = [&types](Technique t) {
+            types.push_back(Json{{"type", to_string(t)}, {"protocol", t == Technique::udp ? "udp" : "tcp"}});
+        };
+        add(run.technique);
+        if (run.with_udp && run.technique != Technique::udp) {
+            add(Technique::udp);
+        }
+        j["scan_types"] = std::move(types);
+    }
     return j;
 }
 

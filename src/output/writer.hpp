@@ -22,6 +22,7 @@ struct RunInfo {
     std::string args;          // the command line as given ("portwarden scan -sT ...")
     std::string version;       // PW_VERSION
     Technique technique = Technique::connect;
+    bool with_udp = false;     // -sS -sU: the UDP scan as well (ScanRequest::with_udp)
     std::optional<std::uint8_t> scan_flags;  // --scanflags (<scaninfo scanflags="FINSYN">)
     PortList ports;            // what is scanned (for <scaninfo services=...>)
     bool ping_only = false;    // -sn / discover: host discovery only (no <scaninfo>, no ports)

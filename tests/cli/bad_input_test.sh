@@ -96,6 +96,10 @@ nosuchif0	scan -sS -e nosuchif0 198.18.0.1
 /nonexistent/dir/x.jsonl	scan --jsonl-open /nonexistent/dir/x.jsonl 198.18.0.1
 U:	scan -p T:22,U:53 198.18.0.1
 T:	scan -sU -p T:22,U:53 198.18.0.1
+more than one TCP scan type	scan -sS -sT -p 22 198.18.0.1
+more than one TCP scan type	scan -sA -sU -sW -p 22 198.18.0.1
+--shard	scan -sT -sU --shard 0/2 -p 22 198.18.0.1
+-sSZ	scan -sSZ -p 22 198.18.0.1
 --resume-file ''	scan -sS --resume-file '' 198.18.0.1
 /nonexistent/dir/x.db	history --db /nonexistent/dir/x.db
 /nonexistent/dir/x.db	diff --db /nonexistent/dir/x.db @1 @2

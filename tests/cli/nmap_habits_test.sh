@@ -109,6 +109,12 @@ for t in -sT -sS; do
     "$(grep -cF '{"host":"127.0.0.1","ip":"127.0.0.1","port":8080,"protocol":"tcp","timestamp":"' "naabu$t.jsonl")"
 done
 "$pw" scan -sU -p 53,161 "${common[@]}" -q -oJ udp.jsonl 127.0.0.1 >/dev/null
+"$pw" scan -sS -sU -p T:8079-8081,U:53 "${common[@]}" -q -oJ mixed.jsonl 127.0.0.1 >/dev/null
+check "-sS -sU -oJ: scan_types syn/tcp, udp/udp" \
+  '"scan_types":[{"type":"syn","protocol":"tcp"},{"type":"udp","protocol":"udp"}]' \
+  "$(head -1 mixed.jsonl | grep -o '"scan_types":.*]')"
+check "-sS -sU -oJ: 3 tcp and 1 udp port records" "3 1" \
+  "$(grep -c '"type":"port".*"proto":"tcp"' mixed.jsonl) $(grep -c '"type":"port".*"proto":"udp"' mixed.jsonl)"
 "$pw" scan -sn -q -oJ ping.jsonl --no-history 127.0.0.1-2 >/dev/null
 kill "$listener" 2>/dev/null; wait "$listener" 2>/dev/null
 

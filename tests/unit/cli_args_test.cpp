@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/nmap_args.hpp"
+#include "cli/scan_checks.hpp"
 
 using portwarden::cli::parse_duration;
 using portwarden::cli::parse_tcp_flags;
@@ -77,4 +78,54 @@ TEST(CliArgs, PingFlags) {
     const auto bad = translate_nmap_flags(V{"-PX"});
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("'-PX'"), std::string::npos);
+}
+
+// nmap's scan types: one TCP type, plus -sU; a second TCP type is refused, naming both.
+TEST(CliArgs, ScanTypesOneTcpTypePlusUdp) {
+    using portwarden::Technique;
+    using portwarden::cli::parse_scan_types;
+    const auto both = parse_scan_types(V{"syn", "udp"}, Technique::connect);
+    ASSERT_TRUE(both);
+    EXPECT_EQ(both->technique, Technique::syn);
+    EXPECT_TRUE(both->with_udp);
+    EXPECT_TRUE(both->protocols().tcp);
+    EXPECT_TRUE(both->protocols().udp);
+    EXPECT_EQ(portwarden::cli::scan_types_name(*both), "syn+udp");
+    const auto ack = parse_scan_types(V{"udp", "ack", "udp"}, Technique::connect);  // order and repeats free
+    ASSERT_TRUE(ack);
+    EXPECT_EQ(ack->technique, Technique::ack);
+    EXPECT_TRUE(ack->with_udp);
+    const auto udp = parse_scan_types(V{"udp"}, Technique::syn);
+    ASSERT_TRUE(udp);
+    EXPECT_EQ(udp->technique, Technique::udp);
+    EXPECT_FALSE(udp->with_udp);
+    EXPECT_FALSE(udp->protocols().tcp);
+    const auto fallback = parse_scan_types(V{}, Technique::connect);
+    ASSERT_TRUE(fallback);
+    EXPECT_EQ(fallback->technique, Technique::connect);
+    EXPECT_FALSE(fallback->with_udp);
+    EXPECT_TRUE(parse_scan_types(V{"syn", "syn"}, Technique::connect));
+    const auto two = parse_scan_types(V{"syn", "connect", "udp"}, Technique::connect);
+    ASSERT_FALSE(two);
+    EXPECT_EQ(two.error().message, "more than one TCP scan type (syn and connect): choose one; -sU may go with it");
+    EXPECT_FALSE(parse_scan_types(V{"icmp-echo"}, Technique::connect));
+}
+
+TEST(CliArgs, PortPrefixesFollowTheScannedProtocols) {
+    using portwarden::PortProtocols;
+    using portwarden::Technique;
+    using portwarden::cli::check_port_prefixes;
+    EXPECT_TRUE(check_port_prefixes("T:22,U:53", Technique::syn, PortProtocols{true, true}));
+    EXPECT_FALSE(check_port_prefixes("T:22,U:53", Technique::syn, PortProtocols{true, false}));
+    EXPECT_FALSE(check_port_prefixes("T:22,U:53", Technique::udp, PortProtocols{false, true}));
+    EXPECT_TRUE(check_port_prefixes("22,80", Technique::udp, PortProtocols{false, true}));
+}
+
+// nmap takes several scan types in one -s: -sSU is -sS -sU.
+TEST(CliArgs, SeveralScanTypesInOneFlag) {
+    EXPECT_EQ(*translate_nmap_flags(V{"-sSU", "-p", "22"}), (V{"--technique=syn", "--technique=udp", "-p", "22"}));
+    EXPECT_EQ(*translate_nmap_flags(V{"-sUA"}), (V{"--technique=udp", "--technique=ack"}));
+    const auto bad = translate_nmap_flags(V{"-sSZ"});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("'-sSZ'"), std::string::npos) << bad.error().message;
 }

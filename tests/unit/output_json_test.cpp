@@ -271,9 +271,27 @@ TEST_F(OutputJson, RunRecordFirstCarriesTheSchemaVersion) {
     EXPECT_EQ(records[0].dump(),
               R"({"type":"run","schema":"portwarden-jsonl","version":1,"scanner":"portwarden",)"
               R"("scanner_version":"0.1.0","args":"portwarden -sT -oJ - 198.18.1.10",)"
-              R"("start":"2026-11-22T10:00:00Z","open_only":false})");
+              R"("start":"2026-11-22T10:00:00Z","open_only":false,)"
+              R"("scan_types":[{"type":"connect","protocol":"tcp"}]})");
     EXPECT_EQ(records[0]["version"], kJsonSchemaVersion);
     EXPECT_EQ(records[1]["type"], "summary");
+}
+
+TEST_F(OutputJson, SynAndUdpScanListsBothTypesAndBothProtocolsPorts) {
+    run_.technique = Technique::syn;
+    run_.with_udp = true;
+    run_.ports.udp = {53};
+    HostResult h = up_host("198.18.1.10", Reason::echo_reply);
+    h.ports = {port(22, PortState::open, Reason::syn_ack), port(80, PortState::closed, Reason::reset),
+               port(53, PortState::open, Reason::udp_response, Proto::udp)};
+    const auto all = render_all({h}, &make_json_writer);
+    ASSERT_EQ(all.size(), 6U);  // run, 3 ports, host, summary
+    EXPECT_EQ(all[0]["scan_types"].dump(),
+              R"([{"type":"syn","protocol":"tcp"},{"type":"udp","protocol":"udp"}])");
+    EXPECT_EQ(all[1]["proto"], "tcp");
+    EXPECT_EQ(all[3]["proto"], "udp");
+    EXPECT_EQ(all[3]["port"], 53);
+    EXPECT_EQ(all[3]["reason"], "udp-response");
 }
 
 TEST_F(OutputJson, OpenFiltersPortsAndHostsAsNmapDoes) {

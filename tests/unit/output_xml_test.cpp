@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
 #include <pugixml.hpp>
 
 #include "output/writer.hpp"
@@ -259,6 +260,37 @@ TEST_F(OutputXml, ValidatesAgainstNmapDtd) {
     const auto path = write_file("scan.xml", render({web(), quiet(), down()}));
     const Validation v = xmllint(path);
     EXPECT_EQ(v.exit_code, 0) << v.messages << read_file(path);
+}
+
+// -sS -sU: two <scaninfo> (syn/tcp, then udp/udp) and the host's ports of both protocols, TCP
+// first, as nmap writes them; valid against nmap.dtd.
+TEST_F(OutputXml, SynAndUdpRunHasTwoScaninfosAndBothProtocolsPorts) {
+    ASSERT_TRUE(have_command("xmllint")) << "xmllint is missing (libxml2-utils); the setup script installs it";
+    run_.technique = Technique::syn;
+    run_.with_udp = true;
+    run_.ports.tcp = {22, 80};
+    run_.ports.udp = {53, 161};
+    HostResult h = web();
+    h.ports = {port(22, PortState::open, Reason::syn_ack), port(80, PortState::closed, Reason::reset),
+               port(53, PortState::open, Reason::udp_response, Proto::udp),
+               port(161, PortState::open_filtered, Reason::no_response, Proto::udp)};
+    const std::string xml = render({h});
+    pugi::xml_document doc;
+    ASSERT_TRUE(doc.load_string(xml.c_str())) << xml;
+    std::vector<std::string> infos;
+    for (auto si : doc.child("nmaprun").children("scaninfo")) {
+        infos.push_back(fmt::format("{}/{}/{}/{}", si.attribute("type").value(), si.attribute("protocol").value(),
+                                    si.attribute("numservices").value(), si.attribute("services").value()));
+    }
+    EXPECT_EQ(infos, (std::vector<std::string>{"syn/tcp/2/22,80", "udp/udp/2/53,161"}));
+    std::vector<std::string> ports;
+    for (auto p : doc.child("nmaprun").child("host").child("ports").children("port")) {
+        ports.push_back(fmt::format("{}/{} {}", p.attribute("portid").value(), p.attribute("protocol").value(),
+                                    p.child("state").attribute("state").value()));
+    }
+    EXPECT_EQ(ports, (std::vector<std::string>{"22/tcp open", "80/tcp closed", "53/udp open", "161/udp open|filtered"}));
+    const Validation v = xmllint(write_file("mixed.xml", xml));
+    EXPECT_EQ(v.exit_code, 0) << v.messages << xml;
 }
 
 TEST_F(OutputXml, InterruptedRunIsStillCompleteAndValid) {

@@ -41,6 +41,7 @@ struct Sent {
     std::uint16_t port = 0;
     std::uint8_t tryno = 0;
     std::chrono::steady_clock::time_point at;
+    bool udp = false;
 };
 
 class FakeIo : public RawIo {
@@ -57,12 +58,15 @@ public:
             };
             const auto be16 = [&](std::size_t i) { return static_cast<std::uint16_t>((f[i] << 8) | f[i + 1]); };
             const Address dst = Address::from_v4(be32(16));
+            const bool udp = f[9] == 17;  // IPv4 protocol: UDP, else TCP (same port offsets)
             const std::uint16_t sport = be16(20);
             const std::uint16_t dport = be16(22);
             const auto tryno = techniques::tryno_from_source_port(ctx_, *ctx_.source_v4, dst, sport, dport);
             EXPECT_TRUE(tryno.has_value());
             sent.push_back(Sent{dst, dport, tryno.value_or(0), now});
-            if (const auto kind = script_(dst, dport, tryno.value_or(0))) {
+            sent.back().udp = udp;
+            const auto kind = by_proto ? by_proto(udp, dst, dport, tryno.value_or(0)) : script_(dst, dport, tryno.value_or(0));
+            if (kind) {
                 CapturedReply r;
                 r.reply.target = dst;
                 r.reply.port = dport;
@@ -71,7 +75,11 @@ public:
                 r.reply.ttl = 64;
                 r.reply.responder = dst;
                 r.at = now + 1ms;
-                r.module = &techniques::module_for(Technique::syn);
+                r.module = &techniques::module_for(udp ? Technique::udp : Technique::syn);
+                if (*kind == ResponseKind::icmp) {  // port unreachable from the host
+                    r.reply.response.icmp_type = 3;
+                    r.reply.response.icmp_code = 3;
+                }
                 pending_.push_back(r);
             }
         }
@@ -107,6 +115,8 @@ public:
 
     std::vector<Sent> sent;
     std::function<void(std::size_t)> on_send;
+    // Set: the script of a run probing TCP and UDP (-sS -sU), told which protocol a probe is.
+    std::function<std::optional<ResponseKind>(bool udp, const Address&, std::uint16_t, std::uint8_t)> by_proto;
 
 private:
     techniques::ScanContext ctx_;
@@ -314,6 +324,63 @@ TEST(RawRun, MaxRateIsATokenBucketForTheWholeRun) {
         }
         EXPECT_LE(j - i, 60U) << "from probe " << i;
     }
+}
+
+// -sS -sU: TCP and UDP columns on the same ports in one run. Each reply settles its own
+// protocol's cell (the same port number in the other protocol is another column), and each
+// column reads its replies through its own technique's row.
+TEST(RawRun, TcpAndUdpColumnsOnTheSamePortsSettleApart) {
+    Fixture f(2, 0);
+    const auto& syn = techniques::module_for(Technique::syn);
+    const auto& udp = techniques::module_for(Technique::udp);
+    f.templates.unique.clear();
+    f.templates.index.clear();
+    f.templates.unique.push_back(syn.make_template(f.ctx, Family::v4, 1).value());
+    const std::vector<std::uint16_t> ports{22, 53, 80, 161};
+    for (const std::uint16_t p : ports) {
+        f.columns.push_back(RawColumn{p, &syn});
+        f.templates.index.insert(f.templates.index.end(), {0, RawTemplates::kNone});
+    }
+    for (const std::uint16_t p : ports) {
+        f.templates.unique.push_back(udp.make_template(f.ctx, Family::v4, p).value());
+        f.columns.push_back(RawColumn{p, &udp});
+        f.templates.index.insert(f.templates.index.end(),
+                                 {static_cast<std::uint32_t>(f.templates.unique.size() - 1), RawTemplates::kNone});
+    }
+    FakeIo io(f.ctx, mixed);
+    // TCP: 22 and 80 open, 53 and 161 closed. UDP: 53 answers, 161 silent, 22 and 80 port-unreachable.
+    io.by_proto = [](bool is_udp, const Address&, std::uint16_t port, std::uint8_t) -> std::optional<ResponseKind> {
+        if (!is_udp) {
+            return port == 22 || port == 80 ? ResponseKind::syn_ack : ResponseKind::rst;
+        }
+        if (port == 53) {
+            return ResponseKind::udp_reply;
+        }
+        return port == 161 ? std::nullopt : std::optional(ResponseKind::icmp);
+    };
+    RawRun run = f.make(io);
+    const auto r = run.run({}, {});
+    EXPECT_TRUE(r.fatal_error.empty());
+    const std::vector<std::pair<PortState, Reason>> want{
+        {PortState::open, Reason::syn_ack},          {PortState::closed, Reason::reset},
+        {PortState::open, Reason::syn_ack},          {PortState::closed, Reason::reset},
+        {PortState::closed, Reason::port_unreach},   {PortState::open, Reason::udp_response},
+        {PortState::closed, Reason::port_unreach},   {PortState::open_filtered, Reason::no_response}};
+    for (std::size_t h = 0; h < 2; ++h) {
+        for (std::size_t c = 0; c < f.columns.size(); ++c) {
+            const RawCell& cell = run.cell(h, c);
+            ASSERT_TRUE(cell.done);
+            EXPECT_EQ(std::pair(cell.state, cell.reason), want[c])
+                << (c < 4 ? "tcp " : "udp ") << f.columns[c].port;
+        }
+    }
+    std::size_t udp_sent = 0;
+    for (const Sent& s : io.sent) {
+        udp_sent += s.udp ? 1 : 0;
+    }
+    EXPECT_GE(udp_sent, 2U * 4U);  // every UDP column was probed as UDP
+    EXPECT_EQ(r.counters.settled, 16U);
+    EXPECT_EQ(r.counters.open, 2U * 3U);
 }
 
 }  // namespace

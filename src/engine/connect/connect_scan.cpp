@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "engine/connect/connect_result.hpp"
 #include "engine/connect/connect_run.hpp"
 #include "engine/connect/fd_limit.hpp"
 #include "engine/session.hpp"
@@ -13,37 +14,6 @@ namespace {
 constexpr std::uint64_t kMaxGroupCells = std::uint64_t{1} << 22;  // hosts x ports kept at once
 
 StepEnd step_end(const RunResult& r) { return StepEnd{step_counters(r.counters), r.stopped, r.fatal_error}; }
-
-HostResult to_host_result(const HostRun& run, std::span<const std::uint16_t> ports, const TargetSet& targets,
-                          bool complete, std::chrono::system_clock::time_point start) {
-    HostResult out;
-    out.address = run.address;
-    out.hostname = targets.hostname_of(run.address);
-    out.start_time = start;
-    out.end_time = std::chrono::system_clock::now();
-    out.srtt_us = run.srtt_us;
-    out.complete = complete && !run.timed_out;
-    out.ports.reserve(ports.size());
-    for (std::size_t i = 0; i < run.ports.size() && i < ports.size(); ++i) {
-        const Settled& s = run.ports[i];
-        if (!s.done || s.reason == Reason::unknown) {
-            continue;  // never settled (interrupted or host time-out): left out, not guessed
-        }
-        PortResult p;
-        p.proto = Proto::tcp;
-        p.port = ports[i];
-        p.state = s.state;
-        p.reason = s.reason;
-        if (s.rtt_us > 0) {
-            p.rtt_us = s.rtt_us;
-        }
-        if (s.has_reason_ip) {
-            p.reason_ip = s.reason_ip;
-        }
-        out.ports.push_back(p);
-    }
-    return out;
-}
 
 class ConnectEngine final : public EngineStrategy {
 public:
@@ -125,7 +95,7 @@ public:
         run_options.workers = request_.workers;
         const auto r = run_connect_probes(runs, ports, request_.timing, run_options, RunHooks{}, stop);
         for (std::size_t i = 0; i < held.size(); ++i) {
-            results.push_back(to_host_result(runs[i], ports, request_.targets, true, held[i].host.start_time).ports);
+            results.push_back(connect_host_result(runs[i], ports, request_.targets, true, held[i].host.start_time).ports);
         }
         return step_end(r);
     }
@@ -142,7 +112,7 @@ private:
 
     HostResult up_result(std::size_t h, std::span<const std::uint16_t> ports, bool complete,
                          std::chrono::system_clock::time_point start) const {
-        HostResult result = to_host_result(hosts_[h], ports, request_.targets, complete, start);
+        HostResult result = connect_host_result(hosts_[h], ports, request_.targets, complete, start);
         result.state = HostState::up;
         result.reason = up_reason_[h];
         return result;

@@ -1,6 +1,7 @@
 #include "engine/raw/raw_engine.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -18,11 +19,10 @@ constexpr std::uint64_t kMaxPingGroupHosts = 16384;
 
 StepEnd step_end(const RawRun::Result& r) { return StepEnd{step_counters(r.counters), r.stopped, r.fatal_error}; }
 
-PortResult port_result(const RawRun& run, const RawCell& cell, std::size_t h, std::size_t c, std::uint16_t port,
-                       Proto proto) {
+PortResult port_result(const RawRun& run, const RawCell& cell, std::size_t h, std::size_t c, const RawColumn& column) {
     PortResult p;
-    p.proto = proto;
-    p.port = port;
+    p.proto = column.module->technique() == Technique::udp ? Proto::udp : Proto::tcp;
+    p.port = column.port;
     p.state = cell.state;
     p.reason = cell.reason;
     if (cell.ttl != 0) {
@@ -36,7 +36,7 @@ PortResult port_result(const RawRun& run, const RawCell& cell, std::size_t h, st
 }
 
 HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns, std::size_t h,
-                       const std::vector<bool>* only_cells, Proto proto, const TargetSet& targets,
+                       const std::vector<bool>* only_cells, const TargetSet& targets,
                        std::chrono::system_clock::time_point start) {
     HostResult out;
     out.address = run.target(h).address;
@@ -59,10 +59,13 @@ HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns,
         if (only_cells != nullptr && !(*only_cells)[h * run.column_count() + c]) {
             continue;  // settled past the low-water mark: a resumed run will report it
         }
-        out.ports.push_back(port_result(run, cell, h, c, columns[c].port, proto));
+        out.ports.push_back(port_result(run, cell, h, c, columns[c]));
     }
-    const auto by_port = [](const PortResult& a, const PortResult& b) { return a.port < b.port; };
-    if (!std::is_sorted(out.ports.begin(), out.ports.end(), by_port)) {  // columns are usually in port order
+    // By (protocol, port), nmap's order: the columns usually are (TCP's, then UDP's, by port).
+    const auto by_port = [](const PortResult& a, const PortResult& b) {
+        return std::tie(a.proto, a.port) < std::tie(b.proto, b.port);
+    };
+    if (!std::is_sorted(out.ports.begin(), out.ports.end(), by_port)) {
         std::sort(out.ports.begin(), out.ports.end(), by_port);
     }
     out.responder = responder_report(run, columns, h, out);
@@ -184,8 +187,14 @@ HostResult RawEngine::ping_result(const SessionGroup& group, std::size_t i) {
     return result;
 }
 
-HostResult RawEngine::scanned_host(const SessionGroup& group, std::size_t h, const std::vector<bool>* only) const {
-    HostResult result = host_result(*run_, s_.columns, h, only, s_.proto, request_.targets, group.start);
+HostResult RawEngine::scanned_host(const SessionGroup& group, std::size_t h, const std::vector<bool>* only,
+                                   const std::vector<RawColumn>& columns) const {
+    HostResult result = host_result(*run_, columns, h, only, request_.targets, group.start);
+    mark_up(result, h);
+    return result;
+}
+
+void RawEngine::mark_up(HostResult& result, std::size_t h) const {
     result.state = HostState::up;
     result.reason = verdicts_[h].reason;
     result.reason_ttl = verdicts_[h].ttl;
@@ -193,7 +202,6 @@ HostResult RawEngine::scanned_host(const SessionGroup& group, std::size_t h, con
         result.hops = host_hops(h);
         attach_trace(result, h);
     }
-    return result;
 }
 
 RawRunHooks RawEngine::hooks(const SessionGroup& group, GroupSink& sink) {
@@ -204,13 +212,13 @@ RawRunHooks RawEngine::hooks(const SessionGroup& group, GroupSink& sink) {
             last_built_.reset();
             return;
         }
-        sink.finished(scanned_host(group, h, nullptr));
+        sink.finished(scanned_host(group, h, nullptr, s_.columns));
     };
     out.may_release = [this, &group, &sink](std::size_t h) {  // not when a re-probe will need the sockets
         if (!sink.may_hold()) {
             return true;
         }
-        last_built_.emplace(h, scanned_host(group, h, nullptr));
+        last_built_.emplace(h, scanned_host(group, h, nullptr, s_.columns));
         return !sink.would_hold(last_built_->second);
     };
     out.tick = [&sink](const RawCounters& c) { sink.tick(c.settled, c.open); };
@@ -224,38 +232,64 @@ StepEnd RawEngine::scan(SessionGroup& group, GroupSink& sink, std::stop_token st
                                                   "scan it separately", group.addresses[i].to_string())};
         }
     }
-    RawRunOptions options;
-    options.randomize = request_.randomize_ports;
-    options.seed = group.seed + group.index;
-    options.shard_index = request_.shard_index;
-    options.shard_count = request_.shard_count;
-    options.start_position = group.start_position;
-    options.max_sends_per_cell = s_.env.context.max_tries;
-    options.release_io_when_done = group.last;
-    options.record_reply_facts = request_.responder_analysis;
-    options.disabled_hosts.resize(group.up.size());
-    for (std::size_t i = 0; i < group.up.size(); ++i) {
-        options.disabled_hosts[i] = !group.up[i];
+    if (!s_.phases.empty()) {
+        return scan_phases(group, sink, std::move(stop));
     }
-    run_ = std::make_unique<RawRun>(targets_, s_.columns, s_.templates, s_.env.context, request_.timing, options,
-                                    *s_.env.io);
+    run_ = std::make_unique<RawRun>(targets_, s_.columns, s_.templates, s_.env.context, request_.timing,
+                                    run_options(group, group.start_position, group.last), *s_.env.io);
     last_built_.reset();
     const RawRunHooks run_hooks = hooks(group, sink);
     return step_end(run_->run(run_hooks, stop));
 }
 
+RawRunOptions RawEngine::run_options(const SessionGroup& group, std::uint64_t start_position, bool release_io) const {
+    RawRunOptions options;
+    options.randomize = request_.randomize_ports;
+    options.seed = group.seed + group.index;
+    options.shard_index = request_.shard_index;
+    options.shard_count = request_.shard_count;
+    options.start_position = start_position;
+    options.max_sends_per_cell = s_.env.context.max_tries;
+    options.release_io_when_done = release_io;
+    options.record_reply_facts = request_.responder_analysis;
+    options.disabled_hosts.resize(group.up.size());
+    for (std::size_t i = 0; i < group.up.size(); ++i) {
+        options.disabled_hosts[i] = !group.up[i];
+    }
+    return options;
+}
+
 std::optional<std::uint64_t> RawEngine::flush_unfinished(const SessionGroup& group, GroupSink& sink) {
+    if (in_connect_phase_) {
+        flush_connect_phase(group, sink);
+        return std::nullopt;  // -sT -sU cannot be resumed
+    }
     if (!run_) {
         return std::nullopt;
     }
     const std::uint64_t low = run_->low_water();
     const std::vector<bool> before = run_->cells_before(low);
+    const bool phased = !s_.phases.empty();
+    const std::vector<RawColumn>& columns = phased ? s_.phases.at(phase_).columns : s_.columns;
+    const bool last = !phased || phase_ + 1 == s_.phases.size();
     for (std::size_t h = 0; h < run_->host_count(); ++h) {
-        if (group.up[h] && !run_->host_finished(h)) {
-            sink.finished(scanned_host(group, h, &before));
+        if (!group.up[h] || (last && run_->host_finished(h))) {
+            continue;  // down, or handed over already
         }
+        HostResult r;
+        if (run_->host_finished(h) && h < held_.size() && held_[h]) {  // an earlier phase finished it
+            r = std::move(*held_[h]);
+            held_[h].reset();
+        } else {
+            r = scanned_host(group, h, &before, columns);
+            if (phased) {
+                r = merged(h, std::move(r));
+            }
+        }
+        r.complete = false;  // the later phases' cells are missing
+        sink.finished(std::move(r));
     }
-    return low;
+    return (phased ? phase_offset_ : 0) + low;
 }
 
 StepEnd RawEngine::reprobe(std::span<const HeldHost> held, std::span<const std::uint16_t> ports,
@@ -284,7 +318,7 @@ StepEnd RawEngine::reprobe(std::span<const HeldHost> held, std::span<const std::
     const auto r = run.run(RawRunHooks{}, stop);
     for (std::size_t i = 0; i < held.size(); ++i) {
         results.push_back(
-            host_result(run, columns, i, nullptr, s_.proto, request_.targets, held[i].host.start_time).ports);
+            host_result(run, columns, i, nullptr, request_.targets, held[i].host.start_time).ports);
     }
     return step_end(r);
 }

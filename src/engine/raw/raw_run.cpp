@@ -28,7 +28,9 @@ RawRun::RawRun(std::vector<RawTarget> targets, std::vector<RawColumn> columns, c
     if (options_.record_reply_facts) {
         reply_facts_.resize(cells_.size());
     }
-    const bool limiter = !columns_.empty() && limiter_changes_state(columns_.front().module->technique());
+    // -sS -sU: the host's ICMP limiter matters when any column's state depends on its errors.
+    const bool limiter = std::any_of(columns_.begin(), columns_.end(),
+                                     [](const RawColumn& c) { return limiter_changes_state(c.module->technique()); });
     const HostTuning tuning = HostTuning::from(timing, limiter);
     hosts_.reserve(targets_.size());
     for (std::size_t h = 0; h < targets_.size(); ++h) {

@@ -19,10 +19,21 @@ constexpr int kTraceTries = 31;  // --traceroute: TTLs up to 30 ride in the try 
 Result<void> check_request(const ScanRequest& request) {
     const bool udp = request.technique == Technique::udp;
     if (udp && !request.ports.tcp.empty()) {
-        return fail("a UDP scan (-sU) takes UDP ports; TCP ports need a TCP scan type in another run");
+        return fail("a UDP scan (-sU) takes UDP ports; TCP ports need a TCP scan type as well (-sS -sU)");
     }
-    if (!udp && !request.ports.udp.empty()) {
-        return fail("UDP ports need -sU (one scan type per run)");
+    if (!udp && !request.with_udp && !request.ports.udp.empty()) {
+        return fail("UDP ports need -sU (with a TCP scan type: -sS -sU)");
+    }
+    if (request.with_udp && !udp && request.previous) {
+        return fail("drift confirmation (ScanRequest::previous) takes one protocol; a -sS -sU scan runs without it");
+    }
+    if (request.technique == Technique::connect) {  // -sT -sU: run_scan sends only these here
+        if (request.scan_flags) {
+            return fail("--scanflags sets the flags of raw TCP probes; a connect scan (-sT) cannot choose them");
+        }
+        if (request.shard_count > 1 || request.resume_from) {
+            return fail("--shard and --resume need a raw scan (-sS -sU, ...); -sT -sU has neither");
+        }
     }
     if (is_ping_technique(request.technique)) {
         return fail(fmt::format("{} is a host-discovery ping (-PE/-PP), not a port scan type",
@@ -40,6 +51,10 @@ std::vector<const techniques::Module*> scan_modules(const ScanRequest& request, 
     std::vector<const techniques::Module*> modules;
     if (!request.ping_only) {
         modules.push_back(&scan);
+        const auto* udp = &techniques::module_for(Technique::udp);
+        if (request.with_udp && std::find(modules.begin(), modules.end(), udp) == modules.end()) {
+            modules.push_back(udp);
+        }
     }
     if (!request.skip_host_discovery) {
         for (const auto* m : discovery_modules(request.discovery)) {
@@ -51,13 +66,20 @@ std::vector<const techniques::Module*> scan_modules(const ScanRequest& request, 
     return modules;
 }
 
-// The columns of the port scan and of discovery, and their templates.
+// The columns of the port scan and of discovery, and their templates. -sS -sU: the TCP
+// columns, then the UDP ones, and a phase for each (a column's module tells its protocol).
 Result<void> make_columns(const ScanRequest& request, RawScanSetup& s) {
-    const std::vector<std::uint16_t>& ports = s.proto == Proto::udp ? request.ports.udp : request.ports.tcp;
     if (!request.ping_only) {
-        s.columns.reserve(ports.size());
+        const bool udp_only = s.proto == Proto::udp;
+        const std::vector<std::uint16_t>& ports = udp_only ? request.ports.udp : request.ports.tcp;
+        s.columns.reserve(request.ports.size());
         for (const std::uint16_t p : ports) {
             s.columns.push_back(RawColumn{p, s.scan_module});
+        }
+        if (request.with_udp && !udp_only) {
+            for (const std::uint16_t p : request.ports.udp) {
+                s.columns.push_back(RawColumn{p, &techniques::module_for(Technique::udp)});
+            }
         }
     }
     s.ping_columns = discovery_columns(request.discovery);
@@ -66,6 +88,26 @@ Result<void> make_columns(const ScanRequest& request, RawScanSetup& s) {
         return tl::unexpected(templates.error());
     }
     s.templates = std::move(*templates);
+    const auto tcp_columns = static_cast<std::ptrdiff_t>(request.ports.tcp.size());
+    if (request.with_udp && s.proto == Proto::tcp && !request.ping_only && !request.ports.tcp.empty() &&
+        !request.ports.udp.empty()) {
+        for (const auto& [first, last] : {std::pair{s.columns.begin(), s.columns.begin() + tcp_columns},
+                                           std::pair{s.columns.begin() + tcp_columns, s.columns.end()}}) {
+            RawPhase phase{std::vector<RawColumn>(first, last), {}};
+            auto t = make_templates(s.env, phase.columns);
+            if (!t) {
+                return tl::unexpected(t.error());
+            }
+            phase.templates = std::move(*t);
+            s.phases.push_back(std::move(phase));
+        }
+    }
+    if (s.connect_tcp) {  // -sT -sU: connect() first (no columns), then UDP if it has ports
+        s.phases.emplace_back();
+        if (!s.columns.empty()) {
+            s.phases.push_back(RawPhase{s.columns, s.templates});
+        }
+    }
     if (!request.skip_host_discovery) {
         auto t = make_templates(s.env, s.ping_columns);
         if (!t) {
@@ -78,7 +120,9 @@ Result<void> make_columns(const ScanRequest& request, RawScanSetup& s) {
 
 Result<RawScanSetup> set_up(const ScanRequest& request, const ScanRuntime& runtime) {
     RawScanSetup s;
-    const bool udp = request.technique == Technique::udp;
+    const bool connect = request.technique == Technique::connect;  // -sT -sU: UDP raw, TCP by connect()
+    s.connect_tcp = connect && !request.ping_only && !request.ports.tcp.empty();
+    const bool udp = request.technique == Technique::udp || connect;
     s.proto = udp ? Proto::udp : Proto::tcp;
     if (request.scan_flags) {
         auto made = techniques::make_custom_flags_module(*request.scan_flags, request.technique);
@@ -87,8 +131,9 @@ Result<RawScanSetup> set_up(const ScanRequest& request, const ScanRuntime& runti
         }
         s.custom_module = std::move(*made);
     }
-    s.scan_module = s.custom_module ? s.custom_module.get() : &techniques::module_for(request.technique);
-    auto env = open_raw_environment(request.targets, request.timing, udp, scan_modules(request, *s.scan_module),
+    s.scan_module = s.custom_module ? s.custom_module.get()
+                                    : &techniques::module_for(connect ? Technique::udp : request.technique);
+    auto env = open_raw_environment(request.targets, request.timing, udp || request.with_udp, scan_modules(request, *s.scan_module),
                                     request.raw_source, request.traceroute ? kTraceTries : 0, runtime.prepared.get());
     if (!env) {
         return tl::unexpected(env.error());
