@@ -556,9 +556,7 @@ int scan_command(const std::vector<std::string>& raw_args, const std::string& co
     ScanRuntime runtime;
     runtime.prepared = std::move(prepared);
     runtime.close_sockets_detached = true;  // this process exits after the scan
-    if (request.seed == 0) {
-        request.seed = random_seed();
-    }
+    request.seed = pick_seed(request.seed);
     if (auto habits = apply_habits(a, request); !habits) {
         return bad_input(habits.error().message);
     }

@@ -1,10 +1,22 @@
 // run_scan: picks the engine (connect() sockets for -sT, raw packets for every other
-// technique); the session loop they share is engine/session.cpp.
-#include "engine/connect/connect_scan.hpp"
-#include "engine/raw/raw_scan.hpp"
+// technique); the session loop they share is engine/session.cpp. pick_seed: the one seed picker.
 #include "portwarden/scan.hpp"
 
+#include <random>
+
+#include "engine/connect/connect_scan.hpp"
+#include "engine/raw/raw_scan.hpp"
+
 namespace portwarden {
+
+std::uint64_t pick_seed(std::uint64_t requested) {
+    if (requested != 0) {
+        return requested;
+    }
+    std::random_device rd;
+    const std::uint64_t seed = (std::uint64_t{rd()} << 32) | rd();
+    return seed == 0 ? 1 : seed;
+}
 
 Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& callbacks, std::stop_token stop,
                              const ScanRuntime& runtime) {
