@@ -140,7 +140,7 @@ Result<Route> RouteLookup::route_to(const Address& destination, int via_ifindex)
         const auto index = std::bit_cast<std::array<std::uint8_t, 4>>(static_cast<std::uint32_t>(via_ifindex));
         message_out.attribute(RTA_OIF, index);
     }
-    const auto reply = netlink::query(message_out, RTM_NEWROUTE);
+    const auto reply = channel_.query(message_out, RTM_NEWROUTE);
     if (!reply) {
         return fail(what + ": " + std::strerror(reply.error()));
     }
