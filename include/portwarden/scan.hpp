@@ -126,4 +126,9 @@ std::vector<Technique> scan_techniques(const ScanRequest& request);
 Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& callbacks,
                              std::stop_token stop = {}, const ScanRuntime& runtime = {});
 
+// The seed a scan uses (ScanRequest::seed): `requested`, or when that is 0 a random one, never
+// 0. The project's one seed picker (the CLI fixes it before a scan to write resume files; the
+// engines pick one for a request that left it 0).
+std::uint64_t pick_seed(std::uint64_t requested);
+
 }  // namespace portwarden

@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <fstream>
 #include <optional>
-#include <random>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -96,12 +95,6 @@ int replace_file(const std::string& path, const std::string& text) {
 }  // namespace
 
 bool io_can_use_raw_sockets() { return io::can_use_raw_sockets(); }
-
-std::uint64_t random_seed() {
-    std::random_device rd;
-    const std::uint64_t seed = (std::uint64_t{rd()} << 32) | rd();
-    return seed == 0 ? 1 : seed;
-}
 
 Result<std::pair<std::uint32_t, std::uint32_t>> parse_shard(const std::string& text) {
     const auto slash = text.find('/');

@@ -12,7 +12,6 @@
 namespace portwarden::cli {
 
 bool io_can_use_raw_sockets();
-std::uint64_t random_seed();
 
 // "I/N" with 0 <= I < N <= 65536.
 Result<std::pair<std::uint32_t, std::uint32_t>> parse_shard(const std::string& text);

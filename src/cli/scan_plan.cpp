@@ -191,9 +191,7 @@ OrExit<ScanPlan> plan_scan(ScanArgs& a, const ScanChoice& c, std::uint64_t seed,
     }
     request.reverse_dns = a.reverse_dns;
     plan.runtime.close_sockets_detached = true;  // this process exits after the scan
-    if (request.seed == 0) {
-        request.seed = random_seed();
-    }
+    request.seed = pick_seed(request.seed);
     if (auto code = finish_plan(a, c, plan)) {
         return tl::unexpected(*code);
     }

@@ -95,7 +95,7 @@ void CongestionModel::on_send(Clock::time_point now) {
         rounds_.push_back(r);
         new_round_ = false;
         if (rounds_.size() > kMaxOpenRounds) {
-            rounds_.pop_front();
+            rounds_.erase(rounds_.begin());
         }
     }
     ++in_flight_;
@@ -174,7 +174,7 @@ void CongestionModel::settle_rounds(Clock::time_point now) {
             return;
         }
         const Round done = r;
-        rounds_.pop_front();
+        rounds_.erase(rounds_.begin());
         if (!done.stale && ever_answered_ && done.answered + done.silent >= tuning_.min_judged) {
             judge(done);
         }
@@ -205,7 +205,7 @@ void CongestionModel::judge(const Round& r) {
     const double noise = tuning_.loss_margin + tuning_.sigmas * spread(rate);
     levels_.push_back(level);
     if (levels_.size() > kLevels) {
-        levels_.pop_front();
+        levels_.erase(levels_.begin());
     }
     const bool lossy = loss > ref + std::max(margin(ref, n), noise);
     if (!lossy && !probing_) {

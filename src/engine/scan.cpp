@@ -1,9 +1,12 @@
 // run_scan: picks the engine (connect() sockets for -sT, raw packets for every other
 // technique, and for -sT -sU, whose TCP phase the raw engine runs by connect()); the session
-// loop they share is engine/session.cpp.
+// loop they share is engine/session.cpp. pick_seed: the one seed picker.
+#include "portwarden/scan.hpp"
+
+#include <random>
+
 #include "engine/connect/connect_scan.hpp"
 #include "engine/raw/raw_scan.hpp"
-#include "portwarden/scan.hpp"
 
 namespace portwarden {
 
@@ -13,6 +16,15 @@ std::vector<Technique> scan_techniques(const ScanRequest& request) {
         out.push_back(Technique::udp);
     }
     return out;
+}
+
+std::uint64_t pick_seed(std::uint64_t requested) {
+    if (requested != 0) {
+        return requested;
+    }
+    std::random_device rd;
+    const std::uint64_t seed = (std::uint64_t{rd()} << 32) | rd();
+    return seed == 0 ? 1 : seed;
 }
 
 Result<ScanSummary> run_scan(const ScanRequest& request, const ScanCallbacks& callbacks, std::stop_token stop,

@@ -1,7 +1,6 @@
 #include "engine/session.hpp"
 
 #include <algorithm>
-#include <random>
 #include <utility>
 
 namespace portwarden::engine {
@@ -33,13 +32,6 @@ void GroupSink::group_done(const StepCounters& c) {
     open_before_ += c.open;
 }
 
-std::uint64_t pick_seed(std::uint64_t requested) {
-    if (requested != 0) {
-        return requested;
-    }
-    std::random_device rd;
-    return (std::uint64_t{rd()} << 32) | rd();
-}
 
 std::vector<Address> group_addresses(const ScanRequest& request, std::uint64_t g, std::uint64_t group_hosts,
                                      bool shard_hosts) {

@@ -130,9 +130,6 @@ public:
 std::vector<Address> group_addresses(const ScanRequest& request, std::uint64_t g, std::uint64_t group_hosts,
                                      bool shard_hosts);
 
-// A seed from the request, or a random one.
-std::uint64_t pick_seed(std::uint64_t requested);
-
 // Runs the session of `request` with `engine`. Per-group seeds derive from `seed`.
 ScanSummary run_session(EngineStrategy& engine, const ScanRequest& request, const ScanCallbacks& callbacks,
                         std::uint64_t seed, std::stop_token stop);

@@ -34,6 +34,7 @@ public:
         }
     }
     int get() const { return fd_; }
+    int release() { return std::exchange(fd_, -1); }
 
 private:
     int fd_;
@@ -89,8 +90,8 @@ std::uint32_t next_seq() {
     return counter.fetch_add(1);
 }
 
-// A fresh netlink socket of `protocol` with `request` sent to the kernel on it.
-tl::expected<Fd, int> open_and_send(int protocol, const Request& request, std::uint32_t seq) {
+// A fresh netlink socket of `protocol`.
+tl::expected<Fd, int> open_socket(int protocol) {
     Fd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol));
     if (fd.get() < 0) {
         return tl::unexpected(errno);
@@ -99,21 +100,25 @@ tl::expected<Fd, int> open_and_send(int protocol, const Request& request, std::u
     if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) != 0) {
         return tl::unexpected(errno);
     }
+    return fd;
+}
+
+// `request` sent to the kernel on `fd`: 0, or a positive errno.
+int send_request(int fd, const Request& request, std::uint32_t seq) {
     sockaddr_nl kernel{};
     kernel.nl_family = AF_NETLINK;
     const std::vector<std::uint8_t> message = request.bytes(seq);
     sockaddr* const kernel_address = static_cast<sockaddr*>(static_cast<void*>(&kernel));
-    if (::sendto(fd.get(), message.data(), message.size(), 0, kernel_address,
-                 sizeof(kernel)) < 0) {
-        return tl::unexpected(errno);
+    if (::sendto(fd, message.data(), message.size(), 0, kernel_address, sizeof(kernel)) < 0) {
+        return errno;
     }
-    return fd;
+    return 0;
 }
 
 // One datagram; its length, or a positive errno (ETIMEDOUT when the kernel said nothing).
-tl::expected<std::size_t, int> receive(const Fd& fd, std::vector<std::uint8_t>& buffer) {
+tl::expected<std::size_t, int> receive(int fd, std::vector<std::uint8_t>& buffer) {
     for (;;) {
-        const ssize_t n = ::recv(fd.get(), buffer.data(), buffer.size(), MSG_TRUNC);
+        const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), MSG_TRUNC);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -127,26 +132,44 @@ tl::expected<std::size_t, int> receive(const Fd& fd, std::vector<std::uint8_t>& 
     }
 }
 
-// Sends `request` over a fresh socket of `protocol` and walks the kernel's datagrams (at most
-// `max_datagrams`) until on_reply stops, NLMSG_DONE or an error: the last walk() status.
+// Sends `request` on `fd` and walks the kernel's datagrams (at most `max_datagrams`, read into
+// `buffer`) until on_reply stops, NLMSG_DONE or an error: the last walk() status.
 template <class OnReply>
-int exchange(int protocol, const Request& request, std::uint16_t reply_type, int max_datagrams,
-             OnReply&& on_reply) {
+int exchange_on(int fd, std::vector<std::uint8_t>& buffer, const Request& request, std::uint16_t reply_type,
+                int max_datagrams, OnReply&& on_reply) {
     const std::uint32_t seq = next_seq();
-    auto opened = open_and_send(protocol, request, seq);
-    if (!opened) {
-        return opened.error();
+    if (const int err = send_request(fd, request, seq); err != 0) {
+        return err;
     }
-    std::vector<std::uint8_t> buffer(kReceiveBuffer);
     int status = kMore;
     for (int i = 0; i < max_datagrams && status == kMore; ++i) {
-        const auto n = receive(*opened, buffer);
+        const auto n = receive(fd, buffer);
         if (!n) {
             return n.error();
         }
         status = walk(net::ConstBytes(buffer).first(*n), seq, reply_type, on_reply);
     }
     return status;
+}
+
+// exchange_on over a fresh socket of `protocol`.
+template <class OnReply>
+int exchange(int protocol, const Request& request, std::uint16_t reply_type, int max_datagrams,
+             OnReply&& on_reply) {
+    auto opened = open_socket(protocol);
+    if (!opened) {
+        return opened.error();
+    }
+    std::vector<std::uint8_t> buffer(kReceiveBuffer);
+    return exchange_on(opened->get(), buffer, request, reply_type, max_datagrams, on_reply);
+}
+
+// query()'s result from an exchange's status.
+tl::expected<std::vector<std::uint8_t>, int> query_result(int status, std::vector<std::uint8_t>& reply) {
+    if (status == kStopped) {
+        return std::move(reply);
+    }
+    return tl::unexpected(status == kDone ? ENOENT : status == kMore ? ENOMSG : status);
 }
 
 }  // namespace
@@ -227,10 +250,30 @@ tl::expected<std::vector<std::uint8_t>, int> query(const Request& request,
         reply.assign(p.begin(), p.end());
         return true;
     });
-    if (status == kStopped) {
-        return reply;
+    return query_result(status, reply);
+}
+
+Channel::~Channel() {
+    if (fd_ >= 0) {
+        ::close(fd_);
     }
-    return tl::unexpected(status == kDone ? ENOENT : status == kMore ? ENOMSG : status);
+}
+
+tl::expected<std::vector<std::uint8_t>, int> Channel::query(const Request& request, std::uint16_t reply_type) {
+    if (fd_ < 0) {
+        auto opened = open_socket(NETLINK_ROUTE);
+        if (!opened) {
+            return tl::unexpected(opened.error());
+        }
+        fd_ = opened->release();
+        buffer_.resize(kReceiveBuffer);
+    }
+    std::vector<std::uint8_t> reply;
+    const int status = exchange_on(fd_, buffer_, request, reply_type, kMaxDatagrams, [&](net::ConstBytes p) {
+        reply.assign(p.begin(), p.end());
+        return true;
+    });
+    return query_result(status, reply);
 }
 
 tl::expected<std::vector<std::vector<std::uint8_t>>, int> dump(int protocol, const Request& request,

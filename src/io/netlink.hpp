@@ -90,6 +90,21 @@ std::optional<Message<T>> parse_message(net::ConstBytes payload) {
 tl::expected<std::vector<std::uint8_t>, int> query(const Request& request,
                                                    std::uint16_t reply_type);
 
+// query() for many requests in a row (a host group's routes): one NETLINK_ROUTE socket and
+// one receive buffer for all of them, opened at the first query. Not thread-safe.
+class Channel {
+public:
+    Channel() = default;
+    Channel(const Channel&) = delete;
+    Channel& operator=(const Channel&) = delete;
+    ~Channel();
+    tl::expected<std::vector<std::uint8_t>, int> query(const Request& request, std::uint16_t reply_type);
+
+private:
+    int fd_ = -1;
+    std::vector<std::uint8_t> buffer_;
+};
+
 // Sends a dump request (NLM_F_DUMP) over a fresh socket of `protocol` (NETLINK_SOCK_DIAG, ...)
 // and returns the payload of every reply of type `reply_type` up to NLMSG_DONE. A dump the
 // kernel flags as interrupted (NLM_F_DUMP_INTR: the table changed meanwhile) fails with EINTR.

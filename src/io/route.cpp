@@ -83,12 +83,7 @@ std::string route_type_name(unsigned type) {
     }
 }
 
-struct LinkInfo {
-    std::string name;
-    LinkKind kind = LinkKind::ethernet;
-    unsigned mtu = 0;
-    net::MacAddress mac{};
-};
+using LinkInfo = LinkDetails;
 
 Result<LinkInfo> link_info(int ifindex, const std::string& what) {
     ifinfomsg request{};
@@ -131,6 +126,10 @@ Result<LinkInfo> link_info(int ifindex, const std::string& what) {
 }  // namespace
 
 Result<Route> route_to(const Address& destination, int via_ifindex) {
+    return RouteLookup{}.route_to(destination, via_ifindex);
+}
+
+Result<Route> RouteLookup::route_to(const Address& destination, int via_ifindex) {
     const std::string what = "no route to " + destination.to_string();
     rtmsg request{};
     request.rtm_family = family_of(destination);
@@ -141,7 +140,7 @@ Result<Route> route_to(const Address& destination, int via_ifindex) {
         const auto index = std::bit_cast<std::array<std::uint8_t, 4>>(static_cast<std::uint32_t>(via_ifindex));
         message_out.attribute(RTA_OIF, index);
     }
-    const auto reply = netlink::query(message_out, RTM_NEWROUTE);
+    const auto reply = channel_.query(message_out, RTM_NEWROUTE);
     if (!reply) {
         return fail(what + ": " + std::strerror(reply.error()));
     }
@@ -174,10 +173,15 @@ Result<Route> route_to(const Address& destination, int via_ifindex) {
     } else {
         return fail(what + ": the kernel chose no source address");
     }
-    const auto link = link_info(route.ifindex, "route to " + destination.to_string());
-    if (!link) {
-        return tl::unexpected(link.error());
+    auto known = links_.find(route.ifindex);
+    if (known == links_.end()) {
+        auto link = link_info(route.ifindex, "route to " + destination.to_string());
+        if (!link) {
+            return tl::unexpected(link.error());
+        }
+        known = links_.emplace(route.ifindex, std::move(*link)).first;
     }
+    const LinkDetails* const link = &known->second;
     route.ifname = link->name;
     route.link = link->kind;
     route.mtu = link->mtu;

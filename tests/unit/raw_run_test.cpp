@@ -383,5 +383,70 @@ TEST(RawRun, TcpAndUdpColumnsOnTheSamePortsSettleApart) {
     EXPECT_EQ(r.counters.open, 2U * 3U);
 }
 
+// Sweep mode (RawRunOptions::sweep, raw_run_sweep.cpp): ping of 600 hosts x 4 SYN columns, a
+// few hosts live. Address i = 198.18.0.0 + 256 + i.
+struct SweepFixture : Fixture {
+    static constexpr std::uint32_t kHosts = 600;
+    SweepFixture() : Fixture(0, 4) {
+        for (std::uint32_t h = 1; h <= kHosts; ++h) {
+            RawTarget t;
+            t.address = Address::from_v4(((198U << 24) | (18U << 16)) + 256U + h);
+            targets.push_back(t);
+        }
+        options.ping = true;
+        options.sweep = true;
+        options.batch = 64;
+    }
+    static std::uint32_t index(const Address& a) { return a.v4() - (((198U << 24) | (18U << 16)) + 256U); }
+};
+
+TEST(RawRunSweep, SilentHostsGetOneTryWhenTheLiveHostsShowACleanPath) {
+    SweepFixture f;
+    FakeIo io(f.ctx, [](const Address& a, std::uint16_t, std::uint8_t) -> std::optional<ResponseKind> {
+        return SweepFixture::index(a) % 100 == 0 ? std::optional(ResponseKind::rst) : std::nullopt;
+    });
+    RawRun run = f.make(io);
+    const auto r = run.run({}, {});
+    std::size_t up = 0;
+    for (std::size_t h = 0; h < SweepFixture::kHosts; ++h) {
+        const bool live = (h + 1) % 100 == 0;
+        EXPECT_EQ(run.host_up(h), live) << h;
+        up += run.host_up(h) ? 1U : 0U;
+        for (std::size_t c = 0; c < 4 && !live; ++c) {
+            EXPECT_TRUE(run.cell(h, c).done);
+            EXPECT_EQ(run.cell(h, c).tries, 1) << "a silent address got a retry on a clean path";
+        }
+    }
+    EXPECT_EQ(up, 6U);
+    EXPECT_EQ(r.counters.retries_saved, (SweepFixture::kHosts - 6) * 4U);
+    EXPECT_EQ(io.sent.size(), SweepFixture::kHosts * 4U);  // live hosts answer every probe: no retry at all
+}
+
+TEST(RawRunSweep, LossSeenOnLiveHostsKeepsTheRetriesAndFindsHostsWhoseFirstTriesWereLost) {
+    // Host 100 answers ports 2-4 at once but port 1 only from its second try on (its first try
+    // is lost): that answer to a retry shows loss, so the silent addresses are retried too, and
+    // hosts 250 and 500, whose every first try is lost, are found by their retries.
+    SweepFixture f;
+    FakeIo io(f.ctx, [](const Address& a, std::uint16_t port, std::uint8_t tryno) -> std::optional<ResponseKind> {
+        const std::uint32_t i = SweepFixture::index(a);
+        const bool lost = i != 100 || port == 1;
+        if ((i == 100 || i == 250 || i == 500) && (tryno >= 1 || !lost)) {
+            return ResponseKind::rst;
+        }
+        return std::nullopt;
+    });
+    RawRun run = f.make(io);
+    const auto r = run.run({}, {});
+    for (std::size_t h = 0; h < SweepFixture::kHosts; ++h) {
+        const bool live = h + 1 == 100 || h + 1 == 250 || h + 1 == 500;
+        EXPECT_EQ(run.host_up(h), live) << h;
+        for (std::size_t c = 0; c < 4 && !live; ++c) {
+            EXPECT_GE(run.cell(h, c).tries, 2) << "loss was seen: a silent address must be retried";
+        }
+    }
+    EXPECT_EQ(r.counters.retries_saved, 0U);
+    EXPECT_GE(r.counters.retransmissions, (SweepFixture::kHosts - 3) * 4U);
+}
+
 }  // namespace
 }  // namespace portwarden::engine

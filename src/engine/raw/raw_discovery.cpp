@@ -6,6 +6,10 @@ namespace portwarden::engine {
 
 namespace {
 
+// Ping runs over this many hosts or more are sweeps (RawRunOptions::sweep): a silent address
+// gets no retry when the answering hosts show a clean path. Smaller runs retry as nmap does.
+constexpr std::size_t kSweepHosts = 4096;
+
 void add_module(std::vector<const techniques::Module*>& out, const techniques::Module& m) {
     if (std::find(out.begin(), out.end(), &m) == out.end()) {
         out.push_back(&m);
@@ -74,11 +78,12 @@ DiscoveryResult discover_hosts(RawEnvironment& env, const std::vector<Address>& 
             options.disabled_hosts[i] = false;  // the IP pings decide
         }
     }
-    const bool any = std::any_of(options.disabled_hosts.begin(), options.disabled_hosts.end(),
-                                 [](bool disabled) { return !disabled; });
-    if (!any || columns.empty()) {
+    const auto pinged = static_cast<std::size_t>(
+        std::count(options.disabled_hosts.begin(), options.disabled_hosts.end(), false));
+    if (pinged == 0 || columns.empty()) {
         return out;
     }
+    options.sweep = pinged >= kSweepHosts;
     RawRun ping(run_targets, columns, templates, env.context, timing, options, via.io != nullptr ? *via.io : *env.io);
     RawRunHooks hooks;
     hooks.all_sent = via.all_sent;

@@ -14,8 +14,9 @@ namespace {
 constexpr std::uint64_t kMaxGroupCells = std::uint64_t{1} << 18;
 constexpr std::uint64_t kMaxGroupHosts = 8192;
 // -sn: a host costs only its timing state and a few ping cells, so groups are bigger (each
-// group waits out its silent hosts' time-outs once: fewer groups, less waiting).
-constexpr std::uint64_t kMaxPingGroupHosts = 16384;
+// group waits out its silent hosts' time-outs once: fewer groups, less waiting; a /16 sweep is one
+// group, so the answers of its few live hosts decide for all its silent ones: raw_run_sweep.cpp).
+constexpr std::uint64_t kMaxPingGroupHosts = 131072;
 
 StepEnd step_end(const RawRun::Result& r) { return StepEnd{step_counters(r.counters), r.stopped, r.fatal_error}; }
 

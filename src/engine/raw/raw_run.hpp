@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <queue>
 #include <span>
 #include <stop_token>
 #include <string>
@@ -86,6 +87,11 @@ struct RawRunOptions {
     // sockets close in the background) before the last host is handed to host_finished.
     bool release_io_when_done = false;
     bool record_reply_facts = false;  // keep RawReplyFacts per cell (responder analysis)
+    // Ping over a big, mostly silent range (raw_run_sweep.cpp): a silent first try is parked,
+    // not retried, until every first probe is out; then the parked tries are settled at once if
+    // the hosts that did answer showed a clean path (no answer needed a retry, enough answers),
+    // else retried as usual. Hosts proven up keep being probed (their answers are the evidence).
+    bool sweep = false;
 };
 
 struct RawCounters {
@@ -94,6 +100,7 @@ struct RawCounters {
     std::uint64_t replies_matched = 0;
     std::uint64_t replies_late = 0;  // matched a probe whose port was already settled
     std::uint64_t replies_not_sent = 0;  // validated, but no probe of this run: host, port or try
+    std::uint64_t retries_saved = 0;  // sweep: silent first tries settled without a retry (clean path)
     std::uint64_t settled = 0;
     std::uint64_t open = 0;
 };
@@ -155,6 +162,7 @@ public:
 
 private:
     static constexpr std::uint32_t kNone = 0xffffffffU;
+    static constexpr std::uint32_t kParked = 0xfffffffeU;  // RawCell::next of a parked cell
     // A probe in flight; nodes live in one pool and form a FIFO per host (by send time).
     struct Outstanding {
         Clock::time_point sent;
@@ -193,11 +201,23 @@ private:
     // `hit`: the reply's host (find_host of its target), looked up once by handle_replies.
     void handle_reply(const CapturedReply& r, std::optional<std::uint32_t> hit);
     void handle_timeouts(Clock::time_point now);
+    void expire_host(std::size_t h, Clock::time_point now, bool from_heap);
     void settle(std::uint32_t cell, PortState state, Reason reason);
     void finish_host(std::size_t h, bool report = true);
     void check_host_timeouts(Clock::time_point now);
     void mark_ready(std::size_t h);
     Clock::time_point next_wakeup(Clock::time_point now) const;
+    // sweep (raw_run_sweep.cpp)
+    bool park(std::uint32_t cell, const HostSlot& host);
+    void unpark_host(std::size_t h);
+    void sweep_evidence(std::uint8_t tryno);
+    void decide_sweep();
+    // run()'s steps
+    void start_run(const RawRunHooks& hooks);
+    bool take_replies_and_timeouts(std::vector<CapturedReply>& replies, const std::stop_token& stop, Result& result);
+    std::size_t send_queued(Clock::time_point now, std::size_t budget, bool behind_min_rate);
+    std::size_t send_new(Clock::time_point now, std::size_t budget, std::size_t sent_now, bool behind_min_rate);
+    void end_run(Result& result);
     std::uint32_t micros_since_start(Clock::time_point t) const;
     std::chrono::microseconds timeout_of(const HostSlot& host) const;
 
@@ -222,6 +242,25 @@ private:
     std::unordered_map<std::uint32_t, Address> reason_ips_;
     std::vector<RawReplyFacts> reply_facts_;  // per cell, when record_reply_facts
     std::deque<std::uint32_t> ready_;
+    // Time-outs: a min-heap of (deadline, host), one entry per probe sent (and one per host
+    // looked at too early), so handle_timeouts looks only at hosts with a probe due; after a
+    // reply (time-outs may have shrunk) it walks every host once (walk_all_). A sweep of 65 536
+    // hosts would otherwise walk them all after each batch sent. Probes in flight and cells
+    // queued, in all.
+    struct Due {
+        Clock::time_point when;
+        std::uint32_t host = 0;
+        bool operator>(const Due& other) const { return when > other.when; }
+    };
+    std::priority_queue<Due, std::vector<Due>, std::greater<>> due_;
+    bool walk_all_ = false;
+    std::size_t in_flight_ = 0;
+    std::size_t queued_ = 0;
+    // sweep: parked cells (first tries that timed out on hosts silent so far), the evidence
+    std::vector<std::uint32_t> parked_;
+    bool sweep_decided_ = false;
+    bool loss_seen_ = false;
+    std::uint64_t clean_samples_ = 0;
     std::uint64_t next_position_ = 0;
     std::size_t hosts_left_ = 0;
     std::optional<std::size_t> last_host_;  // release_io_when_done: reported after the loop

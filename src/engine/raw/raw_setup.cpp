@@ -185,8 +185,9 @@ Result<std::vector<std::optional<RawTarget>>> resolve_targets(RawEnvironment& en
     std::vector<io::NeighbourQuery> queries;
     std::set<Address> asked;
     std::set<Address> fresh;  // asked on the wire: the kernel's table is not taken for an answer
+    io::RouteLookup routes;
     for (std::size_t i = 0; i < addresses.size(); ++i) {
-        auto route = io::route_to(addresses[i], env.forced_ifindex);
+        auto route = routes.route_to(addresses[i], env.forced_ifindex);
         if (!route) {
             return tl::unexpected(route.error());
         }
