@@ -5,14 +5,14 @@
 #   build-fuzz/), and the unit tests again under ASan+UBSan (build-asan/).
 # The fuzz and ASan builds run while ctest does, at idle CPU and I/O priority (SCHED_IDLE:
 # a compiler gets a core only when no test process wants it): most of ctest is waiting (ICMP
-# rate limits, timeouts inside the namespaces), and the builds would otherwise add ~10 minutes
+# rate limits, timeouts inside the namespaces), and after it the builds add several minutes
 # on 2 cores (docs/ci-time-2026-12-03.md). PW_TEST_SERIAL=1 builds them after ctest instead.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash scripts/install-deps.sh
 # RelWithDebInfo's -O2 -DNDEBUG without -g: the same machine code (-g does not change what gcc
-# generates), about a quarter less compile CPU (docs/ci-time-2026-12-03.md). The setting stays in
+# generates), a sixth to a third less compile CPU per file (docs/ci-time-2026-12-03.md). The setting stays in
 # build/'s cache; `cmake build -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g -DNDEBUG"` brings -g back.
 bash scripts/build.sh -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG"
 if [ "$(id -u)" -ne 0 ]; then
@@ -56,5 +56,5 @@ echo "== fuzz targets (libFuzzer, ASan+UBSan), a few seconds each"
 ctest --test-dir build-fuzz --output-on-failure -L fuzz --timeout 300
 echo "== unit tests under ASan+UBSan"
 # One process for all of them (what -L unit runs, the PostgreSQL half excepted, as in
-# build/): ~30 s instead of ~145 s for 524 processes each paying ASan's start-up.
+# build/): 46 CPU s instead of 156 for 524 processes each paying ASan's start-up.
 (cd build-asan/tests && timeout 900 ./unit_tests --gtest_filter='-Postgres/*' --gtest_brief=1)
