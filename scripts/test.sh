@@ -12,8 +12,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash scripts/install-deps.sh
 # RelWithDebInfo's -O2 -DNDEBUG without -g: the same machine code (-g does not change what gcc
-# generates), a sixth to a third less compile CPU per file (docs/ci-time-2026-12-03.md). The setting stays in
-# build/'s cache; `cmake build -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g -DNDEBUG"` brings -g back.
+# generates), a sixth to a third less compile CPU per file (docs/ci-time-2026-12-03.md). It
+# stays in build/'s cache: `cmake build -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g -DNDEBUG"`
+# brings -g back.
 bash scripts/build.sh -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG"
 if [ "$(id -u)" -ne 0 ]; then
   echo "test.sh: the test range needs root (network namespaces); run: sudo scripts/test.sh" >&2
