@@ -10,10 +10,8 @@ trap 'rm -rf "$tmp"' EXIT
 export XDG_DATA_HOME=$tmp/xdg  # the default database, kept out of the user's
 xml=$data/nmap_plain_1-100.xml
 db=$tmp/h.db
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# shellcheck source=../checks.sh
+source "$(dirname "$0")/../checks.sh"
 
 # run WANT-EXIT ARGS...: an audit whose stderr must stay empty
 run() {
@@ -89,5 +87,4 @@ code=$?
 if [ "$code" -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q '^portwarden: warning: ' "$tmp/err"; then ok
 else bad "unwritable history: exit $code, stderr: $(cat "$tmp/err")"; fi
 
-echo "audit_history: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary "audit_history"

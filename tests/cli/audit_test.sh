@@ -10,10 +10,8 @@ trap 'rm -rf "$tmp"' EXIT
 export XDG_DATA_HOME=$tmp/xdg  # audit --from stores its verdict in the default history
 xml=$data/nmap_plain_1-100.xml
 jsonl=$data/audit_results.jsonl
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# shellcheck source=../checks.sh
+source "$(dirname "$0")/../checks.sh"
 
 # expect CODE STDOUT-SUBSTRING ARGS...
 expect() {
@@ -108,5 +106,4 @@ other "cannot go with it" --policy "$data/audit/ok.toml" --from "$xml" -sT
 printf 'not a result\n' >"$tmp/junk.txt"
 other "junk.txt: not a result file" --policy "$data/audit/ok.toml" --from "$tmp/junk.txt"
 
-echo "audit CLI: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary "audit CLI"

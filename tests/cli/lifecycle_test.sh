@@ -14,14 +14,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+cp "$(dirname "$0")/../checks.sh" "$tmp/"  # counting checks, for the inner script
 
 cat >"$tmp/inner.sh" <<'INNER'
 set -uo pipefail
 pw=$1; example=$2; tmp=$3; sandbox=$4
-pass=0; fail=0
-check() { # description expected actual
-  if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected $2, got $3"; fi
-}
+source "$tmp/checks.sh"
 source "$sandbox"
 
 # 1. The example program.
@@ -73,7 +71,6 @@ grep -q "18081/open/tcp" "$tmp/int.gnmap"; check "grepable holds the finished ho
 grep -q "18081/tcp open" "$tmp/int.txt"; check "normal output holds the finished host" 0 $?
 
 kill "$listener" 2>/dev/null; wait "$listener" 2>/dev/null
-echo "lifecycle: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary "lifecycle"
 INNER
 unshare -n bash "$tmp/inner.sh" "$pw" "$example" "$tmp" "$(cd "$(dirname "$0")" && pwd)/sandbox.sh"

@@ -18,14 +18,12 @@ if [ "$(id -u)" -ne 0 ] || ! unshare -n true 2>/dev/null; then
 fi
 tmp=$(mktemp -d)  # mode 0700, owned by root: nobody can write here
 trap 'rm -rf "$tmp"' EXIT
+cp "$(dirname "$0")/../checks.sh" "$tmp/"  # counting checks, for the inner script
 
 cat >"$tmp/inner.sh" <<'INNER'
 set -uo pipefail
 pw=$1; tmp=$2; sandbox=$3
-pass=0; fail=0
-check() { # description expected actual (capture $? before a description that runs a command)
-  if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected $2, got $3"; fi
-}
+source "$tmp/checks.sh"
 source "$sandbox"
 export XDG_DATA_HOME=$tmp/xdg
 cd "$tmp" || exit 1
@@ -108,7 +106,6 @@ check "discover --help is discover's" 0 $?
 [ -e "$tmp/none" ]; check "no directory was created" 1 $?
 
 kill "$listener" 2>/dev/null
-echo "new user: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary "new user"
 INNER
 unshare -n bash "$tmp/inner.sh" "$pw" "$tmp" "$sandbox"

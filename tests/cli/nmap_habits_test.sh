@@ -26,14 +26,12 @@ python3 -c 'import jsonschema' 2>/dev/null || { echo "FAIL: python3-jsonschema i
 [ -r /usr/share/nmap/nmap-services ] || { echo "FAIL: /usr/share/nmap/nmap-services is missing"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+cp "$(dirname "$0")/../checks.sh" "$tmp/"  # counting checks, for the inner script
 
 cat >"$tmp/inner.sh" <<'INNER'
 set -uo pipefail
 pw=$1; tmp=$2; schema=$3
-pass=0; fail=0
-check() { # description expected actual
-  if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected '$2', got '$3'"; fi
-}
+source "$tmp/checks.sh"
 ip link set lo up
 cd "$tmp" || exit 1
 common=(--no-history -n -Pn --max-retries 1)
@@ -142,7 +140,6 @@ sed 's/"version":1/"version":2/' all-sT.jsonl >v2.jsonl
 "$pw" diff v2.jsonl all-sT.jsonl >/dev/null 2>v2.err
 check "a file of schema version 2 is refused" "2 1" "$? $(grep -c 'v2.jsonl:1: unsupported JSON Lines schema version' v2.err)"
 
-echo "nmap habits: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary "nmap habits"
 INNER
 unshare -n bash "$tmp/inner.sh" "$pw" "$tmp" "$schema"

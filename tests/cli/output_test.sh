@@ -20,14 +20,12 @@ if [ "$(id -u)" -ne 0 ] || ! unshare -n -m true 2>/dev/null; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+cp "$(dirname "$0")/../checks.sh" "$tmp/"  # counting checks, for the inner script
 
 cat >"$tmp/inner.sh" <<'INNER'
 set -uo pipefail
 pw=$1; tmp=$2
-pass=0; fail=0
-check() { # description expected actual
-  if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected $2, got $3"; fi
-}
+source "$tmp/checks.sh"
 ip link set lo up
 db=(--db "$tmp/history.db")
 # An interrupted raw scan, started as root, writes its resume point as nobody: where it may.
@@ -118,7 +116,6 @@ check "the name is shown escaped on the terminal, in -oN and -oG" 3 \
   "$(grep -lF 'ev\x1B[31mil' "$tmp/names.out" "$tmp/names.nmap" "$tmp/names.gnmap" | wc -l)"
 umount /etc/hosts
 
-echo "output: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary "output"
 INNER
 unshare -n -m bash "$tmp/inner.sh" "$pw" "$tmp"

@@ -16,6 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+cp "$(dirname "$0")/../checks.sh" "$tmp/"  # counting checks, for the inner script
 chmod 755 "$tmp"
 cp "$pw" "$tmp/pw-plain" && cp "$pw" "$tmp/pw-cap" && chmod 755 "$tmp/pw-plain" "$tmp/pw-cap"
 setcap cap_net_raw+ep "$tmp/pw-cap" || { echo "FAIL: setcap cap_net_raw+ep failed"; exit 1; }
@@ -23,10 +24,7 @@ setcap cap_net_raw+ep "$tmp/pw-cap" || { echo "FAIL: setcap cap_net_raw+ep faile
 cat >"$tmp/inner.sh" <<'INNER'
 set -uo pipefail
 tmp=$1; sandbox=$2
-pass=0; fail=0
-check() { # description expected actual
-  if [ "$2" = "$3" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1: expected $2, got $3"; fi
-}
+source "$tmp/checks.sh"
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 pw=$tmp/pw-plain
 source "$sandbox"
@@ -89,7 +87,6 @@ wait "$scan"; check "privilege-dropped scan still exits 130 on Ctrl-C" 130 $?
 head -1 "$tmp/spill/pw.resume" 2>/dev/null | grep -q "portwarden-resume 1"; check "and writes its resume file as nobody" 0 $?
 
 kill "$listener" 2>/dev/null; wait "$listener" 2>/dev/null
-echo "privileges: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary "privileges"
 INNER
 unshare -n bash "$tmp/inner.sh" "$tmp" "$(cd "$(dirname "$0")" && pwd)/sandbox.sh"

@@ -11,10 +11,8 @@ data=$(realpath "${2:?usage: report_chromium_test.sh PATH-TO-portwarden DATA-DIR
 here=$(dirname "$(realpath "$0")")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# shellcheck source=../checks.sh
+source "$(dirname "$0")/../checks.sh"
 
 report=$tmp/report.html
 if "$pw" report "$data/report/now.jsonl" --previous "$data/report/before.jsonl" \
@@ -145,5 +143,4 @@ expect_count 3 '<rect class="drift-bar"'
 expect_count 1 '127.0.0.1 @3: 2 open</title>'
 expect_count 1 '@2: 1 changed</title>'
 
-echo "report_chromium: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary "report_chromium"

@@ -16,10 +16,8 @@ if ! command -v systemd-analyze >/dev/null; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# shellcheck source=../checks.sh
+source "$(dirname "$0")/../checks.sh"
 
 sed -e "s|^ExecStart=/usr/local/bin/portwarden |ExecStart=$pw |" \
     -e "s|/etc/portwarden/policy.toml|$src/tests/data/audit/ok.toml|" \
@@ -79,5 +77,4 @@ elif [ "${CI:-}" = true ]; then
   bad "not root: the watch's command line was not run"
 fi
 
-echo "systemd units: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary "systemd units"

@@ -20,10 +20,8 @@ cleanup() {
 }
 trap cleanup EXIT
 xml=$data/nmap_plain_1-100.xml
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# shellcheck source=../checks.sh
+source "$(dirname "$0")/../checks.sh"
 
 cat >"$tmp/server.py" <<'PY'
 import http.server, sys, os, ssl
@@ -149,5 +147,4 @@ if grep -q "^POST http://hook.invalid/ok application/json" "$tmp/bodies/type$bod
 got=$(find "$tmp/bodies" -name 'body*' | wc -l)
 if [ "$got" -eq "$bodies" ]; then ok; else bad "the server got $got bodies, want $bodies"; fi
 
-echo "webhook CLI: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary "webhook CLI"

@@ -1,5 +1,6 @@
-"""Shared by the scale-out tests (Slurm array, Kubernetes Indexed Job run locally): PASS/FAIL
-counting, reading -oJ port records, comparing a merged shard result with a single-process scan."""
+"""Shared by the scale-out tests (shard_resume, Slurm array, Kubernetes Indexed Job run
+locally): PASS/FAIL counting, reading -oJ port records, comparing a merged shard result with a
+single-process scan."""
 import json
 
 import range_common as rc

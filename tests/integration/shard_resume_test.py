@@ -18,7 +18,6 @@ Every scan runs inside the range's scanner namespace under `timeout`. Standard l
 the last line is "N passed, N failed"; the exit status is 0 only if every check passed.
 """
 import argparse
-import json
 import os
 import random
 import signal
@@ -28,43 +27,21 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import range_common as rc  # noqa: E402
+import shard_compare as sc  # noqa: E402
 
 PORTS = "1-30000"
 RATE = "60000"        # probes/s: the 120 000 cells take about 2 s, time to interrupt them
 TIMEOUT = 120
 
 
-def cells(path):
-    """(host, port) -> (state, reason) from our JSON Lines; also the list of duplicates."""
-    out, dups = {}, []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            r = json.loads(line)
-            if r.get("type") != "port":
-                continue
-            key = (rc.norm_addr(r["host"]), r["port"])
-            if key in out:
-                dups.append(key)
-            out[key] = (r["state"], r["reason"])
-    return out, dups
-
-
-class Test:
+class Test(sc.Checks):
     def __init__(self, args):
+        super().__init__()
         self.args = args
         self.truth = rc.Truth(args.truth)
         self.ns = self.truth.meta["scanner_ns"]
         self.targets = [a for role in ("plain", "firewalled") for a in self.truth.hosts[role]]
-        self.passed = 0
-        self.failed = 0
         os.makedirs(args.workdir, exist_ok=True)
-
-    def check(self, name, ok, detail=""):
-        print(f"{'PASS' if ok else 'FAIL'}: {name}{(' — ' + detail) if detail and not ok else ''}", flush=True)
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
 
     def command(self, out, *extra):
         return ["ip", "netns", "exec", self.ns, "timeout", str(TIMEOUT), self.args.portwarden, "scan", "-sS",
@@ -81,7 +58,7 @@ class Test:
         for addr in self.targets:
             for port, (state, reason) in self.truth.ports(addr, "tcp").items():
                 if port <= 30000:
-                    want[(addr, port)] = (state, reason)
+                    want[(addr, "tcp", port)] = (state, reason)
         return want
 
     def diff(self, a, b):
@@ -93,7 +70,7 @@ class Test:
         w = self.args.workdir
         ref_path = os.path.join(w, "whole.jsonl")
         code, err = self.run(ref_path)
-        ref, dups = cells(ref_path)
+        ref, dups = sc.port_cells(ref_path)
         bad = self.diff(ref, self.expected())
         self.check("whole scan exits 0", code == 0, err.strip())
         self.check(f"whole scan equals the ground truth ({len(ref)} cells)", not bad and not dups,
@@ -105,7 +82,7 @@ class Test:
             path = os.path.join(w, f"shard{i}.jsonl")
             code, err = self.run(path, "--shard", f"{i}/{n}")
             self.check(f"shard {i}/{n} exits 0", code == 0, err.strip())
-            got, dups = cells(path)
+            got, dups = sc.port_cells(path)
             overlap += [k for k in got if k in union] + dups
             union.update(got)
             print(f"  shard {i}/{n}: {len(got)} cells")
@@ -139,8 +116,8 @@ class Test:
             code, err = self.run(second, "--resume", source)
             self.check(f"resume {k} from {'the resume file' if k % 2 == 0 else 'the -oJ output'} exits 0",
                        code == 0, err.strip())
-            a, dups_a = cells(first)
-            b, dups_b = cells(second)
+            a, dups_a = sc.port_cells(first)
+            b, dups_b = sc.port_cells(second)
             twice = [key for key in a if key in b] + dups_a + dups_b
             merged = dict(a)
             merged.update(b)

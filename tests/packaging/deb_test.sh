@@ -13,8 +13,10 @@ if [ "$(id -u)" -ne 0 ]; then
   if [ "${CI:-}" = "true" ]; then exit 1; fi
   exit 77
 fi
-# shellcheck source=checks.sh
-source "$(dirname "$0")/checks.sh"
+# shellcheck source=../checks.sh
+source "$(dirname "$0")/../checks.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 start=$(date +%s.%N)
 if cpack --config "$build/CPackConfig.cmake" -B "$tmp/pkg" -D CPACK_COMPONENTS_ALL=runtime >"$tmp/cpack.log" 2>&1; then ok
 else bad "cpack: $(tail -20 "$tmp/cpack.log")"; exit 1; fi

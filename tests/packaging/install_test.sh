@@ -6,8 +6,10 @@
 set -uo pipefail
 build=$(realpath "${1:?usage: install_test.sh BUILD-DIR SOURCE-DIR}")
 src=$(realpath "${2:?usage: install_test.sh BUILD-DIR SOURCE-DIR}")
-# shellcheck source=checks.sh
-source "$(dirname "$0")/checks.sh"
+# shellcheck source=../checks.sh
+source "$(dirname "$0")/../checks.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 prefix=$tmp/prefix
 if cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" 2>&1; then ok; else bad "cmake --install: $(tail -5 "$tmp/install.log")"; exit 1; fi
 for f in bin/portwarden include/portwarden/portwarden.hpp lib/cmake/portwarden/portwardenConfig.cmake \

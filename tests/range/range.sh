@@ -4,7 +4,7 @@
 #   range.sh up     [--name PREFIX] [--state DIR] [--truth FILE] [--listen PATH] [--replace]
 #   range.sh down   [--name PREFIX] [--state DIR]
 #   range.sh status [--name PREFIX] [--state DIR]
-#   range.sh icmp-ratelimit on|off [--name PREFIX] [--state DIR]
+#   range.sh icmp-ratelimit on|off|MS [--name PREFIX] [--state DIR]
 #
 #   --name PREFIX  names every namespace PREFIX-<role> (default pw<PID of this shell>, so
 #                  parallel runs do not collide). [a-z0-9], starts with a letter, <= 9 chars.
@@ -22,6 +22,10 @@
 #                  the global budget (icmp_msgs_per_sec/burst) to 1000000, i.e. no limit.
 #                  Prints what it set (read back), one line per namespace. (PREFIX-disc is
 #                  left alone: its limits are always off.)
+#   icmp-ratelimit MS   (1-1000) still a per-destination limit, but one ICMP error every MS
+#                  ms (v4 and v6) instead of the default's 1000 ms (v4); the global budget as
+#                  `up` found it. A rate-limited UDP scan of a v4 host then waits 1/10 as long
+#                  at MS=100 (tests/integration/raw_scan_test.py's sU-rl100 cases).
 #
 # Topology (all addresses live only inside namespaces made here; nothing touches the host's
 # own network namespace, and every link joins two namespaces made here):
@@ -208,7 +212,11 @@ RL_MODE=""
 if [[ $CMD == icmp-ratelimit ]]; then
   [[ $# -ge 1 ]] || usage
   RL_MODE=$1; shift
-  case "$RL_MODE" in on|off) ;; *) log "icmp-ratelimit wants on or off, not '$RL_MODE'"; usage ;; esac
+  case "$RL_MODE" in
+    on|off) ;;
+    [1-9]|[1-9][0-9]|[1-9][0-9][0-9]|1000) ;;
+    *) log "icmp-ratelimit wants on, off or milliseconds 1-1000, not '$RL_MODE'"; usage ;;
+  esac
 fi
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -951,7 +959,7 @@ setup_sweep() {
 
 ICMP_KEYS=(net.ipv4.icmp_ratelimit net.ipv6.icmp.ratelimit net.ipv4.icmp_msgs_per_sec net.ipv4.icmp_msgs_burst)
 
-# `icmp-ratelimit on|off`: in the router and every target namespace of the range.
+# `icmp-ratelimit on|off|MS`: in the router and every target namespace of the range.
 do_icmp_ratelimit() {
   require_root
   [[ -f $STATE/ready && -f $STATE/netns ]] || die "range '$PREFIX' is not up (no $STATE/ready)"
@@ -965,6 +973,10 @@ do_icmp_ratelimit() {
   else
     kv=(net.ipv4.icmp_ratelimit=1000 net.ipv6.icmp.ratelimit=1000
         net.ipv4.icmp_msgs_per_sec=1000 net.ipv4.icmp_msgs_burst=50)
+  fi
+  if [[ $RL_MODE =~ ^[0-9]+$ ]]; then
+    # The defaults with the two per-destination intervals replaced (set last, so they win).
+    kv+=(net.ipv4.icmp_ratelimit="$RL_MODE" net.ipv6.icmp.ratelimit="$RL_MODE")
   fi
   while read -r ns; do
     # Not the scanner; not PREFIX-disc, whose limits stay off (setup_discovery).
