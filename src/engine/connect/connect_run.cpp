@@ -250,6 +250,8 @@ private:
             requeue_local(w, start.error);
             return false;
         }
+        s_.options.trace.connect_result(host.address, s_.ports[w.port_index],
+                                        start.status == io::ConnectStatus::done ? start.error : EINPROGRESS, now);
         s_.probes_sent.fetch_add(1, std::memory_order_relaxed);
         if (w.tryno > 0) {
             s_.retransmissions.fetch_add(1, std::memory_order_relaxed);
@@ -349,7 +351,13 @@ private:
         if (status < 0) {
             return;  // still connecting (spurious wake-up)
         }
+        trace_finish(slots_.at(slot_index), status, clock::now());
         settle_slot(slot_index, status, clock::now());
+    }
+
+    void trace_finish(const Slot& slot, int status, clock::time_point now) const {
+        s_.options.trace.connect_result(s_.hosts.at(slot.work.host).address, s_.ports[slot.work.port_index], status,
+                                        now);
     }
 
     // The verdict of an ICMP error the kernel queued for this probe's socket, if any.
@@ -423,6 +431,7 @@ private:
             // A reply may have landed after the last epoll_wait: ask the socket before giving up.
             const int status = io::finish_status(slot.fd);
             if (status >= 0) {
+                trace_finish(slot, status, now);
                 settle_slot(d.slot, status, now);
                 continue;
             }
