@@ -23,6 +23,29 @@ Resolver system_resolver();  // getaddrinfo, once per name
 // The PTR name of an address (getnameinfo: /etc/hosts, then DNS), or "" when it has none.
 std::string reverse_lookup(const Address& address);
 
+// The PTR names of many addresses (-sL -R): `parallel` lookups at once through the system
+// resolver (as reverse_lookup). Once `give_up_after` lookups in a row found the resolver silent
+// (no answer, not even "no such name"), the remaining addresses are not looked up: a /16 against
+// a dead resolver ends after a few resolver time-outs instead of 65 536 of them.
+class BulkReverseLookup {
+public:
+    explicit BulkReverseLookup(unsigned parallel = 32, unsigned give_up_after = 64)
+        : parallel_(parallel == 0 ? 1 : parallel), give_up_after_(give_up_after) {}
+    // One name per address ("" where none, or where the lookups were given up).
+    std::vector<std::string> names(const std::vector<Address>& addresses);
+    bool gave_up() const { return gave_up_; }
+    std::uint64_t unanswered() const { return unanswered_; }  // lookups the resolver left unanswered
+    std::uint64_t skipped() const { return skipped_; }        // addresses not looked up (gave up)
+
+private:
+    unsigned parallel_;
+    unsigned give_up_after_;
+    unsigned streak_ = 0;  // unanswered lookups in a row, carried from one names() call to the next
+    bool gave_up_ = false;
+    std::uint64_t unanswered_ = 0;
+    std::uint64_t skipped_ = 0;
+};
+
 struct TargetParseOptions {
     Resolver resolver;  // empty: host names are an error
     // Largest accepted expansion of one spec (nmap refuses IPv6 prefixes shorter than it can scan).

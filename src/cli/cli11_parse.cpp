@@ -1,6 +1,7 @@
 #include "cli/cli11_parse.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,25 @@ namespace portwarden::cli {
 int bad_input(const std::string& message) {
     fmt::print(stderr, "portwarden: {}\n", output::visible_text(message));
     return exit_bad_input;
+}
+
+void add_flags(CLI::App& app, std::initializer_list<FlagRow> rows) {
+    for (const FlagRow& row : rows) {
+        const std::string name(row.name);
+        const std::string help(row.help);
+        std::visit(
+            [&](auto* value) {
+                using Value = std::remove_pointer_t<decltype(value)>;
+                if constexpr (std::is_same_v<Value, bool>) {
+                    app.add_flag(name, *value, help);
+                } else if constexpr (std::is_same_v<Value, std::vector<std::string>>) {
+                    app.add_option(name, *value, help)->allow_extra_args(false);
+                } else {
+                    app.add_option(name, *value, help);
+                }
+            },
+            row.value);
+    }
 }
 
 std::optional<int> reject_empty(const CLI::App& app, const std::string& option, const std::string& value) {

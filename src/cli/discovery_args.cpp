@@ -4,23 +4,27 @@
 
 #include <fmt/format.h>
 
+#include "cli/cli11_parse.hpp"
+
 #include "portwarden/ports.hpp"
 
 namespace portwarden::cli {
 
 void define_discovery_flags(CLI::App& app, DiscoveryArgs& d) {
-    app.add_flag("--ping-only", d.ping_only, "-sn: host discovery only, no port scan");
-    app.add_flag("--ping-echo", d.ping_echo, "-PE: ICMP echo ping");
-    app.add_flag("--ping-timestamp", d.ping_timestamp, "-PP: ICMP timestamp ping (IPv4)");
-    app.add_flag("--ping-arp", d.ping_arp, "-PR: ARP / ND ping (on a directly attached link; the default there)");
-    app.add_option("--ping-syn", d.ping_syn, "-PS[PORTS]: TCP SYN ping (default port 80)")->allow_extra_args(false);
-    app.add_option("--ping-ack", d.ping_ack, "-PA[PORTS]: TCP ACK ping (default port 80)")->allow_extra_args(false);
-    app.add_option("--ping-udp", d.ping_udp, "-PU[PORTS]: UDP ping (default port 40125)")->allow_extra_args(false);
-    app.add_flag("--traceroute", d.traceroute,
-                 "raw scans: the path to every up host (TTL-limited copies of the ping that reached it)");
-    app.add_flag("--disable-arp-ping", d.disable_arp_ping, "on-link hosts: IP pings decide, not ARP/ND");
-    app.add_flag("--discovery-ignore-rst", d.discovery_ignore_rst,
-                 "a RST does not prove a host up (for networks whose firewall forges RSTs)");
+    add_flags(app, {
+        {"--ping-only", &d.ping_only, "-sn: host discovery only, no port scan"},
+        {"--ping-echo", &d.ping_echo, "-PE: ICMP echo ping"},
+        {"--ping-timestamp", &d.ping_timestamp, "-PP: ICMP timestamp ping (IPv4)"},
+        {"--ping-arp", &d.ping_arp, "-PR: ARP / ND ping (on a directly attached link; the default there)"},
+        {"--ping-syn", &d.ping_syn, "-PS[PORTS]: TCP SYN ping (default port 80)"},
+        {"--ping-ack", &d.ping_ack, "-PA[PORTS]: TCP ACK ping (default port 80)"},
+        {"--ping-udp", &d.ping_udp, "-PU[PORTS]: UDP ping (default port 40125)"},
+        {"--traceroute", &d.traceroute,
+         "raw scans: the path to every up host (TTL-limited copies of the ping that reached it)"},
+        {"--disable-arp-ping", &d.disable_arp_ping, "on-link hosts: IP pings decide, not ARP/ND"},
+        {"--discovery-ignore-rst", &d.discovery_ignore_rst,
+         "a RST does not prove a host up (for networks whose firewall forges RSTs)"},
+    });
 }
 
 Result<DiscoveryProbes> build_discovery(const DiscoveryArgs& a, bool skip_discovery, const ServiceLookup& services) {

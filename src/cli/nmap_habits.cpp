@@ -2,6 +2,7 @@
 
 #include <net/if.h>
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
@@ -17,25 +18,44 @@ std::string clock_text(std::chrono::steady_clock::duration d) {
 
 }  // namespace
 
-bool list_targets(const TargetSet& targets, OutputSet& outputs, const output::RunInfo& info) {
+bool list_targets(const TargetSet& targets, OutputSet& outputs, const output::RunInfo& info,
+                  BulkReverseLookup* rdns) {
+    constexpr std::uint64_t kChunk = 1024;  // addresses looked up before they are written
     const auto start = std::chrono::steady_clock::now();
     outputs.begin(info);
     ScanSummary summary;
     summary.start_time = info.start_time;
     summary.engine = "list";
-    for (std::uint64_t i = 0; i < targets.size() && !outputs.reader_gone(); ++i) {
-        HostResult host;
-        host.address = targets.at(i);
-        host.hostname = targets.hostname_of(host.address);
-        host.state = HostState::unknown;
-        host.reason = Reason::user_set;
-        host.start_time = host.end_time = std::chrono::system_clock::now();
-        outputs.host(host);
-        ++summary.hosts_done;
+    std::vector<Address> chunk;
+    for (std::uint64_t first = 0; first < targets.size() && !outputs.reader_gone(); first += kChunk) {
+        chunk.clear();
+        for (std::uint64_t i = first; i < std::min(targets.size(), first + kChunk); ++i) {
+            chunk.push_back(targets.at(i));
+        }
+        const std::vector<std::string> names = rdns != nullptr ? rdns->names(chunk) : std::vector<std::string>{};
+        for (std::size_t i = 0; i < chunk.size() && !outputs.reader_gone(); ++i) {
+            HostResult host;
+            host.address = chunk[i];
+            host.hostname = targets.hostname_of(host.address);
+            if (!names.empty()) {
+                host.ptr_name = names[i];
+            }
+            host.state = HostState::unknown;
+            host.reason = Reason::user_set;
+            host.start_time = host.end_time = std::chrono::system_clock::now();
+            outputs.host(host);
+            ++summary.hosts_done;
+        }
     }
     summary.hosts_total = summary.hosts_done;
     summary.elapsed = std::chrono::steady_clock::now() - start;
     summary.end_time = std::chrono::system_clock::now();
+    if (rdns != nullptr && rdns->gave_up()) {
+        fmt::print(stderr,
+                   "portwarden: reverse DNS: the resolver left {} lookups unanswered, the last ones in a row; "
+                   "{} addresses were not looked up\n",
+                   rdns->unanswered(), rdns->skipped());
+    }
     return outputs.end(summary);
 }
 

@@ -15,8 +15,10 @@
 namespace portwarden::cli {
 
 // -sL: every target as a host of unknown state (reason user-set, as nmap's list scan), in
-// the order given, to every output; no packet, no DNS. Returns what OutputSet::end returns.
-bool list_targets(const TargetSet& targets, OutputSet& outputs, const output::RunInfo& info);
+// the order given, to every output; no packet. With `rdns` (-R) each one's PTR name, looked up
+// 1024 addresses at a time before they are written; else no DNS. Returns what OutputSet::end returns.
+bool list_targets(const TargetSet& targets, OutputSet& outputs, const output::RunInfo& info,
+                  BulkReverseLookup* rdns = nullptr);
 
 // --min-hostgroup / --max-hostgroup N: 1 to 1048576. Error names the flag.
 Result<std::uint64_t> parse_host_group(std::string_view flag, const std::string& text);

@@ -102,9 +102,6 @@ Result<ScanSummary> run_planned(const ScanArgs& a, ScanPlan& plan, ScanSinks& si
             const std::lock_guard lock(trace_mutex);
             fmt::print(stderr, "{}\n", line);
         };
-        if (request.technique == Technique::connect && !a.quiet) {
-            fmt::print(stderr, "portwarden: --packet-trace shows raw frames; the connect scan (-sT) is not traced\n");
-        }
     }
     callbacks.progress = [&](const ScanProgress& p) {
         progress.update(p);

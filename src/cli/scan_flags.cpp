@@ -14,7 +14,7 @@ void define_habit_flags(CLI::App& app, ScanArgs& a) {
     app.add_option("--source-address", a.source_address, "-S ADDR: raw probes carry source address ADDR");
     app.add_option("--source-port", a.source_port, "-g PORT: raw probes come from source port PORT");
     app.add_option("--ttl", a.ttl, "raw probes leave with this IP TTL / hop limit (0-255)");
-    app.add_flag("--packet-trace", a.packet_trace, "raw scans: every frame sent and received, one line each on stderr");
+    app.add_flag("--packet-trace", a.packet_trace, "every frame sent and received (raw scans), every connect() started and ended (-sT): one line each on stderr");
     app.add_flag("--append-output", a.outputs.append, "append to the output files instead of replacing them");
     app.add_option("--jsonl-open", a.outputs.jsonl_open,
                    "FILE: open ports only, one JSON line each in naabu's -json shape (- = stdout)");

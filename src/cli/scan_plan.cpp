@@ -189,7 +189,7 @@ OrExit<ScanPlan> plan_scan(ScanArgs& a, const ScanChoice& c, std::uint64_t seed,
         return tl::unexpected(
             bad_input("--traceroute follows the discovery probe that reached each host; it cannot go with -Pn"));
     }
-    request.reverse_dns = a.reverse_dns;
+    request.reverse_dns = a.reverse_dns && !a.no_dns;  // -n wins over -R
     plan.runtime.close_sockets_detached = true;  // this process exits after the scan
     request.seed = pick_seed(request.seed);
     if (auto code = finish_plan(a, c, plan)) {

@@ -50,7 +50,9 @@ int list_scan(ScanArgs& a, const TargetSet& targets, const std::string& command_
     info.services = services;
     info.verbosity = a.outputs.verbosity;
     info.debugging = a.debug;
-    return list_targets(targets, *outputs, info) ? exit_ok : 1;
+    // -R looks the names up, as nmap's -sL does by default; -n wins over -R.
+    BulkReverseLookup rdns;
+    return list_targets(targets, *outputs, info, a.reverse_dns && !a.no_dns ? &rdns : nullptr) ? exit_ok : 1;
 }
 
 }  // namespace portwarden::cli

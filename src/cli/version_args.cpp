@@ -2,17 +2,19 @@
 
 #include <fmt/format.h>
 
+#include "cli/cli11_parse.hpp"
+
 namespace portwarden::cli {
 
 void define_version_flags(CLI::App& app, VersionArgs& v) {
-    app.add_flag("--service-version", v.enabled,
-                 "-sV: probe open TCP and (with -sU) open or open|filtered UDP ports for service and version "
-                 "(nmap's probes, TLS too)");
-    app.add_option("--version-intensity", v.intensity, "-sV: 0-9, probes of higher rarity are left out (default 7)");
-    app.add_flag("--version-light", v.light, "-sV: --version-intensity 2");
-    app.add_flag("--version-all", v.all, "-sV: --version-intensity 9");
-    app.add_option("--version-probes", v.probes_file,
-                   "-sV: the probes file (default /usr/share/nmap/nmap-service-probes)");
+    add_flags(app, {
+        {"--service-version", &v.enabled, "-sV: probe open TCP and (with -sU) open or open|filtered UDP ports for service and version "
+                                   "(nmap's probes, TLS too)"},
+        {"--version-intensity", &v.intensity, "-sV: 0-9, probes of higher rarity are left out (default 7)"},
+        {"--version-light", &v.light, "-sV: --version-intensity 2"},
+        {"--version-all", &v.all, "-sV: --version-intensity 9"},
+        {"--version-probes", &v.probes_file, "-sV: the probes file (default /usr/share/nmap/nmap-service-probes)"},
+    });
 }
 
 Result<std::optional<VersionSetup>> build_version(const VersionArgs& v) {

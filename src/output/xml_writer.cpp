@@ -87,7 +87,7 @@ std::string host_identity(const HostResult& host) {
                                   attr("reason", to_string(host.reason)), host.reason_ttl.value_or(0));
     out += fmt::format("<address{} addrtype=\"{}\"/>\n", attr("addr", host.address.to_string()),
                        host.address.is_v4() ? "ipv4" : "ipv6");
-    if (!host.hostname.empty() || host.state == HostState::up) {
+    if (!host.hostname.empty() || !host.ptr_name.empty() || host.state == HostState::up) {
         out += "<hostnames>\n";
         if (!host.hostname.empty()) {
             out += fmt::format("<hostname{} type=\"user\"/>\n", attr("name", host.hostname));

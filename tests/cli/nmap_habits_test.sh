@@ -6,7 +6,8 @@
 #   2. -sL lists the targets (unknown, user-set) and sends nothing (lo's tx counter);
 #   3. -vv/-v2/-d/-d2 reach the XML <verbose>/<debugging> levels;
 #   4. --stats-every prints Stats: lines; --max-hostgroup 2 -d runs 5 hosts in 3 groups (-sT, -sS);
-#      --packet-trace shows the SYNs sent and the RSTs received;
+#      --packet-trace shows the SYNs sent and the RSTs received, and -sT's connect() calls
+#      (nmap's CONN lines) against a listener of the test's;
 #   5. --append-output keeps the earlier run's file content;
 #   6. --open filters -oJ; --jsonl-open writes open ports in naabu's shape;
 #   7. every -oJ record of several scans (-sT, -sS, -sU, -sn, -sL, --open) is valid against
@@ -80,6 +81,21 @@ done
 "$pw" scan -sS -p 22,23 --packet-trace "${common[@]}" -q -oX /dev/null 127.0.0.1 >/dev/null 2>trace.err
 check "--packet-trace: 2 SYNs sent" 2 "$(grep -cE '^SENT \([0-9.]+s\) TCP 127\.0\.0\.1:[0-9]+ > 127\.0\.0\.1:2[23] S ttl=64 ' trace.err)"
 check "--packet-trace: 2 RSTs received" 2 "$(grep -cE '^RCVD \([0-9.]+s\) TCP 127\.0\.0\.1:2[23] > 127\.0\.0\.1:[0-9]+ RA ' trace.err)"
+# --packet-trace -sT: nmap's CONN lines, one when each connect() starts and one when it ends
+# (port 22 open: a listener of this test's; 23 closed; ::1 too).
+python3 -c 'import socket,sys,time
+a = socket.socket(); a.bind(("127.0.0.1", 22)); a.listen()
+b = socket.socket(socket.AF_INET6); b.bind(("::1", 22)); b.listen()
+open(sys.argv[1], "w").close(); time.sleep(30)' listening &
+listener=$!
+for _ in $(seq 50); do [ -e listening ] && break; sleep 0.1; done
+"$pw" scan -sT -p 22,23 --packet-trace "${common[@]}" -q -oX conn.xml 127.0.0.1 ::1 >/dev/null 2>conn.err
+kill "$listener"; wait "$listener" 2>/dev/null
+check "-sT --packet-trace: 4 connect() started" 4 "$(grep -cE '^CONN \([0-9.]+s\) TCP localhost > (127\.0\.0\.1|::1):2[23] => Operation now in progress$' conn.err)"
+check "-sT --packet-trace: 2 connected (22)" 2 "$(grep -cE '^CONN \([0-9.]+s\) TCP localhost > (127\.0\.0\.1|::1):22 => Connected$' conn.err)"
+check "-sT --packet-trace: 2 refused (23)" 2 "$(grep -cE '^CONN \([0-9.]+s\) TCP localhost > (127\.0\.0\.1|::1):23 => Connection refused$' conn.err)"
+check "-sT --packet-trace: no other line" 8 "$(wc -l <conn.err)"
+check "-sT --packet-trace: the scan's result" 2 "$(grep -c 'portid="22"><state state="open"' conn.xml)"
 
 # 5. --append-output.
 "$pw" scan -sT -p 22 "${common[@]}" -q -oN app.nmap -oG app.gnmap 127.0.0.1 >/dev/null

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/connect/connect_trace.hpp"
 #include "portwarden/address.hpp"
 #include "portwarden/classify.hpp"
 #include "portwarden/scan.hpp"
@@ -69,6 +70,7 @@ struct RunOptions {
     std::uint64_t seed = 1;
     std::size_t socket_budget = 1024;  // sockets all workers may hold together
     unsigned workers = 0;              // threads; 0 = one per CPU (at most 4) for big runs
+    ConnectTrace trace;                // --packet-trace (called from the worker threads)
 };
 
 // Runs the probes; returns when every cell is settled, `stop` is requested, or a fatal error.

@@ -199,6 +199,8 @@ bool Runner::launch(const Work& w, clock::time_point now) {
         requeue_local(w, start.error);
         return false;
     }
+    s_.options.trace.connect_result(host.address, s_.ports[w.port_index],
+                                    start.status == io::ConnectStatus::done ? start.error : EINPROGRESS, now);
     s_.probes_sent.fetch_add(1, std::memory_order_relaxed);
     if (w.tryno > 0) {
         s_.retransmissions.fetch_add(1, std::memory_order_relaxed);

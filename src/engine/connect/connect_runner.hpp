@@ -78,6 +78,7 @@ private:
     void release(std::uint32_t slot_index, bool drain);
     void requeue_local(Work w, int err);
     void complete(std::uint64_t token);
+    void trace_finish(const Slot& slot, int status, clock::time_point now) const;
     std::optional<Verdict> icmp_verdict(const Slot& slot, std::optional<Address>& reason_ip) const;
     Verdict verdict_for(const Slot& slot, int status, std::optional<Address>& reason_ip) const;
     void settle_slot(std::uint32_t slot_index, int status, clock::time_point now);

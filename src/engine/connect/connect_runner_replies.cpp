@@ -25,7 +25,12 @@ void Runner::complete(std::uint64_t token) {
     if (status < 0) {
         return;  // still connecting (spurious wake-up)
     }
+    trace_finish(slots_.at(slot_index), status, clock::now());
     settle_slot(slot_index, status, clock::now());
+}
+
+void Runner::trace_finish(const Slot& slot, int status, clock::time_point now) const {
+    s_.options.trace.connect_result(s_.hosts.at(slot.work.host).address, s_.ports[slot.work.port_index], status, now);
 }
 
 // The verdict of an ICMP error the kernel queued for this probe's socket, if any.
@@ -99,6 +104,7 @@ void Runner::expire(clock::time_point now) {
         // A reply may have landed after the last epoll_wait: ask the socket before giving up.
         const int status = io::finish_status(slot.fd);
         if (status >= 0) {
+            trace_finish(slot, status, now);
             settle_slot(d.slot, status, now);
             continue;
         }

@@ -17,8 +17,9 @@ StepEnd step_end(const RunResult& r) { return StepEnd{step_counters(r.counters),
 
 class ConnectEngine final : public EngineStrategy {
 public:
-    explicit ConnectEngine(const ScanRequest& request)
-        : request_(request), ports_(request.ports.tcp), budget_(usable_socket_budget()) {}
+    ConnectEngine(const ScanRequest& request, const ScanCallbacks& callbacks)
+        : request_(request), ports_(request.ports.tcp), budget_(usable_socket_budget()),
+          trace_{callbacks.packet_trace, std::chrono::steady_clock::now()} {}
 
     std::string name() const override { return "connect() sockets"; }
     std::uint64_t group_hosts() const override {
@@ -107,6 +108,7 @@ private:
         out.randomize = request_.randomize_ports;
         out.seed = seed;
         out.socket_budget = budget_;
+        out.trace = trace_;
         return out;
     }
 
@@ -121,6 +123,7 @@ private:
     const ScanRequest& request_;
     std::span<const std::uint16_t> ports_;
     std::size_t budget_;
+    ConnectTrace trace_;
     std::vector<HostRun> hosts_;    // the group's hosts; after scan() starts, its up hosts only
     std::vector<Reason> up_reason_;  // per entry of hosts_
     std::vector<bool> emitted_;
@@ -136,7 +139,7 @@ Result<ScanSummary> run_connect_scan(const ScanRequest& request, const ScanCallb
     if (!request.ports.udp.empty()) {
         return fail("UDP ports need a UDP scan (-sU); a connect scan (-sT) probes TCP ports only");
     }
-    ConnectEngine engine(request);
+    ConnectEngine engine(request, callbacks);
     return run_session(engine, request, callbacks, pick_seed(request.seed), std::move(stop));
 }
 
