@@ -22,25 +22,27 @@ struct Range {
     std::uint32_t last = 0;
 };
 
-class PortBits {
+// The ranges an item list named, expanded once at the end: a list of k ranges costs
+// O(k log k + ports), not 65 536 per range (a hostile "-,-,-,..." repeated "-" thousands of times).
+class PortRanges {
 public:
-    void set(std::uint32_t first, std::uint32_t last) {
-        for (std::uint32_t p = first; p <= last; ++p) {
-            bits_[p] = true;
-        }
-    }
+    void set(std::uint32_t first, std::uint32_t last) { ranges_.push_back(Range{first, last}); }
     std::vector<std::uint16_t> sorted() const {
+        std::vector<Range> ranges = ranges_;
+        std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) { return a.first < b.first; });
         std::vector<std::uint16_t> out;
-        for (std::size_t p = 0; p < bits_.size(); ++p) {
-            if (bits_[p]) {
+        std::uint32_t next = 0;  // the first port not yet in `out`
+        for (const Range& r : ranges) {
+            for (std::uint32_t p = std::max(next, r.first); p <= r.last; ++p) {
                 out.push_back(static_cast<std::uint16_t>(p));
             }
+            next = std::max(next, r.last + 1);
         }
         return out;
     }
 
 private:
-    std::vector<bool> bits_ = std::vector<bool>(65536, false);
+    std::vector<Range> ranges_;
 };
 
 bool is_digit(char c) {
@@ -221,8 +223,8 @@ private:
     const ServiceLookup& services_of_;
     const ServiceNames* services_ = nullptr;
     Scope scope_ = Scope::scanned;
-    PortBits tcp_;
-    PortBits udp_;
+    PortRanges tcp_;
+    PortRanges udp_;
 };
 
 std::vector<std::uint16_t> first_sorted(std::span<const std::uint16_t> ranked, std::size_t n) {
