@@ -39,7 +39,10 @@ private:
     using NameIndex = std::vector<std::pair<std::uint32_t, std::uint16_t>>;  // (name offset, port)
     std::string_view name_at(std::uint32_t offset) const;
     std::string names_;                   // every name, each followed by a NUL
-    std::vector<std::uint32_t> by_port_;  // [proto * 65536 + port] -> name offset + 1; 0 = unknown
+    // (proto << 16 | port, name offset), sorted by the key, the file's first name of a port only.
+    // A sorted list, not a 2^17 table: only the ports the file names take memory (a 512 KB
+    // table was zeroed for every parse; the fuzz target parses once per input).
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> by_port_;
     NameIndex tcp_by_name_;               // sorted by name (first occurrence of a name wins)
     NameIndex udp_by_name_;
     std::vector<std::uint16_t> ranked_tcp_;

@@ -50,6 +50,10 @@ struct TargetParseOptions {
     Resolver resolver;  // empty: host names are an error
     // Largest accepted expansion of one spec (nmap refuses IPv6 prefixes shorter than it can scan).
     std::uint64_t max_addresses = std::uint64_t{1} << 32;
+    // Most separate address ranges one set holds (added and excluded), each 24 bytes: an octet
+    // list such as 0-255.0-255.0-255.1,3,5,...,255 is 2^31 ranges (48 GB) within max_addresses.
+    // 2^23 is more than a full 32 MiB -iL list of single addresses (at most 2^22).
+    std::uint64_t max_ranges = std::uint64_t{1} << 23;
 };
 
 class TargetSet {

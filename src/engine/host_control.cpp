@@ -116,6 +116,12 @@ void HostControl::on_reply(Clock::time_point now, std::uint8_t counted_tries_bef
     if (icmp_error) {
         ++icmp_errors_;
     }
+    if (icmp_error && mode_ == PaceMode::none && !limiter_ruled_out_) {
+        if (early_errors_++ == 0) {
+            first_error_at_ = now;
+        }
+        last_error_at_ = now;
+    }
     if (mode_ == PaceMode::measuring && icmp_error) {
         measured_.push_back(now);
         if (measured_.size() >= 4) {
@@ -152,9 +158,13 @@ HostControl::Silence HostControl::on_timeout(Clock::time_point now, std::uint8_t
         congestion_.on_forget();
     }
     if (tuning_.udp && !limiter_ruled_out_ && mode_ == PaceMode::none && icmp_errors_ > 0) {
-        mode_ = PaceMode::measuring;
-        measure_start_ = now;
-        measured_.clear();
+        if (errors_refute_limiter(tuning_.measure_spacing)) {
+            limiter_ruled_out_ = true;  // no limiter measuring could see: a plain silence
+        } else {
+            mode_ = PaceMode::measuring;
+            measure_start_ = now;
+            measured_.clear();
+        }
     }
     if (mode_ == PaceMode::measuring) {
         const auto measuring_for = now - measure_start_;
@@ -175,15 +185,28 @@ void HostControl::leave_measuring(Clock::time_point now) {
     if (measured_.size() >= 2) {
         const auto span = duration_cast<microseconds>(measured_.back() - measured_.front());
         const auto interval = span / static_cast<long>(measured_.size() - 1);
-        interval_ = interval + interval / 20 + microseconds(2000);
-        mode_ = PaceMode::paced;
-        paced_since_ = now;
-        token_free_at_ = now + *interval_;
-    } else {
-        mode_ = PaceMode::none;
-        limiter_ruled_out_ = true;
+        const auto paced_interval = interval + interval / 20 + microseconds(2000);
+        if (!errors_refute_limiter(paced_interval)) {
+            interval_ = paced_interval;
+            mode_ = PaceMode::paced;
+            paced_since_ = now;
+            token_free_at_ = now + *interval_;
+            measured_.clear();
+            return;
+        }
     }
+    mode_ = PaceMode::none;
+    limiter_ruled_out_ = true;
     measured_.clear();
+}
+
+bool HostControl::errors_refute_limiter(microseconds interval) const {
+    if (early_errors_ <= tuning_.limiter_burst || interval.count() <= 0) {
+        return false;
+    }
+    const auto span = duration_cast<microseconds>(last_error_at_ - first_error_at_);
+    const auto allowed = std::uint64_t{tuning_.limiter_burst} + static_cast<std::uint64_t>(span / interval);
+    return early_errors_ > allowed;
 }
 
 }  // namespace portwarden::engine

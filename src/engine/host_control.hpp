@@ -28,6 +28,12 @@
 // silence, so it counts as a try; a port is open|filtered only after such tries. If measuring
 // sees fewer than two errors in 4 s, the silence is real (a firewall, not a limiter): back to
 // normal, and the re-sent ports count as tried once.
+// A limiter of interval I lets at most burst + T / I errors through in any time T (Linux's
+// per-destination bucket holds 6). Errors that came faster than that before measuring (E errors
+// within T, E > limiter_burst + T / I) refute a limiter of interval I: measuring is not started
+// when they refute one as fast as the measuring pace, and a measured interval they refute is not
+// paced (the spacing of errors answering our own measuring probes, one port lost here and there,
+// is our send spacing, not a limiter's: pw_hostile -sU was paced at about 23 ms, 37-93 s instead of 2).
 // This serves every technique whose silence means something else than an ICMP error does
 // (limiter_changes_state): UDP, and FIN/NULL/Xmas/Maimon, where a firewall's admin-prohibited
 // errors that the limiter suppressed would otherwise read open|filtered instead of filtered.
@@ -56,6 +62,7 @@ struct HostTuning {
     std::chrono::microseconds measure_spacing{20000};     // 50 probes/s while measuring
     std::chrono::microseconds quiet_limit{1500000};       // no error at all for 1.5 s: no limiter
     std::chrono::microseconds measure_limit{10000000};    // give up measuring after 10 s
+    std::uint32_t limiter_burst = 12;  // errors a limiter may let through at once (Linux: 6)
     static HostTuning from(const Timing& timing, bool udp);
 };
 
@@ -113,6 +120,8 @@ public:
 private:
     void release();  // one probe less in flight
     void leave_measuring(Clock::time_point now);
+    // The errors seen before measuring came faster than a limiter of this interval allows.
+    bool errors_refute_limiter(std::chrono::microseconds interval) const;
 
     RttEstimator rtt_;
     HostTuning tuning_;
@@ -130,6 +139,9 @@ private:
     bool limiter_ruled_out_ = false;
     Clock::time_point measure_start_{};
     std::vector<Clock::time_point> measured_;  // arrival times of ICMP errors while measuring
+    std::uint64_t early_errors_ = 0;           // ICMP errors before measuring ever started
+    Clock::time_point first_error_at_{};       // the first and latest of them
+    Clock::time_point last_error_at_{};
     std::optional<std::chrono::microseconds> interval_;
     Clock::time_point token_free_at_{};        // paced: when the limiter has a token again
     Clock::time_point paced_since_{};

@@ -19,8 +19,8 @@ bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
-std::size_t key_of(std::uint16_t port, Proto proto) {
-    return (std::size_t{static_cast<std::uint8_t>(proto)} << 16) | port;
+std::uint32_t key_of(std::uint16_t port, Proto proto) {
+    return (std::uint32_t{static_cast<std::uint8_t>(proto)} << 16) | port;
 }
 
 // The first three whitespace-separated fields of a line (comment already removed).
@@ -90,6 +90,20 @@ struct Ranked {
     std::uint16_t port;
 };
 
+// One "name port/proto" line: where its name is, and its frequency column if it has one.
+struct PortLine {
+    std::uint32_t key;
+    std::uint32_t offset;
+    Proto proto;
+    std::optional<double> frequency;
+};
+
+struct PortIndex {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> by_port;
+    std::vector<std::uint16_t> ranked_tcp;
+    std::vector<std::uint16_t> ranked_udp;
+};
+
 // Most often open first; equal frequencies by port (what nmap's --top-ports picks).
 std::vector<std::uint16_t> by_frequency(std::vector<Ranked> entries) {
     std::sort(entries.begin(), entries.end(), [](const Ranked& a, const Ranked& b) {
@@ -103,13 +117,36 @@ std::vector<std::uint16_t> by_frequency(std::vector<Ranked> entries) {
     return ports;
 }
 
+// The first line of a port wins (its name, and its frequency for the ranking).
+PortIndex index_ports(std::vector<PortLine> lines) {
+    // Offsets grow line by line: (key, offset) order keeps a port's lines in file order.
+    std::sort(lines.begin(), lines.end(), [](const PortLine& a, const PortLine& b) {
+        return a.key != b.key ? a.key < b.key : a.offset < b.offset;
+    });
+    PortIndex index;
+    std::vector<Ranked> tcp_ranked;
+    std::vector<Ranked> udp_ranked;
+    index.by_port.reserve(lines.size());
+    for (const PortLine& line : lines) {
+        if (!index.by_port.empty() && index.by_port.back().first == line.key) {
+            continue;
+        }
+        index.by_port.emplace_back(line.key, line.offset);
+        if (line.frequency) {
+            const auto port = static_cast<std::uint16_t>(line.key & 0xffffU);
+            (line.proto == Proto::tcp ? tcp_ranked : udp_ranked).push_back(Ranked{*line.frequency, port});
+        }
+    }
+    index.ranked_tcp = by_frequency(std::move(tcp_ranked));
+    index.ranked_udp = by_frequency(std::move(udp_ranked));
+    return index;
+}
+
 }  // namespace
 
 ServiceNames ServiceNames::parse(std::string_view text) {
     ServiceNames names;
-    names.by_port_.assign(std::size_t{2} << 16, 0);
-    std::vector<Ranked> tcp_ranked;
-    std::vector<Ranked> udp_ranked;
+    std::vector<PortLine> lines;
     std::size_t start = 0;
     while (start < text.size()) {
         std::size_t end = text.find('\n', start);
@@ -133,18 +170,14 @@ ServiceNames ServiceNames::parse(std::string_view text) {
         const auto offset = static_cast<std::uint32_t>(names.names_.size());
         names.names_.append(name);
         names.names_.push_back('\0');
-        std::uint32_t& slot = names.by_port_[key_of(parsed->port, parsed->proto)];
-        if (slot == 0) {
-            slot = offset + 1;  // first occurrence wins
-            if (const auto freq = frequency(third)) {
-                (parsed->proto == Proto::tcp ? tcp_ranked : udp_ranked).push_back(Ranked{*freq, parsed->port});
-            }
-        }
+        lines.push_back(PortLine{key_of(parsed->port, parsed->proto), offset, parsed->proto, frequency(third)});
         auto& by_name = parsed->proto == Proto::tcp ? names.tcp_by_name_ : names.udp_by_name_;
         by_name.emplace_back(offset, parsed->port);
     }
-    names.ranked_tcp_ = by_frequency(std::move(tcp_ranked));
-    names.ranked_udp_ = by_frequency(std::move(udp_ranked));
+    PortIndex ports = index_ports(std::move(lines));
+    names.by_port_ = std::move(ports.by_port);
+    names.ranked_tcp_ = std::move(ports.ranked_tcp);
+    names.ranked_udp_ = std::move(ports.ranked_udp);
     for (NameIndex* index : {&names.tcp_by_name_, &names.udp_by_name_}) {
         // By name; among equal names the first in the file stays first (the position breaks
         // ties). Sorted on (name, position) keys whose lengths are known once, not by
@@ -215,11 +248,10 @@ ServiceNames ServiceNames::load_default() {
 }
 
 std::string_view ServiceNames::name(std::uint16_t port, Proto proto) const {
-    if (by_port_.empty()) {
-        return {};
-    }
-    const std::uint32_t slot = by_port_[key_of(port, proto)];
-    return slot == 0 ? std::string_view() : name_at(slot - 1);
+    const std::uint32_t key = key_of(port, proto);
+    const auto it = std::lower_bound(by_port_.begin(), by_port_.end(), key,
+                                     [](const auto& entry, std::uint32_t k) { return entry.first < k; });
+    return it == by_port_.end() || it->first != key ? std::string_view() : name_at(it->second);
 }
 
 std::optional<std::uint16_t> ServiceNames::port(std::string_view name, Proto proto) const {

@@ -130,15 +130,35 @@ std::uint64_t Ipv4Pattern::count() const {
     return total;
 }
 
-std::vector<TargetSet::Interval> Ipv4Pattern::expand() const {
-    // Octets after `last_partial` are all 0-255: each run of `last_partial` is one block.
-    std::size_t last_partial = 4;
+// The last octet that is not 0-255 (4: none); the octets after it are whole blocks.
+std::size_t Ipv4Pattern::last_partial() const {
     for (std::size_t i = 4; i > 0; --i) {
         if (!is_full(octets[i - 1])) {
-            last_partial = i - 1;
-            break;
+            return i - 1;
         }
     }
+    return 4;
+}
+
+std::uint64_t Ipv4Pattern::interval_count() const {
+    const std::size_t partial = last_partial();
+    if (partial == 4) {
+        return 1;
+    }
+    std::uint64_t total = octets[partial].size();
+    for (std::size_t i = 0; i < partial; ++i) {
+        std::uint64_t values = 0;
+        for (const auto& run : octets[i]) {
+            values += run_size(run);
+        }
+        total *= values;
+    }
+    return total;
+}
+
+std::vector<TargetSet::Interval> Ipv4Pattern::expand() const {
+    // Octets after `last_partial` are all 0-255: each run of `last_partial` is one block.
+    const std::size_t last_partial = this->last_partial();
     if (last_partial == 4) {
         return {TargetSet::Interval{Address::from_v4(0), std::uint64_t{1} << 32}};
     }

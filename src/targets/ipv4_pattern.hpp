@@ -21,8 +21,13 @@ struct Ipv4Pattern {
 
     bool is_single_address() const;
     std::uint64_t count() const;
+    // How many intervals expand() returns, without expanding.
+    std::uint64_t interval_count() const;
     // One interval per run of the last octet that is not 0-255 (so a /8 is one interval).
     std::vector<TargetSet::Interval> expand() const;
+
+private:
+    std::size_t last_partial() const;
 };
 
 // The error message is the reason only ("octet 300 is out of range 0-255").

@@ -5,6 +5,8 @@
 #include <limits>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "portwarden/targets.hpp"
 #include "targets/interval_math.hpp"
 #include "targets/target_spec.hpp"
@@ -12,10 +14,26 @@
 
 namespace portwarden {
 
+namespace {
+
+// The set's ranges (added and excluded) stay within options.max_ranges.
+Result<void> check_ranges(std::string_view spec, std::size_t held, std::size_t more, const TargetParseOptions& options) {
+    if (std::uint64_t{held} + more > options.max_ranges) {
+        return fail(fmt::format("bad target '{}': more than {} separate address ranges in all, the limit", spec,
+                                options.max_ranges));
+    }
+    return {};
+}
+
+}  // namespace
+
 Result<void> TargetSet::add(std::string_view spec, const TargetParseOptions& options) {
     auto parsed = detail::parse_target_spec(spec, options);
     if (!parsed) {
         return tl::unexpected(parsed.error());
+    }
+    if (auto ok = check_ranges(spec, included_.size() + excluded_.size(), parsed->intervals.size(), options); !ok) {
+        return ok;
     }
     if (included_.empty()) {
         included_ = std::move(parsed->intervals);
@@ -33,6 +51,9 @@ Result<void> TargetSet::exclude(std::string_view spec, const TargetParseOptions&
     auto parsed = detail::parse_target_spec(spec, options);
     if (!parsed) {
         return tl::unexpected(parsed.error());
+    }
+    if (auto ok = check_ranges(spec, included_.size() + excluded_.size(), parsed->intervals.size(), options); !ok) {
+        return ok;
     }
     excluded_.insert(excluded_.end(), parsed->intervals.begin(), parsed->intervals.end());
     dirty_ = true;

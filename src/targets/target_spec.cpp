@@ -93,6 +93,10 @@ Result<ParsedSpec> parse_ipv4(std::string_view spec, std::string_view base, std:
     if (auto ok = check_count(spec, std::to_string(count), count > options.max_addresses, options); !ok) {
         return tl::unexpected(ok.error());
     }
+    if (const std::uint64_t ranges = pattern->interval_count(); ranges > options.max_ranges) {
+        return bad(spec, fmt::format("splits into {} separate ranges, more than the limit of {}", ranges,
+                                     options.max_ranges));
+    }
     parsed.intervals = pattern->expand();
     return parsed;
 }

@@ -22,8 +22,13 @@ namespace portwarden::techniques {
 
 namespace {
 
-// Services that reply from another port than the one probed.
+// Services that reply from another port than the one probed: TFTP answers from a new port of
+// its own (RFC 1350's transfer ID, an ephemeral port). Only datagrams from an unprivileged port
+// (1024 and up) are tried for them: with the try in the source port, any datagram to one of our
+// source ports matches one of the 60 tries of port 69 by chance (60 in 16 384), and pw_hostile's
+// junk from its ports 1-480 did (counted as not sent, once reporting a closed port 69 open).
 constexpr std::array<std::uint16_t, 1> kRedirectingPorts{69};
+constexpr std::uint16_t kFirstRedirectSourcePort = 1024;
 
 class UdpModule final : public Module {
 public:
@@ -86,7 +91,7 @@ private:
         auto tryno =
             tryno_from_source_port(context, packet.dst, packet.src, udp.dst_port, port);
         for (std::uint16_t candidate : kRedirectingPorts) {
-            if (tryno) {
+            if (tryno || udp.src_port < kFirstRedirectSourcePort) {
                 break;
             }
             port = candidate;

@@ -171,6 +171,73 @@ TEST(HostControl, MeasuringWithoutErrorsRulesTheLimiterOut) {
 }
 
 
+// pw_hostile -sU (no limiter; a few of 480 probes lost under load): 160 ICMP errors within
+// 20 ms, then the silent ports time out. No limiter as slow as the measuring pace (one error per
+// 20 ms after a burst of 12) lets 160 errors through in 20 ms: no measuring, the silence counts.
+TEST(HostControl, ErrorsFasterThanTheMeasuringPaceRuleALimiterOut) {
+    auto h = make(true);
+    for (int i = 0; i < 480; ++i) {
+        h.on_send(at(0us));
+    }
+    for (int i = 0; i < 160; ++i) {
+        h.on_reply(at(std::chrono::microseconds(1000 + 125 * i)), 0, true, at(0us), 1ms);
+    }
+    EXPECT_EQ(h.on_timeout(at(200ms), 0, at(0us)), Silence::retry);
+    EXPECT_EQ(h.pace_mode(), PaceMode::none);
+    h.on_send(at(200ms));
+    EXPECT_EQ(h.on_timeout(at(400ms), 1, at(200ms)), Silence::settle);
+    EXPECT_EQ(h.pace_mode(), PaceMode::none);  // never measured
+    EXPECT_FALSE(h.rate_limited());
+}
+
+// The measured spacing is checked against the errors before measuring too: 20 errors within
+// 200 ms allow measuring (a limiter of 20 ms lets 12 + 10 through), but the errors that then
+// answer the lost ports' re-sent probes, 40 ms apart (our own pace, a silent port between), give
+// 44 ms, which would have let only 12 + 4 through: no limiter, the re-sent probes count as tries.
+TEST(HostControl, AMeasuredIntervalTheEarlierErrorsRefuteIsNotPaced) {
+    auto h = make(true);
+    for (int i = 0; i < 40; ++i) {
+        h.on_send(at(0us));
+    }
+    for (int i = 0; i < 20; ++i) {
+        h.on_reply(at(std::chrono::microseconds(1000 + 10000 * i)), 0, true, at(0us), 1ms);
+    }
+    EXPECT_EQ(h.on_timeout(at(300ms), 0, at(0us)), Silence::retry_uncounted);
+    ASSERT_EQ(h.pace_mode(), PaceMode::measuring);
+    for (int k = 0; k < 4; ++k) {
+        const auto sent = at(std::chrono::microseconds(300000 + 40000 * k));
+        h.on_send(sent);
+        h.on_reply(sent + 1ms, 0, true, sent, 1ms);
+    }
+    EXPECT_EQ(h.pace_mode(), PaceMode::none);
+    EXPECT_FALSE(h.rate_limited());
+    EXPECT_FALSE(h.limiter_interval());
+    h.on_send(at(500ms));
+    EXPECT_EQ(h.on_timeout(at(700ms), 0, at(500ms)), Silence::retry);  // counted again
+}
+
+// The same errors from a real limiter (a burst of 6, then one per 100 ms) are consistent with
+// the interval measured: paced.
+TEST(HostControl, ALimitersOwnBurstDoesNotRefuteIt) {
+    auto h = make(true);
+    for (int i = 0; i < 56; ++i) {
+        h.on_send(at(0us));
+    }
+    for (int i = 0; i < 6; ++i) {
+        h.on_reply(at(1ms), 0, true, at(0us), 1ms);
+    }
+    h.on_reply(at(101ms), 0, true, at(0us), 101ms);
+    EXPECT_EQ(h.on_timeout(at(300ms), 0, at(0us)), Silence::retry_uncounted);
+    ASSERT_EQ(h.pace_mode(), PaceMode::measuring);
+    for (int k = 0; k < 4; ++k) {
+        const auto sent = at(std::chrono::microseconds(400000 + 100000 * k));
+        h.on_send(sent);
+        h.on_reply(sent + 1ms, 0, true, sent, 1ms);
+    }
+    ASSERT_EQ(h.pace_mode(), PaceMode::paced);
+    EXPECT_EQ(*h.limiter_interval(), 100ms + 5ms + 2ms);
+}
+
 // The connect engine's use (connect_run.cpp): one controller per worker and host; a try is a
 // fresh connect(), so its tryno is its counted tries before it, every answer is an RTT sample,
 // and a probe is timed out at sent + timeout().

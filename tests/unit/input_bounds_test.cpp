@@ -13,6 +13,8 @@
 #include "cli/resume_file.hpp"
 #include "portwarden/history.hpp"
 #include "portwarden/limits.hpp"
+#include "portwarden/ports.hpp"
+#include "portwarden/services.hpp"
 #include "portwarden/result_file.hpp"
 #include "portwarden/targets.hpp"
 #include "resultfile/port_set.hpp"
@@ -158,6 +160,75 @@ TEST(InputBounds, ResumeJsonNumbersMustBeUnsignedIntegers) {
         ASSERT_FALSE(r) << seed;
         EXPECT_EQ(r.error().message, "out.jsonl:1: malformed resume object") << seed;
     }
+}
+
+// An octet list with many runs in the last octet splits into one range per run and prefix:
+// 0-255.0-255.0-255.1,3,...,255 is 2^31 addresses (under the 2^32 limit) but 2^31 ranges of
+// 24 bytes, which expand() allocated (48 GB, bad_alloc). Now a one-line error, before expanding.
+TEST(InputBounds, TargetOctetListSplitsIntoTooManyRanges) {
+    std::string odd;
+    for (int v = 1; v <= 255; v += 2) {
+        odd += fmt::format("{}{}", odd.empty() ? "" : ",", v);
+    }
+    TargetSet set;
+    const auto r = set.add("0-255.0-255.0-255." + odd, TargetParseOptions{});
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("splits into 2147483648 separate ranges, more than the limit of 8388608"),
+              std::string::npos)
+        << r.error().message;
+    // Within the limit it still expands: 256 * 128 ranges.
+    ASSERT_TRUE(set.add("198.0-255.7." + odd, TargetParseOptions{}));
+    EXPECT_EQ(set.size(), 256U * 128U);
+    EXPECT_EQ(set.at(1).to_string(), "198.0.7.3");
+}
+
+// The set's total: specs each within the limit add up past it (and exclusions count too).
+TEST(InputBounds, TargetSetRangesInAll) {
+    TargetParseOptions options;
+    options.max_ranges = 4;
+    TargetSet set;
+    ASSERT_TRUE(set.add("198.18.0.1,3,5", options));
+    ASSERT_TRUE(set.exclude("198.18.0.3", options));
+    const auto r = set.add("198.18.1.1", options);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "bad target '198.18.1.1': more than 4 separate address ranges in all, the limit");
+    EXPECT_EQ(set.size(), 2U);
+}
+
+// "-" repeated: each item set 65 535 bits (O(items * 65 536)); ranges are now merged once.
+TEST(InputBounds, PortListOfManyWholeRanges) {
+    std::string spec = "-";
+    for (int i = 0; i < 20000; ++i) {
+        spec += ",-,1-100,65535";
+    }
+    const auto ports = parse_ports(spec, PortProtocols{true, true}, nullptr);
+    ASSERT_TRUE(ports) << ports.error().message;
+    EXPECT_EQ(ports->tcp.size(), 65535U);
+    EXPECT_EQ(ports->udp.size(), 65535U);
+    EXPECT_EQ(ports->tcp.front(), 1U);
+    EXPECT_EQ(ports->tcp.back(), 65535U);
+    const auto overlapping = parse_ports("90-200,0,1-100,300,150", PortProtocols{true, false}, nullptr);
+    ASSERT_TRUE(overlapping);
+    EXPECT_EQ(overlapping->tcp.size(), 202U);  // 0, 1-200, 300
+    EXPECT_EQ(overlapping->tcp[0], 0U);
+    EXPECT_EQ(overlapping->tcp[200], 200U);
+    EXPECT_EQ(overlapping->tcp[201], 300U);
+}
+
+// The services index is a sorted list now (not a 512 KB table per parse): the first line of a
+// port still wins, for the name and for the top-ports ranking.
+TEST(InputBounds, ServicesFirstLineOfAPortWins) {
+    const auto names = ServiceNames::parse(
+        "b 80/tcp 0.2\nc 22/tcp 0.5\na 80/tcp 0.9\nd 65535/udp 0.1\ne 0/udp\nf 65535/udp 0.3\n");
+    EXPECT_EQ(names.name(80, Proto::tcp), "b");
+    EXPECT_EQ(names.name(65535, Proto::udp), "d");
+    EXPECT_EQ(names.name(0, Proto::udp), "e");
+    EXPECT_EQ(names.name(0, Proto::tcp), "");
+    EXPECT_EQ(names.name(81, Proto::tcp), "");
+    EXPECT_EQ(names.port("a", Proto::tcp), 80);
+    EXPECT_EQ(std::vector<std::uint16_t>(names.ranked(Proto::tcp).begin(), names.ranked(Proto::tcp).end()),
+              (std::vector<std::uint16_t>{22, 80}));
+    EXPECT_EQ(names.ranked(Proto::udp).size(), 1U);
 }
 
 }  // namespace

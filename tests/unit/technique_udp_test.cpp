@@ -150,6 +150,11 @@ TEST(TechniqueUdp, TftpAnswerFromANewPortCountsForPort69) {
     const auto reply = validate(udp_reply(p, 51234, p.sport, dst));
     expect_state(reply, PortState::open, Reason::udp_response);
     EXPECT_EQ(reply->port, 69);
+    // From a privileged port it is not TFTP's new port: junk of another service (pw_hostile's
+    // unsolicited datagrams from its ports 1-480) never counts for port 69.
+    for (const std::uint16_t from : {std::uint16_t{7}, std::uint16_t{53}, std::uint16_t{480}, std::uint16_t{1023}}) {
+        EXPECT_FALSE(validate(udp_reply(p, from, p.sport, dst))) << from;
+    }
 }
 
 TEST(TechniqueUdp, IcmpErrorsQuotingOurDatagram) {
