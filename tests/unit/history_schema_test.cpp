@@ -30,7 +30,7 @@ TEST_P(HistorySchemaTest, EmptyDatabaseIsMigratedToTheLatestVersion) {
     ASSERT_TRUE(again);
     auto db = raw();
     ASSERT_TRUE(db) << db.error().message;
-    EXPECT_EQ(versions(**db), (std::vector<std::string>{"1", "2", "3", "4"}));
+    EXPECT_EQ(versions(**db), (std::vector<std::string>{"1", "2", "3", "4", "5"}));
     if (GetParam() == Backend::sqlite) {
         auto mode = (*db)->query("PRAGMA journal_mode");
         ASSERT_TRUE(mode) << mode.error().message;
@@ -153,7 +153,7 @@ TEST_P(HistorySchemaTest, NewerSchemaIsRefusedWithAClearMessage) {
     auto store = open();
     ASSERT_FALSE(store);
     EXPECT_NE(store.error().message.find(
-                  "history schema version 99 is newer than this portwarden supports (4)"),
+                  "history schema version 99 is newer than this portwarden supports (5)"),
               std::string::npos)
         << store.error().message;
 }
