@@ -3,6 +3,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -173,6 +177,151 @@ bool send_webhook(const audit::WebhookUrl& url, const std::string& text, const s
     return true;
 }
 
+// The audit's inputs besides the hosts: the flags' values, parsed, and the files they name, loaded.
+struct AuditSetup {
+    audit::ReportFormat format{};
+    std::optional<audit::WebhookUrl> webhook;
+    audit::Date today;
+    audit::Policy policy;
+    std::optional<firewall::Ruleset> ruleset;
+    firewall::Listeners listeners;
+};
+
+Result<AuditSetup> load_audit_setup(const AuditArgs& a) {
+    AuditSetup setup;
+    const auto format = audit::parse_report_format(a.format);
+    if (!format) {
+        return fail(fmt::format("bad --format '{}': expected text, json, junit or sarif", a.format));
+    }
+    setup.format = *format;
+    if (!a.webhook.empty()) {
+        auto url = audit::parse_webhook_url(a.webhook);
+        if (!url) {
+            return tl::unexpected(url.error());
+        }
+        setup.webhook = std::move(*url);
+    } else if (a.webhook_required) {
+        return fail("--webhook-required needs --webhook URL");
+    }
+    setup.today = audit::today_utc();
+    if (!a.today.empty()) {
+        auto d = parse_date(a.today);
+        if (!d) {
+            return tl::unexpected(d.error());
+        }
+        setup.today = *d;
+    }
+    auto policy = audit::load_host_policy(a.policy);
+    if (!policy) {
+        return tl::unexpected(policy.error());
+    }
+    setup.policy = std::move(*policy);
+    if (!a.listeners.empty() && a.ruleset.empty()) {
+        return fail("--listeners goes with --ruleset FILE");
+    }
+    if (!a.ruleset.empty()) {
+        auto rs = firewall::load_ruleset(a.ruleset);
+        if (!rs) {
+            return tl::unexpected(rs.error());
+        }
+        setup.ruleset = std::move(*rs);
+        if (!a.listeners.empty()) {
+            auto l = firewall::load_listeners_file(a.listeners);
+            if (!l) {
+                return tl::unexpected(l.error());
+            }
+            setup.listeners = std::move(*l);
+        }
+    }
+    return setup;
+}
+
+// The hosts the audit judges and where they came from.
+struct AuditHosts {
+    std::vector<HostResult> hosts;
+    int scan_code = exit_ok;
+    std::optional<std::int64_t> scan_id;  // the audit's scan, once stored in the history
+    std::optional<std::string> scan_name;  // --from @NAME: a named scan (shards merged)
+    std::string audit_db;  // where the verdict is stored (empty: nowhere)
+};
+
+// --from RESULTS: the hosts of a result file or a history scan. The exit code on an error.
+std::optional<int> read_audit_hosts(const AuditArgs& a, AuditHosts& out) {
+    if (!a.scan_args.empty() || !a.ports.empty()) {
+        return audit_error(fmt::format("--from reads results from a file; scan flags such as '{}' cannot go with it",
+                                       a.scan_args.empty() ? "-p" : a.scan_args.front()));
+    }
+    ScanSource source(a.db);  // a file, or a history scan: @12, @NAME (shards merged)
+    auto read = source.load(a.from);
+    if (!read) {
+        return audit_error(read.error().message);
+    }
+    out.hosts = std::move(*read);
+    out.scan_id = history_id(a.from);  // --from @12: that stored scan
+    out.scan_name = history_scan_name(a.from);
+    if (!a.no_history) {  // --from: the verdict goes to --db, or the default history
+        out.audit_db = cli::history_url(a.db, "audit not stored in the history").value_or("");
+    }
+    return std::nullopt;
+}
+
+// Scans the policy's hosts (scan_command with the audit's ports and the scan flags); the scan's
+// history store gets the verdict too. The exit code when the scan refused its input.
+std::optional<int> scan_audit_hosts(const AuditArgs& a, const AuditSetup& setup, const std::string& command_line,
+                                    AuditHosts& out) {
+    std::vector<std::string> scan = a.scan_args;
+    if (a.no_history) {
+        scan.emplace_back("--no-history");
+    }
+    if (!a.db.empty()) {
+        scan.push_back("--db=" + a.db);
+    }
+    scan.emplace_back("-p");
+    scan.push_back(scan_ports(a, setup.policy));
+    for (const std::string& t : audit::policy_targets(setup.policy)) {
+        scan.push_back(t);
+    }
+    ScanHooks hooks;
+    hooks.stdout_report = false;
+    hooks.other_protocol_ports = true;
+    hooks.host_done = [&](const HostResult& h) { out.hosts.push_back(h); };
+    hooks.recorded = [&](std::int64_t id, HistoryStore& store) {  // every host is in by now
+        out.scan_id = id;
+        store_audit(store, audit_record(setup.policy, audit::evaluate(setup.policy, out.hosts, setup.today), id));
+    };
+    out.scan_code = scan_command(scan, command_line, hooks);
+    if (out.scan_code == exit_bad_input) {
+        return exit_audit_error;  // scan_command printed the one-line reason
+    }
+    return std::nullopt;
+}
+
+// Writes the report to standard output ("" or "-") or to the file `output`. A report that cannot
+// be written is an audit error (exit 3), never a verdict: the exit code then.
+std::optional<int> write_report(const std::string& output, const std::string& report) {
+    if (output.empty() || output == "-") {
+        std::fwrite(report.data(), 1, report.size(), stdout);
+        if (std::fflush(stdout) != 0) {
+            const int error = errno;
+            std::clearerr(stdout);  // said here, not again by main()
+            return audit_error(fmt::format("cannot write the report to standard output: {}", std::strerror(error)));
+        }
+    } else {
+        std::FILE* f = std::fopen(output.c_str(), "w");
+        int error = 0;
+        if (f == nullptr || std::fwrite(report.data(), 1, report.size(), f) != report.size() || std::fflush(f) != 0) {
+            error = errno != 0 ? errno : EIO;
+        }
+        if (f != nullptr && std::fclose(f) != 0 && error == 0) {
+            error = errno;
+        }
+        if (error != 0) {
+            return audit_error(fmt::format("cannot write the report to '{}': {}", output, std::strerror(error)));
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 int audit_command(const std::vector<std::string>& args, const std::string& command_line) {
@@ -187,138 +336,38 @@ int audit_command(const std::vector<std::string>& args, const std::string& comma
     if (a->policy.empty()) {
         return audit_error("audit needs --policy FILE (see portwarden audit --help)");
     }
-    const auto format = audit::parse_report_format(a->format);
-    if (!format) {
-        return audit_error(fmt::format("bad --format '{}': expected text, json, junit or sarif", a->format));
+    auto setup = load_audit_setup(*a);
+    if (!setup) {
+        return audit_error(setup.error().message);
     }
-    std::optional<audit::WebhookUrl> webhook;
-    if (!a->webhook.empty()) {
-        auto url = audit::parse_webhook_url(a->webhook);
-        if (!url) {
-            return audit_error(url.error().message);
-        }
-        webhook = std::move(*url);
-    } else if (a->webhook_required) {
-        return audit_error("--webhook-required needs --webhook URL");
+    const audit::Policy& policy = setup->policy;
+    AuditHosts in;
+    if (auto code = a->from.empty() ? scan_audit_hosts(*a, *setup, command_line, in) : read_audit_hosts(*a, in)) {
+        return *code;
     }
-    audit::Date today = audit::today_utc();
-    if (!a->today.empty()) {
-        auto d = parse_date(a->today);
-        if (!d) {
-            return audit_error(d.error().message);
-        }
-        today = *d;
-    }
-    auto policy = audit::load_host_policy(a->policy);
-    if (!policy) {
-        return audit_error(policy.error().message);
-    }
-    if (!a->listeners.empty() && a->ruleset.empty()) {
-        return audit_error("--listeners goes with --ruleset FILE");
-    }
-    std::optional<firewall::Ruleset> ruleset;
-    firewall::Listeners listeners;
-    if (!a->ruleset.empty()) {
-        auto rs = firewall::load_ruleset(a->ruleset);
-        if (!rs) {
-            return audit_error(rs.error().message);
-        }
-        ruleset = std::move(*rs);
-        if (!a->listeners.empty()) {
-            auto l = firewall::load_listeners_file(a->listeners);
-            if (!l) {
-                return audit_error(l.error().message);
-            }
-            listeners = std::move(*l);
-        }
-    }
-    std::vector<HostResult> hosts;
-    int scan_code = exit_ok;
-    std::optional<std::int64_t> scan_id;  // the audit's scan, once stored in the history
-    std::optional<std::string> scan_name;  // --from @NAME: a named scan (shards merged)
-    std::string audit_db;  // where the verdict is stored (empty: nowhere)
-    if (!a->from.empty()) {
-        if (!a->scan_args.empty() || !a->ports.empty()) {
-            return audit_error(fmt::format("--from reads results from a file; scan flags such as '{}' cannot go with it",
-                                           a->scan_args.empty() ? "-p" : a->scan_args.front()));
-        }
-        ScanSource source(a->db);  // a file, or a history scan: @12, @NAME (shards merged)
-        auto read = source.load(a->from);
-        if (!read) {
-            return audit_error(read.error().message);
-        }
-        hosts = std::move(*read);
-        scan_id = history_id(a->from);  // --from @12: that stored scan
-        scan_name = history_scan_name(a->from);
-        if (!a->no_history) {  // --from: the verdict goes to --db, or the default history
-            audit_db = cli::history_url(a->db, "audit not stored in the history").value_or("");
-        }
-    } else {
-        std::vector<std::string> scan = a->scan_args;
-        if (a->no_history) {
-            scan.emplace_back("--no-history");
-        }
-        if (!a->db.empty()) {
-            scan.push_back("--db=" + a->db);
-        }
-        scan.emplace_back("-p");
-        scan.push_back(scan_ports(*a, *policy));
-        for (const std::string& t : audit::policy_targets(*policy)) {
-            scan.push_back(t);
-        }
-        ScanHooks hooks;
-        hooks.stdout_report = false;
-        hooks.other_protocol_ports = true;
-        hooks.host_done = [&](const HostResult& h) { hosts.push_back(h); };
-        hooks.recorded = [&](std::int64_t id, HistoryStore& store) {  // every host is in by now
-            scan_id = id;
-            store_audit(store, audit_record(*policy, audit::evaluate(*policy, hosts, today), id));
-        };
-        scan_code = scan_command(scan, command_line, hooks);
-        if (scan_code == exit_bad_input) {
-            return exit_audit_error;  // scan_command printed the one-line reason
-        }
-    }
-    audit::Evaluation evaluation = audit::evaluate(*policy, hosts, today);
-    if (ruleset) {
-        const auto check = firewall::reconcile(*ruleset, hosts, firewall::guess_technique(hosts), listeners, {});
+    audit::Evaluation evaluation = audit::evaluate(policy, in.hosts, setup->today);
+    if (setup->ruleset) {
+        const auto check =
+            firewall::reconcile(*setup->ruleset, in.hosts, firewall::guess_technique(in.hosts), setup->listeners, {});
         audit::add_firewall_findings(evaluation, check);
     }
-    if (!audit_db.empty()) {  // the scan was stored (or --from): its verdict goes next to it
-        AuditRecord record = audit_record(*policy, evaluation, scan_id);
-        record.scan_name = scan_name;
-        store_audit(audit_db, record);
+    if (!in.audit_db.empty()) {  // the scan was stored (or --from): its verdict goes next to it
+        AuditRecord record = audit_record(policy, evaluation, in.scan_id);
+        record.scan_name = in.scan_name;
+        store_audit(in.audit_db, record);
     }
-    const std::string report = audit::render_report(*format, *policy, evaluation);
-    // A report that cannot be written is an audit error (exit 3), never a verdict.
-    if (a->output.empty() || a->output == "-") {
-        std::fwrite(report.data(), 1, report.size(), stdout);
-        if (std::fflush(stdout) != 0) {
-            const int error = errno;
-            std::clearerr(stdout);  // said here, not again by main()
-            return audit_error(fmt::format("cannot write the report to standard output: {}", std::strerror(error)));
-        }
-    } else {
-        std::FILE* f = std::fopen(a->output.c_str(), "w");
-        int error = 0;
-        if (f == nullptr || std::fwrite(report.data(), 1, report.size(), f) != report.size() || std::fflush(f) != 0) {
-            error = errno != 0 ? errno : EIO;
-        }
-        if (f != nullptr && std::fclose(f) != 0 && error == 0) {
-            error = errno;
-        }
-        if (error != 0) {
-            return audit_error(fmt::format("cannot write the report to '{}': {}", a->output, std::strerror(error)));
-        }
+    const std::string report = audit::render_report(setup->format, policy, evaluation);
+    if (auto code = write_report(a->output, report)) {
+        return *code;
     }
     int code = static_cast<int>(evaluation.verdict);
-    if (scan_code != exit_ok) {
-        code = scan_code == 1 ? exit_audit_error : scan_code;  // stopped early / interrupted
+    if (in.scan_code != exit_ok) {
+        code = in.scan_code == 1 ? exit_audit_error : in.scan_code;  // stopped early / interrupted
     }
-    if (webhook) {
+    if (setup->webhook) {
         const std::string json =
-            *format == audit::ReportFormat::json ? report : audit::render_json(*policy, evaluation);
-        if (!send_webhook(*webhook, a->webhook, json) && a->webhook_required) {
+            setup->format == audit::ReportFormat::json ? report : audit::render_json(policy, evaluation);
+        if (!send_webhook(*setup->webhook, a->webhook, json) && a->webhook_required) {
             return exit_audit_error;
         }
     }

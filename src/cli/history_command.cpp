@@ -10,6 +10,9 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -111,11 +114,8 @@ void print_service_timeline(HistoryStore& h, const Address& host, Proto proto, s
     }
 }
 
-}  // namespace
-
-int history_command(const std::vector<std::string>& args) {
-    CLI::App app{"portwarden history: the scans the history database holds, a port's timeline, drift",
-                 "portwarden history"};
+// The flags of `portwarden history`.
+struct HistoryArgs {
     std::string db;
     std::vector<std::string> what;
     std::string new_since;
@@ -124,115 +124,109 @@ int history_command(const std::vector<std::string>& args) {
     bool audits = false;
     std::int64_t min_changes = 1;
     std::string versions_since;
-    app.add_option("what", what, "HOST PORT[/tcp|/udp]: that port's timeline (nothing: list the scans)");
-    app.add_option("--db", db, "history database: PATH or postgresql://... (default: the user's)");
-    app.add_option("--new-since", new_since, "ports that opened since this day (YYYY-MM-DD, UTC)");
-    app.add_option("--versions-since", versions_since,
+};
+
+void add_history_flags(CLI::App& app, HistoryArgs& a) {
+    app.add_option("what", a.what, "HOST PORT[/tcp|/udp]: that port's timeline (nothing: list the scans)");
+    app.add_option("--db", a.db, "history database: PATH or postgresql://... (default: the user's)");
+    app.add_option("--new-since", a.new_since, "ports that opened since this day (YYYY-MM-DD, UTC)");
+    app.add_option("--versions-since", a.versions_since,
                    "ports whose -sV service or version changed since this day (YYYY-MM-DD, UTC)");
-    app.add_flag("--audits", audits, "the stored audits: @id, time, verdict, findings, policy, scan");
-    app.add_flag("--flapping", flapping, "ports whose state changed more than --min times (since --since)");
-    app.add_option("--since", since, "with --flapping: from this day (default: all)");
-    app.add_option("--min", min_changes, "with --flapping: more than this many changes (default 1)");
-    if (auto code = parse_or_exit(app, args)) {
+    app.add_flag("--audits", a.audits, "the stored audits: @id, time, verdict, findings, policy, scan");
+    app.add_flag("--flapping", a.flapping, "ports whose state changed more than --min times (since --since)");
+    app.add_option("--since", a.since, "with --flapping: from this day (default: all)");
+    app.add_option("--min", a.min_changes, "with --flapping: more than this many changes (default 1)");
+}
+
+// The flag combinations history refuses: the exit code, or nullopt when the flags go together.
+std::optional<int> check_history_args(const CLI::App& app, const HistoryArgs& a) {
+    if (auto code = reject_empty(app, "--db", a.db)) {
         return *code;
     }
-    if (auto code = reject_empty(app, "--db", db)) {
-        return *code;
-    }
-    if (!flapping && (app.count("--since") > 0 || app.count("--min") > 0)) {
+    if (!a.flapping && (app.count("--since") > 0 || app.count("--min") > 0)) {
         return bad_input(fmt::format("{} goes with --flapping (history --flapping {} ...)",
                                      app.count("--since") > 0 ? "--since" : "--min",
                                      app.count("--since") > 0 ? "--since" : "--min"));
     }
-    if (min_changes < 0) {
-        return bad_input(fmt::format("bad --min '{}': expected a number of changes, 0 or more", min_changes));
+    if (a.min_changes < 0) {
+        return bad_input(fmt::format("bad --min '{}': expected a number of changes, 0 or more", a.min_changes));
     }
-    std::string url = db;
-    if (url.empty()) {
-        auto path = default_history_path();
-        if (!path) {
-            return bad_input(path.error().message);
-        }
-        url = path->string();
-        if (!std::filesystem::exists(*path)) {  // no scan stored yet: nothing to list, nothing created
-            fmt::print(stderr, "portwarden: no history yet ({} does not exist; every scan is stored there)\n", url);
-            return exit_ok;
-        }
+    return std::nullopt;
+}
+
+// history --new-since DATE: the ports that opened since DATE.
+int list_newly_open(HistoryStore& h, const std::string& new_since) {
+    auto day = parse_day(new_since, "--new-since");
+    if (!day) {
+        return bad_input(day.error().message);
     }
-    auto store = open_existing_history(url);
-    if (!store) {
-        return bad_input(store.error().message);
+    auto opened = h.newly_open(*day);
+    if (!opened) {
+        return bad_input(opened.error().message);
     }
-    HistoryStore& h = **store;
-    if (!new_since.empty()) {
-        auto day = parse_day(new_since, "--new-since");
+    for (const auto& c : *opened) {
+        fmt::print("{}/{} on {}: open since {} (scan @{})\n", c.port, to_string(c.proto), c.host.to_string(),
+                   when(c.time), c.scan_id);
+    }
+    return exit_ok;
+}
+
+// history --flapping [--since DATE] [--min N]: the ports that changed state more than N times.
+int list_flapping(HistoryStore& h, const std::string& since, std::int64_t min_changes) {
+    HistoryTime from{};
+    if (!since.empty()) {
+        auto day = parse_day(since, "--since");
         if (!day) {
             return bad_input(day.error().message);
         }
-        auto opened = h.newly_open(*day);
-        if (!opened) {
-            return bad_input(opened.error().message);
-        }
-        for (const auto& c : *opened) {
-            fmt::print("{}/{} on {}: open since {} (scan @{})\n", c.port, to_string(c.proto), c.host.to_string(),
-                       when(c.time), c.scan_id);
-        }
-        return exit_ok;
+        from = *day;
     }
-    if (!versions_since.empty()) {
-        auto day = parse_day(versions_since, "--versions-since");
-        if (!day) {
-            return bad_input(day.error().message);
-        }
-        return list_service_changes(h, *day);
+    auto flaps = h.flapping(from, std::chrono::system_clock::now(), min_changes);
+    if (!flaps) {
+        return bad_input(flaps.error().message);
     }
-    if (flapping) {
-        HistoryTime from{};
-        if (!since.empty()) {
-            auto day = parse_day(since, "--since");
-            if (!day) {
-                return bad_input(day.error().message);
-            }
-            from = *day;
-        }
-        auto flaps = h.flapping(from, std::chrono::system_clock::now(), min_changes);
-        if (!flaps) {
-            return bad_input(flaps.error().message);
-        }
-        for (const auto& c : *flaps) {
-            fmt::print("{}/{} on {}: {} state changes\n", c.port, to_string(c.proto), c.host.to_string(), c.changes);
-        }
-        return exit_ok;
+    for (const auto& c : *flaps) {
+        fmt::print("{}/{} on {}: {} state changes\n", c.port, to_string(c.proto), c.host.to_string(), c.changes);
     }
-    if (audits) {
-        return list_audits(h);
+    return exit_ok;
+}
+
+// history (no argument): one line per recorded scan, then the named scans of shards.
+int list_scans(HistoryStore& h) {
+    auto scans = h.list_scans();
+    if (!scans) {
+        return bad_input(scans.error().message);
     }
-    if (what.empty()) {
-        auto scans = h.list_scans();
-        if (!scans) {
-            return bad_input(scans.error().message);
-        }
-        auto named = h.list_named_scans();
-        if (!named) {
-            return bad_input(named.error().message);
-        }
-        for (const auto& s : *scans) {
-            // A scan's row is written with its first hosts and its end time set when it ends:
-            // one whose end equals its start is still running, or its process was killed.
-            const bool unfinished = s.info.end_time == s.info.start_time;
-            fmt::print("@{}  {}  {}  {}{} hosts, {} open ports  {}\n", s.id, when(s.info.start_time),
-                       s.info.technique.empty() ? "-" : s.info.technique, unfinished ? "UNFINISHED (killed or running): " : "",
-                       s.hosts, s.open_ports, s.info.command_line);
-        }
-        print_named_scans(*named);
-        return exit_ok;
+    auto named = h.list_named_scans();
+    if (!named) {
+        return bad_input(named.error().message);
     }
+    for (const auto& s : *scans) {
+        // A scan's row is written with its first hosts and its end time set when it ends:
+        // one whose end equals its start is still running, or its process was killed.
+        const bool unfinished = s.info.end_time == s.info.start_time;
+        fmt::print("@{}  {}  {}  {}{} hosts, {} open ports  {}\n", s.id, when(s.info.start_time),
+                   s.info.technique.empty() ? "-" : s.info.technique, unfinished ? "UNFINISHED (killed or running): " : "",
+                   s.hosts, s.open_ports, s.info.command_line);
+    }
+    print_named_scans(*named);
+    return exit_ok;
+}
+
+// The port `history HOST PORT[/PROTO]` names.
+struct PortArg {
+    Address host;
+    Proto proto;
+    std::uint16_t port;
+};
+
+Result<PortArg> parse_port_arg(const std::vector<std::string>& what) {
     if (what.size() != 2) {
-        return bad_input("history takes HOST PORT[/PROTO] (or nothing, --new-since, --flapping)");
+        return fail("history takes HOST PORT[/PROTO] (or nothing, --new-since, --flapping)");
     }
     auto host = Address::parse(what[0]);
     if (!host) {
-        return bad_input(fmt::format("history: bad address '{}'", what[0]));
+        return fail(fmt::format("history: bad address '{}'", what[0]));
     }
     const auto slash = what[1].find('/');
     const std::string proto_text = slash == std::string::npos ? "tcp" : what[1].substr(slash + 1);
@@ -242,13 +236,23 @@ int history_command(const std::vector<std::string>& args) {
     if (!proto || port_text.empty() || port_text.size() > 5 ||
         port_text.find_first_not_of("0123456789") != std::string::npos || (port = static_cast<unsigned>(std::stoul(port_text))) == 0 ||
         port > 65535) {
-        return bad_input(fmt::format("history: bad port '{}': expected PORT or PORT/tcp, PORT/udp", what[1]));
+        return fail(fmt::format("history: bad port '{}': expected PORT or PORT/tcp, PORT/udp", what[1]));
     }
-    auto seen = h.timeline(*host, *proto, static_cast<std::uint16_t>(port));
+    return PortArg{*host, *proto, static_cast<std::uint16_t>(port)};
+}
+
+// history HOST PORT[/PROTO]: the port's current state and since when, every observation, then
+// its -sV observations.
+int show_port_timeline(HistoryStore& h, const std::vector<std::string>& what) {
+    auto arg = parse_port_arg(what);
+    if (!arg) {
+        return bad_input(arg.error().message);
+    }
+    auto seen = h.timeline(arg->host, arg->proto, arg->port);
     if (!seen) {
         return bad_input(seen.error().message);
     }
-    const std::string name = fmt::format("{}/{} on {}", port, to_string(*proto), host->to_string());
+    const std::string name = fmt::format("{}/{} on {}", arg->port, to_string(arg->proto), arg->host.to_string());
     if (seen->empty()) {
         fmt::print("{}: never scanned\n", name);
         return exit_ok;
@@ -267,8 +271,65 @@ int history_command(const std::vector<std::string>& args) {
     for (const auto& o : *seen) {
         fmt::print("  @{}  {}  {} {}\n", o.scan_id, when(o.time), to_string(o.state), to_string(o.reason));
     }
-    print_service_timeline(h, *host, *proto, static_cast<std::uint16_t>(port));
+    print_service_timeline(h, arg->host, arg->proto, arg->port);
     return exit_ok;
+}
+
+// The query the flags ask for (the first of --new-since, --versions-since, --flapping, --audits,
+// the scan list, a port's timeline).
+int run_history_query(HistoryStore& h, const HistoryArgs& a) {
+    if (!a.new_since.empty()) {
+        return list_newly_open(h, a.new_since);
+    }
+    if (!a.versions_since.empty()) {
+        auto day = parse_day(a.versions_since, "--versions-since");
+        if (!day) {
+            return bad_input(day.error().message);
+        }
+        return list_service_changes(h, *day);
+    }
+    if (a.flapping) {
+        return list_flapping(h, a.since, a.min_changes);
+    }
+    if (a.audits) {
+        return list_audits(h);
+    }
+    if (a.what.empty()) {
+        return list_scans(h);
+    }
+    return show_port_timeline(h, a.what);
+}
+
+}  // namespace
+
+int history_command(const std::vector<std::string>& args) {
+    CLI::App app{"portwarden history: the scans the history database holds, a port's timeline, drift",
+                 "portwarden history"};
+    HistoryArgs a;
+    add_history_flags(app, a);
+    if (auto code = parse_or_exit(app, args)) {
+        return *code;
+    }
+    if (auto code = check_history_args(app, a)) {
+        return *code;
+    }
+    std::string url = a.db;
+    if (url.empty()) {
+        auto path = default_history_path();
+        if (!path) {
+            return bad_input(path.error().message);
+        }
+        url = path->string();
+        if (!std::filesystem::exists(*path)) {  // no scan stored yet: nothing to list, nothing created
+            fmt::print(stderr, "portwarden: no history yet ({} does not exist; every scan is stored there)\n", url);
+            return exit_ok;
+        }
+    }
+    auto store = open_existing_history(url);
+    if (!store) {
+        return bad_input(store.error().message);
+    }
+    return run_history_query(**store, a);
 }
 
 }  // namespace portwarden::cli
