@@ -94,6 +94,7 @@ private:
         SessionGroup out;
         out.index = g;
         out.seed = seed_;
+        out.hosts_per_group = group;
         out.last = (g + 1) * group >= total;
         out.start = std::chrono::system_clock::now();
         if (engine_.resumable() && request_.resume_from && request_.resume_from->group == g) {

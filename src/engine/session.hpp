@@ -61,6 +61,7 @@ struct SessionGroup {
     std::uint64_t start_position = 0;  // resumed: cells below this were reported by an earlier run
     bool last = false;                 // no group follows
     std::uint64_t seed = 0;            // the scan's seed; discovery uses seed ^ (index + 1), the scan seed + index
+    std::uint64_t hosts_per_group = 0;  // every group's size in this session (the engine's, clamped by --max-hostgroup)
     std::vector<Address> addresses;
     std::vector<bool> up;  // filled by discovery: host i is up (scanned); down ones are reported down
     std::chrono::system_clock::time_point start;

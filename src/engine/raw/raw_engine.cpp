@@ -92,7 +92,8 @@ bool RawEngine::pipelined() const {
 PingPipeline::Found RawEngine::find_hosts(SessionGroup& group, std::stop_token stop) {
     if (pipelined()) {
         if (!pipeline_) {
-            const std::uint64_t per_group = group_hosts();
+            // The session's group size (--max-hostgroup included): the pipeline's groups must be its groups.
+            const std::uint64_t per_group = group.hosts_per_group;
             const std::uint64_t seed = group.seed;
             PingPipeline::Inputs in{s_.env, request_, s_.ping_columns, s_.ping_templates,
                                     [this, per_group](std::uint64_t g) {
