@@ -1,7 +1,7 @@
 // ceiling_sender: the send-rate ceiling of one interface for the raw-engine benchmark.
 //
 //   ceiling_sender --iface IF --dst-mac MAC --src IP --dst IP [--dport N | --dports LO-HI]
-//                  [--seconds S] [--batch N] [--count N] [--qdisc-bypass]
+//                  [--seconds S] [--batch N] [--count N] [--qdisc-bypass] [--shuffle]
 //
 // Sends identical 60-byte Ethernet frames (a 54-byte IPv4 TCP SYN, no options, padded with
 // zeros to the 60-byte minimum) from IF to MAC with AF_PACKET sendmmsg() in batches of N
@@ -36,6 +36,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,7 +52,7 @@ void usage(int code) {
     std::fprintf(code == 0 ? stdout : stderr,
                  "usage: ceiling_sender --iface IF --dst-mac MAC --src IP --dst IP\n"
                  "                      [--dport N | --dports LO-HI] [--seconds S] [--batch N]\n"
-                 "                      [--count N] [--qdisc-bypass]\n");
+                 "                      [--count N] [--qdisc-bypass] [--shuffle]\n");
     std::exit(code);
 }
 
@@ -142,6 +143,7 @@ int main(int argc, char** argv) {
     std::string iface, dst_mac_text, src_text, dst_text;
     long dport = 80, seconds = 3, batch = 64, count = 0, dport_low = 0, dport_high = 0;
     bool bypass = false;
+    bool shuffle = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
         auto value = [&]() -> std::string {
@@ -164,6 +166,7 @@ int main(int argc, char** argv) {
         else if (arg == "--batch") { batch = number(value(), 1, 1024, "--batch"); }
         else if (arg == "--count") { count = number(value(), 1, 100000000, "--count"); }
         else if (arg == "--qdisc-bypass") { bypass = true; }
+        else if (arg == "--shuffle") { shuffle = true; }
         else if (arg == "-h" || arg == "--help") { usage(0); }
         else { std::fprintf(stderr, "ceiling_sender: unknown argument '%s'\n", argv[i]); usage(2); }
     }
@@ -205,6 +208,11 @@ int main(int argc, char** argv) {
         for (long p = dport_low; p <= dport_high; ++p) {
             frames.push_back(build_frame(dst_mac, src_mac, src, dst, static_cast<std::uint16_t>(p),
                                          static_cast<std::uint16_t>(32768 + p % 16384)));
+        }
+        if (shuffle) {
+            // Ports (and their source ports) in a fixed random order, as a scanner sends them.
+            std::mt19937_64 rng(0x5eed);
+            std::shuffle(frames.begin(), frames.end(), rng);
         }
         const auto all = static_cast<long>(frames.size());
         count = count > 0 ? std::min(count, all) : all;
