@@ -35,6 +35,8 @@
 #
 #   --runs N        runs of each side per fast row (default 3), alternating which goes first;
 #                   the table shows medians
+#   PW_NMAP_TIMEOUT=S (environment): how long one nmap run may take (default 900 s); a run cut
+#                   off says so in the row (nmap needs over 15 min for the 10 % lossy host)
 #   --slow-runs N   runs for the rows where one side takes a minute or more (drop: nmap
 #                   ~100 s; udp with the rate limit on: ~95 s of ours, ~50 s of nmap; rss;
 #                   nmap's runs in the lossy rows)
@@ -160,7 +162,8 @@ run_ours() {
 run_nmap() {
   local tag=$1 t0 rc=0; shift
   t0=$(now)
-  timeout 900 ip netns exec "$scan_ns" nmap "$@" -oX "$work/$tag.xml" >/dev/null 2>"$work/$tag.stderr" || rc=$?
+  timeout "${PW_NMAP_TIMEOUT:-900}" ip netns exec "$scan_ns" nmap "$@" -oX "$work/$tag.xml" >/dev/null 2>"$work/$tag.stderr" || rc=$?
+  if [ "$rc" -eq 124 ]; then echo "nmap did not finish in ${PW_NMAP_TIMEOUT:-900} s; " >"$work/$tag.err"; return 1; fi
   if [ "$rc" -ne 0 ]; then echo "nmap exit $rc: $(first_line "$work/$tag.stderr" "")" >"$work/$tag.err"; return 1; fi
   since "$t0" >>"$work/$tag.times"
 }
