@@ -183,14 +183,19 @@ public:
     // [from, to]; most changes first.
     virtual Result<std::vector<PortChange>> flapping(HistoryTime from, HistoryTime to,
                                                      std::int64_t more_than) = 0;
-    // The latest observation of every port of `host` recorded by a scan of `technique`,
-    // sorted by (proto, port): what drift is judged against (a changed port is re-probed).
-    // The host's newest scan of that technique (by the host's end time, then id) gives every
-    // port it scanned; ports it did not scan come from the next older one that did, and so on,
-    // looking at the newest 32 such scans at most. A port that was scanned counts whatever
-    // its state (also when it was one of the many closed or filtered ports).
+    // The latest observation of every port of `host` recorded by a scan of one of
+    // `techniques` (ScanInfo::technique, matched exactly), sorted by (proto, port): what drift
+    // is judged against (a changed port is re-probed). The host's newest such scan (by the
+    // host's end time, then id) gives every port it scanned; ports it did not scan come from
+    // the next older one that did, and so on, looking at the newest 32 such scans at most. A
+    // port that was scanned counts whatever its state (also when it was one of the many
+    // closed or filtered ports).
     virtual Result<std::vector<LastSeen>> last_seen(const Address& host,
-                                                    std::string_view technique) = 0;
+                                                    std::span<const std::string> techniques) = 0;
+    Result<std::vector<LastSeen>> last_seen(const Address& host, std::string_view technique) {
+        const std::string one(technique);
+        return last_seen(host, std::span<const std::string>(&one, 1));
+    }
     // Stores what -sV found on ports of scan `scan_id` (whose hosts were added before), in one
     // transaction.
     virtual Result<void> add_services(std::int64_t scan_id, std::span<const ServiceRecord> services) = 0;

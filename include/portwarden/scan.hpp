@@ -47,8 +47,8 @@ struct ScanRequest {
     // `technique`, ports.udp with the UDP scan: per host group one discovery, then the TCP
     // phase and the UDP phase (as nmap), and one result per host holding both protocols.
     // With technique connect (-sT -sU) the raw engine runs discovery and the UDP phase and its
-    // TCP phase goes by connect() (no shards, no resume). Drift confirmation (`previous`) takes
-    // one protocol and is not available with it.
+    // TCP phase goes by connect() (no shards, no resume). Drift confirmation (`previous`)
+    // re-probes each protocol's changed ports with that protocol's scan type.
     bool with_udp = false;
     // --scanflags: raw TCP probes carry these flags (FIN=0x01 ... CWR=0x80) instead of the
     // technique's own, and replies are read as `technique` reads them (nmap: SYN by default).
@@ -81,9 +81,10 @@ struct ScanRequest {
     std::optional<ResumePoint> resume_from;  // --resume: skip what an interrupted run reported
     // Who really answered: HostResult::responder for every raw port scan (--no-responder-analysis: off).
     bool responder_analysis = true;
-    // Drift confirmation: the ports of a host (this scan's protocol, sorted by port) as last
-    // seen. A finished host with a port whose state differs is held back, those ports are
-    // probed once more (after the host group's run, with the same technique), and the host is
+    // Drift confirmation: the ports of a host (the scanned protocols, sorted by (proto, port))
+    // as the same scan type last saw them. A finished host with a port whose state differs is
+    // held back, those ports are probed once more (after the host group's run, with the scan
+    // type of their protocol: -sS -sU re-probes TCP ports by SYN, UDP ones by UDP), and the host is
     // handed over with the re-probe applied: if the re-probe finds the recorded state again,
     // the first result was a lost or stray packet and the re-probe's result replaces it;
     // otherwise the first result stands. One lost packet never reports drift. Unset: off.

@@ -98,6 +98,7 @@ struct ScanSummary {
 struct PreviousPort {
     std::uint16_t port = 0;
     PortState state = PortState::filtered;
+    Proto proto = Proto::tcp;
     friend bool operator==(const PreviousPort&, const PreviousPort&) = default;
 };
 

@@ -22,9 +22,13 @@ void add_flags(CLI::App& app, std::initializer_list<FlagRow> rows) {
         const std::string name(row.name);
         const std::string help(row.help);
         std::visit(
-            [&](auto* value) {
+            [&](auto value) {
                 using Value = std::remove_pointer_t<decltype(value)>;
-                if constexpr (std::is_same_v<Value, bool>) {
+                if constexpr (std::is_same_v<Value, Repeats>) {
+                    app.add_flag(name, *value.count, help);
+                } else if constexpr (std::is_same_v<Value, Words>) {
+                    app.add_option(name, *value.values, help);
+                } else if constexpr (std::is_same_v<Value, bool>) {
                     app.add_flag(name, *value, help);
                 } else if constexpr (std::is_same_v<Value, std::vector<std::string>>) {
                     app.add_option(name, *value, help)->allow_extra_args(false);

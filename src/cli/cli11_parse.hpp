@@ -19,12 +19,22 @@ std::optional<int> parse_or_exit(CLI::App& app, std::vector<std::string> args);
 // line naming the option, and exit_bad_input. nullopt when the option is absent or not empty.
 std::optional<int> reject_empty(const CLI::App& app, const std::string& option, const std::string& value);
 
+// A flag counted each time it is given (-v -v, -vv: 2).
+struct Repeats {
+    int* count;
+};
+// An option (or a positional) that takes the words after it (--technique syn udp).
+struct Words {
+    std::vector<std::string>* values;
+};
+
 // A group of flags as a table, one row each: its long name, where its value goes, its help.
-// bool: a flag; int and string: an option with one value; vector<string>: an option given once
-// per value (-PS22 -PS80), never taking the next word.
+// bool: a flag; Repeats: a counted flag; int and string: an option with one value;
+// vector<string>: an option given once per value (-PS22 -PS80), never taking the next word;
+// Words: one taking the next words.
 struct FlagRow {
     std::string_view name;
-    std::variant<bool*, int*, std::string*, std::vector<std::string>*> value;
+    std::variant<bool*, Repeats, int*, std::string*, std::vector<std::string>*, Words> value;
     std::string_view help;
 };
 void add_flags(CLI::App& app, std::initializer_list<FlagRow> rows);

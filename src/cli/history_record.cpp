@@ -1,6 +1,7 @@
 #include "cli/history_record.hpp"
 
 #include <chrono>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -51,20 +52,50 @@ ScanRecorder ScanRecorder::open(const std::string& db, bool disabled, const std:
     return r;
 }
 
-std::function<std::vector<PreviousPort>(const Address&)> ScanRecorder::previous_states(Proto proto) {
+std::vector<std::string> alike_techniques(std::string_view technique, Proto proto) {
+    const std::size_t slash = technique.find('/');
+    const std::string_view base = technique.substr(0, slash);
+    const std::string suffix(slash == std::string_view::npos ? std::string_view{} : technique.substr(slash));
+    constexpr std::string_view with_udp = "+udp";
+    if (proto == Proto::tcp) {
+        const std::string tcp(base.ends_with(with_udp) ? base.substr(0, base.size() - with_udp.size()) : base);
+        return {tcp + suffix, tcp + std::string(with_udp) + suffix};
+    }
+    std::vector<std::string> out{std::string(to_string(Technique::udp))};
+    for (int i = 0; i < technique_count; ++i) {
+        const auto t = static_cast<Technique>(i);
+        if (t != Technique::udp && !is_ping_technique(t)) {
+            out.push_back(std::string(to_string(t)) + std::string(with_udp));
+        }
+    }
+    if (!suffix.empty()) {
+        out.emplace_back(technique);
+    }
+    return out;
+}
+
+std::function<std::vector<PreviousPort>(const Address&)> ScanRecorder::previous_states(PortProtocols scanned) {
     if (!store_) {
         return {};
     }
-    HistoryStore* store = store_.get();
-    return [store, proto, technique = info_.technique](const Address& host) {
-        std::vector<PreviousPort> out;
-        auto seen = store->last_seen(host, technique);
-        if (!seen) {
-            return out;  // an unreadable history confirms nothing: the scan's results stand
+    std::vector<std::pair<Proto, std::vector<std::string>>> wanted;
+    for (const Proto proto : {Proto::tcp, Proto::udp}) {
+        if (proto == Proto::tcp ? scanned.tcp : scanned.udp) {
+            wanted.emplace_back(proto, alike_techniques(info_.technique, proto));
         }
-        for (const LastSeen& s : *seen) {
-            if (s.proto == proto) {
-                out.push_back(PreviousPort{s.port, s.state});
+    }
+    HistoryStore* store = store_.get();
+    return [store, wanted = std::move(wanted)](const Address& host) {
+        std::vector<PreviousPort> out;  // by (proto, port): TCP's, then UDP's
+        for (const auto& [proto, techniques] : wanted) {
+            auto seen = store->last_seen(host, techniques);
+            if (!seen) {
+                return std::vector<PreviousPort>{};  // an unreadable history confirms nothing: the scan's results stand
+            }
+            for (const LastSeen& s : *seen) {
+                if (s.proto == proto) {
+                    out.push_back(PreviousPort{s.port, s.state, s.proto});
+                }
             }
         }
         return out;

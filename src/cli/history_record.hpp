@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "portwarden/history.hpp"
+#include "portwarden/ports.hpp"
 #include "portwarden/scan.hpp"
 #include "portwarden/version.hpp"
 
@@ -23,6 +24,13 @@ namespace portwarden::cli {
 // The history database to use: `db` (the --db value), else the user's default. Nothing, with
 // the one-line warning "portwarden: warning: WARNING: why", when there is no default (no HOME).
 std::optional<std::string> history_url(const std::string& db, std::string_view warning);
+
+// The recorded techniques (ScanInfo::technique) whose `proto` ports were probed as a scan
+// recorded as `technique` probes them: for TCP, the same TCP type alone or with -sU ("syn":
+// "syn", "syn+udp"); for UDP, every scan with -sU ("udp", "syn+udp", "connect+udp", ...). A
+// --scanflags suffix ("/flags=0x29") must match for TCP; for UDP only this scan's own name
+// carries one.
+std::vector<std::string> alike_techniques(std::string_view technique, Proto proto);
 
 class ScanRecorder {
 public:
@@ -39,9 +47,10 @@ public:
     // Ends the scan's record; with `verbose`, says where on stderr. Returns the scan's id, or
     // nothing when no history is kept or writing failed.
     std::optional<std::int64_t> finish(const ScanSummary& summary, bool verbose);
-    // Drift confirmation (ScanRequest::previous): each host's ports of `proto` as the last scan
-    // of this technique saw them. Unset when no history is kept.
-    std::function<std::vector<PreviousPort>(const Address&)> previous_states(Proto proto);
+    // Drift confirmation (ScanRequest::previous): each host's ports of the `scanned` protocols,
+    // each as the history last saw it probed the way this scan probes it (alike_techniques).
+    // Unset when no history is kept.
+    std::function<std::vector<PreviousPort>(const Address&)> previous_states(PortProtocols scanned);
     // The database's URL (a path or postgresql://...), empty when no history is kept.
     const std::string& url() const { return url_; }
     // The open store, null when no history is kept (or writing it failed).

@@ -43,6 +43,21 @@ std::vector<std::string> split_commas(const std::vector<std::string>& items) {
     return out;
 }
 
+// -iL FILE, --excludefile FILE: the file's targets appended to `specs` (no file: nothing).
+Result<void> append_target_file(const std::string& path, std::vector<std::string>& specs) {
+    if (path.empty()) {
+        return {};
+    }
+    auto text = read_text_file(path, kTargetListLimits);
+    if (!text) {
+        return tl::unexpected(text.error());
+    }
+    for (auto& s : split_target_list(*text)) {
+        specs.push_back(std::move(s));
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<void> apply_duration(const std::string& flag, const std::string& text, std::chrono::microseconds& field) {
@@ -113,14 +128,8 @@ Result<TargetSet> build_targets(const ScanArgs& a) {
     TargetParseOptions options;
     options.resolver = system_resolver();
     std::vector<std::string> specs = a.targets;
-    if (!a.input_list.empty()) {
-        auto text = read_text_file(a.input_list, kTargetListLimits);
-        if (!text) {
-            return tl::unexpected(text.error());
-        }
-        for (auto& s : split_target_list(*text)) {
-            specs.push_back(std::move(s));
-        }
+    if (auto r = append_target_file(a.input_list, specs); !r) {
+        return tl::unexpected(r.error());
     }
     if (specs.empty()) {
         return fail("no targets given (name hosts, networks or ranges, or use -iL FILE)");
@@ -132,14 +141,8 @@ Result<TargetSet> build_targets(const ScanArgs& a) {
         }
     }
     std::vector<std::string> excluded = split_commas(a.exclude);
-    if (!a.exclude_file.empty()) {
-        auto text = read_text_file(a.exclude_file, kTargetListLimits);
-        if (!text) {
-            return tl::unexpected(text.error());
-        }
-        for (auto& s : split_target_list(*text)) {
-            excluded.push_back(std::move(s));
-        }
+    if (auto r = append_target_file(a.exclude_file, excluded); !r) {
+        return tl::unexpected(r.error());
     }
     for (const std::string& spec : excluded) {
         if (auto r = set.exclude(spec, options); !r) {

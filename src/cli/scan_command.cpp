@@ -206,8 +206,8 @@ int execute(ScanArgs& a, const ScanChoice& c, ScanPlan& plan, const std::string&
             history.set_shard(ShardTag{a.scan_id, request.shard_index, request.shard_count});
         }
     }
-    if (!a.no_reprobe && !request.ping_only && !request.with_udp) {  // drift confirmation: one protocol
-        plan.request.previous = history.previous_states(request.technique == Technique::udp ? Proto::udp : Proto::tcp);
+    if (!a.no_reprobe && !request.ping_only) {  // drift confirmation
+        plan.request.previous = history.previous_states(c.types.protocols());
     }
     // Before the scan: a raw scan started as root has dropped to nobody by its end.
     const ResumeTarget resume_target(a.resume_file, !a.outputs.json.empty() || !a.outputs.all_base.empty());

@@ -1,40 +1,50 @@
 #include "engine/drift.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace portwarden::engine {
+
+namespace {
+
+// Ports and recorded ports in (proto, port) order.
+auto key(const PortResult& p) { return std::pair(p.proto, p.port); }
+auto key(const PreviousPort& p) { return std::pair(p.proto, p.port); }
+
+template <class Ports>
+auto find_port(Ports& ports, std::pair<Proto, std::uint16_t> which) {
+    const auto it = std::lower_bound(ports.begin(), ports.end(), which,
+                                     [](const auto& a, const auto& k) { return key(a) < k; });
+    return it != ports.end() && key(*it) == which ? it : ports.end();
+}
+
+}  // namespace
 
 std::vector<PreviousPort> changed_ports(const HostResult& host, std::span<const PreviousPort> previous) {
     std::vector<PreviousPort> out;
     for (const PortResult& p : host.ports) {
-        const auto it = std::lower_bound(previous.begin(), previous.end(), p.port,
-                                         [](const PreviousPort& a, std::uint16_t port) { return a.port < port; });
-        if (it != previous.end() && it->port == p.port && it->state != p.state) {
+        const auto it = find_port(previous, key(p));
+        if (it != previous.end() && it->state != p.state) {
             out.push_back(*it);
         }
     }
-    return out;  // in host.ports' order: sorted by port
+    return out;  // in host.ports' order: sorted by (proto, port)
 }
 
 DriftCounts apply_reprobe(HostResult& host, std::span<const PreviousPort> changed,
                           std::span<const PortResult> second) {
-    // Looked up by binary search (a scan's HostResult holds one protocol, sorted by port), so a
-    // host whose every port changed (a firewall appeared) costs n log n, not n squared.
+    // Looked up by binary search (a scan's HostResult is sorted by (proto, port)), so a host
+    // whose every port changed (a firewall appeared) costs n log n, not n squared.
     std::vector<PortResult> again(second.begin(), second.end());
-    std::sort(again.begin(), again.end(), [](const PortResult& a, const PortResult& b) { return a.port < b.port; });
-    const auto find = [&](auto& ports, std::uint16_t port) {
-        const auto it = std::lower_bound(ports.begin(), ports.end(), port,
-                                         [](const PortResult& a, std::uint16_t p) { return a.port < p; });
-        return it != ports.end() && it->port == port ? it : ports.end();
-    };
+    std::sort(again.begin(), again.end(), [](const PortResult& a, const PortResult& b) { return key(a) < key(b); });
     DriftCounts counts;
     for (const PreviousPort& was : changed) {
-        const auto first = find(host.ports, was.port);
+        const auto first = find_port(host.ports, key(was));
         if (first == host.ports.end()) {
             continue;
         }
         ++counts.reprobed;
-        const auto re = find(again, was.port);
+        const auto re = find_port(again, key(was));
         if (re == again.end()) {
             continue;  // not settled again: the first result stands, unconfirmed
         }
@@ -48,15 +58,17 @@ DriftCounts apply_reprobe(HostResult& host, std::span<const PreviousPort> change
     return counts;
 }
 
-std::vector<std::uint16_t> reprobe_ports(std::span<const HeldHost> held) {
-    std::vector<std::uint16_t> ports;
+PortList reprobe_ports(std::span<const HeldHost> held) {
+    PortList ports;
     for (const HeldHost& h : held) {
         for (const PreviousPort& p : h.changed) {
-            ports.push_back(p.port);
+            (p.proto == Proto::udp ? ports.udp : ports.tcp).push_back(p.port);
         }
     }
-    std::sort(ports.begin(), ports.end());
-    ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+    for (auto* list : {&ports.tcp, &ports.udp}) {
+        std::sort(list->begin(), list->end());
+        list->erase(std::unique(list->begin(), list->end()), list->end());
+    }
     return ports;
 }
 

@@ -10,8 +10,9 @@
 
 namespace portwarden::engine {
 
-// The ports of `host` whose state differs from `previous` (sorted by port), with the recorded
-// state. Ports that only one side has are not compared; nor are reasons (as ndiff).
+// The ports of `host` (sorted by (proto, port)) whose state differs from `previous` (sorted
+// the same way), with the recorded state. Ports that only one side has are not compared; nor
+// are reasons (as ndiff).
 std::vector<PreviousPort> changed_ports(const HostResult& host, std::span<const PreviousPort> previous);
 
 struct DriftCounts {
@@ -20,7 +21,7 @@ struct DriftCounts {
     std::uint64_t reverted = 0;
 };
 
-// Applies a re-probe of `changed` (from changed_ports) to `host` (one protocol, ports sorted). `second`: the re-probe's
+// Applies a re-probe of `changed` (from changed_ports) to `host` (ports sorted by (proto, port)). `second`: the re-probe's
 // results (any order; a port missing from it was not settled again, and its first result
 // stands). A re-probe that finds the recorded state replaces the first result; otherwise the
 // first result stands (confirmed when the re-probe agrees with it).
@@ -33,7 +34,7 @@ struct HeldHost {
     std::vector<PreviousPort> changed;
 };
 
-// The ports to re-probe for a set of held hosts: the union of their changed ports, sorted.
-std::vector<std::uint16_t> reprobe_ports(std::span<const HeldHost> held);
+// The ports to re-probe for a set of held hosts: the union of their changed ports, per protocol.
+PortList reprobe_ports(std::span<const HeldHost> held);
 
 }  // namespace portwarden::engine

@@ -163,7 +163,7 @@ private:
         if (held.empty()) {
             return;
         }
-        const std::vector<std::uint16_t> ports = reprobe_ports(held);
+        const PortList ports = reprobe_ports(held);
         std::vector<std::vector<PortResult>> results;
         const StepEnd end =
             engine_.reprobe(held, ports, seed_ ^ (group.index + 1) ^ kReprobeSeedSalt, results, stop_);

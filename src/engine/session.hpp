@@ -117,9 +117,10 @@ public:
     // After a stop or fatal error in scan: the started, unfinished hosts handed over with what
     // is known (complete = false). Returns the group's resume position, if the engine has one.
     virtual std::optional<std::uint64_t> flush_unfinished(const SessionGroup& group, GroupSink& sink) = 0;
-    // Drift confirmation: `ports` probed once more on the held hosts; results[i] for held[i]
-    // (empty `results`: the re-probe could not run; the hosts go over as they are).
-    virtual StepEnd reprobe(std::span<const HeldHost> held, std::span<const std::uint16_t> ports,
+    // Drift confirmation: `ports` probed once more on the held hosts, each protocol's with the
+    // scan type that scanned it; results[i] for held[i] (empty `results`: the re-probe could
+    // not run; the hosts go over as they are).
+    virtual StepEnd reprobe(std::span<const HeldHost> held, const PortList& ports,
                             std::uint64_t seed, std::vector<std::vector<PortResult>>& results,
                             std::stop_token stop) = 0;
     // The scan is over: engine figures into the summary (and its sockets closed).

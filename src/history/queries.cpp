@@ -5,6 +5,8 @@
 #include <tuple>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "history/port_sets.hpp"
 #include "history/rows.hpp"
 
@@ -63,12 +65,23 @@ Result<std::vector<PortObservation>> timeline(SqlConnection& db, const Address& 
     return out;
 }
 
-Result<std::vector<LastSeen>> last_seen(SqlConnection& db, const Address& host, std::string_view technique) {
+Result<std::vector<LastSeen>> last_seen(SqlConnection& db, const Address& host,
+                                        std::span<const std::string> techniques) {
     const std::string address = host.to_string();
-    const SqlValue which[] = {address, std::string(technique), last_seen_scans};
-    auto scans = db.query("SELECT p.scan_id, MAX(p.time_us) FROM port_sets p JOIN scans s ON s.id = p.scan_id "
-                          "WHERE p.host = $1 AND s.technique = $2 GROUP BY p.scan_id "
-                          "ORDER BY 2 DESC, 1 DESC LIMIT $3",
+    if (techniques.empty()) {
+        return std::vector<LastSeen>{};
+    }
+    std::vector<SqlValue> which{address};
+    std::string names;  // $2, $3, ...
+    for (const std::string& t : techniques) {
+        which.emplace_back(t);
+        names += fmt::format("{}${}", names.empty() ? "" : ", ", which.size());
+    }
+    which.emplace_back(last_seen_scans);
+    auto scans = db.query(fmt::format("SELECT p.scan_id, MAX(p.time_us) FROM port_sets p JOIN scans s ON s.id = "
+                                      "p.scan_id WHERE p.host = $1 AND s.technique IN ({}) GROUP BY p.scan_id "
+                                      "ORDER BY 2 DESC, 1 DESC LIMIT ${}",
+                                      names, which.size()),
                           which);
     if (!scans) {
         return tl::unexpected(scans.error());

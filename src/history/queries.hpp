@@ -2,6 +2,8 @@
 // The HistoryStore queries that expand port sets (schema 2) back into per-port observations;
 // store.cpp's SqlHistoryStore calls them. Each gives what a row per port would have given.
 #include <cstdint>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -14,7 +16,8 @@ namespace portwarden::history {
 Result<void> load_ports(SqlConnection& db, std::int64_t scan_id, std::vector<HostResult>& hosts);
 Result<std::vector<PortObservation>> timeline(SqlConnection& db, const Address& host, Proto proto,
                                               std::uint16_t port);
-Result<std::vector<LastSeen>> last_seen(SqlConnection& db, const Address& host, std::string_view technique);
+Result<std::vector<LastSeen>> last_seen(SqlConnection& db, const Address& host,
+                                        std::span<const std::string> techniques);
 Result<std::vector<PortChange>> newly_open(SqlConnection& db, HistoryTime since);
 Result<std::vector<PortChange>> flapping(SqlConnection& db, HistoryTime from, HistoryTime to,
                                          std::int64_t more_than);

@@ -186,8 +186,9 @@ public:
         return history::timeline(*db_, host, proto, port);
     }
 
-    Result<std::vector<LastSeen>> last_seen(const Address& host, std::string_view technique) override {
-        return history::last_seen(*db_, host, technique);
+    using HistoryStore::last_seen;
+    Result<std::vector<LastSeen>> last_seen(const Address& host, std::span<const std::string> techniques) override {
+        return history::last_seen(*db_, host, techniques);
     }
 
     Result<std::vector<PortChange>> newly_open(HistoryTime since) override {

@@ -106,6 +106,7 @@
 #include <nlohmann/json.hpp>
 
 #include "output/format.hpp"
+#include "output/port_summary.hpp"
 #include "output/route.hpp"
 #include "output/writer.hpp"
 #include "responder/json.hpp"
@@ -335,11 +336,6 @@ Json run_record(const RunInfo& run) {
         j["scan_types"] = std::move(types);
     }
     return j;
-}
-
-// nmap's --open: open, open|filtered and unfiltered ports are shown.
-bool possibly_open(PortState s) {
-    return s == PortState::open || s == PortState::open_filtered || s == PortState::unfiltered;
 }
 
 class JsonWriter final : public Writer {

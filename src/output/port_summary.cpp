@@ -29,10 +29,6 @@ bool is_ignored(PortState state, std::size_t count, IgnoreRule rule) {
     return count > max_per_state;
 }
 
-bool possibly_open(PortState s) {
-    return s == PortState::open || s == PortState::open_filtered || s == PortState::unfiltered;
-}
-
 // nmap groups the ports of a state by (reason, protocol) in port order, then merge-sorts the
 // groups by count, most first; its merge takes the later group on ties, so tied groups come
 // out in reverse order of first appearance.
@@ -59,6 +55,10 @@ std::vector<ReasonGroup> reason_groups(const std::vector<const PortResult*>& por
 }
 
 }  // namespace
+
+bool possibly_open(PortState s) {
+    return s == PortState::open || s == PortState::open_filtered || s == PortState::unfiltered;
+}
 
 PortSummary summarize_ports(const HostResult& host, IgnoreRule rule) {
     PortSummary summary;

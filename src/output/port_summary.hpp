@@ -40,6 +40,10 @@ struct IgnoreRule {
     bool ping_only = false;  // -sn: no ports, so --open hides no host that is up
 };
 
+// nmap's "possibly open" states (--open shows them, hasOpenPorts counts them): open,
+// open|filtered and unfiltered.
+bool possibly_open(PortState s);
+
 // The returned summary points into host.ports: keep `host` alive while using it.
 PortSummary summarize_ports(const HostResult& host, IgnoreRule rule);
 

@@ -20,7 +20,9 @@ scanner namespace (`portwarden audit --policy P -sS ... --format json`):
             difference (exit 0).
   reprobe   -sS and -sT: a lost first SYN (nft drops exactly one, --max-retries 0) is probed
             again because the history says closed, and reported closed (filtered without a
-            history); a real new listener is confirmed by its re-probe.
+            history); a real new listener is confirmed by its re-probe. -sS -sU and -sT -sU
+            the same, and also a lost first UDP probe to a closed port (open|filtered without
+            a history) re-probed by UDP back to closed, and a new UDP echo confirmed open.
   history   per database (a fresh SQLite file; with --pg the PostgreSQL server whose URL
             tests/history/pg_server.sh puts in PW_HISTORY_PG_URL): three scans of the plain
             host with --db (without, with, without the extra listener) and an audit with --db;
@@ -75,13 +77,15 @@ def audit(case, pw, ns, workdir, tag, text, scan_args):
         return rc, None, err
 
 
-def drop_first_syn(host_ns, port, syn_bytes):
+def drop_first_syn(host_ns, port, syn_bytes, udp_port=None):
     """nftables in the target's namespace (table inet pwreprobe, made here, deleted by
     clear_drop): drops SYNs to `port` until `syn_bytes` bytes have passed, i.e. exactly the
-    first SYN (44 bytes from a raw -sS probe, 60 from the kernel's connect())."""
+    first SYN (44 bytes from a raw -sS probe, 60 from the kernel's connect()); with `udp_port`,
+    the first datagram to it too (an empty probe: 28 bytes)."""
     clear_drop(host_ns)
+    udp = f"  udp dport {udp_port} quota until 40 bytes drop\n" if udp_port else ""
     rules = ("table inet pwreprobe {\n chain in {\n  type filter hook input priority -10;\n"
-             f"  tcp dport {port} tcp flags & (syn|ack) == syn quota until {syn_bytes} bytes drop\n }}\n}}\n")
+             f"  tcp dport {port} tcp flags & (syn|ack) == syn quota until {syn_bytes} bytes drop\n{udp} }}\n}}\n")
     subprocess.run(["ip", "netns", "exec", host_ns, "nft", "-f", "-"], input=rules, text=True, check=True,
                    timeout=30)
 
@@ -92,61 +96,78 @@ def clear_drop(host_ns):
 
 
 def json_ports(path):
-    """{port: (state, reason)} and the summary object of a -oJ file."""
+    """{port: (state, reason)} ({"udp/PORT": ...} for UDP) and the summary object of a -oJ file."""
     ports, summary = {}, {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             o = json.loads(line)
             if o.get("type") == "port":
-                ports[o["port"]] = (o["state"], o["reason"])
+                ports[o["port"] if o["proto"] == "tcp" else f"udp/{o['port']}"] = (o["state"], o["reason"])
             elif o.get("type") == "summary":
                 summary = o
     return ports, summary
 
 
-def reprobe_case(c, pw, ns, truth, workdir, technique, syn_bytes, addr, with_listener):
+def reprobe_case(c, pw, ns, truth, workdir, techniques, syn_bytes, addr, with_listener, udp_port=None):
     """Drift confirmation (a changed port is probed once more before it is reported): with a
-    fresh history holding 23 and 4444 closed, (1) the first SYN to 23 is dropped and
-    --max-retries 0 leaves no retry: the re-probe finds 23 closed again, so the scan reports
-    closed and drift.reverted = 1, where the same loss with --no-history reports filtered;
-    (2) a real listener on 4444 is confirmed by its re-probe (open, drift.confirmed = 1); the
-    history then shows 23 closed in every scan."""
+    fresh history holding 23 (and udp_port) closed, (1) the first SYN to 23 (and the first
+    datagram to udp_port) is dropped and --max-retries 0 leaves no retry: the re-probe finds
+    23 closed again, so the scan reports closed and drift.reverted = 1 (2 with udp_port: its
+    re-probe goes by UDP), where the same loss with --no-history reports filtered (and
+    open|filtered); (2) a real listener on 4444 (and a UDP echo on udp_port) is confirmed by its
+    re-probe (open, drift.confirmed = 1, or 2); the history then shows 23 closed in every scan."""
     host_ns = truth.host_ns["plain"]
-    db = os.path.join(workdir, f"reprobe{technique}.db")
+    tag = "".join(techniques)
+    db = os.path.join(workdir, f"reprobe{tag}.db")
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(db + suffix):
             os.unlink(db + suffix)
-    base = ["ip", "netns", "exec", ns, "timeout", str(TIMEOUT), pw, "scan", technique, "-n", "-q", "-Pn",
-            "--max-retries", "0", "-p", "20-25,4444", addr]
+    ports = f"T:20-25,4444,U:{udp_port}" if udp_port else "20-25,4444"
+    base = ["ip", "netns", "exec", ns, "timeout", str(TIMEOUT), pw, "scan", *techniques, "-n", "-q", "-Pn",
+            "--max-retries", "0", "-p", ports, addr]
+    n = 2 if udp_port else 1
     problems = []
 
-    def scan(tag, extra):
-        out = os.path.join(workdir, f"reprobe{technique}-{tag}.json")
+    def scan(name, extra):
+        out = os.path.join(workdir, f"reprobe{tag}-{name}.json")
         rc, _, err, _ = run(base + extra + ["-oJ", out], TIMEOUT + 30)
         if rc != 0:
-            problems.append(f"{tag}: exit {rc}: {tail(err)}")
+            problems.append(f"{name}: exit {rc}: {tail(err)}")
             return {}, {}
         return json_ports(out)
 
-    scan("baseline", ["--db", db])
+    first, _ = scan("baseline", ["--db", db])
     try:
-        drop_first_syn(host_ns, 23, syn_bytes)
+        drop_first_syn(host_ns, 23, syn_bytes, udp_port)
         lost, _ = scan("lost-no-history", ["--no-history"])
-        drop_first_syn(host_ns, 23, syn_bytes)
+        drop_first_syn(host_ns, 23, syn_bytes, udp_port)
         again, summary = scan("lost", ["--db", db])
     finally:
         clear_drop(host_ns)
+    u = f"udp/{udp_port}"
+    if udp_port and (first.get(u, ("",))[0] != "closed" or lost.get(u, ("",))[0] != "open|filtered"):
+        problems.append(f"{u}: closed in the baseline, open|filtered when its datagram is lost without history: "
+                        f"{first.get(u)}, {lost.get(u)}")
     if lost.get(23, ("",))[0] != "filtered":
         problems.append(f"without history the lost SYN should leave 23 filtered: {lost.get(23)}")
-    if again.get(23, ("",))[0] != "closed" or summary.get("drift") != {"reprobed": 1, "confirmed": 0,
-                                                                        "reverted": 1}:
+    if again.get(23, ("",))[0] != "closed" or summary.get("drift") != {"reprobed": n, "confirmed": 0,
+                                                                        "reverted": n}:
         problems.append(f"with history 23 should be re-probed back to closed: {again.get(23)}, "
                         f"drift {summary.get('drift')}")
-    opened, summary2 = with_listener(4444, lambda: scan("listener", ["--db", db]))
-    if opened.get(4444, ("",))[0] != "open" or summary2.get("drift") != {"reprobed": 1, "confirmed": 1,
+    if udp_port and again.get(u) != ("closed", "port-unreach"):
+        problems.append(f"with history {u} should be re-probed by UDP back to closed: {again.get(u)}")
+
+    def listening():
+        if udp_port:
+            return with_listener(udp_port, lambda: scan("listener", ["--db", db]), "udp")
+        return scan("listener", ["--db", db])
+    opened, summary2 = with_listener(4444, listening)
+    if opened.get(4444, ("",))[0] != "open" or summary2.get("drift") != {"reprobed": n, "confirmed": n,
                                                                           "reverted": 0}:
         problems.append(f"the new listener should be confirmed open: {opened.get(4444)}, "
                         f"drift {summary2.get('drift')}")
+    if udp_port and opened.get(u) != ("open", "udp-response"):
+        problems.append(f"the new UDP echo on {u} should be confirmed open: {opened.get(u)}")
     _, line, err, _ = run([pw, "history", "--db", db, addr, "23"], 60)
     first = line.splitlines()[0] if line else ""
     if not first.startswith(f"23/tcp on {addr}: closed since") or "was" in first:
@@ -154,8 +175,8 @@ def reprobe_case(c, pw, ns, truth, workdir, technique, syn_bytes, addr, with_lis
     for p in problems:
         c.fail(p)
     if not problems:
-        c.ok(f"lost first SYN: filtered without history, closed (reverted) with it; "
-             f"4444 confirmed open; '{first}'")
+        c.ok(f"lost first SYN{' and datagram' if udp_port else ''}: filtered without history, closed "
+             f"(reverted) with it; 4444{' and ' + u if udp_port else ''} confirmed open; '{first}'")
 
 
 def main():
@@ -189,12 +210,13 @@ def main():
     state = truth.meta.get("state_dir", "")
     listen = open(os.path.join(state, "listen"), encoding="utf-8").read().strip() if state else ""
 
-    def with_listener(port, body):
-        """Runs body() while pw_listen listens on TCP `port` in the plain host (stopped by PID)."""
-        pidfile = os.path.join(workdir, f"extra-{port}.pid")
+    def with_listener(port, body, proto="tcp"):
+        """Runs body() while pw_listen listens on `port` (TCP, or a UDP echo) in the plain host
+        (stopped by PID)."""
+        pidfile = os.path.join(workdir, f"extra-{port}-{proto}.pid")
         if os.path.exists(pidfile):
             os.unlink(pidfile)
-        proc = subprocess.Popen(["ip", "netns", "exec", truth.host_ns["plain"], listen, "--tcp", str(port),
+        proc = subprocess.Popen(["ip", "netns", "exec", truth.host_ns["plain"], listen, f"--{proto}", str(port),
                                  "--pidfile", pidfile], stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -267,10 +289,13 @@ def main():
         print(f"{len(cases) - len(failed)} passed, {len(failed)} failed")
         return 0 if not failed else 1
 
-    for technique, syn_bytes in (("-sS", 50), ("-sT", 70)):
-        c = Case("reprobe", f"{technique} {plain4}")
+    # -sS -sU, -sT -sU: each phase's changed ports re-probed with its own scan type (40001/udp:
+    # closed on the plain host, no nmap payload, so its probe is an empty 28-byte datagram).
+    for techniques, syn_bytes, udp_port in ((["-sS"], 50, None), (["-sT"], 70, None),
+                                            (["-sS", "-sU"], 50, 40001), (["-sT", "-sU"], 70, 40001)):
+        c = Case("reprobe", f"{' '.join(techniques)} {plain4}")
         cases.append(c)
-        reprobe_case(c, pw, ns, truth, workdir, technique, syn_bytes, plain4, with_listener)
+        reprobe_case(c, pw, ns, truth, workdir, techniques, syn_bytes, plain4, with_listener, udp_port)
 
     c = Case("match", "plain + firewalled, v4 + v6")
     cases.append(c)

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "cli/history_record.hpp"
 #include "cli/nmap_args.hpp"
 #include "cli/scan_checks.hpp"
 
@@ -128,4 +129,22 @@ TEST(CliArgs, SeveralScanTypesInOneFlag) {
     const auto bad = translate_nmap_flags(V{"-sSZ"});
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("'-sSZ'"), std::string::npos) << bad.error().message;
+}
+
+// Drift confirmation compares each protocol's ports with the scans that probed them alike.
+TEST(CliArgs, AlikeTechniquesPerProtocol) {
+    using portwarden::Proto;
+    using portwarden::cli::alike_techniques;
+    using Names = std::vector<std::string>;
+    EXPECT_EQ(alike_techniques("syn", Proto::tcp), (Names{"syn", "syn+udp"}));
+    EXPECT_EQ(alike_techniques("syn+udp", Proto::tcp), (Names{"syn", "syn+udp"}));
+    EXPECT_EQ(alike_techniques("connect+udp", Proto::tcp), (Names{"connect", "connect+udp"}));
+    EXPECT_EQ(alike_techniques("syn+udp/flags=0x29", Proto::tcp), (Names{"syn/flags=0x29", "syn+udp/flags=0x29"}));
+    const Names udp{"udp", "connect+udp", "syn+udp", "ack+udp", "window+udp", "fin+udp", "null+udp", "xmas+udp",
+                    "maimon+udp"};
+    EXPECT_EQ(alike_techniques("udp", Proto::udp), udp);
+    EXPECT_EQ(alike_techniques("ack+udp", Proto::udp), udp);
+    Names flagged = udp;
+    flagged.emplace_back("syn+udp/flags=0x29");
+    EXPECT_EQ(alike_techniques("syn+udp/flags=0x29", Proto::udp), flagged);
 }

@@ -72,10 +72,45 @@ TEST(Drift, AThirdStateOrNoReprobeLeavesTheFirstResultStanding) {
     EXPECT_EQ(h.ports[1].state, PortState::open);
 }
 
-TEST(Drift, ReprobePortsIsTheSortedUnionOfChangedPorts) {
-    const std::vector<HeldHost> held{HeldHost{host({}), {{443, PortState::open}, {80, PortState::closed}}},
-                                     HeldHost{host({}), {{80, PortState::open}, {22, PortState::closed}}}};
-    EXPECT_EQ(reprobe_ports(held), (std::vector<std::uint16_t>{22, 80, 443}));
+TEST(Drift, ReprobePortsIsTheSortedUnionOfChangedPortsPerProtocol) {
+    const std::vector<HeldHost> held{
+        HeldHost{host({}), {{443, PortState::open}, {80, PortState::closed}, {161, PortState::closed, Proto::udp}}},
+        HeldHost{host({}), {{80, PortState::open}, {22, PortState::closed}, {53, PortState::open, Proto::udp}}}};
+    const PortList ports = reprobe_ports(held);
+    EXPECT_EQ(ports.tcp, (std::vector<std::uint16_t>{22, 80, 443}));
+    EXPECT_EQ(ports.udp, (std::vector<std::uint16_t>{53, 161}));
+}
+
+// -sS -sU: a host holds both protocols (TCP's ports, then UDP's), and the same port number of
+// each is its own port: compared with its own protocol's record, re-probed and replaced alone.
+TEST(Drift, BothProtocolsOfAMixedScanAreComparedAndReprobedApart) {
+    PortResult udp53 = port(53, PortState::open_filtered, Reason::no_response);
+    udp53.proto = Proto::udp;
+    PortResult udp80 = port(80, PortState::closed, Reason::port_unreach);
+    udp80.proto = Proto::udp;
+    HostResult h = host({port(53, PortState::closed, Reason::reset), port(80, PortState::filtered, Reason::no_response),
+                         udp53, udp80});
+    const std::vector<PreviousPort> previous{{53, PortState::closed},
+                                             {80, PortState::closed},
+                                             {53, PortState::closed, Proto::udp},
+                                             {80, PortState::closed, Proto::udp}};
+    const auto changed = changed_ports(h, previous);
+    ASSERT_EQ(changed.size(), 2U);
+    EXPECT_EQ(changed[0], (PreviousPort{80, PortState::closed, Proto::tcp}));
+    EXPECT_EQ(changed[1], (PreviousPort{53, PortState::closed, Proto::udp}));
+    PortResult udp53_again = port(53, PortState::closed, Reason::port_unreach);
+    udp53_again.proto = Proto::udp;
+    // UDP 53 is back in its recorded state; TCP 80 answers again as it did the first time.
+    const DriftCounts c = apply_reprobe(h, changed, std::vector<PortResult>{udp53_again,
+                                                                            port(80, PortState::filtered, Reason::no_response)});
+    EXPECT_EQ(c.reprobed, 2U);
+    EXPECT_EQ(c.confirmed, 1U);
+    EXPECT_EQ(c.reverted, 1U);
+    EXPECT_EQ(h.ports[0].state, PortState::closed);    // 53/tcp untouched
+    EXPECT_EQ(h.ports[1].state, PortState::filtered);  // 80/tcp confirmed
+    EXPECT_EQ(h.ports[2].state, PortState::closed);    // 53/udp reverted
+    EXPECT_EQ(h.ports[2].reason, Reason::port_unreach);
+    EXPECT_EQ(h.ports[3].state, PortState::closed);    // 80/udp untouched
 }
 
 TEST(Drift, EmitterHoldsOnlyCompleteUpHostsWithChangesAndCountsTheReprobe) {

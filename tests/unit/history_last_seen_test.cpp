@@ -1,6 +1,8 @@
 // HistoryStore::last_seen (per technique, defaults included, older scans fill the gaps) and
 // stored audits.
 #include <algorithm>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "history_fixture.hpp"
@@ -73,6 +75,28 @@ TEST_P(HistoryLastSeenTest, NewestScanOfTheTechniqueThenOlderOnesForTheRest) {
     auto unknown = store->last_seen(*Address::parse("198.18.9.9"), "syn");
     ASSERT_TRUE(unknown) << unknown.error().message;
     EXPECT_TRUE(unknown->empty());
+}
+
+// Drift confirmation of -sS: a -sS -sU scan ("syn+udp") probed its TCP ports by SYN too.
+TEST_P(HistoryLastSeenTest, SeveralTechniquesTheNewestScanOfAnyOfThem) {
+    auto store = open_ok();
+    ASSERT_TRUE(store);
+    const auto s1 = record(*store, 10, "syn", 1, 5, {2});
+    const auto s2 = record(*store, 20, "syn+udp", 1, 3, {}, true);  // 2 closed now, 53/udp
+    record(*store, 30, "connect", 1, 5, {1});                      // not one of them
+    const std::vector<std::string> alike{"syn", "syn+udp"};
+    auto seen = store->last_seen(host_a, alike);
+    ASSERT_TRUE(seen) << seen.error().message;
+    ASSERT_EQ(seen->size(), 6u);  // tcp 1-5 and udp 53
+    EXPECT_EQ(seen->at(0).state, PortState::closed);  // 1: not connect's open
+    EXPECT_EQ(seen->at(1).scan_id, s2);
+    EXPECT_EQ(seen->at(1).state, PortState::closed);
+    EXPECT_EQ(seen->at(3).scan_id, s1);
+    EXPECT_EQ(seen->back().proto, Proto::udp);
+    EXPECT_EQ(seen->back().scan_id, s2);
+    auto none = store->last_seen(host_a, std::span<const std::string>{});
+    ASSERT_TRUE(none) << none.error().message;
+    EXPECT_TRUE(none->empty());
 }
 
 TEST_P(HistoryLastSeenTest, OnlyTheNewest32ScansAreLookedAt) {

@@ -66,7 +66,7 @@ public:
         }
         return 7;
     }
-    StepEnd reprobe(std::span<const HeldHost> held, std::span<const std::uint16_t> ports, std::uint64_t,
+    StepEnd reprobe(std::span<const HeldHost> held, const PortList& ports, std::uint64_t,
                     std::vector<std::vector<PortResult>>& results, std::stop_token) override {
         calls.push_back("reprobe " + std::to_string(held.size()) + "x" + std::to_string(ports.size()));
         for (std::size_t i = 0; i < held.size(); ++i) {

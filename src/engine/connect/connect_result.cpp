@@ -33,4 +33,20 @@ HostResult connect_host_result(const HostRun& run, std::span<const std::uint16_t
     return out;
 }
 
+RunResult reprobe_connect(std::span<const HeldHost> held, std::span<const std::uint16_t> ports,
+                          const ScanRequest& request, const RunOptions& options,
+                          std::vector<std::vector<PortResult>>& results, std::stop_token stop) {
+    std::vector<HostRun> runs(held.size());
+    for (std::size_t i = 0; i < held.size(); ++i) {
+        runs[i].address = held[i].host.address;
+    }
+    const RunResult r = run_connect_probes(runs, ports, request.timing, options, RunHooks{}, stop);
+    results.resize(held.size());
+    for (std::size_t i = 0; i < held.size(); ++i) {
+        const HostResult again = connect_host_result(runs[i], ports, request.targets, true, held[i].host.start_time);
+        results[i].insert(results[i].end(), again.ports.begin(), again.ports.end());
+    }
+    return r;
+}
+
 }  // namespace portwarden::engine

@@ -86,19 +86,11 @@ public:
         return std::nullopt;
     }
 
-    StepEnd reprobe(std::span<const HeldHost> held, std::span<const std::uint16_t> ports, std::uint64_t seed,
+    StepEnd reprobe(std::span<const HeldHost> held, const PortList& ports, std::uint64_t seed,
                     std::vector<std::vector<PortResult>>& results, std::stop_token stop) override {
-        std::vector<HostRun> runs(held.size());
-        for (std::size_t i = 0; i < held.size(); ++i) {
-            runs[i].address = held[i].host.address;
-        }
         RunOptions run_options = options(RunMode::scan, seed);
         run_options.workers = request_.workers;
-        const auto r = run_connect_probes(runs, ports, request_.timing, run_options, RunHooks{}, stop);
-        for (std::size_t i = 0; i < held.size(); ++i) {
-            results.push_back(connect_host_result(runs[i], ports, request_.targets, true, held[i].host.start_time).ports);
-        }
-        return step_end(r);
+        return step_end(reprobe_connect(held, ports.tcp, request_, run_options, results, stop));
     }
 
 private:

@@ -206,21 +206,21 @@ void RawEngine::mark_up(HostResult& result, std::size_t h) const {
     }
 }
 
-RawRunHooks RawEngine::hooks(const SessionGroup& group, GroupSink& sink) {
+RawRunHooks RawEngine::hooks(GroupSink& sink, std::function<HostResult(std::size_t)> build) {
     RawRunHooks out;
-    out.host_finished = [this, &group, &sink](std::size_t h) {
+    out.host_finished = [this, &sink, build](std::size_t h) {
         if (last_built_ && last_built_->first == h) {
             sink.finished(std::move(last_built_->second));
             last_built_.reset();
             return;
         }
-        sink.finished(scanned_host(group, h, nullptr, s_.columns));
+        sink.finished(build(h));
     };
-    out.may_release = [this, &group, &sink](std::size_t h) {  // not when a re-probe will need the sockets
+    out.may_release = [this, &sink, build](std::size_t h) {  // not when a re-probe will need the sockets
         if (!sink.may_hold()) {
             return true;
         }
-        last_built_.emplace(h, scanned_host(group, h, nullptr, s_.columns));
+        last_built_.emplace(h, build(h));
         return !sink.would_hold(last_built_->second);
     };
     out.tick = [&sink](const RawCounters& c) { sink.tick(c.settled, c.open); };
@@ -240,7 +240,8 @@ StepEnd RawEngine::scan(SessionGroup& group, GroupSink& sink, std::stop_token st
     run_ = std::make_unique<RawRun>(targets_, s_.columns, s_.templates, s_.env.context, request_.timing,
                                     run_options(group, group.start_position, group.last), *s_.env.io);
     last_built_.reset();
-    const RawRunHooks run_hooks = hooks(group, sink);
+    const RawRunHooks run_hooks =
+        hooks(sink, [this, &group](std::size_t h) { return scanned_host(group, h, nullptr, s_.columns); });
     return step_end(run_->run(run_hooks, stop));
 }
 
@@ -294,12 +295,13 @@ std::optional<std::uint64_t> RawEngine::flush_unfinished(const SessionGroup& gro
     return (phased ? phase_offset_ : 0) + low;
 }
 
-StepEnd RawEngine::reprobe(std::span<const HeldHost> held, std::span<const std::uint16_t> ports,
-                           std::uint64_t seed, std::vector<std::vector<PortResult>>& results, std::stop_token stop) {
+StepEnd RawEngine::reprobe_raw(std::span<const HeldHost> held, std::span<const std::uint16_t> ports,
+                               const techniques::Module& module, std::uint64_t seed,
+                               std::vector<std::vector<PortResult>>& results, std::stop_token stop) {
     std::vector<RawColumn> columns;
     columns.reserve(ports.size());
     for (const std::uint16_t p : ports) {
-        columns.push_back(RawColumn{p, s_.scan_module});
+        columns.push_back(RawColumn{p, &module});
     }
     std::vector<RawTarget> targets;
     for (const HeldHost& h : held) {
@@ -318,9 +320,10 @@ StepEnd RawEngine::reprobe(std::span<const HeldHost> held, std::span<const std::
     options.disabled_hosts.assign(targets.size(), false);
     RawRun run(targets, columns, *templates, s_.env.context, request_.timing, options, *s_.env.io);
     const auto r = run.run(RawRunHooks{}, stop);
+    results.resize(held.size());
     for (std::size_t i = 0; i < held.size(); ++i) {
-        results.push_back(
-            host_result(run, columns, i, nullptr, request_.targets, held[i].host.start_time).ports);
+        const HostResult again = host_result(run, columns, i, nullptr, request_.targets, held[i].host.start_time);
+        results[i].insert(results[i].end(), again.ports.begin(), again.ports.end());
     }
     return step_end(r);
 }

@@ -2,6 +2,7 @@
 // The raw-packet engine behind the shared session loop (engine/session.hpp): per host group,
 // next hops resolved (ARP/ND), raw host discovery (raw_discovery.hpp), --traceroute, then one
 // RawRun over the up hosts x the scan's columns; the drift re-probe is a small RawRun of its own.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -55,7 +56,7 @@ public:
     HostResult ping_result(const SessionGroup& group, std::size_t i) override;
     StepEnd scan(SessionGroup& group, GroupSink& sink, std::stop_token stop) override;
     std::optional<std::uint64_t> flush_unfinished(const SessionGroup& group, GroupSink& sink) override;
-    StepEnd reprobe(std::span<const HeldHost> held, std::span<const std::uint16_t> ports, std::uint64_t seed,
+    StepEnd reprobe(std::span<const HeldHost> held, const PortList& ports, std::uint64_t seed,
                     std::vector<std::vector<PortResult>>& results, std::stop_token stop) override;
     void finish(ScanSummary& summary) override;
 
@@ -73,6 +74,14 @@ private:
                           std::stop_token stop);
     HostResult connect_host(const SessionGroup& group, std::size_t i, bool complete) const;
     void flush_connect_phase(const SessionGroup& group, GroupSink& sink);
+    RunOptions connect_options(std::uint64_t seed) const;
+    // Drift confirmation by raw probes of `module` (the scan type of the ports' protocol):
+    // results[i] (made held.size() long) gets held[i]'s re-probed ports appended.
+    StepEnd reprobe_raw(std::span<const HeldHost> held, std::span<const std::uint16_t> ports,
+                        const techniques::Module& module, std::uint64_t seed,
+                        std::vector<std::vector<PortResult>>& results, std::stop_token stop);
+    // The raw module that scans `proto` in this scan (null: connect() does, -sT -sU's TCP).
+    const techniques::Module* module_of(Proto proto) const;
     std::optional<std::uint8_t> host_hops(std::size_t i) const;
     // A scanned host's state, why it is up, and (--traceroute) its hops and path.
     void mark_up(HostResult& result, std::size_t h) const;
@@ -81,8 +90,9 @@ private:
     // Next hops and discovery of the group.
     PingPipeline::Found find_hosts(SessionGroup& group, std::stop_token stop);
     void attach_trace(HostResult& result, std::size_t i) const;
-    // The scan run's hooks: finished hosts to `sink`, the sockets kept while a re-probe may follow.
-    RawRunHooks hooks(const SessionGroup& group, GroupSink& sink);
+    // A scan run's hooks: each finished host, as `build` makes it, to `sink`; the sockets kept
+    // while a re-probe may follow.
+    RawRunHooks hooks(GroupSink& sink, std::function<HostResult(std::size_t)> build);
 
     const ScanRequest& request_;
     RawScanSetup s_;

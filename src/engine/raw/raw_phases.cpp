@@ -53,17 +53,16 @@ StepEnd RawEngine::scan_phases(SessionGroup& group, GroupSink& sink, std::stop_t
         const std::uint64_t start = group.start_position > phase_offset_ ? group.start_position - phase_offset_ : 0;
         run_ = std::make_unique<RawRun>(targets_, phase.columns, phase.templates, s_.env.context, request_.timing,
                                         run_options(group, start, group.last && last), *s_.env.io);
-        RawRunHooks hooks;
-        hooks.host_finished = [&, last](std::size_t h) {
-            HostResult r = scanned_host(group, h, nullptr, phase.columns);
-            if (last) {
-                sink.finished(merged(h, std::move(r)));
-            } else {
-                held_[h] = merged(h, std::move(r));
-            }
+        last_built_.reset();
+        const auto build = [this, &group, &phase](std::size_t h) {
+            return merged(h, scanned_host(group, h, nullptr, phase.columns));
         };
-        hooks.tick = [&sink, &sum](const RawCounters& c) { sink.tick(sum.settled + c.settled, sum.open + c.open); };
-        const RawRun::Result r = run_->run(hooks, stop);
+        RawRunHooks run_hooks = hooks(sink, build);
+        if (!last) {  // the host waits for the later phases
+            run_hooks.host_finished = [this, build](std::size_t h) { held_[h] = build(h); };
+        }
+        run_hooks.tick = [&sink, &sum](const RawCounters& c) { sink.tick(sum.settled + c.settled, sum.open + c.open); };
+        const RawRun::Result r = run_->run(run_hooks, stop);
         add(sum, r.counters);
         if (r.stopped || !r.fatal_error.empty()) {
             return StepEnd{step_counters(sum), r.stopped, r.fatal_error};
@@ -71,6 +70,7 @@ StepEnd RawEngine::scan_phases(SessionGroup& group, GroupSink& sink, std::stop_t
     }
     return StepEnd{step_counters(sum), false, {}};
 }
+
 HostResult RawEngine::merged(std::size_t h, HostResult later) {
     if (h >= held_.size() || !held_[h]) {
         return later;
@@ -113,11 +113,7 @@ StepEnd RawEngine::connect_phase(const SessionGroup& group, GroupSink& sink, Raw
         }
     }
     connect_done_.assign(connect_runs_.size(), false);
-    RunOptions options;
-    options.randomize = request_.randomize_ports;
-    options.seed = group.seed + group.index;
-    options.socket_budget = usable_socket_budget();
-    options.workers = request_.workers;
+    const RunOptions options = connect_options(group.seed + group.index);
     RunHooks hooks;
     hooks.host_finished = [&, last](std::size_t i) {  // serialized by run_connect_probes
         connect_done_[i] = true;
@@ -150,6 +146,51 @@ void RawEngine::flush_connect_phase(const SessionGroup& group, GroupSink& sink) 
         r.complete = false;  // the UDP phase's ports are missing
         sink.finished(std::move(r));
     }
+}
+
+RunOptions RawEngine::connect_options(std::uint64_t seed) const {
+    RunOptions options;
+    options.randomize = request_.randomize_ports;
+    options.seed = seed;
+    options.socket_budget = usable_socket_budget();
+    options.workers = request_.workers;
+    return options;
+}
+
+const techniques::Module* RawEngine::module_of(Proto proto) const {
+    if (proto == s_.proto) {
+        return s_.scan_module;  // -sS's TCP, -sU's (and -sT -sU's) UDP
+    }
+    if (proto == Proto::udp) {
+        return &techniques::module_for(Technique::udp);  // -sS -sU's UDP
+    }
+    return nullptr;  // -sT -sU's TCP: connect()
+}
+
+// Drift confirmation: each protocol's changed ports probed once more with the scan type that
+// scanned them (-sS -sU: SYN for the TCP ports, then UDP for the UDP ones, one after the other
+// as the phases ran; -sT -sU's TCP ports by connect()).
+StepEnd RawEngine::reprobe(std::span<const HeldHost> held, const PortList& ports, std::uint64_t seed,
+                           std::vector<std::vector<PortResult>>& results, std::stop_token stop) {
+    RawCounters sum;
+    for (const Proto proto : {Proto::tcp, Proto::udp}) {
+        const std::vector<std::uint16_t>& list = proto == Proto::tcp ? ports.tcp : ports.udp;
+        if (list.empty()) {
+            continue;
+        }
+        StepEnd end;
+        if (const techniques::Module* module = module_of(proto)) {
+            end = reprobe_raw(held, list, *module, seed, results, stop);
+        } else {
+            const RunResult r = reprobe_connect(held, list, request_, connect_options(seed), results, stop);
+            end = StepEnd{step_counters(r.counters), r.stopped, r.fatal_error};
+        }
+        add(sum, end.counters);
+        if (end.ended()) {
+            return StepEnd{step_counters(sum), end.stopped, end.fatal};
+        }
+    }
+    return StepEnd{step_counters(sum), false, {}};
 }
 
 }  // namespace portwarden::engine

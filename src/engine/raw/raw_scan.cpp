@@ -24,9 +24,6 @@ Result<void> check_request(const ScanRequest& request) {
     if (!udp && !request.with_udp && !request.ports.udp.empty()) {
         return fail("UDP ports need -sU (with a TCP scan type: -sS -sU)");
     }
-    if (request.with_udp && !udp && request.previous) {
-        return fail("drift confirmation (ScanRequest::previous) takes one protocol; a -sS -sU scan runs without it");
-    }
     if (request.technique == Technique::connect) {  // -sT -sU: run_scan sends only these here
         if (request.scan_flags) {
             return fail("--scanflags sets the flags of raw TCP probes; a connect scan (-sT) cannot choose them");
