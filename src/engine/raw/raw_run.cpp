@@ -114,6 +114,9 @@ std::optional<RawReplyFacts> RawRun::reply_facts(std::size_t h, std::size_t c) c
 }
 
 std::optional<Address> RawRun::reason_ip(std::size_t h, std::size_t c) const {
+    if (reason_ips_.empty()) {
+        return std::nullopt;  // the usual case: no hash per port
+    }
     const auto it = reason_ips_.find(static_cast<std::uint32_t>(h * columns_.size() + c));
     if (it == reason_ips_.end()) {
         return std::nullopt;
