@@ -59,6 +59,7 @@ std::optional<ResponderReport> responder_report(const RawRun& run, const std::ve
     }
     const bool v4 = host.address.family() == Family::v4;
     std::vector<ReplyFacts> replies;
+    replies.reserve(host.ports.size());
     std::uint32_t probed_syn = 0;
     PortFinder finder(columns, host.ports);
     const techniques::Module* module = nullptr;  // the last column's, and whether it is a SYN scan's
