@@ -67,7 +67,7 @@ install(FILES ${PROJECT_BINARY_DIR}/portwardenConfig.cmake ${PROJECT_BINARY_DIR}
 
 # pkg-config: relocatable (prefix from the .pc file's own place). A static library brings its
 # dependencies into Requires/Libs, so `pkg-config --libs portwarden` links without --static.
-set(PW_PC_DEPS "libpcap libcap libpcre2-8 sqlite3 libcurl tomlplusplus pugixml")
+set(PW_PC_DEPS "libpcap libcap libpcre2-8 sqlite3 tomlplusplus pugixml")
 if(PW_CORE_TYPE STREQUAL "STATIC_LIBRARY")
   set(PW_PC_REQUIRES "fmt ${PW_PC_DEPS}")
   set(PW_PC_REQUIRES_PRIVATE "")
@@ -93,12 +93,12 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME portwarden)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)  # Depends: from dpkg-shlibdeps on the binary
-set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "libcap2-bin")  # setcap in postinst
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "libcap2-bin, libcurl4")  # setcap in postinst; webhooks dlopen libcurl
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/debian/postinst)
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libportwarden-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-  "libfmt-dev, libexpected-dev, libpcap-dev, libcap-dev, libpcre2-dev, libsqlite3-dev, libcurl4-openssl-dev, libtomlplusplus-dev, libpugixml-dev, nlohmann-json3-dev")
+  "libfmt-dev, libexpected-dev, libpcap-dev, libcap-dev, libpcre2-dev, libsqlite3-dev, libtomlplusplus-dev, libpugixml-dev, nlohmann-json3-dev")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)  # the debug info stays in the build tree (95 MB binary -> a few MB)
 set(CPACK_THREADS 0)       # compress with every core

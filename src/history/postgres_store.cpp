@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 
 #include "history/sql.hpp"
+#include "io/dynamic_symbol.hpp"
 
 namespace portwarden::history {
 namespace {
@@ -47,13 +48,7 @@ struct Libpq {
     decltype(&PQclear) clear = nullptr;
 };
 
-template <typename Fn>
-bool resolve(void* handle, const char* name, Fn& fn) {
-    void* symbol = dlsym(handle, name);
-    static_assert(sizeof(symbol) == sizeof(fn));
-    std::memcpy(&fn, &symbol, sizeof fn);  // POSIX: a dlsym result may be used as a function pointer
-    return symbol != nullptr;
-}
+using io::resolve_symbol;
 
 Result<std::shared_ptr<const Libpq>> load_libpq() {
     auto lib = std::make_shared<Libpq>();
@@ -63,19 +58,19 @@ Result<std::shared_ptr<const Libpq>> load_libpq() {
         return fail(fmt::format("postgresql: cannot load libpq.so.5 (Debian package libpq5): {}",
                                 why != nullptr ? why : "unknown error"));
     }
-    const bool ok = resolve(lib->handle, "PQconnectdb", lib->connectdb) &&
-                    resolve(lib->handle, "PQstatus", lib->status) &&
-                    resolve(lib->handle, "PQerrorMessage", lib->error_message) &&
-                    resolve(lib->handle, "PQsetNoticeProcessor", lib->set_notice_processor) &&
-                    resolve(lib->handle, "PQfinish", lib->finish) && resolve(lib->handle, "PQexec", lib->exec) &&
-                    resolve(lib->handle, "PQexecParams", lib->exec_params) &&
-                    resolve(lib->handle, "PQresultStatus", lib->result_status) &&
-                    resolve(lib->handle, "PQresultErrorMessage", lib->result_error_message) &&
-                    resolve(lib->handle, "PQntuples", lib->ntuples) &&
-                    resolve(lib->handle, "PQnfields", lib->nfields) &&
-                    resolve(lib->handle, "PQgetisnull", lib->getisnull) &&
-                    resolve(lib->handle, "PQgetvalue", lib->getvalue) &&
-                    resolve(lib->handle, "PQgetlength", lib->getlength) && resolve(lib->handle, "PQclear", lib->clear);
+    const bool ok = resolve_symbol(lib->handle, "PQconnectdb", lib->connectdb) &&
+                    resolve_symbol(lib->handle, "PQstatus", lib->status) &&
+                    resolve_symbol(lib->handle, "PQerrorMessage", lib->error_message) &&
+                    resolve_symbol(lib->handle, "PQsetNoticeProcessor", lib->set_notice_processor) &&
+                    resolve_symbol(lib->handle, "PQfinish", lib->finish) && resolve_symbol(lib->handle, "PQexec", lib->exec) &&
+                    resolve_symbol(lib->handle, "PQexecParams", lib->exec_params) &&
+                    resolve_symbol(lib->handle, "PQresultStatus", lib->result_status) &&
+                    resolve_symbol(lib->handle, "PQresultErrorMessage", lib->result_error_message) &&
+                    resolve_symbol(lib->handle, "PQntuples", lib->ntuples) &&
+                    resolve_symbol(lib->handle, "PQnfields", lib->nfields) &&
+                    resolve_symbol(lib->handle, "PQgetisnull", lib->getisnull) &&
+                    resolve_symbol(lib->handle, "PQgetvalue", lib->getvalue) &&
+                    resolve_symbol(lib->handle, "PQgetlength", lib->getlength) && resolve_symbol(lib->handle, "PQclear", lib->clear);
     if (!ok) {
         return fail("postgresql: libpq.so.5 lacks a function this portwarden needs");
     }

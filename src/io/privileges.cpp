@@ -23,6 +23,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace portwarden::io {
@@ -96,7 +97,31 @@ std::vector<pid_t> thread_ids() {
     return ids;
 }
 
-// Every thread but this one drops (a thread started meanwhile is found by the next round).
+// Asks thread `tid` to drop; its flag is set by the handler. Nothing when the thread has ended.
+std::atomic<bool>* ask_to_drop(pid_t tid) {
+    // Freed once the handler has run; left behind if it never does (the scan then stops).
+    auto* dropped = new std::atomic<bool>(false);
+    siginfo_t info{};
+    info.si_signo = drop_signal();
+    info.si_code = SI_QUEUE;
+    info.si_pid = ::getpid();
+    info.si_uid = ::getuid();
+    info.si_value.sival_ptr = dropped;
+    if (::syscall(SYS_rt_tgsigqueueinfo, ::getpid(), tid, drop_signal(), &info) != 0) {
+        delete dropped;  // the thread has ended meanwhile: no handler will run
+        return nullptr;
+    }
+    return dropped;
+}
+
+bool thread_ended(pid_t tid) {
+    std::error_code error;
+    return !std::filesystem::exists("/proc/self/task/" + std::to_string(tid), error) && !error;
+}
+
+// Every thread but this one drops (a thread started meanwhile is found by the next round). Each
+// round asks all its threads first and then waits for their answers together, polling every
+// 50 µs (answers come within microseconds; a 1 ms sleep per thread cost milliseconds at start-up).
 Result<bool> drop_in_other_threads() {
     struct sigaction action {};
     action.sa_sigaction = &drop_this_thread;
@@ -109,29 +134,23 @@ Result<bool> drop_in_other_threads() {
     std::set<pid_t> done{self};
     for (bool found = true; found;) {
         found = false;
+        std::vector<std::pair<pid_t, std::atomic<bool>*>> asked;
         for (const pid_t tid : thread_ids()) {
             if (!done.insert(tid).second) {
                 continue;
             }
             found = true;
-            // Freed once the handler has run; left behind if it never does (the scan then stops).
-            auto* dropped = new std::atomic<bool>(false);
-            siginfo_t info{};
-            info.si_signo = drop_signal();
-            info.si_code = SI_QUEUE;
-            info.si_pid = ::getpid();
-            info.si_uid = ::getuid();
-            info.si_value.sival_ptr = dropped;
-            if (::syscall(SYS_rt_tgsigqueueinfo, ::getpid(), tid, drop_signal(), &info) != 0) {
-                continue;  // the thread has ended meanwhile
+            if (auto* dropped = ask_to_drop(tid)) {
+                asked.emplace_back(tid, dropped);
             }
+        }
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        for (const auto& [tid, dropped] : asked) {
             // A thread that ends meanwhile (a short-lived closer) never runs the handler.
-            const std::string task = "/proc/self/task/" + std::to_string(tid);
             bool ended = false;
-            for (int i = 0; i < 2000 && !dropped->load() && !ended; ++i) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(1));
-                std::error_code error;
-                ended = !std::filesystem::exists(task, error) && !error;
+            while (!dropped->load() && !ended && std::chrono::steady_clock::now() < deadline) {
+                std::this_thread::sleep_for(std::chrono::microseconds(50));
+                ended = !dropped->load() && thread_ended(tid);
             }
             if (ended && !dropped->load()) {
                 continue;  // `dropped` stays allocated: the handler could still be running

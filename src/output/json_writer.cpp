@@ -91,8 +91,6 @@
 //
 // Strings are UTF-8; bytes that are not valid UTF-8 are replaced with U+FFFD.
 #include <algorithm>
-#include <array>
-#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -106,11 +104,11 @@
 #include <nlohmann/json.hpp>
 
 #include "output/format.hpp"
+#include "output/json_port_lines.hpp"
 #include "output/port_summary.hpp"
 #include "output/route.hpp"
 #include "output/writer.hpp"
 #include "responder/json.hpp"
-#include "version/service_fp.hpp"
 
 namespace portwarden::output {
 namespace {
@@ -120,101 +118,6 @@ using Json = nlohmann::ordered_json;
 std::string dump_line(const Json& record) {
     return record.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
-
-// Port records are the bulk of the output (65 535 per host with -p-), so they are formatted
-// directly: the per-host parts once, then only the fields of each port. The field order and
-// the JSON produced are the same as for a record built with nlohmann::ordered_json.
-class PortLines {
-public:
-    PortLines(const HostResult& host, const ServiceFindings* versions)
-        : versions_(versions), address_(host.address), prefix_(fmt::format(R"({{"type":"port","host":"{}","hostname":{},"proto":")", host.address.to_string(),
-                              dump_string(host.hostname))),
-          time_(iso_utc(host.end_time)),
-          forged_(host.responder && !host.responder->forged.empty() ? &*host.responder : nullptr) {}
-
-    // Plain appends rather than fmt::format_to(std::back_inserter(out), ...): fmt v9 grows a
-    // std::string through a back_insert_iterator by resize() per piece, several times slower
-    // for the ~10 MB of a -p- host.
-    void append(std::string& out, const PortResult& p) const {
-        out += prefix_;
-        out += to_string(p.proto);
-        out += R"(","port":)";
-        append_number(out, p.port);
-        out += R"(,"state":")";
-        out += to_string(p.state);
-        out += R"(","reason":")";
-        out += to_string(p.reason);
-        out += '"';
-        if (p.reason_ttl) {
-            out += R"(,"ttl":)";
-            append_number(out, *p.reason_ttl);
-        }
-        if (p.rtt_us) {
-            out += R"(,"rtt_us":)";
-            append_number(out, *p.rtt_us);
-        }
-        if (p.reason_ip) {
-            out += R"(,"reason_ip":")";
-            out += p.reason_ip->to_string();
-            out += '"';
-        }
-        if (const ForgedReply* f = forged_ != nullptr ? forged_->forged_at(p.proto, p.port) : nullptr) {
-            out += R"(,"forged":")";
-            out += to_string(f->confidence);
-            out += '"';
-        }
-        if (const ServiceInfo* found = versions_ != nullptr ? versions_->find(address_, p.proto, p.port) : nullptr) {
-            out += R"(,"service":)";
-            out += service_object(*found);
-        }
-        out += R"(,"time":")";
-        out += time_;
-        out += "\"}\n";
-    }
-
-    // An upper bound of a line's length without its reason_ip (the fields' longest values).
-    std::size_t typical_line() const { return prefix_.size() + time_.size() + 120; }
-
-private:
-    const ServiceFindings* versions_;
-    Address address_;
-    static void append_number(std::string& out, std::uint32_t n) {
-        std::array<char, 10> digits{};
-        const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), n).ptr;
-        out.append(digits.data(), end);
-    }
-    static std::string service_object(const ServiceInfo& s) {
-        nlohmann::ordered_json j;
-        j["name"] = s.name.empty() ? std::string("unknown") : s.name;  // answered, unrecognised
-        for (const auto& [key, value] :
-             {std::pair{"product", &s.product}, std::pair{"version", &s.version}, std::pair{"extrainfo", &s.extrainfo},
-              std::pair{"hostname", &s.hostname}, std::pair{"ostype", &s.ostype},
-              std::pair{"devicetype", &s.devicetype}}) {
-            if (!value->empty()) {
-                j[key] = *value;
-            }
-        }
-        if (!s.cpes.empty()) {
-            j["cpe"] = s.cpes;
-        }
-        if (!s.tunnel.empty()) {
-            j["tunnel"] = s.tunnel;
-        }
-        if (!s.servicefp.empty()) {
-            j["servicefp"] = version::unwrap_fingerprint(s.servicefp);
-        }
-        j["method"] = s.name.empty() ? "table" : "probed";
-        j["conf"] = s.conf;
-        return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    }
-
-    static std::string dump_string(const std::string& text) {
-        return Json(text).dump(-1, ' ', false, Json::error_handler_t::replace);
-    }
-    std::string prefix_;
-    std::string time_;
-    const ResponderReport* forged_ = nullptr;  // the host's report, when it found forged replies
-};
 
 Json trace_array(const std::vector<TraceHop>& trace) {
     Json hops = Json::array();
@@ -361,7 +264,7 @@ public:
             return;  // --open: nothing of this host is shown
         }
         if (!ping_only_) {
-            const PortLines lines(host, versions_.get());
+            PortLines lines(host, versions_.get());
             out.reserve(kChunk + lines.typical_line() + 1024);
             for (const PortResult& p : host.ports) {
                 if (open_only_ && !possibly_open(p.state)) {

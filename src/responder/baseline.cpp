@@ -15,11 +15,17 @@ bool holds(std::size_t count, std::size_t total) {
     return total > 0 && static_cast<double>(count) >= kMajority * static_cast<double>(total);
 }
 
-// The value most of `values` share, with its count.
+// The value most of `values` share, with its count. Runs of equal values (a host's replies
+// mostly carry one) go into the map at once: one look-up per run, not per value.
 std::pair<std::uint16_t, std::size_t> mode(const std::vector<std::uint16_t>& values) {
     std::map<std::uint16_t, std::size_t> counts;
-    for (const auto v : values) {
-        ++counts[v];
+    for (std::size_t i = 0; i < values.size();) {
+        std::size_t run = 1;
+        while (i + run < values.size() && values[i + run] == values[i]) {
+            ++run;
+        }
+        counts[values[i]] += run;
+        i += run;
     }
     std::pair<std::uint16_t, std::size_t> best{0, 0};
     for (const auto& [v, n] : counts) {

@@ -20,10 +20,11 @@ constexpr std::uint64_t kMaxPingGroupHosts = 131072;
 
 StepEnd step_end(const RawRun::Result& r) { return StepEnd{step_counters(r.counters), r.stopped, r.fatal_error}; }
 
-PortResult port_result(const RawRun& run, const RawCell& cell, std::size_t h, std::size_t c, const RawColumn& column) {
+PortResult port_result(const RawRun& run, const RawCell& cell, std::size_t h, std::size_t c, Proto proto,
+                       std::uint16_t port) {
     PortResult p;
-    p.proto = column.module->technique() == Technique::udp ? Proto::udp : Proto::tcp;
-    p.port = column.port;
+    p.proto = proto;
+    p.port = port;
     p.state = cell.state;
     p.reason = cell.reason;
     if (cell.ttl != 0) {
@@ -52,6 +53,8 @@ HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns,
         out.rate_limit_interval_us = static_cast<std::uint32_t>(interval->count());
     }
     out.ports.reserve(run.column_count());
+    const techniques::Module* module = nullptr;  // the last column's, and its protocol
+    Proto proto = Proto::tcp;
     for (std::size_t c = 0; c < run.column_count(); ++c) {
         const RawCell& cell = run.cell(h, c);
         if (!cell.done || cell.skipped || cell.reason == Reason::unknown) {
@@ -60,7 +63,11 @@ HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns,
         if (only_cells != nullptr && !(*only_cells)[h * run.column_count() + c]) {
             continue;  // settled past the low-water mark: a resumed run will report it
         }
-        out.ports.push_back(port_result(run, cell, h, c, columns[c]));
+        if (columns[c].module != module) {
+            module = columns[c].module;
+            proto = module->technique() == Technique::udp ? Proto::udp : Proto::tcp;
+        }
+        out.ports.push_back(port_result(run, cell, h, c, proto, columns[c].port));
     }
     // By (protocol, port), nmap's order: the columns usually are (TCP's, then UDP's, by port).
     const auto by_port = [](const PortResult& a, const PortResult& b) {

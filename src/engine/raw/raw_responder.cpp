@@ -20,6 +20,36 @@ ReplyKind kind_of(Reason reason) {
     }
 }
 
+bool by_port(const PortResult& p, std::uint16_t port) { return p.port < port; }
+
+// The reported port of each column (ports.end() when none): a merge walk when both the columns
+// and the ports ascend by port (a scan's usually do), else a binary search per column. Either
+// way a column finds the first reported port not below its own, as std::lower_bound would.
+class PortFinder {
+public:
+    PortFinder(const std::vector<RawColumn>& columns, const std::vector<PortResult>& ports)
+        : ports_(ports), next_(ports.begin()),
+          walk_(std::is_sorted(columns.begin(), columns.end(),
+                               [](const RawColumn& a, const RawColumn& b) { return a.port < b.port; }) &&
+                std::is_sorted(ports.begin(), ports.end(),
+                               [](const PortResult& a, const PortResult& b) { return a.port < b.port; })) {}
+
+    std::vector<PortResult>::const_iterator find(std::uint16_t port) {
+        if (!walk_) {
+            return std::lower_bound(ports_.begin(), ports_.end(), port, by_port);
+        }
+        while (next_ != ports_.end() && next_->port < port) {
+            ++next_;
+        }
+        return next_;
+    }
+
+private:
+    const std::vector<PortResult>& ports_;
+    std::vector<PortResult>::const_iterator next_;
+    bool walk_;
+};
+
 }  // namespace
 
 std::optional<ResponderReport> responder_report(const RawRun& run, const std::vector<RawColumn>& columns,
@@ -29,13 +59,19 @@ std::optional<ResponderReport> responder_report(const RawRun& run, const std::ve
     }
     const bool v4 = host.address.family() == Family::v4;
     std::vector<ReplyFacts> replies;
+    replies.reserve(host.ports.size());
     std::uint32_t probed_syn = 0;
+    PortFinder finder(columns, host.ports);
+    const techniques::Module* module = nullptr;  // the last column's, and whether it is a SYN scan's
+    bool syn = false;
     for (std::size_t c = 0; c < columns.size(); ++c) {
         const RawCell& cell = run.cell(h, c);
-        const bool syn = columns[c].module->technique() == Technique::syn;
+        if (columns[c].module != module) {
+            module = columns[c].module;
+            syn = module->technique() == Technique::syn;
+        }
         probed_syn += syn && !cell.skipped ? 1U : 0U;
-        const auto it = std::lower_bound(host.ports.begin(), host.ports.end(), columns[c].port,
-                                         [](const PortResult& p, std::uint16_t port) { return p.port < port; });
+        const auto it = finder.find(columns[c].port);
         if (it == host.ports.end() || it->port != columns[c].port || !it->reason_ttl) {
             continue;  // not reported, or no reply
         }

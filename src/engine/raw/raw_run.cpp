@@ -28,9 +28,16 @@ RawRun::RawRun(std::vector<RawTarget> targets, std::vector<RawColumn> columns, c
     if (options_.record_reply_facts) {
         reply_facts_.resize(cells_.size());
     }
-    // -sS -sU: the host's ICMP limiter matters when any column's state depends on its errors.
-    const bool limiter = std::any_of(columns_.begin(), columns_.end(),
-                                     [](const RawColumn& c) { return limiter_changes_state(c.module->technique()); });
+    // -sS -sU: the host's ICMP limiter matters when any column's state depends on its errors
+    // (asked once per run of columns sharing a module, not once per port).
+    bool limiter = false;
+    const techniques::Module* asked = nullptr;
+    for (const RawColumn& c : columns_) {
+        if (c.module != asked) {
+            asked = c.module;
+            limiter = limiter || limiter_changes_state(c.module->technique());
+        }
+    }
     const HostTuning tuning = HostTuning::from(timing, limiter);
     hosts_.reserve(targets_.size());
     for (std::size_t h = 0; h < targets_.size(); ++h) {
@@ -48,12 +55,15 @@ RawRun::RawRun(std::vector<RawTarget> targets, std::vector<RawColumn> columns, c
             break;
         }
     }
+    // Cells not ours (other shards, disabled hosts): walked host by host (no division per cell).
     const std::uint32_t shards = std::max<std::uint32_t>(options_.shard_count, 1);
-    for (std::size_t i = 0; i < cells_.size(); ++i) {
-        const std::size_t h = columns_.empty() ? 0 : i / columns_.size();
-        if (i % shards != options_.shard_index ||
-            (h < options_.disabled_hosts.size() && options_.disabled_hosts[h])) {
-            cells_[i].skipped = true;
+    for (std::size_t h = 0, i = 0; h < hosts_.size(); ++h) {
+        const bool disabled = h < options_.disabled_hosts.size() && options_.disabled_hosts[h];
+        for (std::size_t c = 0; c < columns_.size(); ++c, ++i) {
+            const std::size_t shard = shards > 1 ? i % shards : 0;
+            if (shard != options_.shard_index || disabled) {
+                cells_[i].skipped = true;
+            }
         }
     }
     // Resume: positions below start_position were settled by an earlier run.
@@ -62,9 +72,9 @@ RawRun::RawRun(std::vector<RawTarget> targets, std::vector<RawColumn> columns, c
         cells_[cell_at(p)].skipped = true;
     }
     next_position_ = start;
-    for (std::size_t i = 0; i < cells_.size(); ++i) {
-        if (!cells_[i].skipped) {
-            ++hosts_[i / columns_.size()].remaining;
+    for (std::size_t h = 0, i = 0; h < hosts_.size(); ++h) {
+        for (std::size_t c = 0; c < columns_.size(); ++c, ++i) {
+            hosts_[h].remaining += cells_[i].skipped ? 0U : 1U;
         }
     }
     // Frame buffers as big as the biggest template (not kFrameCapacity each: 3 sets x 512
@@ -114,6 +124,9 @@ std::optional<RawReplyFacts> RawRun::reply_facts(std::size_t h, std::size_t c) c
 }
 
 std::optional<Address> RawRun::reason_ip(std::size_t h, std::size_t c) const {
+    if (reason_ips_.empty()) {
+        return std::nullopt;  // the usual case: no hash per port
+    }
     const auto it = reason_ips_.find(static_cast<std::uint32_t>(h * columns_.size() + c));
     if (it == reason_ips_.end()) {
         return std::nullopt;

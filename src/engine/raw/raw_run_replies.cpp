@@ -133,6 +133,9 @@ void RawRun::expire_host(std::size_t h, Clock::time_point now, bool from_heap) {
     const auto timeout = timeout_of(host);
     while (host.out_head != kNone) {
         const Outstanding& o = pool_[host.out_head];
+        if (o.next != kNone) {
+            __builtin_prefetch(&cells_[pool_[o.next].cell]);  // the next probe's cell, a cache miss
+        }
         RawCell& cell = cells_[o.cell];
         const bool live = !cell.done && o.tryno + 1 == cell.tries && !host.finished;
         if (live && now < o.sent + timeout) {

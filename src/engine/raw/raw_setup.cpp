@@ -8,6 +8,7 @@
 #include <array>
 #include <random>
 #include <set>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -151,7 +152,15 @@ Result<RawTemplates> make_templates(const RawEnvironment& env, const std::vector
     RawTemplates out;
     out.index.assign(columns.size() * 2, RawTemplates::kNone);
     std::map<std::tuple<const techniques::Module*, Family, std::uint32_t>, std::uint32_t> made;
+    std::optional<std::pair<const techniques::Module*, std::uint32_t>> last;  // the previous column's
     for (std::size_t c = 0; c < columns.size(); ++c) {
+        const std::pair key_of_column{columns[c].module, columns[c].module->template_variant(columns[c].port)};
+        if (c > 0 && last == key_of_column) {  // the usual case (one template for every port): no map look-up
+            out.index[c * 2] = out.index[c * 2 - 2];
+            out.index[c * 2 + 1] = out.index[c * 2 - 1];
+            continue;
+        }
+        last = key_of_column;
         for (const Family family : {Family::v4, Family::v6}) {
             if (!env.context.source(family)) {
                 continue;
@@ -160,7 +169,7 @@ Result<RawTemplates> make_templates(const RawEnvironment& env, const std::vector
             if (!module->supports(family)) {
                 continue;  // e.g. no ICMPv6 timestamp: that family's hosts skip this probe
             }
-            const auto key = std::make_tuple(module, family, module->template_variant(columns[c].port));
+            const auto key = std::make_tuple(module, family, key_of_column.second);
             auto it = made.find(key);
             if (it == made.end()) {
                 auto tmpl = module->make_template(env.context, family, columns[c].port);
