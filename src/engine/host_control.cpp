@@ -157,7 +157,8 @@ HostControl::Silence HostControl::on_timeout(Clock::time_point now, std::uint8_t
     } else {
         congestion_.on_forget();
     }
-    if (tuning_.udp && !limiter_ruled_out_ && mode_ == PaceMode::none && icmp_errors_ > 0) {
+    const bool limiter_possible = icmp_errors_ > 0 || tuning_.limiter_maybe_drained;
+    if (tuning_.udp && !limiter_ruled_out_ && mode_ == PaceMode::none && limiter_possible) {
         if (errors_refute_limiter(tuning_.measure_spacing)) {
             limiter_ruled_out_ = true;  // no limiter measuring could see: a plain silence
         } else {
