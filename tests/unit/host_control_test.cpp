@@ -199,6 +199,22 @@ TEST(HostControl, AResumedRunMeasuresBeforeAnyError) {
     EXPECT_EQ(fresh.pace_mode(), PaceMode::none);
 }
 
+// The bucket held 1.3 tokens when measuring began: errors at 1.0 (saved credit), 1.7, 2.7 and
+// 3.7 s. Timed from the first, the interval read 0.9 s and pacing went 5 % faster than the
+// limiter; from the second it is the limiter's 1 s.
+TEST(HostControl, APartFilledBucketDoesNotShortenTheMeasuredInterval) {
+    auto h = make_resumed();
+    h.on_send(at(0us));
+    EXPECT_EQ(h.on_timeout(at(10ms), 0, at(0us)), Silence::retry_uncounted);
+    for (const auto t : {1000ms, 1700ms, 2700ms, 3700ms}) {
+        h.on_send(at(t - 1ms));
+        h.on_reply(at(t), 0, true, at(t - 1ms), 1ms);
+    }
+    ASSERT_EQ(h.pace_mode(), PaceMode::paced);
+    ASSERT_TRUE(h.limiter_interval());
+    EXPECT_GE(*h.limiter_interval(), 1000ms);
+}
+
 TEST(HostControl, AResumedRunOfAHostWithoutALimiterCostsTheQuietLimit) {
     auto h = make_resumed();
     h.on_send(at(0us));
