@@ -151,6 +151,16 @@ std::optional<int> check_history_args(const CLI::App& app, const HistoryArgs& a)
     if (a.min_changes < 0) {
         return bad_input(fmt::format("bad --min '{}': expected a number of changes, 0 or more", a.min_changes));
     }
+    // The dates are checked before the database is looked for: a bad one is an error even
+    // when there is no history yet.
+    for (const auto& [flag, text] : {std::pair{"--new-since", &a.new_since}, std::pair{"--versions-since", &a.versions_since},
+                                     std::pair{"--since", &a.since}}) {
+        if (app.count(flag) > 0) {
+            if (auto day = parse_day(*text, flag); !day) {
+                return bad_input(day.error().message);
+            }
+        }
+    }
     return std::nullopt;
 }
 

@@ -3,6 +3,7 @@
 // Exit codes: 0 no scan seen, 1 scans detected, 2 error (one line on stderr).
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "cli/cli11_parse.hpp"
 #include "cli/commands.hpp"
 #include "cli/signals.hpp"
+#include "portwarden/error.hpp"
 #include "portwarden/watch.hpp"
 #include "watch/alert_format.hpp"
 #include "watch/log_watch.hpp"
@@ -29,7 +31,19 @@ struct WatchArgs {
     std::string webhook;
     bool json = false;
     std::size_t table_slots = watch::Config{}.table_slots;
+    std::string ring_mb;  // --ring-mb as given (parse_ring_mb)
 };
+
+// --ring-mb N: MiB, kMinRingMb..kMaxRingMb; the error names the flag, the value and the range.
+Result<std::size_t> parse_ring_mb(const std::string& text) {
+    std::size_t mb = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), mb);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || mb < watch::kMinRingMb ||
+        mb > watch::kMaxRingMb) {
+        return fail(fmt::format("bad --ring-mb '{}': expected MiB {}-{}", text, watch::kMinRingMb, watch::kMaxRingMb));
+    }
+    return mb;
+}
 
 // Where alerts go: stdout (JSON lines or human lines), -oJ FILE, the webhook.
 class AlertSink {
@@ -132,16 +146,22 @@ int watch_command(const std::vector<std::string>& args) {
         ->check(CLI::NonNegativeNumber);
     app.add_option("--table-slots", a.table_slots, "sources tracked at once (fixed memory; default 16384)")
         ->check(CLI::Range(std::size_t{8}, std::size_t{1} << 24));
-    app.add_option("--ring-mb", a.capture.ring_mb,
+    app.add_option("--ring-mb", a.ring_mb,
                    fmt::format("packet receive ring in MiB, {}-{} (mapped: in the RSS; default {}, no drops of a "
                                "full-rate scan of all ports on a loaded 2-core machine)",
-                               watch::kMinRingMb, watch::kMaxRingMb, watch::kDefaultRingMb))
-        ->check(CLI::Range(watch::kMinRingMb, watch::kMaxRingMb));
+                               watch::kMinRingMb, watch::kMaxRingMb, watch::kDefaultRingMb));
     app.footer("exit: 0 no scan seen, 1 scans detected, 2 error");
     std::vector<std::string> mapped = args;
     std::replace(mapped.begin(), mapped.end(), std::string("-oJ"), std::string("--output-json"));
     if (auto code = parse_or_exit(app, mapped)) {
         return *code;
+    }
+    if (app.count("--ring-mb") > 0) {
+        auto mb = parse_ring_mb(a.ring_mb);
+        if (!mb) {
+            return bad_input(mb.error().message);
+        }
+        a.capture.ring_mb = *mb;
     }
     if (!a.log.empty() && (!a.capture.netns.empty() || !a.capture.interface.empty() || app.count("--ring-mb") > 0)) {
         return bad_input("--log reads log lines: --netns, -i and --ring-mb are for packet capture, not both");

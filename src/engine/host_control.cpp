@@ -157,7 +157,8 @@ HostControl::Silence HostControl::on_timeout(Clock::time_point now, std::uint8_t
     } else {
         congestion_.on_forget();
     }
-    if (tuning_.udp && !limiter_ruled_out_ && mode_ == PaceMode::none && icmp_errors_ > 0) {
+    const bool limiter_possible = icmp_errors_ > 0 || tuning_.limiter_maybe_drained;
+    if (tuning_.udp && !limiter_ruled_out_ && mode_ == PaceMode::none && limiter_possible) {
         if (errors_refute_limiter(tuning_.measure_spacing)) {
             limiter_ruled_out_ = true;  // no limiter measuring could see: a plain silence
         } else {
@@ -183,8 +184,12 @@ HostControl::Silence HostControl::on_timeout(Clock::time_point now, std::uint8_t
 
 void HostControl::leave_measuring(Clock::time_point now) {
     if (measured_.size() >= 2) {
-        const auto span = duration_cast<microseconds>(measured_.back() - measured_.front());
-        const auto interval = span / static_cast<long>(measured_.size() - 1);
+        // The first error may have used credit the bucket saved before measuring began (a
+        // resumed run finds it part-filled): the gap after it can be short. From the second on,
+        // each error took a token the moment it refilled (we probe every 20 ms): time from there.
+        const std::size_t first = measured_.size() >= 3 ? 1 : 0;
+        const auto span = duration_cast<microseconds>(measured_.back() - measured_[first]);
+        const auto interval = span / static_cast<long>(measured_.size() - 1 - first);
         const auto paced_interval = interval + interval / 20 + microseconds(2000);
         if (!errors_refute_limiter(paced_interval)) {
             interval_ = paced_interval;

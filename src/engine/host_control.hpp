@@ -34,6 +34,18 @@
 // when they refute one as fast as the measuring pace, and a measured interval they refute is not
 // paced (the spacing of errors answering our own measuring probes, one port lost here and there,
 // is our send spacing, not a limiter's: pw_hostile -sU was paced at about 23 ms, 37-93 s instead of 2).
+// A resumed scan (--resume) starts where the interrupted run left the hosts' limiters: often just
+// emptied (a run that measured a limiter keeps its bucket at zero), and it refills at one token
+// per interval. Its first probes then meet silence from closed ports and no error at all, and
+// without an error nothing pointed at a limiter: two quick silent tries settled closed ports
+// open|filtered (docs/multi-scan-2026-12-03.md, "Resume": 5 and 11 ports). So in a resumed run
+// (limiter_maybe_drained) the first silence starts measuring even before any error: an emptied
+// limiter lets an error through within one interval (Linux: 1 s), well inside the quiet limit
+// (1.5 s), and a host that stays quiet for that long has no limiter to wait for (at a cost of
+// 1.5 s for a host silent on every port, in resumed runs only). Such a limiter is part-filled, too:
+// the first error measuring sees may use credit saved before, so the gap after it is short (1.0,
+// 1.7, 2.7, 3.7 s read 0.9 s, paced 5 % too fast: now and then a closed port's paced tries both
+// met an empty bucket). The interval is timed from the second measured error on.
 // This serves every technique whose silence means something else than an ICMP error does
 // (limiter_changes_state): UDP, and FIN/NULL/Xmas/Maimon, where a firewall's admin-prohibited
 // errors that the limiter suppressed would otherwise read open|filtered instead of filtered.
@@ -63,6 +75,9 @@ struct HostTuning {
     std::chrono::microseconds quiet_limit{1500000};       // no error at all for 1.5 s: no limiter
     std::chrono::microseconds measure_limit{10000000};    // give up measuring after 10 s
     std::uint32_t limiter_burst = 12;  // errors a limiter may let through at once (Linux: 6)
+    // A resumed run: the interrupted run may just have emptied the host's ICMP bucket, so its
+    // first silences may be the limiter's although no error came yet (see the header comment).
+    bool limiter_maybe_drained = false;
     static HostTuning from(const Timing& timing, bool udp);
 };
 

@@ -99,6 +99,7 @@ private:
         out.start = std::chrono::system_clock::now();
         if (engine_.resumable() && request_.resume_from && request_.resume_from->group == g) {
             out.start_position = request_.resume_from->position;
+            out.resumed = true;
         }
         out.addresses = group_addresses(request_, g, group, shard_hosts_);
         return out;

@@ -59,6 +59,7 @@ struct StepEnd {
 struct SessionGroup {
     std::uint64_t index = 0;           // group number (the resume point's group)
     std::uint64_t start_position = 0;  // resumed: cells below this were reported by an earlier run
+    bool resumed = false;              // the group an interrupted run was scanning (--resume), at any position
     bool last = false;                 // no group follows
     std::uint64_t seed = 0;            // the scan's seed; discovery uses seed ^ (index + 1), the scan seed + index
     std::uint64_t hosts_per_group = 0;  // every group's size in this session (the engine's, clamped by --max-hostgroup)

@@ -31,21 +31,6 @@ std::uint16_t contact_index(const Address& host, std::uint8_t protocol, std::uin
     return static_cast<std::uint16_t>(((h >> 16) + port) & 0xffffU);
 }
 
-template <std::size_t N>
-std::uint32_t distinct_estimate(const std::array<std::uint64_t, N>& bits) {
-    std::size_t set = 0;
-    for (const std::uint64_t word : bits) {
-        set += static_cast<std::size_t>(std::popcount(word));
-    }
-    const double m = static_cast<double>(N * 64);
-    const double zero = static_cast<double>(N * 64 - set);
-    // All bits set: the estimate saturates at m ln m.
-    const double estimate = m * std::log(m / std::max(zero, 1.0));
-    return static_cast<std::uint32_t>(std::lround(estimate));
-}
-
-template std::uint32_t distinct_estimate(const std::array<std::uint64_t, kHostBits / 64>&);
-
 Pending* find_pending(SourceState& s, std::uint32_t host_hash, std::uint8_t protocol, std::uint16_t port) {
     for (Pending& q : s.pending) {
         if (q.kind != PendingKind::none && q.host_hash == host_hash && q.protocol == protocol && q.port == port) {
@@ -80,7 +65,7 @@ Alert make_alert(const SourceState& s, double now) {
     a.time = now;
     a.probes = s.probes;
     a.ports = s.contacts;
-    a.hosts = distinct_estimate(s.host_bits);
+    a.hosts = s.hosts.estimate();
     a.open = s.open;
     a.closed = s.closed;
     a.filtered = s.filtered;

@@ -1,6 +1,6 @@
 #pragma once
-// Helpers over one source's state: the first-contact filter, distinct-count estimates, the
-// pending answers, nmap's host-discovery probe set, and the alert it makes.
+// Helpers over one source's state: the first-contact filter, the pending answers, nmap's
+// host-discovery probe set, and the alert it makes.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -31,10 +31,6 @@ bool set_bit(std::array<std::uint64_t, N>& bits, std::uint32_t hash) {
     bits[index / 64] |= mask;
     return was_clear;
 }
-
-// Linear counting (Whang et al. 1990): the distinct values that set these bits, estimated.
-template <std::size_t N>
-std::uint32_t distinct_estimate(const std::array<std::uint64_t, N>& bits);
 
 Pending* find_pending(SourceState& s, std::uint32_t host_hash, std::uint8_t protocol, std::uint16_t port);
 

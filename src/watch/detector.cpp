@@ -52,7 +52,7 @@ void Detector::Impl::count(SourceState& s, const Probe& p, bool& first) {
         s.first_dst = p.dst;
         s.first_seen = p.time;
     }
-    set_bit(s.host_bits, hash_address(p.dst));
+    s.hosts.add(hash_address(p.dst));
     first = table.add_contact(s, contact_index(p.dst, p.protocol, contact_port(p)));
     const Technique technique = probe_technique(p);
     // ACK and FIN|ACK segments of a connection (after its SYN, a first contact) are not probes.

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "portwarden/address.hpp"
+#include "watch/distinct_hosts.hpp"
 
 namespace portwarden::watch {
 
@@ -36,7 +37,6 @@ inline constexpr std::size_t kPendingSlots = 8;
 inline constexpr std::size_t kListContacts = 16;  // exact first contacts kept in the slot
 inline constexpr std::size_t kWideBits = 65536;   // a pool set: one bit per contact index
 inline constexpr std::size_t kPortBits = 1024;    // fallback: a pool set folded onto 1024 bits
-inline constexpr std::size_t kHostBits = 256;
 inline constexpr std::size_t kTechniques = 10;  // = Technique values
 inline constexpr std::size_t kTools = 4;        // = Tool values
 
@@ -62,7 +62,7 @@ struct SourceState {
     std::uint8_t discovery = 0;  // bits: nmap -sn probes seen (echo, timestamp, SYN 443, ACK 80)
     std::array<std::uint16_t, kListContacts> list{};  // the first `contacts` of them, while few
     std::array<std::uint64_t, kPortBits / 64> port_bits{};
-    std::array<std::uint64_t, kHostBits / 64> host_bits{};
+    DistinctHosts hosts;  // distinct addresses tried
     std::array<std::uint16_t, kTechniques> technique_votes{};
     std::array<std::uint16_t, kTools> tool_votes{};
     std::array<Pending, kPendingSlots> pending{};

@@ -81,6 +81,11 @@ pw-no-such-ns	inventory --netns pw-no-such-ns
 '-1'	history --flapping --min -1
 --since	history --since 2026-01-01
 --min	history --min 3
+2026-13-45	history --new-since 2026-13-45 --db @TMP@/absent.db
+yesterday	history --versions-since yesterday --db @TMP@/absent.db
+--new-since ''	history --new-since '' --db @TMP@/absent.db
+'0': expected MiB 1-1024	watch --ring-mb 0 --duration 1
+'4096': expected MiB 1-1024	watch --ring-mb 4096 --duration 1
 --top-ports	scan -p 22 --top-ports 5 198.18.0.1
 --top-ports	scan -F --top-ports 5 198.18.0.1
 --stats-every	scan --stats-every 5parsecs 198.18.0.1
@@ -203,6 +208,17 @@ escaped_case() { # ARGS...: exit 2, one line, '\x' in it, no raw CR, BEL or ESC
 escaped_case scan $'198.18.0.1\r\nportwarden: fake'
 escaped_case scan -p $'22\x1b[2J' 198.18.0.1
 escaped_case $'bogus\x1b]0;x\x07'
+# history's dates are checked whether or not a history database exists: here none does (an
+# empty HOME), where a good date reads "no history yet" and exits 0.
+mkdir -p "$tmp/home"
+for date in 2026-02-30x 12/03/2026; do
+  HOME=$tmp/home XDG_DATA_HOME='' timeout 20 "${isolate[@]}" "$pw" history --new-since "$date" >"$tmp/out" 2>"$tmp/err" </dev/null
+  code=$?
+  problem=""
+  [ "$code" -eq 2 ] || problem="exit $code (want 2)"
+  [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -qF -- "--new-since '$date'" "$tmp/err" || problem="$problem; stderr is not the one line naming --new-since '$date'"
+  count_case "$problem" "history --new-since $date (no database)"
+done
 # A read-only command given a missing database creates nothing on its way to exit 2.
 if [ -e /nonexistent ]; then
   fail=$((fail + 1)); echo "FAIL: /nonexistent exists after the cases (a read-only command created it)"

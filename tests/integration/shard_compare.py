@@ -2,6 +2,7 @@
 locally): PASS/FAIL counting, reading -oJ port records, comparing a merged shard result with a
 single-process scan."""
 import json
+import os
 
 import range_common as rc
 
@@ -45,3 +46,20 @@ class Checks:
             self.passed += 1
         else:
             self.failed += 1
+
+    def summary(self):
+        """Prints the last line, "N passed, N failed"; the exit status: 0 only if none failed."""
+        print(f"{self.passed} passed, {self.failed} failed")
+        return 0 if self.failed == 0 else 1
+
+
+class RangeChecks(Checks):
+    """Checks of scans of the test range: args (.portwarden, .truth, .workdir), the truth, the
+    scanner's namespace; the work directory made."""
+
+    def __init__(self, args):
+        super().__init__()
+        self.args = args
+        self.truth = rc.Truth(args.truth)
+        self.ns = self.truth.meta["scanner_ns"]
+        os.makedirs(args.workdir, exist_ok=True)

@@ -26,7 +26,6 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import range_common as rc  # noqa: E402
 import shard_compare as sc  # noqa: E402
 
 PORTS = "1-30000"
@@ -34,14 +33,10 @@ RATE = "60000"        # probes/s: the 120 000 cells take about 2 s, time to inte
 TIMEOUT = 120
 
 
-class Test(sc.Checks):
+class Test(sc.RangeChecks):
     def __init__(self, args):
-        super().__init__()
-        self.args = args
-        self.truth = rc.Truth(args.truth)
-        self.ns = self.truth.meta["scanner_ns"]
+        super().__init__(args)
         self.targets = [a for role in ("plain", "firewalled") for a in self.truth.hosts[role]]
-        os.makedirs(args.workdir, exist_ok=True)
 
     def command(self, out, *extra):
         return ["ip", "netns", "exec", self.ns, "timeout", str(TIMEOUT), self.args.portwarden, "scan", "-sS",
@@ -127,8 +122,7 @@ class Test(sc.Checks):
                        f"{len(twice)} twice, e.g. {twice[:5]}")
             self.check(f"interrupt {k}: both runs together equal the whole scan", not bad,
                        f"{len(bad)} differ, e.g. {bad[:5]}")
-        print(f"{self.passed} passed, {self.failed} failed")
-        return 0 if self.failed == 0 else 1
+        return self.summary()
 
 
 def main():

@@ -171,6 +171,65 @@ TEST(HostControl, MeasuringWithoutErrorsRulesTheLimiterOut) {
 }
 
 
+// A resumed run (--resume) may start where the interrupted one left a host's ICMP bucket: empty.
+// Its first silences then come before any error, and two of them settled closed ports
+// open|filtered (#16). Resumed, the first silence starts measuring, error or not.
+HostControl make_resumed() {  // UDP, in a resumed run
+    Timing timing;
+    HostTuning tuning = HostTuning::from(timing, true);
+    tuning.limiter_maybe_drained = true;
+    return HostControl(timing, tuning);
+}
+
+TEST(HostControl, AResumedRunMeasuresBeforeAnyError) {
+    auto h = make_resumed();
+    h.on_send(at(0us));
+    h.on_send(at(0us));
+    EXPECT_EQ(h.on_timeout(at(10ms), 0, at(0us)), Silence::retry_uncounted);
+    EXPECT_EQ(h.pace_mode(), PaceMode::measuring);
+    // The emptied bucket lets one error through a second later: still measuring, nothing settled.
+    h.on_send(at(1000ms));
+    h.on_reply(at(1001ms), 0, true, at(1000ms), 1ms);
+    EXPECT_EQ(h.on_timeout(at(1010ms), 0, at(0us)), Silence::retry_uncounted);
+    EXPECT_EQ(h.pace_mode(), PaceMode::measuring);
+    // Not resumed, the first silence counts (SilentTriesSettleAfterTheAllowedCount: two settle).
+    auto fresh = make(true);
+    fresh.on_send(at(0us));
+    EXPECT_EQ(fresh.on_timeout(at(10ms), 0, at(0us)), Silence::retry);
+    EXPECT_EQ(fresh.pace_mode(), PaceMode::none);
+}
+
+// The bucket held 1.3 tokens when measuring began: errors at 1.0 (saved credit), 1.7, 2.7 and
+// 3.7 s. Timed from the first, the interval read 0.9 s and pacing went 5 % faster than the
+// limiter; from the second it is the limiter's 1 s.
+TEST(HostControl, APartFilledBucketDoesNotShortenTheMeasuredInterval) {
+    auto h = make_resumed();
+    h.on_send(at(0us));
+    EXPECT_EQ(h.on_timeout(at(10ms), 0, at(0us)), Silence::retry_uncounted);
+    for (const auto t : {1000ms, 1700ms, 2700ms, 3700ms}) {
+        h.on_send(at(t - 1ms));
+        h.on_reply(at(t), 0, true, at(t - 1ms), 1ms);
+    }
+    ASSERT_EQ(h.pace_mode(), PaceMode::paced);
+    ASSERT_TRUE(h.limiter_interval());
+    EXPECT_GE(*h.limiter_interval(), 1000ms);
+}
+
+TEST(HostControl, AResumedRunOfAHostWithoutALimiterCostsTheQuietLimit) {
+    auto h = make_resumed();
+    h.on_send(at(0us));
+    EXPECT_EQ(h.on_timeout(at(10ms), 0, at(0us)), Silence::retry_uncounted);
+    h.on_send(at(1400ms));
+    EXPECT_EQ(h.on_timeout(at(1450ms), 0, at(1400ms)), Silence::retry_uncounted);  // 1.44 s of quiet
+    h.on_send(at(1500ms));
+    // No error in 1.5 s: an emptied limiter would have let one through; the silence is real.
+    EXPECT_EQ(h.on_timeout(at(1520ms), 0, at(1500ms)), Silence::retry);
+    EXPECT_EQ(h.pace_mode(), PaceMode::none);
+    h.on_send(at(1520ms));
+    EXPECT_EQ(h.on_timeout(at(1530ms), 1, at(1520ms)), Silence::settle);
+}
+
+
 // pw_hostile -sU (no limiter; a few of 480 probes lost under load): 160 ICMP errors within
 // 20 ms, then the silent ports time out. No limiter as slow as the measuring pace (one error per
 // 20 ms after a burst of 12) lets 160 errors through in 20 ms: no measuring, the silence counts.

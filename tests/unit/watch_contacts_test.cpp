@@ -3,11 +3,14 @@
 // of exact sets running out, and the label of nmap's host discovery followed by a port scan.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <vector>
 
 #include "net/packet_view.hpp"
 #include "portwarden/watch.hpp"
+#include "watch/distinct_hosts.hpp"
+#include "watch/source_table.hpp"
 #include "watch_support.hpp"
 
 namespace portwarden::watch {
@@ -181,6 +184,40 @@ TEST(WatchLabel, HostDiscoveryAloneStaysAPingSweep) {
     EXPECT_TRUE(h.alerts[1].end);
     EXPECT_EQ(h.alerts[1].technique, Technique::ping_sweep);
     EXPECT_EQ(h.alerts[1].tool, Tool::nmap);
+}
+
+// The distinct addresses one source tried: within 3 standard errors of the truth at every count
+// up to 131,072 (198.18.0.0/15). It was linear counting over 256 bits alone, which read at most 1,420
+// (256 ln 256): a sweep of a /16 read "1420 hosts".
+TEST(WatchContacts, DistinctHostsIsRightFromOneToASlash15) {
+    DistinctHosts hosts;
+    std::uint32_t added = 0;
+    for (const std::uint32_t n : {1U, 2U, 10U, 60U, 300U, 1000U, 1420U, 5000U, 65536U, 131072U}) {
+        for (; added < n; ++added) {  // 198.18.0.0 + added
+            hosts.add(hash_address(Address::from_v4(0xc6120000U + added)));
+        }
+        const double truth = n;
+        const double error = n <= 300 ? 0.06 : 0.09;  // linear counting, then HyperLogLog
+        EXPECT_NEAR(hosts.estimate(), truth, std::max(1.0, 3 * error * truth)) << n << " addresses";
+    }
+    for (std::uint32_t again = 0; again < 1000; ++again) {  // the same addresses again: no change
+        hosts.add(hash_address(Address::from_v4(0xc6120000U + again)));
+    }
+    EXPECT_NEAR(hosts.estimate(), 131072.0, 3 * 0.09 * 131072);
+}
+
+TEST(WatchContacts, ASweepOfASlash16CountsItsHosts) {
+    Harness h;
+    double t = 0;
+    for (std::uint32_t i = 0; i < 65536; ++i, t += 1e-5) {  // one port of each of 198.18.0.0/16
+        Probe p = nmap_raw(80, net::kTcpSyn, t);
+        p.dst = Address::from_v4(0xc6120000U + i);
+        h.detector.probe(p);
+    }
+    h.detector.finish(t + 1);
+    const Alert& end = end_of(h.alerts, kScanner);
+    EXPECT_EQ(end.probes, 65536U);
+    EXPECT_NEAR(end.hosts, 65536.0, 3 * 0.09 * 65536) << "saturated at 1,420 before";
 }
 
 }  // namespace

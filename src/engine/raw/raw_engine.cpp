@@ -259,6 +259,7 @@ RawRunOptions RawEngine::run_options(const SessionGroup& group, std::uint64_t st
     options.shard_index = request_.shard_index;
     options.shard_count = request_.shard_count;
     options.start_position = start_position;
+    options.resumed = group.resumed;  // any phase and position: the earlier run may have drained limiters
     options.max_sends_per_cell = s_.env.context.max_tries;
     options.release_io_when_done = release_io;
     options.record_reply_facts = request_.responder_analysis;

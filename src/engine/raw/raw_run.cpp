@@ -38,7 +38,8 @@ RawRun::RawRun(std::vector<RawTarget> targets, std::vector<RawColumn> columns, c
             limiter = limiter || limiter_changes_state(c.module->technique());
         }
     }
-    const HostTuning tuning = HostTuning::from(timing, limiter);
+    HostTuning tuning = HostTuning::from(timing, limiter);
+    tuning.limiter_maybe_drained = options_.resumed;
     hosts_.reserve(targets_.size());
     for (std::size_t h = 0; h < targets_.size(); ++h) {
         hosts_.emplace_back(HostControl(timing, tuning));

@@ -79,6 +79,8 @@ struct RawRunOptions {
     std::uint32_t shard_index = 0;
     std::uint32_t shard_count = 1;
     std::uint64_t start_position = 0;
+    // The group was being scanned by the run this one resumes (HostTuning::limiter_maybe_drained).
+    bool resumed = false;
     std::vector<bool> disabled_hosts;      // hosts not to scan (down, unreachable): skipped
     std::uint8_t max_sends_per_cell = 11;  // = the context's max_tries
     std::size_t batch = 512;               // frames per send call
