@@ -22,6 +22,7 @@ namespace portwarden::firewall {
 namespace {
 
 using nft::Json;
+using nft::text_of;
 using Key = std::tuple<std::string, std::string, std::string>;  // family, table, name
 
 struct Sets {
@@ -55,7 +56,7 @@ Result<void> read_set(const Json& o, bool is_map, Sets& sets) {
     auto& entries = sets.vmaps[key];
     for (const auto& item : elem != o.end() && elem->is_array() ? *elem : Json::array()) {
         if (!item.is_array() || item.size() != 2) {
-            return fail(fmt::format("map {}: bad element {}", std::get<2>(key), item.dump()));
+            return fail(fmt::format("map {}: bad element {}", std::get<2>(key), text_of(item)));
         }
         auto k = nft::element(item[0]);
         Statement v;
@@ -78,7 +79,7 @@ Result<Chain> read_chain(const Json& o) {
         c.type = str(o, "type");
         const Json prio = o.value("prio", Json(0));
         if (!prio.is_number_integer()) {
-            return fail(fmt::format("chain {} {} {}: bad priority {}", c.family, c.table, c.name, prio.dump()));
+            return fail(fmt::format("chain {} {} {}: bad priority {}", c.family, c.table, c.name, text_of(prio)));
         }
         c.priority = prio.get<std::int64_t>();
         const std::string policy = str(o, "policy");

@@ -58,7 +58,7 @@ Result<Atom> scalar_atom(const Json& v) {
         atom.name = text;
         return atom;
     }
-    return fail(fmt::format("unsupported value {}", v.dump()));
+    return fail(fmt::format("unsupported value {}", text_of(v)));
 }
 
 Result<Atom> atom(const Json& v) {
@@ -69,7 +69,7 @@ Result<Atom> atom(const Json& v) {
             return fail(lo ? hi.error().message : lo.error().message);
         }
         if (lo->kind != hi->kind || lo->kind == Atom::Kind::name) {
-            return fail(fmt::format("unsupported range {}", v.dump()));
+            return fail(fmt::format("unsupported range {}", text_of(v)));
         }
         lo->hi = hi->lo;
         lo->last = hi->first;
@@ -81,7 +81,7 @@ Result<Atom> atom(const Json& v) {
                            ? Address::parse(p["addr"].get<std::string>()) : std::nullopt;
         const Json len = p.is_object() ? p.value("len", Json()) : Json();
         if (!a || !len.is_number_unsigned() || len.get<unsigned>() > (a->is_v4() ? 32U : 128U)) {
-            return fail(fmt::format("bad prefix {}", v.dump()));
+            return fail(fmt::format("bad prefix {}", text_of(v)));
         }
         Atom out;
         out.kind = Atom::Kind::address;
@@ -173,7 +173,7 @@ Result<std::uint64_t> flag_value(const Json& v) {
         }
         return bits;
     }
-    return fail(fmt::format("bad tcp flags {}", v.dump()));
+    return fail(fmt::format("bad tcp flags {}", text_of(v)));
 }
 
 }  // namespace portwarden::firewall::nft

@@ -15,6 +15,7 @@ namespace portwarden::firewall {
 namespace {
 
 using nft::Json;
+using nft::text_of;
 
 struct Lhs {
     std::vector<Field> fields;
@@ -98,7 +99,7 @@ void lhs_field(const Json& e, Lhs& out) {
             out.fields.push_back(Field::fib_daddr_type);
             return;
         }
-        out.unknown = "fib " + f.dump();
+        out.unknown = "fib " + text_of(f);
     } else if (e.is_object() && e.contains("&") && e["&"].is_array() && e["&"].size() == 2) {
         Lhs inner;
         lhs_field(e["&"][0], inner);
@@ -109,14 +110,14 @@ void lhs_field(const Json& e, Lhs& out) {
             out.implied.insert(out.implied.end(), inner.implied.begin(), inner.implied.end());
             return;
         }
-        out.unknown = "bitmask " + e.dump();
+        out.unknown = "bitmask " + text_of(e);
     } else if (e.is_object() && e.contains("concat") && e["concat"].is_array()) {
         for (const auto& part : e["concat"]) {
             lhs_field(part, out);
         }
         return;
     } else {
-        out.unknown = e.dump();
+        out.unknown = text_of(e);
     }
     out.fields.push_back(Field::unknown);
 }
@@ -162,7 +163,7 @@ Result<void> right_side(const Json& right, const std::string& op, Match& m) {
     m.elements = std::move(*els);
     if (op == "<" || op == "<=" || op == ">" || op == ">=") {
         if (m.elements.size() != 1 || m.elements[0].size() != 1 || m.elements[0][0].kind != Atom::Kind::number) {
-            return fail(fmt::format("comparison '{}' with {}", op, right.dump()));
+            return fail(fmt::format("comparison '{}' with {}", op, text_of(right)));
         }
         Atom& a = m.elements[0][0];
         const std::uint64_t v = a.lo;
@@ -256,7 +257,7 @@ Result<void> read_vmap(const Json& arg, Rule& r) {
             vm.entries.emplace_back(std::move(*k), tmp.verdict);
         }
     } else {
-        return fail(fmt::format("bad vmap data {}", data.dump()));
+        return fail(fmt::format("bad vmap data {}", text_of(data)));
     }
     r.vmap = std::move(vm);
     return {};
@@ -294,7 +295,7 @@ Result<void> read_statement(const std::string& name, const Json& arg, Rule& r) {
 
 Result<void> read_verdict(const Json& v, Statement& out) {
     if (!v.is_object() || v.size() != 1) {
-        return fail(fmt::format("bad verdict {}", v.dump()));
+        return fail(fmt::format("bad verdict {}", text_of(v)));
     }
     const std::string name = v.begin().key();
         const Json& arg = v.begin().value();
@@ -324,7 +325,13 @@ Result<Rule> read_rule(const Json& o, const std::string& source) {
     r.family = o.value("family", "");
     r.table = o.value("table", "");
     r.chain = o.value("chain", "");
-    r.handle = o.value("handle", std::uint64_t{0});
+    // Checked before it is read: a float such as 2.6e86 would convert with undefined behaviour.
+    const auto handle = o.find("handle");
+    if (handle != o.end() && !handle->is_number_unsigned()) {
+        return fail(fmt::format("{}: rule of chain {} {} {}: bad handle {}", source, r.family, r.table, r.chain,
+                                text_of(*handle)));
+    }
+    r.handle = handle != o.end() ? handle->get<std::uint64_t>() : 0;
     const auto where = [&](const std::string& what) {
         return fail(fmt::format("{}: rule handle {} of chain {} {} {}: {}", source, r.handle, r.family, r.table,
                                 r.chain, what));
@@ -335,7 +342,7 @@ Result<Rule> read_rule(const Json& o, const std::string& source) {
     }
     for (const auto& e : expr) {
         if (!e.is_object() || e.size() != 1) {
-            return where(fmt::format("bad expression {}", e.dump()));
+            return where(fmt::format("bad expression {}", text_of(e)));
         }
         const std::string name = e.begin().key();
         const Json& arg = e.begin().value();
