@@ -186,6 +186,8 @@ private:
         bool timed_out = false;
         bool up = false;
         bool in_ready = false;
+        bool due_pending = false;  // due_ holds an entry for this host at due_at (its earliest)
+        Clock::time_point due_at{};
         Reason up_reason = Reason::unknown;
         std::optional<std::uint8_t> up_ttl;
         std::uint16_t up_column = 0;  // the column whose reply proved the host up
@@ -203,6 +205,7 @@ private:
     // `hit`: the reply's host (find_host of its target), looked up once by handle_replies.
     void handle_reply(const CapturedReply& r, std::optional<std::uint32_t> hit);
     void handle_timeouts(Clock::time_point now);
+    void schedule_due(std::size_t h, Clock::time_point when);
     void expire_host(std::size_t h, Clock::time_point now, bool from_heap);
     void settle(std::uint32_t cell, PortState state, Reason reason);
     void finish_host(std::size_t h, bool report = true);
@@ -244,8 +247,10 @@ private:
     std::unordered_map<std::uint32_t, Address> reason_ips_;
     std::vector<RawReplyFacts> reply_facts_;  // per cell, when record_reply_facts
     std::deque<std::uint32_t> ready_;
-    // Time-outs: a min-heap of (deadline, host), one entry per probe sent (and one per host
-    // looked at too early), so handle_timeouts looks only at hosts with a probe due; after a
+    // Time-outs: a min-heap of (deadline, host), at most one live entry per host (its earliest
+    // deadline; a probe sent later is found when that entry is taken: expire_host walks the
+    // host's probes in sending order and schedules the first not yet due), so handle_timeouts
+    // looks only at hosts with a probe due; after a
     // reply (time-outs may have shrunk) it walks every host once (walk_all_). A sweep of 65 536
     // hosts would otherwise walk them all after each batch sent. Probes in flight and cells
     // queued, in all.

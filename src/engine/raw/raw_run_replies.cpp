@@ -120,10 +120,26 @@ void RawRun::handle_timeouts(Clock::time_point now) {
         return;
     }
     while (!due_.empty() && due_.top().when <= now) {
-        const std::uint32_t h = due_.top().host;
+        const Due due = due_.top();
         due_.pop();
-        expire_host(h, now, true);
+        HostSlot& host = hosts_[due.host];
+        if (host.due_pending && due.when == host.due_at) {
+            host.due_pending = false;  // its earliest entry: expire_host schedules the next
+        }
+        expire_host(due.host, now, true);
     }
+}
+
+// A deadline for host h; nothing when the host already has an entry at or before it (one
+// entry per probe made the heap as big as the probes in flight: 65 535 for a -p- of one host).
+void RawRun::schedule_due(std::size_t h, Clock::time_point when) {
+    HostSlot& host = hosts_[h];
+    if (host.due_pending && host.due_at <= when) {
+        return;
+    }
+    host.due_pending = true;
+    host.due_at = when;
+    due_.push(Due{when, static_cast<std::uint32_t>(h)});
 }
 
 // Host h's probes in flight that are due (or answered, superseded): retried, parked or settled.
@@ -140,7 +156,7 @@ void RawRun::expire_host(std::size_t h, Clock::time_point now, bool from_heap) {
         const bool live = !cell.done && o.tryno + 1 == cell.tries && !host.finished;
         if (live && now < o.sent + timeout) {
             if (from_heap) {
-                due_.push(Due{o.sent + timeout, static_cast<std::uint32_t>(h)});
+                schedule_due(h, o.sent + timeout);
             }
             return;
         }

@@ -104,7 +104,7 @@ bool RawRun::send_cell(std::uint32_t cell_index, Clock::time_point now) {
     ++pending_frames_;
     HostSlot& host = hosts_[h];
     out_push(host, Outstanding{now, cell_index, kNone, cell.tries});
-    due_.push(Due{now + timeout_of(host), static_cast<std::uint32_t>(h)});
+    schedule_due(h, now + timeout_of(host));
     host.control.on_send(now);
     if (cell.tries > 0) {
         ++counters_.retransmissions;
