@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -30,19 +31,24 @@ struct WatchArgs {
     std::string json_file;
     std::string webhook;
     bool json = false;
-    std::size_t table_slots = watch::Config{}.table_slots;
-    std::string ring_mb;  // --ring-mb as given (parse_ring_mb)
+    std::string table_slots;  // --table-slots as given (parse_count)
+    std::size_t slots = watch::Config{}.table_slots;
+    std::string ring_mb;      // --ring-mb as given (parse_count)
 };
 
-// --ring-mb N: MiB, kMinRingMb..kMaxRingMb; the error names the flag, the value and the range.
-Result<std::size_t> parse_ring_mb(const std::string& text) {
-    std::size_t mb = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), mb);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || mb < watch::kMinRingMb ||
-        mb > watch::kMaxRingMb) {
-        return fail(fmt::format("bad --ring-mb '{}': expected MiB {}-{}", text, watch::kMinRingMb, watch::kMaxRingMb));
+constexpr std::size_t kMinTableSlots = 8;
+constexpr std::size_t kMaxTableSlots = std::size_t{1} << 24;
+
+// A whole number in [low, high]; the error names the flag, the value and the range
+// ("bad --ring-mb '0': expected MiB 1-1024"), as every other bad value does.
+Result<std::size_t> parse_count(std::string_view flag, const std::string& text, std::string_view what,
+                                std::size_t low, std::size_t high) {
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || n < low || n > high) {
+        return fail(fmt::format("bad {} '{}': expected {} {}-{}", flag, text, what, low, high));
     }
-    return mb;
+    return n;
 }
 
 // Where alerts go: stdout (JSON lines or human lines), -oJ FILE, the webhook.
@@ -84,7 +90,7 @@ double unix_now() {
 
 int run(const WatchArgs& args, std::FILE* file, std::optional<audit::WebhookUrl> webhook) {
     watch::Config config;
-    config.table_slots = args.table_slots;
+    config.table_slots = args.slots;
     const auto start = std::chrono::steady_clock::now();
     // Log lines carry the kernel's stamp (seconds since boot, as CLOCK_MONOTONIC counts them) and
     // lines without one are stamped on that clock too (log_watch.cpp): alerts are dated from the
@@ -144,8 +150,9 @@ int watch_command(const std::vector<std::string>& args) {
     app.add_option("--webhook", a.webhook, "POST each alert's JSON to http[s]://HOST[:PORT]/PATH (2 s time-outs; as audit --webhook)");
     app.add_option("--duration", a.capture.duration, "stop after SECONDS (default: until Ctrl-C / end of --log FILE)")
         ->check(CLI::NonNegativeNumber);
-    app.add_option("--table-slots", a.table_slots, "sources tracked at once (fixed memory; default 16384)")
-        ->check(CLI::Range(std::size_t{8}, std::size_t{1} << 24));
+    app.add_option("--table-slots", a.table_slots,
+                   fmt::format("sources tracked at once, {}-{} (fixed memory; default {})", kMinTableSlots,
+                               kMaxTableSlots, watch::Config{}.table_slots));
     app.add_option("--ring-mb", a.ring_mb,
                    fmt::format("packet receive ring in MiB, {}-{} (mapped: in the RSS; default {}, no drops of a "
                                "full-rate scan of all ports on a loaded 2-core machine)",
@@ -157,11 +164,18 @@ int watch_command(const std::vector<std::string>& args) {
         return *code;
     }
     if (app.count("--ring-mb") > 0) {
-        auto mb = parse_ring_mb(a.ring_mb);
+        auto mb = parse_count("--ring-mb", a.ring_mb, "MiB", watch::kMinRingMb, watch::kMaxRingMb);
         if (!mb) {
             return bad_input(mb.error().message);
         }
         a.capture.ring_mb = *mb;
+    }
+    if (app.count("--table-slots") > 0) {
+        auto slots = parse_count("--table-slots", a.table_slots, "a count", kMinTableSlots, kMaxTableSlots);
+        if (!slots) {
+            return bad_input(slots.error().message);
+        }
+        a.slots = *slots;
     }
     if (!a.log.empty() && (!a.capture.netns.empty() || !a.capture.interface.empty() || app.count("--ring-mb") > 0)) {
         return bad_input("--log reads log lines: --netns, -i and --ring-mb are for packet capture, not both");

@@ -1,6 +1,7 @@
 // probe() and wait_until_open(): one connect() probe through the scan engine, explained.
 #include "portwarden/probe.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 
@@ -32,6 +33,22 @@ Result<Address> resolve_one(std::string_view host) {
 
 std::string rtt_text(std::chrono::microseconds rtt) {
     return fmt::format("{:.2f} ms", static_cast<double>(rtt.count()) / 1000.0);
+}
+
+// The usual wrong binding for the address probed: a service on loopback bound to the other
+// family's loopback ("localhost" is ::1 first on many systems), one elsewhere bound to loopback only.
+std::string bind_advice(const Address& a) {
+    const auto b = a.bytes();
+    const bool v4_loopback = a.is_v4() && b[0] == 127;
+    const bool v6_loopback = !a.is_v4() && std::all_of(b.begin(), b.end() - 1, [](std::uint8_t x) { return x == 0; }) &&
+                             b.back() == 1;
+    if (v4_loopback) {
+        return fmt::format("{} or 0.0.0.0, not only ::1 or another address", a.to_string());
+    }
+    if (v6_loopback) {
+        return "::1 or ::, not only 127.0.0.1 or another address";
+    }
+    return "not only to 127.0.0.1 or ::1";
 }
 
 }  // namespace
@@ -79,8 +96,8 @@ std::string hint_for(const ProbeResult& r) {
             return fmt::format("{} is open: a service accepts connections (round trip {})", where, rtt_text(r.rtt));
         case PortState::closed:
             return fmt::format("host {} is reachable, but nothing listens on port {}: is the service running, "
-                               "and bound to this address (not only to 127.0.0.1)?",
-                               r.address.to_string(), r.port);
+                               "and bound to this address ({})?",
+                               r.address.to_string(), r.port, bind_advice(r.address));
         default:
             break;
     }

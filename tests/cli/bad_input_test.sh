@@ -122,6 +122,9 @@ ftp	watch --webhook ftp://198.18.0.1/ --duration 1
 --ring-mb	watch --ring-mb 4096 --duration 1
 --ring-mb	watch --ring-mb 32x --duration 1
 --ring-mb	watch --log - --ring-mb 8
+'abc': expected a count 8-16777216	watch --table-slots abc --duration 1
+'4': expected a count 8-16777216	watch --table-slots 4 --duration 1
+'99999999999': expected a count 8-16777216	watch --table-slots 99999999999 --duration 1
 /dev/zero	scan -iL /dev/zero
 /dev/zero	scan --excludefile /dev/zero 198.18.0.1
 long.txt:1	scan -iL @TMP@/long.txt

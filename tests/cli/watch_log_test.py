@@ -135,6 +135,10 @@ def main():
             check(all(a["filtered"] >= 4 and a["latency_s"] < 0.01 for a in alerts),
                   f"{how}: each decided after 4 dropped ports, within 10 ms of log time")
         webhook_case(pw, scans)
+        # The smallest table (8 slots) still holds the three scanners.
+        code, alerts, err = run_watch(pw, ["--log", scans, "--table-slots", "8"])
+        got = sorted((a["src"], a["technique"]) for a in alerts)
+        check(code == 1 and got == want, f"--table-slots 8: {got} (exit {code})")
         daylog = os.path.join(tmp, "day.log")
         with open(daylog, "w", encoding="utf-8") as f:
             f.write("\n".join(day) + "\n")

@@ -53,6 +53,8 @@ TEST(Probe, ClosedPortOnLoopbackSaysNothingListens) {
     EXPECT_EQ(r->state, PortState::closed);
     EXPECT_EQ(r->reason, Reason::conn_refused);
     EXPECT_NE(r->hint.find("nothing listens on port"), std::string::npos) << r->hint;
+    // The usual wrong binding for a loopback address is the other family's loopback.
+    EXPECT_NE(r->hint.find("not only ::1"), std::string::npos) << r->hint;
 }
 
 TEST(Probe, IPv6Loopback) {
@@ -112,4 +114,10 @@ TEST(Probe, HintsAreActionable) {
     r.reason = Reason::admin_prohibited;
     r.reason_ip = Address::parse("198.18.0.1");
     EXPECT_NE(hint_for(r).find("reported by 198.18.0.1"), std::string::npos);
+    r.state = PortState::closed;
+    r.reason = Reason::conn_refused;
+    r.reason_ip.reset();
+    EXPECT_NE(hint_for(r).find("not only to 127.0.0.1 or ::1"), std::string::npos) << hint_for(r);
+    r.address = *Address::parse("::1");
+    EXPECT_NE(hint_for(r).find("::1 or ::, not only 127.0.0.1"), std::string::npos) << hint_for(r);
 }
