@@ -1,6 +1,8 @@
 #include "engine/raw/raw_engine.hpp"
 
 #include <algorithm>
+#include <future>
+#include <system_error>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -37,6 +39,8 @@ PortResult port_result(const RawRun& run, const RawCell& cell, std::size_t h, st
     return p;
 }
 
+constexpr std::size_t kResponderThreadColumns = 4096;
+
 HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns, std::size_t h,
                        const std::vector<bool>* only_cells, const TargetSet& targets,
                        std::chrono::system_clock::time_point start) {
@@ -51,6 +55,17 @@ HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns,
     out.complete = run.host_finished(h) && !run.host_timed_out(h) && only_cells == nullptr;
     if (const auto interval = run.control(h).limiter_interval()) {
         out.rate_limit_interval_us = static_cast<std::uint32_t>(interval->count());
+    }
+    // The responder analysis reads the run alone: a host of many ports (a -p-: ~7 ms) has it
+    // made on another thread while its port list is built here (the other CPU is idle by now).
+    std::future<std::optional<ResponderReport>> responder;
+    if (run.column_count() >= kResponderThreadColumns) {
+        try {
+            responder = std::async(std::launch::async, [&run, &columns, h, only_cells] {
+                return responder_report(run, columns, h, only_cells);
+            });
+        } catch (const std::system_error&) {  // no thread: made below, here
+        }
     }
     out.ports.reserve(run.column_count());
     const techniques::Module* module = nullptr;  // the last column's, and its protocol
@@ -76,7 +91,7 @@ HostResult host_result(const RawRun& run, const std::vector<RawColumn>& columns,
     if (!std::is_sorted(out.ports.begin(), out.ports.end(), by_port)) {
         std::sort(out.ports.begin(), out.ports.end(), by_port);
     }
-    out.responder = responder_report(run, columns, h, out);
+    out.responder = responder.valid() ? responder.get() : responder_report(run, columns, h, only_cells);
     return out;
 }
 

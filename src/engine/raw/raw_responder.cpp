@@ -1,8 +1,6 @@
 // Feeds a host's reported ports and their recorded reply facts to analyze_responders().
 #include "engine/raw/raw_responder.hpp"
 
-#include <algorithm>
-
 namespace portwarden::engine {
 
 namespace {
@@ -20,68 +18,40 @@ ReplyKind kind_of(Reason reason) {
     }
 }
 
-bool by_port(const PortResult& p, std::uint16_t port) { return p.port < port; }
-
-// The reported port of each column (ports.end() when none): a merge walk when both the columns
-// and the ports ascend by port (a scan's usually do), else a binary search per column. Either
-// way a column finds the first reported port not below its own, as std::lower_bound would.
-class PortFinder {
-public:
-    PortFinder(const std::vector<RawColumn>& columns, const std::vector<PortResult>& ports)
-        : ports_(ports), next_(ports.begin()),
-          walk_(std::is_sorted(columns.begin(), columns.end(),
-                               [](const RawColumn& a, const RawColumn& b) { return a.port < b.port; }) &&
-                std::is_sorted(ports.begin(), ports.end(),
-                               [](const PortResult& a, const PortResult& b) { return a.port < b.port; })) {}
-
-    std::vector<PortResult>::const_iterator find(std::uint16_t port) {
-        if (!walk_) {
-            return std::lower_bound(ports_.begin(), ports_.end(), port, by_port);
-        }
-        while (next_ != ports_.end() && next_->port < port) {
-            ++next_;
-        }
-        return next_;
-    }
-
-private:
-    const std::vector<PortResult>& ports_;
-    std::vector<PortResult>::const_iterator next_;
-    bool walk_;
-};
-
 }  // namespace
 
 std::optional<ResponderReport> responder_report(const RawRun& run, const std::vector<RawColumn>& columns,
-                                                std::size_t h, const HostResult& host) {
+                                                std::size_t h, const std::vector<bool>* only_cells) {
     if (run.column_count() == 0 || !run.reply_facts(h, 0)) {
         return std::nullopt;
     }
-    const bool v4 = host.address.family() == Family::v4;
+    const bool v4 = run.target(h).address.family() == Family::v4;
     std::vector<ReplyFacts> replies;
-    replies.reserve(host.ports.size());
+    replies.reserve(columns.size());
     std::uint32_t probed_syn = 0;
-    PortFinder finder(columns, host.ports);
-    const techniques::Module* module = nullptr;  // the last column's, and whether it is a SYN scan's
+    const techniques::Module* module = nullptr;  // the last column's: its protocol, and whether it is a SYN scan's
     bool syn = false;
+    Proto proto = Proto::tcp;
     for (std::size_t c = 0; c < columns.size(); ++c) {
         const RawCell& cell = run.cell(h, c);
         if (columns[c].module != module) {
             module = columns[c].module;
             syn = module->technique() == Technique::syn;
+            proto = module->technique() == Technique::udp ? Proto::udp : Proto::tcp;
         }
         probed_syn += syn && !cell.skipped ? 1U : 0U;
-        const auto it = finder.find(columns[c].port);
-        if (it == host.ports.end() || it->port != columns[c].port || !it->reason_ttl) {
-            continue;  // not reported, or no reply
+        // What host_result reports (settled, a known reason, within `only_cells`), with a reply.
+        if (!cell.done || cell.skipped || cell.reason == Reason::unknown || cell.ttl == 0 ||
+            (only_cells != nullptr && !(*only_cells)[h * run.column_count() + c])) {
+            continue;
         }
-        const ReplyKind kind = kind_of(it->reason);
+        const ReplyKind kind = kind_of(cell.reason);
         if (kind == ReplyKind::other) {
             continue;
         }
         const auto facts = run.reply_facts(h, c);
-        ReplyFacts r{it->proto, it->port, kind, it->reason, *it->reason_ttl, {}, facts->window, facts->options,
-                     it->reason_ip};
+        ReplyFacts r{proto, columns[c].port, kind, cell.reason, cell.ttl, {}, facts->window, facts->options,
+                     run.reason_ip(h, c)};
         if (v4 && kind != ReplyKind::icmp) {
             r.ip_id = facts->ip_id;
         }
