@@ -63,6 +63,37 @@ TEST(NetChecksum, OddLengthPadsWithZeroAndCarriesFold) {
     EXPECT_EQ(internet_checksum(std::vector<std::uint8_t>(70000, 0xff)), 0x0000);
 }
 
+// The word-at-a-time sum against RFC 1071's definition (big-endian 16-bit words, an odd last
+// byte padded), for every length 0-300 and for the data split in two at every even offset.
+TEST(NetChecksum, WordAtATimeSumEqualsTheDefinition) {
+    const auto reference = [](ConstBytes data) {
+        std::uint64_t sum = 0;
+        for (std::size_t i = 0; i < data.size(); i += 2) {
+            sum += (std::uint64_t{data[i]} << 8) | (i + 1 < data.size() ? data[i + 1] : 0U);
+        }
+        while ((sum >> 16) != 0) {
+            sum = (sum & 0xffffU) + (sum >> 16);
+        }
+        return static_cast<std::uint16_t>(~sum & 0xffffU);
+    };
+    std::vector<std::uint8_t> data(300);
+    std::uint32_t x = 12345;
+    for (auto& b : data) {
+        x = x * 1103515245U + 12345U;
+        b = static_cast<std::uint8_t>(x >> 16);
+    }
+    for (std::size_t n = 0; n <= data.size(); ++n) {
+        const ConstBytes span = ConstBytes(data).first(n);
+        ASSERT_EQ(internet_checksum(span), reference(span)) << "length " << n;
+        for (std::size_t cut = 0; cut <= n; cut += 2) {
+            ASSERT_EQ(ChecksumSum{}.add(span.first(cut)).add(span.subspan(cut)).finish(), reference(span))
+                << "length " << n << " split at " << cut;
+        }
+    }
+    const std::vector<std::uint8_t> ones(301, 0xff);
+    EXPECT_EQ(internet_checksum(ones), reference(ones));
+}
+
 TEST(NetChecksum, Ipv4HeaderChecksumMatchesLibtins) {
     Tins::IP ip("198.18.5.6", "198.18.0.1");
     ip.ttl(17);

@@ -11,7 +11,7 @@ using std::chrono::milliseconds;
 
 void RawRun::handle_replies(const std::vector<CapturedReply>& replies) {
     // Each reply reads column_of_port_ (256 KB) and then its cell (cells_, 20 bytes a port, in
-    // no useful order): both miss the cache, which the kernel's packet work keeps cold. Asking
+    // no useful order, and its reply facts): all miss the cache, which the kernel's packet work keeps cold. Asking
     // for all of a batch's first, then all of their cells, lets those misses overlap.
     reply_hosts_.clear();
     for (const auto& r : replies) {
@@ -21,7 +21,11 @@ void RawRun::handle_replies(const std::vector<CapturedReply>& replies) {
     for (std::size_t i = 0; i < replies.size(); ++i) {
         const std::int32_t column = column_of_port_[replies[i].reply.port];
         if (column >= 0 && reply_hosts_[i]) {
-            __builtin_prefetch(&cells_[*reply_hosts_[i] * columns_.size() + static_cast<std::size_t>(column)]);
+            const std::size_t cell = *reply_hosts_[i] * columns_.size() + static_cast<std::size_t>(column);
+            __builtin_prefetch(&cells_[cell]);
+            if (!reply_facts_.empty()) {
+                __builtin_prefetch(&reply_facts_[cell], 1);  // written by handle_reply (responder facts)
+            }
         }
     }
     for (std::size_t i = 0; i < replies.size(); ++i) {
