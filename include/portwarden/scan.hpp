@@ -109,6 +109,9 @@ struct ScanRuntime {
 struct ScanCallbacks {
     std::function<void(const HostResult&)> host_done;      // called once per host, in scan order
     std::function<void(const ScanProgress&)> progress;     // called about every 250 ms
+    // Called once when the scan has been set up and is about to send (sockets open, privileges
+    // dropped, routes found): from here on it runs, whatever it finds. Unset: nothing.
+    std::function<void()> started;
     // --packet-trace (raw engine): one line per frame sent and received, nmap's
     // "SENT (0.0012s) TCP 198.18.1.1:40000 > 198.18.1.10:22 S ttl=64 ...". Called from the
     // sending and receiving threads, possibly at once. Unset: no trace.

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <system_error>
 #include <utility>
 
 #include <fmt/format.h>
@@ -63,6 +64,13 @@ Opened open_untruncated(const std::string& path, bool append) {
     return {fd, false};
 }
 
+// Only files this run did not create are emptied (a new one is empty), never with
+// --append-output, and only regular files (not a FIFO, /dev/null or a terminal).
+bool needs_truncation(int fd, bool created, bool append) {
+    struct stat st {};
+    return !created && !append && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 }  // namespace
 
 void OutputSet::FileCloser::operator()(std::FILE* f) const {
@@ -71,7 +79,11 @@ void OutputSet::FileCloser::operator()(std::FILE* f) const {
     }
 }
 
-OutputSet::~OutputSet() = default;
+OutputSet::~OutputSet() {
+    if (truncator_.joinable()) {
+        truncator_.join();
+    }
+}
 
 Result<OutputSet> OutputSet::open(const OutputArgs& args) {
     const std::vector<Wanted> wanted = wanted_outputs(args);
@@ -157,16 +169,58 @@ void OutputSet::begin(const output::RunInfo& run) {
     }
 }
 
+void OutputSet::started() {
+    if (truncator_.joinable() || append_) {
+        return;
+    }
+    std::vector<int> fds(outputs_.size(), -1);
+    for (std::size_t i = 0; i < outputs_.size(); ++i) {
+        const Output& out = outputs_[i];
+        if (!out.started && !out.failed && out.path != "-") {
+            fds[i] = ::fileno(out.file.get());
+        }
+    }
+    truncate_results_ = std::make_shared<std::vector<int>>(outputs_.size(), -1);
+    try {
+        truncator_ = std::thread([fds, results = truncate_results_, append = append_, created = created_flags()] {
+            for (std::size_t i = 0; i < fds.size(); ++i) {
+                if (fds[i] >= 0 && needs_truncation(fds[i], created[i], append)) {
+                    (*results)[i] = ::ftruncate(fds[i], 0) == 0 ? 0 : errno;
+                }
+            }
+        });
+    } catch (const std::system_error&) {  // no thread: each file is emptied at its first write
+        truncate_results_.reset();
+    }
+}
+
+std::vector<bool> OutputSet::created_flags() const {
+    std::vector<bool> created;
+    created.reserve(outputs_.size());
+    for (const Output& out : outputs_) {
+        created.push_back(out.created);
+    }
+    return created;
+}
+
+int OutputSet::truncated_ahead(std::size_t i) {
+    if (truncator_.joinable()) {
+        truncator_.join();
+    }
+    return truncate_results_ && i < truncate_results_->size() ? (*truncate_results_)[i] : -1;
+}
+
 void OutputSet::start_files() {
-    for (Output& out : outputs_) {
+    for (std::size_t i = 0; i < outputs_.size(); ++i) {
+        Output& out = outputs_[i];
         if (out.started || out.failed || !run_) {
             continue;
         }
         out.started = true;
         const int fd = ::fileno(out.file.get());
-        struct stat st {};
-        if (!out.created && !append_ && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::ftruncate(fd, 0) != 0) {
-            const int error = errno;
+        const int ahead = truncated_ahead(i);
+        if (ahead > 0 || (ahead < 0 && needs_truncation(fd, out.created, append_) && ::ftruncate(fd, 0) != 0)) {
+            const int error = ahead > 0 ? ahead : errno;
             out.failed = true;
             ok_ = false;
             fmt::print(stderr, "portwarden: cannot write '{}': {}\n", out.path, std::strerror(error));
@@ -209,6 +263,9 @@ bool OutputSet::end(const ScanSummary& summary) {
 }
 
 void OutputSet::abandon() {
+    if (truncator_.joinable()) {
+        truncator_.join();
+    }
     for (Output& out : outputs_) {
         out.writer.reset();
         out.file.reset();

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "output/writer.hpp"
@@ -43,10 +44,13 @@ public:
     static Result<OutputSet> open(const OutputArgs& args);
     OutputSet() = default;
     OutputSet(OutputSet&&) = default;
-    OutputSet& operator=(OutputSet&&) = default;
+    OutputSet& operator=(OutputSet&&) = delete;
     ~OutputSet();
 
     void begin(const output::RunInfo& run);  // stdout at once; the files with the first host
+    // The scan runs (ScanCallbacks::started): existing files are emptied now, on a thread of
+    // their own (a -p- host's 10 MB file takes ~3 ms), and written from the first host on.
+    void started();
     void host(const HostResult& host);
     bool end(const ScanSummary& summary);  // false: a file could not be written (said on stderr)
     void abandon();  // the scan never started: old files untouched, files it created removed
@@ -65,6 +69,9 @@ private:
         bool failed = false;   // a write failed: said once, written no further
     };
     void start_files();
+    // Whether files[i] was emptied ahead: 0 done, an errno, -1 not tried. Filled by truncator_.
+    int truncated_ahead(std::size_t i);
+    std::vector<bool> created_flags() const;
     // Each writer not failed yet does `write`; its file is checked after.
     void write_each(const std::function<void(output::Writer&)>& write);
     void check(Output& out, int error);
@@ -73,6 +80,8 @@ private:
     bool ok_ = true;
     bool reader_gone_ = false;
     bool append_ = false;  // --append-output: files are never truncated
+    std::shared_ptr<std::vector<int>> truncate_results_;  // per output, see truncated_ahead()
+    std::thread truncator_;
 };
 
 }  // namespace portwarden::cli

@@ -103,6 +103,7 @@ Result<ScanSummary> run_planned(const ScanArgs& a, ScanPlan& plan, ScanSinks& si
             fmt::print(stderr, "{}\n", line);
         };
     }
+    callbacks.started = [&sinks] { sinks.outputs.started(); };  // the old files are emptied meanwhile
     callbacks.progress = [&](const ScanProgress& p) {
         progress.update(p);
         if (plan.stats_interval.count() > 0) {

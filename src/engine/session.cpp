@@ -53,11 +53,14 @@ class Session {
 public:
     Session(EngineStrategy& engine, const ScanRequest& request, const ScanCallbacks& callbacks, std::uint64_t seed,
             std::stop_token stop)
-        : engine_(engine), request_(request), seed_(seed), stop_(std::move(stop)),
+        : engine_(engine), request_(request), callbacks_(callbacks), seed_(seed), stop_(std::move(stop)),
           steady_start_(std::chrono::steady_clock::now()), emit_(request, callbacks, summary_),
           sink_(emit_, callbacks, progress_, summary_, steady_start_) {}
 
     ScanSummary run() {
+        if (callbacks_.started) {
+            callbacks_.started();
+        }
         summary_.engine = engine_.name();
         summary_.seed = seed_;
         summary_.start_time = std::chrono::system_clock::now();
@@ -183,6 +186,7 @@ private:
 
     EngineStrategy& engine_;
     const ScanRequest& request_;
+    const ScanCallbacks& callbacks_;
     std::uint64_t seed_;
     std::stop_token stop_;
     std::chrono::steady_clock::time_point steady_start_;
