@@ -22,11 +22,14 @@ using HistoryTime = std::chrono::system_clock::time_point;
 
 // One shard of a logical scan run as N processes (`scan --scan-id NAME --shard I/N`): every
 // shard is stored as its own scan row, tagged with the name; a shard recorded again (a retried
-// array task) replaces its earlier rows.
+// array task) replaces its earlier rows, a resumed one (`--resume`) adds to them.
 struct ShardTag {
     std::string scan_name;
     std::uint32_t index = 0;
     std::uint32_t count = 1;
+    // The shard goes on from an interrupted run of itself (scan --resume): that run's rows hold
+    // the ports this one skips, so they are kept.
+    bool resumed = false;
 };
 
 // What is recorded about a scan besides its results.
@@ -50,7 +53,9 @@ struct NamedScan {
     std::string name;
     std::uint32_t shard_count = 0;
     std::vector<std::int64_t> scan_ids;   // every recorded shard's scan row, by shard index
-    std::vector<std::uint32_t> missing;   // shard indices never recorded or not finished
+                                          // (a resumed shard: its interrupted run's, then its own)
+    std::vector<std::uint32_t> shard_indices;  // the shard index of each of scan_ids
+    std::vector<std::uint32_t> missing;   // shard indices none of whose runs finished
     HistoryTime start_time;               // of the earliest shard
     HistoryTime end_time;                 // of the latest shard
     std::string technique;
@@ -156,8 +161,9 @@ public:
     virtual Result<std::int64_t> record_scan(const ScanInfo& info,
                                              std::span<const HostResult> hosts) = 0;
     // With info.shard set, begin_scan() first deletes the rows an earlier run of the same shard
-    // (name, index) left (all in one transaction), and refuses a shard count that differs from
-    // the one the name was recorded with.
+    // (name, index) left (all in one transaction) unless the shard is resumed (then they stay,
+    // and the named scan holds both runs), and refuses a shard count that differs from the one
+    // the name was recorded with.
     // Streaming, for scans too big to hold in memory: begin_scan() stores the scan (its end
     // time = its start until end_scan()), add_hosts() appends hosts (one transaction per call),
     // end_scan() sets its times and engine from `info`. Readers see the hosts added so far; a

@@ -204,7 +204,9 @@ int execute(ScanArgs& a, const ScanChoice& c, ScanPlan& plan, const std::string&
     if (!a.scan_id.empty() || request.shard_count > 1) {
         shard_label = ShardLabel{a.scan_id, request.shard_index, request.shard_count, request.seed, technique_name};
         if (!a.scan_id.empty()) {
-            history.set_shard(ShardTag{a.scan_id, request.shard_index, request.shard_count});
+            // A resumed shard adds to its interrupted run's rows; run again without --resume, it
+            // replaces them.
+            history.set_shard(ShardTag{a.scan_id, request.shard_index, request.shard_count, !a.resume.empty()});
         }
     }
     if (!a.no_reprobe && !request.ping_only) {  // drift confirmation

@@ -1,6 +1,8 @@
 #include "cli/scan_source.hpp"
 
 #include <filesystem>
+#include <map>
+#include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -59,6 +61,27 @@ std::optional<std::string> history_scan_name(const std::string& arg) {
     return arg.substr(1);
 }
 
+namespace {
+
+// The runs of one shard index (an interrupted run, then its --resume runs) are one shard: a host
+// one of them finished is complete, though the interrupted run left it incomplete. Runs of other
+// indices are other shards (merge_shard_hosts: a host is complete if every shard finished it).
+void complete_resumed_hosts(std::vector<std::vector<HostResult>>& runs, const std::vector<std::uint32_t>& indices) {
+    std::map<std::pair<std::uint32_t, Address>, bool> complete;
+    for (std::size_t i = 0; i < runs.size() && i < indices.size(); ++i) {
+        for (const HostResult& h : runs[i]) {
+            complete[{indices[i], h.address}] |= h.complete;
+        }
+    }
+    for (std::size_t i = 0; i < runs.size() && i < indices.size(); ++i) {
+        for (HostResult& h : runs[i]) {
+            h.complete = complete[{indices[i], h.address}];
+        }
+    }
+}
+
+}  // namespace
+
 Result<std::vector<HostResult>> ScanSource::load_named(const std::string& name) {
     auto s = store();
     if (!s) {
@@ -80,6 +103,7 @@ Result<std::vector<HostResult>> ScanSource::load_named(const std::string& name) 
         fmt::print(stderr, "portwarden: warning: scan '{}' is incomplete: shard(s) {} of {} missing or unfinished\n",
                    name, fmt::join(named->missing, ", "), named->shard_count);
     }
+    complete_resumed_hosts(shards, named->shard_indices);
     auto merged = merge_shard_hosts(std::move(shards));
     if (!merged) {
         return fail(fmt::format("history scan '{}': {}", name, merged.error().message));

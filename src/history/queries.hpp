@@ -34,8 +34,8 @@ Result<std::vector<ServiceObservation>> service_timeline(SqlConnection& db, cons
 Result<std::vector<ServiceChange>> service_changes(SqlConnection& db, HistoryTime since);
 
 // Shards of named scans (shards.cpp). replace_shard() and insert_shard() run inside the
-// caller's transaction: the first deletes an earlier run of the same shard (refusing another
-// shard count), the second tags the new scan row.
+// caller's transaction: the first deletes an earlier run of the same shard unless this one is
+// resumed (refusing another shard count either way), the second tags the new scan row.
 Result<void> replace_shard(SqlConnection& db, const ShardTag& tag);
 Result<void> insert_shard(SqlConnection& db, std::int64_t scan_id, const ShardTag& tag);
 Result<void> finish_shard(SqlConnection& db, std::int64_t scan_id, bool finished);

@@ -101,7 +101,8 @@ CREATE TABLE audit_findings (
 
 // Migration 3: shards of named scans (`scan --scan-id NAME --shard I/N`). Each shard is a scan
 // row of its own; this table ties it to the logical scan. (name, shard_index) is unique: a
-// retried shard deletes its earlier scan row (and so its hosts and ports) before it begins.
+// retried shard deletes its earlier scan row (and so its hosts and ports) before it begins
+// (migration 6 drops the constraint: a resumed shard keeps them).
 constexpr std::string_view migration_3 = R"sql(
 CREATE TABLE scan_shards (
   scan_id BIGINT NOT NULL PRIMARY KEY REFERENCES scans (id) ON DELETE CASCADE,
@@ -140,12 +141,32 @@ CREATE INDEX port_services_by_port ON port_services (host, proto, port, time_us)
 CREATE INDEX port_services_by_time ON port_services (time_us);
 )sql";
 
+// Migration 6: several runs of one shard (scan_shards without UNIQUE (name, shard_index)): a
+// resumed shard (`--resume`) is a scan row of its own beside its interrupted run's, which holds
+// the ports it skips; a retried shard still deletes its earlier rows (replace_shard). The table
+// is rebuilt, the one way both SQLite and PostgreSQL drop a table constraint.
+constexpr std::string_view migration_6 = R"sql(
+CREATE TABLE scan_shards_new (
+  scan_id BIGINT NOT NULL PRIMARY KEY REFERENCES scans (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  shard_index INTEGER NOT NULL,
+  shard_count INTEGER NOT NULL,
+  finished INTEGER NOT NULL
+);
+INSERT INTO scan_shards_new (scan_id, name, shard_index, shard_count, finished)
+  SELECT scan_id, name, shard_index, shard_count, finished FROM scan_shards;
+DROP TABLE scan_shards;
+ALTER TABLE scan_shards_new RENAME TO scan_shards;
+CREATE INDEX scan_shards_by_name ON scan_shards (name, shard_index);
+)sql";
+
 constexpr Migration migrations[] = {
     {migration_1, nullptr},
     {migration_2, convert_to_compact},
     {migration_3, nullptr},
     {migration_4, nullptr},
     {migration_5, nullptr},
+    {migration_6, nullptr},
 };
 
 std::string render(std::string_view ddl, Dialect dialect) {

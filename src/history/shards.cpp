@@ -1,5 +1,6 @@
-// Named scans recorded by shards (schema 3, table scan_shards): a retried shard replaces its
-// earlier rows; a named scan is complete when every shard index 0..N-1 finished.
+// Named scans recorded by shards (schema 3, table scan_shards; schema 6 several rows per index):
+// a retried shard replaces its earlier rows, a resumed one adds its own; a named scan is complete
+// when every shard index 0..N-1 has a finished run.
 #include <algorithm>
 #include <map>
 
@@ -56,6 +57,7 @@ std::vector<NamedScan> group(const std::vector<ShardRow>& rows) {
             finished.assign(r.count, false);
         }
         n.scan_ids.push_back(r.scan_id);
+        n.shard_indices.push_back(r.index);
         n.start_time = std::min(n.start_time, r.start);
         n.end_time = std::max(n.end_time, r.end);
         if (r.index < finished.size() && r.finished) {
@@ -94,6 +96,9 @@ Result<void> replace_shard(SqlConnection& db, const ShardTag& tag) {
                                     tag.scan_name, *count, tag.index, tag.count));
         }
     }
+    if (tag.resumed) {
+        return {};  // the interrupted run's rows hold the ports this run skips
+    }
     const SqlValue key[] = {tag.scan_name, std::int64_t{tag.index}};
     auto ok = db.query("DELETE FROM scans WHERE id IN "
                        "(SELECT scan_id FROM scan_shards WHERE name = $1 AND shard_index = $2)",
@@ -125,8 +130,8 @@ Result<void> finish_shard(SqlConnection& db, std::int64_t scan_id, bool finished
 }
 
 Result<std::vector<NamedScan>> list_named_scans(SqlConnection& db) {
-    auto rows = read_rows<ShardRow>(db.query(std::string(kShardColumns) + "ORDER BY h.name, h.shard_index"),
-                                    read_shard);
+    auto rows = read_rows<ShardRow>(
+        db.query(std::string(kShardColumns) + "ORDER BY h.name, h.shard_index, h.scan_id"), read_shard);
     if (!rows) {
         return tl::unexpected(rows.error());
     }
@@ -136,7 +141,7 @@ Result<std::vector<NamedScan>> list_named_scans(SqlConnection& db) {
 Result<NamedScan> named_scan(SqlConnection& db, std::string_view name) {
     const SqlValue key[] = {std::string(name)};
     auto rows = read_rows<ShardRow>(
-        db.query(std::string(kShardColumns) + "WHERE h.name = $1 ORDER BY h.shard_index", key), read_shard);
+        db.query(std::string(kShardColumns) + "WHERE h.name = $1 ORDER BY h.shard_index, h.scan_id", key), read_shard);
     if (!rows) {
         return tl::unexpected(rows.error());
     }

@@ -8,18 +8,24 @@ history on reports exactly the truth, each port once, and the history holds exac
 open, the rest closed; UDP 53 open, 1-8 closed) with the history kept in its default place
 (XDG_DATA_HOME points into the work directory; no --no-history, no --db). --max-rate makes the
 TCP phase about 2 s long; the UDP phase then takes 2-6 s (the host's ICMP rate limit, one
-closed port a second after its burst). Two rounds, each with a fresh history:
+closed port a second after its burst). Three rounds, each with a fresh history:
   tcp: SIGINT 0.8 s after the start (inside the TCP phase: the resume position is below the
        phase's 200 cells), resumed from the resume file;
   udp: SIGINT 2.9 s after the start (inside the UDP phase: position 200 or more), resumed from
-       the first run's -oJ output.
+       the first run's -oJ output;
+  shard: as tcp, both runs with `--scan-id mixed16 --shard 0/1` (a named scan, #16: the resumed
+       shard must add to its interrupted run's rows, not delete them as a retried shard does).
 Asserts per round: the first run exits 130 and the resumed run 0; no (proto, port) is reported
 by both; together they equal the truth for all 209 ports; `history` lists two finished syn+udp
 scans, the interrupted one (@1) and the resumed one (@2, whose command line has --resume); the
 database (its documented schema, read with sqlite3) holds as scan @1 exactly the first run's
 ports with the host incomplete, and as @2 exactly the resumed run's with the host complete; a
 port's timeline (`history HOST PORT/PROTO`) has one observation, from the run that reported it.
-About 15 s. Last line "N passed, N failed".
+The shard round also: `history` lists @mixed16 with its one shard finished and shard scans @1 @2,
+table scan_shards ties both scans to it (shard 0, the first unfinished, the second finished), and
+@mixed16 read back (`report @mixed16`) is one complete host of all 209 ports whose states agree
+with each run's (`diff RUN.jsonl @mixed16` finds no change).
+About 22 s. Last line "N passed, N failed".
 """
 import argparse
 import os
@@ -40,7 +46,8 @@ UDP_PORTS = list(range(1, 9)) + [53]
 PORT_ARG = "T:1-200,U:1-8,53"
 RATE = "100"  # probes/s: the TCP phase (200 cells, phase 0 of the resume position) takes ~2 s
 TIMEOUT = 60
-ROUNDS = (("tcp", 0.8), ("udp", 2.9))  # the phase the SIGINT falls in, seconds after the start
+# The phase the SIGINT falls in, seconds after the start; the scan name (--scan-id) or None.
+ROUNDS = (("tcp", 0.8, None), ("udp", 2.9, None), ("shard", 0.8, "mixed16"))
 
 
 def expand(ranges):
@@ -94,7 +101,7 @@ class Test(sc.RangeChecks):
         p = subprocess.run(["timeout", "30", self.args.portwarden, *args], capture_output=True, text=True)
         return p.returncode, p.stdout + p.stderr
 
-    def round(self, phase, delay, want):
+    def round(self, phase, delay, name, want):
         w = os.path.join(self.args.workdir, phase)
         shutil.rmtree(w, ignore_errors=True)
         os.makedirs(w)
@@ -103,8 +110,9 @@ class Test(sc.RangeChecks):
         resume = os.path.join(w, "first.resume")
         env = dict(os.environ, XDG_DATA_HOME=os.path.join(w, "data"))  # the default history's place
         db = os.path.join(w, "data", "portwarden", "history.db")
+        named = ["--scan-id", name, "--shard", "0/1"] if name else []
 
-        proc = subprocess.Popen(self.command(first, "--resume-file", resume), stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(self.command(first, *named, "--resume-file", resume), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True, env=env)
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)  # `timeout` forwards it to the scan
@@ -114,13 +122,14 @@ class Test(sc.RangeChecks):
         text = open(resume, encoding="utf-8").read() if os.path.exists(resume) else ""
         m = re.search(r"^position=(\d+)$", text, re.M)
         position = int(m.group(1)) if m else -1
-        in_phase = 0 <= position < len(TCP_PORTS) if phase == "tcp" else position >= len(TCP_PORTS)
-        self.check(f"{phase}: the SIGINT fell in the {phase.upper()} phase (resume position {position})",
+        in_phase = position >= len(TCP_PORTS) if phase == "udp" else 0 <= position < len(TCP_PORTS)
+        self.check(f"{phase}: the SIGINT fell in the {'UDP' if phase == 'udp' else 'TCP'} phase "
+                   f"(resume position {position})",
                    in_phase, text.strip() or err.strip())
 
         source = resume if phase == "tcp" else first
         start = time.monotonic()
-        p = subprocess.run(self.command(second, "--resume", source), stdout=subprocess.DEVNULL,
+        p = subprocess.run(self.command(second, *named, "--resume", source), stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, text=True, env=env)
         took = time.monotonic() - start
         self.check(f"{phase}: the resumed run exits 0", p.returncode == 0, p.stderr.strip())
@@ -137,10 +146,12 @@ class Test(sc.RangeChecks):
         self.check(f"{phase}: both runs together equal the truth ({len(want)} ports)", not bad and not extra,
                    f"differ ((proto, port), ours, truth): {bad[:10]}; not asked for: {extra[:10]}")
         self.check_history(phase, db, a, b)
+        if name:
+            self.check_named(phase, name, db, (first, a), (second, b))
 
     def check_history(self, phase, db, a, b):
         code, out = self.pw("history", "--db", db)
-        lines = [line for line in out.splitlines() if line.startswith("@")]
+        lines = [line for line in out.splitlines() if re.match(r"@\d+ ", line)]
         ok = (code == 0 and len(lines) == 2 and all("  syn+udp  " in x and "UNFINISHED" not in x for x in lines)
               and lines[0].startswith("@1 ") and "--resume " not in lines[0]
               and lines[1].startswith("@2 ") and "--resume " in lines[1])
@@ -173,13 +184,39 @@ class Test(sc.RangeChecks):
         self.check(f"{phase}: {len(sample)} port timelines each hold one observation, from its run", not wrong,
                    "; ".join(wrong))
 
+    def check_named(self, phase, name, db, first, second):
+        """The named scan holds both runs of its one shard: listed finished, tied to both scans, and
+        read back as their union."""
+        code, out = self.pw("history", "--db", db)
+        line = [x for x in out.splitlines() if x.startswith(f"@{name} ")]
+        self.check(f"{phase}: history lists @{name}: 1 of 1 shard finished, shard scans @1 @2",
+                   code == 0 and len(line) == 1 and "  1 of 1 shard finished  " in line[0]
+                   and line[0].endswith("shard scans @1 @2"), f"exit {code}:\n{out}")
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            rows = con.execute("SELECT scan_id, name, shard_index, shard_count, finished FROM scan_shards "
+                               "ORDER BY scan_id").fetchall()
+        finally:
+            con.close()
+        self.check(f"{phase}: scan_shards ties @1 (unfinished) and @2 (finished) to shard 0/1 of {name}",
+                   rows == [(1, name, 0, 1, 0), (2, name, 0, 1, 1)], str(rows))
+        total = len(first[1]) + len(second[1])
+        code, out = self.pw("report", "--db", db, "-o", "-", f"@{name}")
+        scanned = re.findall(r"Host up \([^)]*\), (\d+) ports scanned(, scan incomplete)?", out)
+        self.check(f"{phase}: @{name} is one complete host of both runs' {total} ports",
+                   code == 0 and scanned == [(str(total), "")], f"exit {code}: {scanned or out[-300:]}")
+        for path, cells in (first, second):
+            code, out = self.pw("diff", "--db", db, path, f"@{name}")
+            self.check(f"{phase}: @{name} agrees with the {len(cells)} ports of {os.path.basename(path)}",
+                       code == 0, f"exit {code}: {out[-500:]}")
+
     def main(self):
         want = self.want()
         self.check("the truth has open and closed ports of both protocols",
                    {(k[1], v[0]) for k, v in want.items()} >= {("tcp", "open"), ("tcp", "closed"), ("udp", "open"),
                                                                 ("udp", "closed")})
-        for phase, delay in ROUNDS:
-            self.round(phase, delay, want)
+        for phase, delay, name in ROUNDS:
+            self.round(phase, delay, name, want)
         return self.summary()
 
 

@@ -149,7 +149,7 @@ TEST_P(HistoryMigrateTest, VersionOneRowsAreConvertedAndEveryQueryAnswersAsBefor
     }
     auto store = open_ok();  // migrates
     ASSERT_TRUE(store);
-    ASSERT_EQ(store->schema_version(), 5);
+    ASSERT_EQ(store->schema_version(), 6);
     for (int s = 0; s < scan_count; ++s) {
         SCOPED_TRACE(s);
         auto loaded = store->load_scan(ids[static_cast<std::size_t>(s)]);

@@ -1,4 +1,5 @@
 // History schema: versioned migrations, refusal of a newer schema, where the database lives.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -7,7 +8,20 @@
 namespace portwarden::test {
 namespace {
 
-using HistorySchemaTest = HistoryTest;
+class HistorySchemaTest : public HistoryTest {
+protected:
+    // A store on a database migrated only to `version`, as an older portwarden wrote it.
+    std::unique_ptr<HistoryStore> store_at(int version) const {
+        auto db = raw();
+        EXPECT_TRUE(db) << db.error().message;
+        if (!db) {
+            return nullptr;
+        }
+        auto migrated = history::migrate(**db, history::history_migrations().first(static_cast<std::size_t>(version)));
+        EXPECT_TRUE(migrated) << migrated.error().message;
+        return migrated ? history::make_store(std::move(*db), version) : nullptr;
+    }
+};
 
 std::vector<std::string> versions(history::SqlConnection& db) {
     std::vector<std::string> out;
@@ -20,17 +34,17 @@ std::vector<std::string> versions(history::SqlConnection& db) {
 }
 
 TEST_P(HistorySchemaTest, EmptyDatabaseIsMigratedToTheLatestVersion) {
-    ASSERT_EQ(history_schema_version(), 5);
+    ASSERT_EQ(history_schema_version(), 6);
     {
         auto store = open_ok();
         ASSERT_TRUE(store);
-        EXPECT_EQ(store->schema_version(), 5);
+        EXPECT_EQ(store->schema_version(), 6);
     }
     auto again = open_ok();  // opening a current database changes nothing
     ASSERT_TRUE(again);
     auto db = raw();
     ASSERT_TRUE(db) << db.error().message;
-    EXPECT_EQ(versions(**db), (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+    EXPECT_EQ(versions(**db), (std::vector<std::string>{"1", "2", "3", "4", "5", "6"}));
     if (GetParam() == Backend::sqlite) {
         auto mode = (*db)->query("PRAGMA journal_mode");
         ASSERT_TRUE(mode) << mode.error().message;
@@ -99,10 +113,8 @@ HostResult host_with_port(const char* address, std::uint16_t port, int end_secon
 TEST_P(HistorySchemaTest, Schema3IsMigratedAndKeepsServiceChanges) {
     std::int64_t old_scan = 0;
     {
-        auto db = raw();
-        ASSERT_TRUE(db) << db.error().message;
-        ASSERT_TRUE(history::migrate(**db, history::history_migrations().first(3)));
-        auto store3 = history::make_store(std::move(*db), 3);
+        auto store3 = store_at(3);
+        ASSERT_TRUE(store3);
         const HostResult hosts[] = {host_with_port("198.18.0.2", 22, 10)};
         auto id = store3->record_scan(ScanInfo{at_second(9), at_second(10), "scan", "connect", "connect"}, hosts);
         ASSERT_TRUE(id) << id.error().message;
@@ -110,7 +122,7 @@ TEST_P(HistorySchemaTest, Schema3IsMigratedAndKeepsServiceChanges) {
     }
     auto store = open_ok();
     ASSERT_TRUE(store);
-    EXPECT_EQ(store->schema_version(), 5);
+    EXPECT_EQ(store->schema_version(), 6);
     const Address host = Address::parse("198.18.0.2").value();
     const ServiceRecord v92{host, Proto::tcp, 22, "ssh", "OpenSSH", "9.2p1", "protocol 2.0", ""};
     ServiceRecord v93 = v92;
@@ -142,6 +154,51 @@ TEST_P(HistorySchemaTest, Schema3IsMigratedAndKeepsServiceChanges) {
     EXPECT_TRUE(later->empty());
 }
 
+// Schema 6: a schema 5 database's named scan (scan_shards rows, unique per shard index there) is
+// kept, and a resumed shard then adds a second row for its index.
+TEST_P(HistorySchemaTest, Schema5ShardsAreKeptAndAResumedShardAddsARow) {
+    std::int64_t old_scan = 0;
+    {
+        auto store5 = store_at(5);
+        ASSERT_TRUE(store5);
+        ScanInfo info{at_second(9), at_second(9), "scan --scan-id nightly", "raw", "syn", {}};
+        info.shard = ShardTag{"nightly", 0, 1};
+        auto id = store5->begin_scan(info);
+        ASSERT_TRUE(id) << id.error().message;
+        old_scan = *id;
+        const HostResult hosts[] = {host_with_port("198.18.0.2", 22, 10)};
+        ASSERT_TRUE(store5->add_hosts(old_scan, info, hosts));
+        info.finished = false;  // interrupted
+        ASSERT_TRUE(store5->end_scan(old_scan, info));
+    }
+    auto store = open_ok();
+    ASSERT_TRUE(store);
+    EXPECT_EQ(store->schema_version(), 6);
+    auto named = store->named_scan("nightly");
+    ASSERT_TRUE(named) << named.error().message;
+    EXPECT_EQ(named->scan_ids, (std::vector<std::int64_t>{old_scan}));
+    EXPECT_EQ(named->missing, (std::vector<std::uint32_t>{0}));
+    ScanInfo info{at_second(19), at_second(19), "scan --scan-id nightly --resume x", "raw", "syn", {}};
+    info.shard = ShardTag{"nightly", 0, 1, /*resumed=*/true};
+    auto resumed = store->begin_scan(info);
+    ASSERT_TRUE(resumed) << resumed.error().message;
+    const HostResult hosts[] = {host_with_port("198.18.0.2", 80, 20)};
+    ASSERT_TRUE(store->add_hosts(*resumed, info, hosts));
+    ASSERT_TRUE(store->end_scan(*resumed, info));
+    named = store->named_scan("nightly");
+    ASSERT_TRUE(named) << named.error().message;
+    EXPECT_EQ(named->scan_ids, (std::vector<std::int64_t>{old_scan, *resumed}));
+    EXPECT_TRUE(named->complete());
+    auto db = raw();
+    ASSERT_TRUE(db) << db.error().message;
+    auto rows = (*db)->query("SELECT scan_id, shard_index, finished FROM scan_shards ORDER BY scan_id");
+    ASSERT_TRUE(rows) << rows.error().message;
+    ASSERT_EQ(rows->size(), 2U);
+    EXPECT_EQ(rows->at(0).at(2), "0");
+    EXPECT_EQ(rows->at(1).at(1), "0");
+    EXPECT_EQ(rows->at(1).at(2), "1");
+}
+
 TEST_P(HistorySchemaTest, NewerSchemaIsRefusedWithAClearMessage) {
     ASSERT_TRUE(open_ok());
     {
@@ -153,7 +210,7 @@ TEST_P(HistorySchemaTest, NewerSchemaIsRefusedWithAClearMessage) {
     auto store = open();
     ASSERT_FALSE(store);
     EXPECT_NE(store.error().message.find(
-                  "history schema version 99 is newer than this portwarden supports (5)"),
+                  "history schema version 99 is newer than this portwarden supports (6)"),
               std::string::npos)
         << store.error().message;
 }

@@ -1,5 +1,9 @@
 // Named scans recorded by shards (scan --scan-id NAME --shard I/N): one logical scan from N
-// scan rows, a retried shard replacing its earlier rows, unfinished shards named.
+// scan rows, a retried shard replacing its earlier rows, a resumed shard adding to them,
+// unfinished shards named.
+#include <algorithm>
+#include <span>
+
 #include "history_fixture.hpp"
 #include "portwarden/merge.hpp"
 
@@ -116,6 +120,102 @@ TEST_P(HistoryShardsTest, ARetriedShardReplacesItsRowsInsteadOfAddingToThem) {
     ASSERT_TRUE(named) << named.error().message;
     EXPECT_EQ(named->scan_ids, (std::vector<std::int64_t>{again}));
     EXPECT_EQ(named->missing, (std::vector<std::uint32_t>{0, 2}));
+}
+
+// The ports p (first <= p < last) of shard `index` of 3 on one host, as one run of the shard
+// records them (`scan --scan-id nightly --shard I/3`, with --resume when `resumed`); `killed`:
+// interrupted, its host incomplete and the run unfinished.
+std::int64_t record_run(HistoryStore& store, std::uint32_t index, std::uint16_t first, std::uint16_t last,
+                        bool resumed, bool killed) {
+    ScanInfo info = shard_info(index, 3);
+    info.shard->resumed = resumed;
+    auto id = store.begin_scan(info);
+    EXPECT_TRUE(id) << id.error().message;
+    if (!id) {
+        return 0;
+    }
+    HostResult host = shard_host("198.18.1.10", first, last, index, 3);
+    host.complete = !killed;
+    EXPECT_TRUE(store.add_hosts(*id, info, std::span(&host, 1)));
+    info.end_time = at_second(5);
+    info.finished = !killed;
+    EXPECT_TRUE(store.end_scan(*id, info));
+    return *id;
+}
+
+std::size_t observations(HistoryStore& store, std::uint16_t port) {
+    auto seen = store.timeline(Address::parse("198.18.1.10").value(), Proto::tcp, port);
+    EXPECT_TRUE(seen) << seen.error().message;
+    return seen ? seen->size() : 0;
+}
+
+// #16: shard 1 interrupted after ports 1-59, then resumed (ports 60-99): both runs stay, @NAME
+// is their union with each port once, and the shard counts as finished. Run again without
+// --resume, the shard replaces both runs.
+TEST_P(HistoryShardsTest, AResumedShardKeepsItsInterruptedRunAndARetryReplacesBoth) {
+    auto store = open_ok();
+    ASSERT_TRUE(store);
+    record_shard(*store, 0);
+    const auto interrupted = record_run(*store, 1, 1, 60, /*resumed=*/false, /*killed=*/true);
+    const auto resumed = record_run(*store, 1, 60, 100, /*resumed=*/true, /*killed=*/false);
+    record_shard(*store, 2);
+    ASSERT_TRUE(store->load_scan(interrupted));  // kept, with its ports
+    auto named = store->named_scan("nightly");
+    ASSERT_TRUE(named) << named.error().message;
+    EXPECT_TRUE(named->complete()) << ::testing::PrintToString(named->missing);
+    EXPECT_EQ(named->scan_ids.size(), 4U);
+    EXPECT_NE(std::ranges::find(named->scan_ids, interrupted), named->scan_ids.end());
+    EXPECT_NE(std::ranges::find(named->scan_ids, resumed), named->scan_ids.end());
+    const auto merged = load_merged(*store, *named);
+    const auto host = std::ranges::find(merged, Address::parse("198.18.1.10").value(), &HostResult::address);
+    ASSERT_NE(host, merged.end());
+    ASSERT_EQ(host->ports.size(), 99U);  // 1-99, each once: 1-59 of shard 1 from the interrupted run
+    for (std::size_t i = 0; i < host->ports.size(); ++i) {
+        EXPECT_EQ(host->ports[i].port, i + 1);
+    }
+    EXPECT_EQ(observations(*store, 22), 1U);  // 22 % 3 == 1: seen by the interrupted run only
+    EXPECT_EQ(observations(*store, 79), 1U);  // 79 % 3 == 1: by the resumed run only
+    auto listed = store->list_named_scans();
+    ASSERT_TRUE(listed) << listed.error().message;
+    ASSERT_EQ(listed->size(), 1U);
+    EXPECT_TRUE(listed->front().complete());
+    EXPECT_EQ(listed->front().scan_ids.size(), 4U);
+
+    // A resumed shard still refuses another shard count, deleting nothing.
+    ScanInfo wrong = shard_info(1, 4);
+    wrong.shard->resumed = true;
+    ASSERT_FALSE(store->begin_scan(wrong));
+    const auto retried = record_run(*store, 1, 1, 100, /*resumed=*/false, /*killed=*/false);
+    EXPECT_FALSE(store->load_scan(interrupted));
+    EXPECT_FALSE(store->load_scan(resumed));
+    named = store->named_scan("nightly");
+    ASSERT_TRUE(named) << named.error().message;
+    EXPECT_TRUE(named->complete());
+    EXPECT_EQ(named->scan_ids.size(), 3U);
+    EXPECT_NE(std::ranges::find(named->scan_ids, retried), named->scan_ids.end());
+    EXPECT_EQ(load_merged(*store, *named).front().ports.size(), 99U);
+    EXPECT_EQ(observations(*store, 22), 1U);
+    EXPECT_EQ(observations(*store, 79), 1U);
+}
+
+// A resumed run that is itself interrupted leaves the shard unfinished; the resumed run of that
+// one finishes it: three rows, one shard.
+TEST_P(HistoryShardsTest, AShardResumedTwiceIsFinishedByItsLastRun) {
+    auto store = open_ok();
+    ASSERT_TRUE(store);
+    record_run(*store, 0, 1, 30, /*resumed=*/false, /*killed=*/true);
+    record_run(*store, 0, 30, 60, /*resumed=*/true, /*killed=*/true);
+    auto named = store->named_scan("nightly");
+    ASSERT_TRUE(named) << named.error().message;
+    EXPECT_EQ(named->missing, (std::vector<std::uint32_t>{0, 1, 2}));
+    EXPECT_EQ(named->scan_ids.size(), 2U);
+    record_run(*store, 0, 60, 100, /*resumed=*/true, /*killed=*/false);
+    named = store->named_scan("nightly");
+    ASSERT_TRUE(named) << named.error().message;
+    EXPECT_EQ(named->missing, (std::vector<std::uint32_t>{1, 2}));
+    const auto merged = load_merged(*store, *named);
+    ASSERT_EQ(merged.size(), 1U);
+    EXPECT_EQ(merged.front().ports.size(), 33U);  // 3, 6, ..., 99
 }
 
 TEST_P(HistoryShardsTest, ShardsFromSeveralConnectionsAndAnotherShardCountIsRefused) {

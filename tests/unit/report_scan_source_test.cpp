@@ -1,9 +1,11 @@
 // The scan loader `diff` and `report` share: result files, history ids, the scan before an id.
 #include <filesystem>
+#include <span>
 
 #include <gtest/gtest.h>
 
 #include "cli/scan_source.hpp"
+#include "portwarden/history.hpp"
 #include "portwarden/result_file.hpp"
 
 namespace portwarden::cli {
@@ -59,6 +61,60 @@ TEST_F(ScanSourceTest, FilesAndStoredScansAndThePreviousOne) {
     auto missing = source.load("@9");
     ASSERT_FALSE(missing);
     EXPECT_NE(missing.error().message.find("history scan 9"), std::string::npos);
+}
+
+// Records one run of shard `index` of `count` of the scan "nightly": host 198.18.1.10 with
+// `port` open; `resumed`: run with --resume; `finished`: it ran to its end (host complete).
+void record_run(HistoryStore& store, std::uint32_t index, std::uint32_t count, std::uint16_t port, bool resumed,
+                bool finished) {
+    ScanInfo info;
+    info.engine = "raw";
+    info.technique = "syn";
+    info.shard = ShardTag{"nightly", index, count, resumed};
+    auto id = store.begin_scan(info);
+    ASSERT_TRUE(id) << id.error().message;
+    HostResult h;
+    h.address = Address::parse("198.18.1.10").value();
+    h.state = HostState::up;
+    h.complete = finished;
+    h.ports.push_back(PortResult{Proto::tcp, port, PortState::open, Reason::syn_ack, {}, {}, {}});
+    ASSERT_TRUE(store.add_hosts(*id, info, std::span(&h, 1)));
+    info.finished = finished;
+    ASSERT_TRUE(store.end_scan(*id, info));
+}
+
+// #16: @NAME of a shard interrupted and resumed holds both runs' ports, and the host the resumed
+// run finished is complete; a host another shard left unfinished stays incomplete.
+TEST_F(ScanSourceTest, ANamedScanJoinsAResumedShardsRuns) {
+    const std::string db = (dir_ / "history.db").string();
+    {
+        auto store = open_history(db);
+        ASSERT_TRUE(store) << store.error().message;
+        record_run(**store, 0, 1, 22, false, false);  // interrupted
+        record_run(**store, 0, 1, 80, true, true);    // resumed
+    }
+    ScanSource source(db);
+    auto hosts = source.load("@nightly");
+    ASSERT_TRUE(hosts) << hosts.error().message;
+    ASSERT_EQ(hosts->size(), 1U);
+    EXPECT_TRUE(hosts->front().complete);
+    ASSERT_EQ(hosts->front().ports.size(), 2U);
+    EXPECT_EQ(hosts->front().ports[0].port, 22);
+    EXPECT_EQ(hosts->front().ports[1].port, 80);
+
+    const std::string db2 = (dir_ / "two-shards.db").string();
+    {
+        auto store = open_history(db2);
+        ASSERT_TRUE(store) << store.error().message;
+        record_run(**store, 0, 2, 22, false, true);
+        record_run(**store, 1, 2, 81, false, false);  // shard 1 interrupted, never resumed
+    }
+    ScanSource again(db2);
+    hosts = again.load("@nightly");
+    ASSERT_TRUE(hosts) << hosts.error().message;
+    ASSERT_EQ(hosts->size(), 1U);
+    EXPECT_FALSE(hosts->front().complete);
+    EXPECT_EQ(hosts->front().ports.size(), 2U);
 }
 
 }  // namespace
