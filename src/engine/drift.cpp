@@ -22,6 +22,27 @@ auto find_port(Ports& ports, std::pair<Proto, std::uint16_t> which) {
 
 std::vector<PreviousPort> changed_ports(const HostResult& host, std::span<const PreviousPort> previous) {
     std::vector<PreviousPort> out;
+    const auto by_key = [](const auto& a, const auto& b) { return key(a) < key(b); };
+    std::vector<PreviousPort> sorted;
+    if (!std::is_sorted(previous.begin(), previous.end(), by_key)) {
+        sorted.assign(previous.begin(), previous.end());
+        std::sort(sorted.begin(), sorted.end(), by_key);
+        previous = sorted;
+    }
+    if (std::is_sorted(host.ports.begin(), host.ports.end(), by_key)) {
+        // Both in (proto, port) order (as a scan and the history give them): one merge walk, not
+        // a binary search per port (65 535 of them, each a few cache misses, for a -p- host).
+        auto it = previous.begin();
+        for (const PortResult& p : host.ports) {
+            while (it != previous.end() && key(*it) < key(p)) {
+                ++it;
+            }
+            if (it != previous.end() && key(*it) == key(p) && it->state != p.state) {
+                out.push_back(*it);
+            }
+        }
+        return out;
+    }
     for (const PortResult& p : host.ports) {
         const auto it = find_port(previous, key(p));
         if (it != previous.end() && it->state != p.state) {

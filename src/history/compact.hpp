@@ -19,6 +19,7 @@ namespace portwarden::history {
 struct PortRange {
     std::uint16_t first = 0;
     std::uint16_t last = 0;
+    friend bool operator==(const PortRange&, const PortRange&) = default;
 };
 
 // "1-1000,8080" from sorted, unique ports; "" for none.

@@ -87,6 +87,7 @@ Result<std::vector<LastSeen>> last_seen(SqlConnection& db, const Address& host,
         return tl::unexpected(scans.error());
     }
     std::vector<bool> seen(2 * 65536);
+    std::vector<std::pair<Proto, std::vector<PortRange>>> expanded;  // the port sets walked so far
     std::vector<LastSeen> out;
     for (const auto& scan : *scans) {
         auto scan_id = column_int(scan, 0);
@@ -101,6 +102,12 @@ Result<std::vector<LastSeen>> last_seen(SqlConnection& db, const Address& host,
         }
         sort_rows(*rows);
         for (const auto& set : *sets) {
+            // An older scan of the same ports (a nightly -p-) adds nothing: each was seen already.
+            const auto same = [&](const auto& done) { return done.first == set.proto && done.second == set.ranges; };
+            if (std::ranges::any_of(expanded, same)) {
+                continue;
+            }
+            expanded.emplace_back(set.proto, set.ranges);
             for_each_port(set, rows_of(set, *rows), [&](const PortResult& p) {
                 const std::size_t index = static_cast<std::size_t>(p.proto) * 65536 + p.port;
                 if (!seen[index]) {
@@ -110,7 +117,10 @@ Result<std::vector<LastSeen>> last_seen(SqlConnection& db, const Address& host,
             });
         }
     }
-    std::ranges::sort(out, {}, [](const LastSeen& s) { return std::tuple(s.proto, s.port); });
+    const auto by_port = [](const LastSeen& s) { return std::tuple(s.proto, s.port); };
+    if (!std::ranges::is_sorted(out, {}, by_port)) {  // one scan's sets give them in order
+        std::ranges::sort(out, {}, by_port);
+    }
     return out;
 }
 

@@ -141,12 +141,20 @@ Result<std::unique_ptr<SqlConnection>> open_sqlite(const std::string& path) {
     }
     sqlite3_extended_result_codes(db.get(), 1);
     sqlite3_busy_timeout(db.get(), busy_timeout_ms);
+    // The last close empties the write-ahead log instead of deleting it (a persistent WAL
+    // truncated to 0 bytes): as root, a scan writes its history after dropping privileges, and
+    // its unlink() of history.db-wal in a root-owned directory fails. The WAL then kept every
+    // page of the last scan, and the next start read all of it back (~800 KB for a -p- host).
+    int persist = 1;
+    sqlite3_file_control(db.get(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
     auto conn = std::make_unique<SqliteConnection>(std::move(db));
     auto wal = conn->query("PRAGMA journal_mode=WAL", {});
     if (!wal) {
         return fail(fmt::format("{}: {}", path, wal.error().message));
     }
-    if (auto ok = conn->exec_script("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-256"); !ok) {
+    if (auto ok = conn->exec_script("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-256; "
+                                    "PRAGMA journal_size_limit=0");
+        !ok) {
         return fail(fmt::format("{}: {}", path, ok.error().message));
     }
     return std::unique_ptr<SqlConnection>(std::move(conn));

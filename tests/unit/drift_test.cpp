@@ -3,6 +3,8 @@
 // result stands), through HostEmitter as the engines use it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "port_result_builder.hpp"
 
 #include "engine/drift.hpp"
@@ -36,6 +38,31 @@ TEST(Drift, ChangedPortsComparesStatesOnlyAndOnlyPortsBothSidesHave) {
     EXPECT_EQ(changed[0], (PreviousPort{80, PortState::closed}));
     EXPECT_EQ(changed[1], (PreviousPort{443, PortState::open}));
     EXPECT_TRUE(changed_ports(h, {}).empty());
+}
+
+// TCP and UDP ports of the same numbers, in (proto, port) order on both sides (the merge walk),
+// and the same lists out of order (the binary-search path): the same changes.
+TEST(Drift, ChangedPortsMatchesProtocolAndPortInAnyOrder) {
+    auto udp = [](std::uint16_t n, PortState s, Reason r) {
+        PortResult p = port(n, s, r);
+        p.proto = Proto::udp;
+        return p;
+    };
+    HostResult h = host({port(53, PortState::closed, Reason::reset), port(80, PortState::open, Reason::syn_ack),
+                         udp(53, PortState::open, Reason::udp_response), udp(161, PortState::closed, Reason::port_unreach)});
+    std::vector<PreviousPort> previous{{53, PortState::open, Proto::tcp},
+                                       {80, PortState::open, Proto::tcp},
+                                       {1, PortState::open, Proto::udp},
+                                       {53, PortState::open, Proto::udp},
+                                       {161, PortState::open_filtered, Proto::udp}};
+    const std::vector<PreviousPort> want{{53, PortState::open, Proto::tcp}, {161, PortState::open_filtered, Proto::udp}};
+    EXPECT_EQ(changed_ports(h, previous), want);
+    std::reverse(previous.begin(), previous.end());
+    EXPECT_EQ(changed_ports(h, previous), want);
+    std::reverse(previous.begin(), previous.end());
+    std::swap(h.ports[0], h.ports[3]);  // not sorted: looked up port by port, still in h.ports' order
+    const std::vector<PreviousPort> swapped{{161, PortState::open_filtered, Proto::udp}, {53, PortState::open, Proto::tcp}};
+    EXPECT_EQ(changed_ports(h, previous), swapped);
 }
 
 TEST(Drift, ReprobeBackInTheRecordedStateReplacesTheFirstResult) {

@@ -77,6 +77,28 @@ TEST_P(HistoryLastSeenTest, NewestScanOfTheTechniqueThenOlderOnesForTheRest) {
     EXPECT_TRUE(unknown->empty());
 }
 
+// Repeated scans of the same ports (a nightly -p-): the newest decides every port they share,
+// an older scan of other ports still fills its own.
+TEST_P(HistoryLastSeenTest, RepeatedScansOfTheSamePortsTheNewestDecides) {
+    auto store = open_ok();
+    ASSERT_TRUE(store);
+    const auto wide = record(*store, 5, "syn", 1, 40, {35});
+    record(*store, 10, "syn", 1, 30, {22});
+    record(*store, 20, "syn", 1, 30, {23});
+    const auto newest = record(*store, 30, "syn", 1, 30, {24});
+    auto seen = store->last_seen(host_a, "syn");
+    ASSERT_TRUE(seen) << seen.error().message;
+    ASSERT_EQ(seen->size(), 40u);
+    const auto at = [&](std::uint16_t port) { return (*seen)[port - 1]; };
+    for (std::uint16_t port = 1; port <= 30; ++port) {
+        EXPECT_EQ(at(port).scan_id, newest) << port;
+        EXPECT_EQ(at(port).state, port == 24 ? PortState::open : PortState::closed) << port;
+    }
+    EXPECT_EQ(at(35).scan_id, wide);
+    EXPECT_EQ(at(35).state, PortState::open);
+    EXPECT_EQ(at(31).state, PortState::closed);
+}
+
 // Drift confirmation of -sS: a -sS -sU scan ("syn+udp") probed its TCP ports by SYN too.
 TEST_P(HistoryLastSeenTest, SeveralTechniquesTheNewestScanOfAnyOfThem) {
     auto store = open_ok();
