@@ -25,7 +25,9 @@ public:
     bool is_v4() const { return family_ == Family::v4; }
     std::uint32_t v4() const;  // host order; only for is_v4()
     // 4 bytes for IPv4, 16 for IPv6, network order.
-    std::span<const std::uint8_t> bytes() const;
+    std::span<const std::uint8_t> bytes() const {
+        return std::span<const std::uint8_t>(bytes_).first(is_v4() ? 4 : 16);
+    }
     std::string to_string() const;
 
     friend auto operator<=>(const Address&, const Address&) = default;

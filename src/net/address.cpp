@@ -50,10 +50,6 @@ std::uint32_t Address::v4() const {
            (std::uint32_t{bytes_[2]} << 8) | std::uint32_t{bytes_[3]};
 }
 
-std::span<const std::uint8_t> Address::bytes() const {
-    return std::span<const std::uint8_t>(bytes_.data(), is_v4() ? 4 : 16);
-}
-
 std::string Address::to_string() const {
     char buf[INET6_ADDRSTRLEN] = {};
     inet_ntop(is_v4() ? AF_INET : AF_INET6, bytes_.data(), buf, sizeof buf);

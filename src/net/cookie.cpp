@@ -38,13 +38,20 @@ struct SipState {
     }
 };
 
-// Little-endian 64-bit word from up to 8 bytes.
+// Little-endian 64-bit word from up to 8 bytes (the message's last, partial word).
 std::uint64_t load_le64(ConstBytes bytes) {
     std::uint64_t value = 0;
     for (std::size_t i = 0; i < bytes.size() && i < 8; ++i) {
         value |= std::uint64_t{bytes[i]} << (8 * i);
     }
     return value;
+}
+
+// A full word: a fixed 8 bytes, which the compiler reads with one load.
+std::uint64_t load_le64(std::span<const std::uint8_t, 8> b) {
+    return std::uint64_t{b[0]} | std::uint64_t{b[1]} << 8 | std::uint64_t{b[2]} << 16 |
+           std::uint64_t{b[3]} << 24 | std::uint64_t{b[4]} << 32 | std::uint64_t{b[5]} << 40 |
+           std::uint64_t{b[6]} << 48 | std::uint64_t{b[7]} << 56;
 }
 
 // Message: src address, dst address (4 or 16 bytes each), src port, dst port (big-endian).
@@ -54,7 +61,7 @@ constexpr std::size_t kMaxTupleBytes = 16 + 16 + 2 + 2;
 
 SipKey SipKey::from_bytes(const std::array<std::uint8_t, 16>& bytes) {
     const ConstBytes all = bytes;
-    return SipKey{load_le64(all.first(8)), load_le64(all.subspan(8, 8))};
+    return SipKey{load_le64(all.first<8>()), load_le64(all.subspan<8, 8>())};
 }
 
 std::uint64_t siphash24(const SipKey& key, ConstBytes message) {
@@ -62,7 +69,7 @@ std::uint64_t siphash24(const SipKey& key, ConstBytes message) {
                key.k0 ^ 0x6c7967656e657261ULL, key.k1 ^ 0x7465646279746573ULL};
     const std::size_t full = message.size() / 8 * 8;
     for (std::size_t i = 0; i < full; i += 8) {
-        s.compress(load_le64(message.subspan(i, 8)));
+        s.compress(load_le64(message.subspan(i).first<8>()));
     }
     const std::uint64_t last =
         load_le64(message.subspan(full)) | (std::uint64_t{message.size() & 0xffU} << 56);
@@ -76,17 +83,19 @@ std::uint64_t siphash24(const SipKey& key, ConstBytes message) {
 
 std::uint32_t syn_cookie(const SipKey& key, const Address& src, const Address& dst,
                          std::uint16_t src_port, std::uint16_t dst_port) {
+    // Built in place (every probe and every reply hashes one): the addresses' bytes as they
+    // are, then the two ports big-endian.
     std::array<std::uint8_t, kMaxTupleBytes> message{};
-    const MutableBytes out = message;
-    std::size_t length = 0;
-    bool ok = store_bytes(out, length, src.bytes());
-    length += src.bytes().size();
-    ok = ok && store_bytes(out, length, dst.bytes());
-    length += dst.bytes().size();
-    ok = ok && store_be16(out, length, src_port);
-    ok = ok && store_be16(out, length + 2, dst_port);
-    length += 4;
-    (void)ok;  // sized for two IPv6 addresses: cannot fail
+    const auto src_bytes = src.bytes();
+    const auto dst_bytes = dst.bytes();
+    auto out = std::copy(src_bytes.begin(), src_bytes.end(), message.begin());
+    out = std::copy(dst_bytes.begin(), dst_bytes.end(), out);
+    const std::array<std::uint8_t, 4> ports{static_cast<std::uint8_t>(src_port >> 8),
+                                            static_cast<std::uint8_t>(src_port),
+                                            static_cast<std::uint8_t>(dst_port >> 8),
+                                            static_cast<std::uint8_t>(dst_port)};
+    out = std::copy(ports.begin(), ports.end(), out);
+    const auto length = static_cast<std::size_t>(out - message.begin());
     const std::uint64_t hash = siphash24(key, ConstBytes(message).first(length));
     return static_cast<std::uint32_t>(hash ^ (hash >> 32));
 }
