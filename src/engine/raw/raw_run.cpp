@@ -207,11 +207,7 @@ std::size_t RawRun::send_new(Clock::time_point now, std::size_t budget, std::siz
         // Cells are visited in permutation order, so each (and its column's entries, read by
         // send_cell) is a cache miss: ask for those kPrefetchAhead positions on meanwhile.
         if (next_position_ + kPrefetchAhead < positions) {
-            const std::uint32_t ahead = cell_at(next_position_ + kPrefetchAhead);
-            const std::size_t column = ahead % columns_.size();
-            __builtin_prefetch(&cells_[ahead]);
-            __builtin_prefetch(&columns_[column]);
-            __builtin_prefetch(&templates_.index[column * 2]);
+            prefetch_cell(cell_at(next_position_ + kPrefetchAhead));
         }
         const std::uint32_t c = cell_at(next_position_++);
         const std::size_t h = c / columns_.size();

@@ -194,6 +194,14 @@ private:
     };
 
     std::uint32_t cell_at(std::uint64_t position) const;
+    // Asks for what send_cell(cell) reads (the cell, its column, the column's templates): cells
+    // come in permutation order, so each is a cache miss.
+    void prefetch_cell(std::uint32_t cell) const {
+        const std::size_t column = cell % columns_.size();
+        __builtin_prefetch(&cells_[cell]);
+        __builtin_prefetch(&columns_[column]);
+        __builtin_prefetch(&templates_.index[column * 2]);
+    }
     void queue_push(HostSlot& host, std::uint32_t cell, bool front);
     std::uint32_t queue_pop(HostSlot& host);
     void out_push(HostSlot& host, const Outstanding& o);

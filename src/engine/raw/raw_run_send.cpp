@@ -28,9 +28,9 @@ std::uint32_t RawRun::queue_pop(HostSlot& host) {
     if (host.q_head == kNone) {
         host.q_tail = kNone;
     } else {
-        // The queue links cells in permutation order (a cache miss each): the next one is
-        // fetched while this one is sent.
-        __builtin_prefetch(&cells_[host.q_head]);
+        // The queue links cells in permutation order (a cache miss each): the next one (and
+        // its column) is fetched while this one is sent.
+        prefetch_cell(host.q_head);
     }
     cells_[cell].next = kNone;
     cells_[cell].queued = false;
