@@ -90,12 +90,10 @@ std::uint32_t syn_cookie(const SipKey& key, const Address& src, const Address& d
     const auto dst_bytes = dst.bytes();
     auto out = std::copy(src_bytes.begin(), src_bytes.end(), message.begin());
     out = std::copy(dst_bytes.begin(), dst_bytes.end(), out);
-    const std::array<std::uint8_t, 4> ports{static_cast<std::uint8_t>(src_port >> 8),
-                                            static_cast<std::uint8_t>(src_port),
-                                            static_cast<std::uint8_t>(dst_port >> 8),
-                                            static_cast<std::uint8_t>(dst_port)};
-    out = std::copy(ports.begin(), ports.end(), out);
-    const auto length = static_cast<std::size_t>(out - message.begin());
+    const auto ports_at = static_cast<std::size_t>(out - message.begin());
+    // Sized for two IPv6 addresses and the ports: cannot fail.
+    (void)store_be32(message, ports_at, (std::uint32_t{src_port} << 16) | dst_port);
+    const std::size_t length = ports_at + 4;
     const std::uint64_t hash = siphash24(key, ConstBytes(message).first(length));
     return static_cast<std::uint32_t>(hash ^ (hash >> 32));
 }
