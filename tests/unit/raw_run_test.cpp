@@ -201,6 +201,37 @@ TEST(RawRun, SettlesEveryCellAndReportsEveryHostOnce) {
     EXPECT_EQ(run.low_water(), 120U);
 }
 
+TEST(RawRun, AFullWindowNeverReordersAHostsProbes) {
+    // A host whose window is full gets its cells queued; the walk over the permutation stops
+    // once every host has queued cells. Either way each host's first tries leave in
+    // permutation order: the same order with a window of 4 as with the default one.
+    const auto first_tries = [](std::uint32_t hosts, int max_parallelism) {
+        Fixture f(hosts, 600);
+        f.timing.max_parallelism = max_parallelism;
+        FakeIo io(f.ctx, [](const Address&, std::uint16_t, std::uint8_t) { return std::optional(ResponseKind::rst); });
+        RawRun run = f.make(io);
+        const auto r = run.run({}, {});
+        EXPECT_TRUE(r.fatal_error.empty());
+        EXPECT_EQ(r.counters.settled, hosts * 600U);
+        std::map<std::uint32_t, std::vector<std::uint16_t>> order;  // host -> ports, first tries
+        for (const Sent& s : io.sent) {
+            if (s.tryno == 0) {
+                order[s.host.v4()].push_back(s.port);
+            }
+        }
+        for (const auto& [host, ports] : order) {
+            EXPECT_EQ(std::set<std::uint16_t>(ports.begin(), ports.end()).size(), 600U) << "each port once";
+        }
+        return order;
+    };
+    for (const std::uint32_t hosts : {1U, 3U}) {
+        const auto wide = first_tries(hosts, 0);
+        const auto narrow = first_tries(hosts, 4);
+        EXPECT_EQ(wide.size(), hosts);
+        EXPECT_EQ(wide, narrow) << hosts << " host(s)";
+    }
+}
+
 TEST(RawRun, RetriesUntilTheLostProbesAreAnswered) {
     // The first try of every probe is lost: each port is settled by its retry (nothing reads
     // filtered), and the retry depth grows with what the host needed (nmap's allowedTryno).

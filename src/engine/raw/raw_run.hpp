@@ -271,6 +271,7 @@ private:
     bool walk_all_ = false;
     std::size_t in_flight_ = 0;
     std::size_t queued_ = 0;
+    std::size_t queued_hosts_ = 0;  // unfinished hosts whose send queue is not empty
     // sweep: parked cells (first tries that timed out on hosts silent so far), the evidence
     std::vector<std::uint32_t> parked_;
     bool sweep_decided_ = false;

@@ -10,6 +10,7 @@ void RawRun::queue_push(HostSlot& host, std::uint32_t cell, bool front) {
     cells_[cell].queued = true;
     ++queued_;
     if (host.q_head == kNone) {
+        ++queued_hosts_;
         cells_[cell].next = kNone;
         host.q_head = host.q_tail = cell;
     } else if (front) {
@@ -27,6 +28,7 @@ std::uint32_t RawRun::queue_pop(HostSlot& host) {
     host.q_head = cells_[cell].next;
     if (host.q_head == kNone) {
         host.q_tail = kNone;
+        --queued_hosts_;
     } else {
         // The queue links cells in permutation order (a cache miss each): the next one (and
         // its column) is fetched while this one is sent.
