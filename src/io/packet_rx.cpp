@@ -12,6 +12,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstddef>
 #include <cstring>
 #include <mutex>
@@ -140,7 +141,14 @@ Result<RxSocket> RxSocket::set_up(int ifindex, LinkKind kind, const RxOptions& o
         return fail(detail::socket_error(ifindex, step, errno));
     };
     if (options.block_count == 0) {
-        socket.buffer_.resize(kSnapLength);  // no ring: frames are read with recv()
+        // No ring: frames are read with recv() from the socket queue, sized before bind().
+        // Without CAP_NET_ADMIN the FORCE form fails and the plain one is capped by the
+        // kernel; either way the socket works, only its queue is smaller.
+        const int queue = static_cast<int>(std::min<std::size_t>(options.queue_bytes, INT_MAX / 2));
+        if (queue > 0 && !detail::set_int_option(*fd, SOL_SOCKET, SO_RCVBUFFORCE, queue)) {
+            detail::set_int_option(*fd, SOL_SOCKET, SO_RCVBUF, queue);
+        }
+        socket.buffer_.resize(kSnapLength);
         socket.prepared_ = true;
         return socket;
     }

@@ -72,6 +72,12 @@ struct RxOptions {
     // and neighbour replies): a ring's set-up waits for an RCU grace period and its close for
     // one more; a plain socket's set-up waits for none.
     std::size_t block_count = 8;
+    // Without a ring: the socket queue's size in bytes (SO_RCVBUFFORCE, else SO_RCVBUF up to
+    // net.core.rmem_max). The kernel's default (rmem_default, 208 KiB) holds only ~256 small
+    // frames, fewer than the replies to one burst of neighbour requests to a /23; 4 MiB
+    // (doubled by the kernel for its own overhead) holds ~10 000. Memory is used only as
+    // frames wait.
+    std::size_t queue_bytes = std::size_t{4} << 20;
     std::chrono::milliseconds block_timeout{5};     // a partly filled block is handed over after this
     // Also deliver the frames this host sends (PACKET_IGNORE_OUTGOING off): a passive watcher
     // (`portwarden watch`) needs the host's own answers. Scanners leave it off.
