@@ -3,6 +3,7 @@
 // $PW_HISTORY_PG_URL (tests/history/pg_server.sh starts a throwaway server and sets it;
 // `ctest -L history`). Without the variable the PostgreSQL cases fail under CI=true and are
 // skipped, saying why, otherwise.
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -56,9 +57,11 @@ protected:
             ASSERT_TRUE(wiped) << wiped.error().message;
             return;
         }
-        dir_ = std::filesystem::temp_directory_path() /
-               ("pw_history_" + std::to_string(::getpid()) + "_" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        // A parameterised test's name is "Name/SQLite": flattened, so that TearDown's
+        // remove_all takes the whole directory, not only a "SQLite" inside it.
+        std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        std::replace(name.begin(), name.end(), '/', '_');
+        dir_ = std::filesystem::temp_directory_path() / ("pw_history_" + std::to_string(::getpid()) + "_" + name);
         std::filesystem::remove_all(dir_);
         path_ = (dir_ / "sub" / "history.db").string();  // the store creates "sub"
         url_ = "sqlite:" + path_;
