@@ -58,8 +58,10 @@ thread_privileges() { # PID
 threads() { ls /proc/"$1"/task | wc -l; }
 
 # 2b. setcap: every thread has dropped CAP_NET_RAW and set no_new_privs while the scan runs.
+# Its resume point goes to a directory made for it (else it would be spilled into /tmp).
+mkdir -m 1777 "$tmp/spill"
 setpriv --reuid=65534 --regid=65534 --clear-groups "$tmp/pw-cap" scan -sS -Pn -q -p 1-65535 --max-rate 2000 \
-  --no-history 198.18.9.2 >/dev/null 2>&1 &  # not as_nobody: $! must be the scan, not a subshell
+  --no-history --resume-file "$tmp/spill/cap.resume" 198.18.9.2 >/dev/null 2>&1 &  # not as_nobody: $! must be the scan, not a subshell
 scan=$!
 sleep 1.5
 n=$(threads "$scan")
@@ -69,7 +71,6 @@ kill -INT "$scan"; wait "$scan"
 
 # 3. Root drops to nobody with no capabilities once its sockets are open.
 # Its resume point is written as nobody: into a directory nobody may write (nothing left in /tmp).
-mkdir -m 1777 "$tmp/spill"
 "$tmp/pw-plain" scan -sS -Pn -q -p 1-65535 --max-rate 2000 --resume-file "$tmp/spill/pw.resume" 198.18.9.2 \
   >"$tmp/6.out" 2>"$tmp/6.err" &
 scan=$!
