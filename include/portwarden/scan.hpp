@@ -19,16 +19,6 @@
 
 namespace portwarden {
 
-// A raw scan's packet receive rings, set up ahead of the scan (prepare_raw_sockets()).
-class RawPrepared;
-
-// Starts setting up the receive rings of a raw scan on background threads (needs CAP_NET_RAW;
-// without it, or when they do not suit the interface, the scan opens its own and reports any
-// error). Setting a ring up waits for a kernel RCU grace period (~10 ms): a command that calls
-// this as soon as it knows it will scan with raw packets hides that wait behind the rest of its
-// start-up. Hand the result to ScanRuntime::prepared.
-std::shared_ptr<RawPrepared> prepare_raw_sockets();
-
 // nmap's -S, -e, -g and --ttl: where raw probes come from and how they leave (raw engine only).
 struct RawSourceOptions {
     std::optional<Address> source;             // -S: the probes' source address (of its family)
@@ -94,8 +84,6 @@ struct ScanRequest {
 // How the scanning process runs a scan, apart from what it scans (ScanRequest): process-level
 // knobs of the raw engine.
 struct ScanRuntime {
-    // Receive rings set up ahead (prepare_raw_sockets()); unset: set up when needed.
-    std::shared_ptr<RawPrepared> prepared;
     // Leave the packet sockets' last close to a short-lived child process. Closing
     // a packet socket waits for kernel RCU grace periods (~25-35 ms for the receive ring), which
     // use no CPU but would make a command wait before it can exit. For a process that exits

@@ -139,11 +139,6 @@ OrExit<ScanChoice> choose_technique(const ScanArgs& a) {
 OrExit<ScanPlan> plan_scan(ScanArgs& a, const ScanChoice& c, std::uint64_t seed, const std::string& command_line,
                            const ScanHooks& hooks, const ServiceLookup& services) {
     ScanPlan plan;
-    // A raw scan's receive rings start setting up now: their kernel wait (an RCU grace period
-    // each) overlaps the rest of start-up instead of following it.
-    if (c.raw_permitted && c.raw_scan && !a.list_only) {
-        plan.runtime.prepared = prepare_raw_sockets();
-    }
     auto timing = build_timing(a);
     if (!timing) {
         return tl::unexpected(bad_input(timing.error().message));

@@ -15,6 +15,7 @@
 #include <climits>
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -29,6 +30,7 @@ namespace {
 
 constexpr int kSnapLength = 65535;
 constexpr unsigned kFrameSize = 2048;  // only sizes the kernel's frame count; V3 frames vary
+constexpr std::size_t kQueueBatch = 16;  // no ring: frames read per recvmmsg()
 constexpr std::size_t kStatusOffset = offsetof(tpacket_block_desc, hdr.bh1.block_status);
 
 // Compiles a pcap-filter(7) expression for the link type of the socket's frames.
@@ -117,9 +119,15 @@ std::size_t walk_block(net::ConstBytes block,
 
 }  // namespace
 
-Result<RxSocket> RxSocket::prepare(LinkKind kind, const RxOptions& options) { return set_up(0, kind, options); }
+Result<RxSocket> RxSocket::create(LinkKind kind, const RxOptions& options) {
+    auto socket = set_up(0, kind, options, false);
+    if (socket && socket->ring_ == nullptr && options.block_count != 0) {
+        socket->ring_pending_ = true;
+    }
+    return socket;
+}
 
-Result<RxSocket> RxSocket::set_up(int ifindex, LinkKind kind, const RxOptions& options) {
+Result<RxSocket> RxSocket::set_up(int ifindex, LinkKind kind, const RxOptions& options, bool with_ring) {
     const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
     if (options.block_count != 0 &&
         (options.block_size < page || options.block_size % page != 0 || options.block_size % kFrameSize != 0 ||
@@ -137,51 +145,61 @@ Result<RxSocket> RxSocket::set_up(int ifindex, LinkKind kind, const RxOptions& o
     socket.ifindex_ = ifindex;  // for messages; bound by attach
     socket.kind_ = kind;
     socket.options_ = options;
-    const auto step_failed = [&](const char* step) {
-        return fail(detail::socket_error(ifindex, step, errno));
-    };
+    socket.prepared_ = true;
     if (options.block_count == 0) {
-        // No ring: frames are read with recv() from the socket queue, sized before bind().
+        // No ring: frames are read with recvmmsg() from the socket queue, sized before bind().
         // Without CAP_NET_ADMIN the FORCE form fails and the plain one is capped by the
         // kernel; either way the socket works, only its queue is smaller.
         const int queue = static_cast<int>(std::min<std::size_t>(options.queue_bytes, INT_MAX / 2));
         if (queue > 0 && !detail::set_int_option(*fd, SOL_SOCKET, SO_RCVBUFFORCE, queue)) {
             detail::set_int_option(*fd, SOL_SOCKET, SO_RCVBUF, queue);
         }
-        socket.buffer_.resize(kSnapLength);
-        socket.prepared_ = true;
+        // Each frame's tpacket_auxdata: its checksum status, as a ring's frame header gives it.
+        if (!detail::set_int_option(*fd, SOL_PACKET, PACKET_AUXDATA, 1)) {
+            return fail(detail::socket_error(ifindex, "PACKET_AUXDATA", errno));
+        }
+        // Not zeroed: only the pages frames are written to are ever touched.
+        socket.buffer_ = std::make_unique_for_overwrite<std::uint8_t[]>(std::size_t{kSnapLength} * kQueueBatch);
         return socket;
     }
-    if (!detail::set_int_option(*fd, SOL_PACKET, PACKET_VERSION, TPACKET_V3)) {
-        return step_failed("TPACKET_V3");
+    if (with_ring) {
+        if (auto ring = socket.set_up_ring(); !ring) {
+            return tl::unexpected(ring.error());
+        }
     }
-    tpacket_req3 request{};
-    request.tp_block_size = static_cast<unsigned>(options.block_size);
-    request.tp_block_nr = static_cast<unsigned>(options.block_count);
-    request.tp_frame_size = kFrameSize;
-    request.tp_frame_nr = static_cast<unsigned>(options.block_size / kFrameSize *
-                                                options.block_count);
-    request.tp_retire_blk_tov = static_cast<unsigned>(options.block_timeout.count());
-    if (::setsockopt(*fd, SOL_PACKET, PACKET_RX_RING, &request, sizeof(request)) != 0) {
-        return step_failed("PACKET_RX_RING");
-    }
-    const std::size_t ring_size = options.block_size * options.block_count;
-    void* ring = ::mmap(nullptr, ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
-    if (ring == MAP_FAILED) {
-        return step_failed("mmap");
-    }
-    socket.ring_ = static_cast<std::uint8_t*>(ring);
-    socket.ring_size_ = ring_size;
-    socket.block_size_ = options.block_size;
-    socket.block_count_ = options.block_count;
-    socket.prepared_ = true;
     return socket;
 }
 
-bool RxSocket::prepared_for(LinkKind kind, const RxOptions& options) const {
-    return prepared_ && socket_type(kind) == socket_type(kind_) &&
-           options.block_size == options_.block_size && options.block_count == options_.block_count &&
-           options.block_timeout == options_.block_timeout;
+Result<bool> RxSocket::set_up_ring() {
+    if (ring_ != nullptr || options_.block_count == 0) {
+        return true;
+    }
+    const auto step_failed = [&](const char* step) {
+        return fail(detail::socket_error(ifindex_, step, errno));
+    };
+    if (!detail::set_int_option(fd_, SOL_PACKET, PACKET_VERSION, TPACKET_V3)) {
+        return step_failed("TPACKET_V3");
+    }
+    tpacket_req3 request{};
+    request.tp_block_size = static_cast<unsigned>(options_.block_size);
+    request.tp_block_nr = static_cast<unsigned>(options_.block_count);
+    request.tp_frame_size = kFrameSize;
+    request.tp_frame_nr = static_cast<unsigned>(options_.block_size / kFrameSize * options_.block_count);
+    request.tp_retire_blk_tov = static_cast<unsigned>(options_.block_timeout.count());
+    if (::setsockopt(fd_, SOL_PACKET, PACKET_RX_RING, &request, sizeof(request)) != 0) {
+        return step_failed("PACKET_RX_RING");
+    }
+    const std::size_t ring_size = options_.block_size * options_.block_count;
+    void* ring = ::mmap(nullptr, ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+    if (ring == MAP_FAILED) {
+        return step_failed("mmap");
+    }
+    ring_ = static_cast<std::uint8_t*>(ring);
+    ring_size_ = ring_size;
+    block_size_ = options_.block_size;
+    block_count_ = options_.block_count;
+    ring_pending_ = false;
+    return true;
 }
 
 Result<bool> RxSocket::attach(int ifindex, LinkKind kind, const std::string& filter) {
@@ -195,6 +213,12 @@ Result<bool> RxSocket::attach(int ifindex, LinkKind kind, const std::string& fil
 Result<bool> RxSocket::attach_code(int ifindex, LinkKind kind, std::vector<sock_filter> code) {
     if (!prepared_ || socket_type(kind) != socket_type(kind_)) {
         return fail(detail::socket_error(ifindex, "attach", EINVAL));
+    }
+    if (ring_pending_) {  // create()d: the ring first, so that no frame is queued without it
+        ifindex_ = ifindex;  // for its messages
+        if (auto ring = set_up_ring(); !ring) {
+            return tl::unexpected(ring.error());
+        }
     }
     const auto step_failed = [&](const char* step) {
         return fail(detail::socket_error(ifindex, step, errno));
@@ -272,6 +296,7 @@ RxSocket::RxSocket(RxSocket&& other) noexcept
       options_(other.options_),
       prepared_(std::exchange(other.prepared_, false)),
       buffer_(std::move(other.buffer_)),
+      ring_pending_(std::exchange(other.ring_pending_, false)),
       deferred_(std::exchange(other.deferred_, std::nullopt)) {}
 
 RxSocket& RxSocket::operator=(RxSocket&& other) noexcept {
@@ -288,6 +313,7 @@ RxSocket& RxSocket::operator=(RxSocket&& other) noexcept {
         options_ = other.options_;
         prepared_ = std::exchange(other.prepared_, false);
         buffer_ = std::move(other.buffer_);
+        ring_pending_ = std::exchange(other.ring_pending_, false);
         deferred_ = std::exchange(other.deferred_, std::nullopt);
     }
     return *this;
@@ -354,19 +380,50 @@ Result<std::size_t> RxSocket::poll(std::chrono::milliseconds timeout,
 }
 
 Result<std::size_t> RxSocket::read_queued(const std::function<void(net::ConstBytes frame)>& on_frame) {
+    constexpr std::size_t kControl = CMSG_SPACE(sizeof(tpacket_auxdata));
+    std::array<mmsghdr, kQueueBatch> messages{};
+    std::array<iovec, kQueueBatch> vectors{};
+    std::array<std::array<std::uint8_t, kControl>, kQueueBatch> controls{};
     std::size_t delivered = 0;
     for (;;) {
-        const ssize_t got = ::recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT | MSG_TRUNC);
+        for (std::size_t i = 0; i < kQueueBatch; ++i) {
+            vectors[i] = iovec{buffer_.get() + i * kSnapLength, kSnapLength};
+            messages[i] = mmsghdr{};
+            messages[i].msg_hdr.msg_iov = &vectors[i];
+            messages[i].msg_hdr.msg_iovlen = 1;
+            messages[i].msg_hdr.msg_control = controls[i].data();
+            messages[i].msg_hdr.msg_controllen = kControl;
+        }
+        const int got = ::recvmmsg(fd_, messages.data(), kQueueBatch, MSG_DONTWAIT, nullptr);
         if (got < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
                 return delivered;
             }
             return fail(detail::socket_error(ifindex_, "receive", errno));
         }
-        const auto length = std::min(static_cast<std::size_t>(got), buffer_.size());
-        checksum_known_ = true;  // recv() does not say (no PACKET_AUXDATA): not verifiable here
-        on_frame(net::ConstBytes(buffer_.data(), length));
-        ++delivered;
+        for (std::size_t i = 0; i < static_cast<std::size_t>(got); ++i) {
+            msghdr& header = messages[i].msg_hdr;
+            std::uint32_t status = 0;
+            bool has_status = false;
+            for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr; c = CMSG_NXTHDR(&header, c)) {
+                if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
+                    c->cmsg_len >= CMSG_LEN(sizeof(tpacket_auxdata))) {
+                    tpacket_auxdata aux{};
+                    std::memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+                    status = aux.tp_status;
+                    has_status = true;
+                }
+            }
+            // As a ring frame's: known when the kernel verified the checksums or left them to
+            // offload; without the status (never expected) they are checked.
+            checksum_known_ = has_status && (status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID)) != 0;
+            const auto length = std::min<std::size_t>(messages[i].msg_len, kSnapLength);
+            on_frame(net::ConstBytes(buffer_.get() + i * kSnapLength, length));
+            ++delivered;
+        }
+        if (static_cast<std::size_t>(got) < kQueueBatch) {
+            return delivered;
+        }
     }
 }
 

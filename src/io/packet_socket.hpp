@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -93,16 +94,19 @@ public:
     static Result<RxSocket> open(int ifindex, LinkKind kind, const std::string& filter,
                                  const RxOptions& options = {});
 
-    // open() in two steps. Setting the ring up waits for a kernel RCU grace period
-    // (packet_set_ring() calls synchronize_net(), ~8-16 ms here): prepare() does that part (an
-    // unbound socket, protocol 0, so nothing is queued yet) before the interface is known, on
-    // another thread while the rest of start-up runs; attach() then compiles and attaches the
-    // filter and binds to the interface, which waits for nothing. `kind` only chooses the
-    // socket type (raw_ip: SOCK_DGRAM); attach() takes any kind of the same type.
-    static Result<RxSocket> prepare(LinkKind kind, const RxOptions& options);
+    // open() in steps. create() opens the socket only (protocol 0 until bound: nothing is
+    // queued), the one step that needs CAP_NET_RAW, and waits for nothing. set_up_ring() sets
+    // the ring up, which waits for a kernel RCU grace period (packet_set_ring() calls
+    // synchronize_net(), ~8-16 ms here); attach() compiles and attaches the filter and binds to
+    // the interface (setting the ring up first if that is still to do), which waits for
+    // nothing. Neither needs a capability: they may follow a privilege drop, on a thread of
+    // their own (a thread inside synchronize_net() would hold up the drop's set*id). `kind`
+    // only chooses the socket type (raw_ip: SOCK_DGRAM); attach() takes any kind of that type.
+    static Result<RxSocket> create(LinkKind kind, const RxOptions& options);
+    // The ring of a create()d socket; true at once for one that has it or is ring-less.
+    Result<bool> set_up_ring();
+    bool ring_pending() const { return ring_pending_; }
     Result<bool> attach(int ifindex, LinkKind kind, const std::string& filter);
-    // Prepared (not attached yet) with these options, for a link of this kind's socket type.
-    bool prepared_for(LinkKind kind, const RxOptions& options) const;
 
     // open() whose attach waits for the first ensure_attached() (a bad filter still fails now).
     // For a socket needed now and then (ARP / ND answers, when the kernel's table lacks a next
@@ -152,17 +156,18 @@ private:
     std::size_t block_count_ = 0;
     std::size_t next_block_ = 0;
     RxOptions options_;
-    bool prepared_ = false;  // prepare()d and not attached yet
+    bool prepared_ = false;  // create()d and not attached yet
     bool checksum_known_ = false;  // of the frame on_frame is seeing
-    std::vector<std::uint8_t> buffer_;  // no ring: one frame read with recv()
+    std::unique_ptr<std::uint8_t[]> buffer_;  // no ring: room for a batch of frames read with recvmmsg()
+    bool ring_pending_ = false;  // create()d: the ring is for set_up_ring()
     struct Deferred {
         int ifindex = 0;
         std::vector<sock_filter> code;  // compiled by open_deferred
     };
     std::optional<Deferred> deferred_;  // open_deferred(): what ensure_attached() attaches
 
-    // prepare(), naming `ifindex` (0: none yet) in its errors.
-    static Result<RxSocket> set_up(int ifindex, LinkKind kind, const RxOptions& options);
+    // create() (with its ring unless `with_ring` is false), naming `ifindex` (0: none yet) in its errors.
+    static Result<RxSocket> set_up(int ifindex, LinkKind kind, const RxOptions& options, bool with_ring = true);
     // attach() with the filter compiled.
     Result<bool> attach_code(int ifindex, LinkKind kind, std::vector<sock_filter> code);
     // No ring: hands every frame queued on the socket to on_frame, without waiting.

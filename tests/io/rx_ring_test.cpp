@@ -1,9 +1,10 @@
 // The TPACKET_V3 ring itself: many frames over many small blocks (and around the ring) come
-// out complete and in order; a ring left unread overflows into the drop counter; a ring set up
-// ahead (prepare, then attach) receives as one opened at once; without a ring (block count 0)
-// frames are read from the socket queue, just as complete and in order, and that queue holds a
-// burst of 1000 frames nobody reads yet (the kernel's default held 256: with the 300-frame tests
-// it lost frames whenever the reading thread was descheduled for a few milliseconds).
+// out complete and in order; a ring left unread overflows into the drop counter; a socket
+// opened in steps (create, set_up_ring, attach; or create, attach) receives as one opened at
+// once; without a ring (block count 0) frames are read from the socket queue, just as complete
+// and in order, and that queue holds a burst of 1000 frames nobody reads yet (the kernel's
+// default held 256: with the 300-frame tests it lost frames whenever the reading thread was
+// descheduled for a few milliseconds).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -82,7 +83,7 @@ TEST(RxRing, EveryFrameInOrderAcrossManySmallBlocks) {
     expect_every_frame_in_order(rx, kFrames);
 }
 
-TEST(RxRing, PreparedAheadThenAttachedReceivesEveryFrame) {
+TEST(RxRing, CreatedThenRingedThenAttachedReceivesEveryFrame) {
     io::RxOptions options;
     options.block_size = 16384;
     options.block_count = 12;
@@ -91,28 +92,44 @@ TEST(RxRing, PreparedAheadThenAttachedReceivesEveryFrame) {
     {
         const InNamespace in_b(env("NETNS_B"));
         ASSERT_TRUE(in_b.ok());
-        auto prepared = io::RxSocket::prepare(io::LinkKind::ethernet, options);
-        ASSERT_TRUE(prepared.has_value()) << prepared.error().message;
-        rx.emplace(std::move(*prepared));
+        auto created = io::RxSocket::create(io::LinkKind::ethernet, options);
+        ASSERT_TRUE(created.has_value()) << created.error().message;
+        rx.emplace(std::move(*created));
         b_index = ifindex(env("B_IF"));
     }
     ASSERT_GT(b_index, 0);
-    EXPECT_TRUE(rx->prepared_for(io::LinkKind::ethernet, options));
-    EXPECT_TRUE(rx->prepared_for(io::LinkKind::loopback, options));  // same socket type
-    EXPECT_FALSE(rx->prepared_for(io::LinkKind::raw_ip, options));   // SOCK_DGRAM there
-    io::RxOptions other = options;
-    other.block_count = 4;
-    EXPECT_FALSE(rx->prepared_for(io::LinkKind::ethernet, other));
+    EXPECT_TRUE(rx->ring_pending());
     // Not bound yet: nothing is queued, and polling finds nothing.
+    const auto ringed = rx->set_up_ring();
+    ASSERT_TRUE(ringed.has_value()) << ringed.error().message;
+    EXPECT_FALSE(rx->ring_pending());
     const auto idle = rx->poll(10ms, [](net::ConstBytes) {});
     ASSERT_TRUE(idle.has_value()) << idle.error().message;
     EXPECT_EQ(*idle, 0U);
     const auto attached = rx->attach(b_index, io::LinkKind::ethernet,
                                      "udp and dst port " + std::to_string(kPort));
     ASSERT_TRUE(attached.has_value()) << attached.error().message;
-    EXPECT_FALSE(rx->prepared_for(io::LinkKind::ethernet, options));  // attached: not again
     const auto again = rx->attach(b_index, io::LinkKind::ethernet, "");
-    EXPECT_FALSE(again.has_value());
+    EXPECT_FALSE(again.has_value());  // attached: not again
+    expect_every_frame_in_order(*rx, kFrames);
+}
+
+TEST(RxRing, AttachSetsUpTheRingOfACreatedSocket) {
+    io::RxOptions options;
+    options.block_size = 16384;
+    options.block_count = 12;
+    std::optional<io::RxSocket> rx;
+    {
+        const InNamespace in_b(env("NETNS_B"));
+        ASSERT_TRUE(in_b.ok());
+        auto created = io::RxSocket::create(io::LinkKind::ethernet, options);
+        ASSERT_TRUE(created.has_value()) << created.error().message;
+        rx.emplace(std::move(*created));
+        const auto attached = rx->attach(ifindex(env("B_IF")), io::LinkKind::ethernet,
+                                         "udp and dst port " + std::to_string(kPort));
+        ASSERT_TRUE(attached.has_value()) << attached.error().message;
+    }
+    EXPECT_FALSE(rx->ring_pending());  // the ring was set up before the bind
     expect_every_frame_in_order(*rx, kFrames);
 }
 

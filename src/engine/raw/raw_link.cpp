@@ -76,9 +76,15 @@ io::RxOptions neighbour_ring_options() {
     return small;
 }
 
+io::RxOptions early_queue_options() {
+    io::RxOptions early;  // the replies of the ring's first ~15 ms: 8 MiB hold ~20 000
+    early.block_count = 0;
+    early.queue_bytes = std::size_t{8} << 20;
+    return early;
+}
+
 Result<std::unique_ptr<LinkIo>> LinkIo::open(const io::Route& route, const techniques::ScanContext& context,
-                                             std::vector<const techniques::Module*> modules,
-                                             std::optional<io::RxSocket> prepared) {
+                                             std::vector<const techniques::Module*> modules) {
     auto tx = io::TxSocket::open(route.ifindex, route.link);
     if (!tx) {
         return tl::unexpected(tx.error());
@@ -87,29 +93,41 @@ Result<std::unique_ptr<LinkIo>> LinkIo::open(const io::Route& route, const techn
     if (filter.empty()) {
         return fail("no capture filter: the scan has no source address");
     }
-    const io::RxOptions ring = link_ring_options();
-    auto rx = [&]() -> Result<io::RxSocket> {
-        if (!prepared || !prepared->prepared_for(route.link, ring)) {
-            return io::RxSocket::open(route.ifindex, route.link, filter, ring);
-        }
-        auto attached = prepared->attach(route.ifindex, route.link, filter);
-        if (!attached) {
-            return tl::unexpected(attached.error());
-        }
-        return std::move(*prepared);
-    }();
+    auto early = io::RxSocket::open(route.ifindex, route.link, filter, early_queue_options());
+    if (!early) {
+        return tl::unexpected(early.error());
+    }
+    auto rx = io::RxSocket::create(route.link, link_ring_options());
     if (!rx) {
         return tl::unexpected(rx.error());
     }
-    std::unique_ptr<LinkIo> link(new LinkIo(std::move(*tx), std::move(*rx), context, std::move(modules)));
+    std::unique_ptr<LinkIo> link(
+        new LinkIo(std::move(*tx), std::move(*rx), std::move(*early), context, std::move(modules)));
+    link->route_ = route;
+    link->filter_ = filter;
     link->thread_ = std::thread([l = link.get()] { l->receive_loop(); });
     return link;
 }
 
-LinkIo::LinkIo(io::TxSocket tx, io::RxSocket rx, const techniques::ScanContext& context,
+LinkIo::LinkIo(io::TxSocket tx, io::RxSocket rx, io::RxSocket early, const techniques::ScanContext& context,
                std::vector<const techniques::Module*> modules)
-    : tx_(std::move(tx)), rx_(std::move(rx)), context_(context), modules_(std::move(modules)),
-      link_type_(rx_.link_type()), wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+    : tx_(std::move(tx)), rx_(std::move(rx)), early_(std::move(early)), context_(context),
+      modules_(std::move(modules)), link_type_(early_.link_type()),
+      wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+void LinkIo::start_ring() {
+    if (ring_thread_.joinable() || stop_.load()) {
+        return;
+    }
+    ring_thread_ = std::thread([this] {
+        if (!rx_.set_up_ring()) {  // the wait for a grace period
+            ring_state_.store(kRingFailed);
+            return;
+        }
+        ring_state_.store(kRingBinding);
+        ring_state_.store(rx_.attach(route_.ifindex, route_.link, filter_) ? kRingLive : kRingFailed);
+    });
+}
 
 LinkIo::~LinkIo() {
     if (closer_.joinable()) {
@@ -128,30 +146,37 @@ void LinkIo::close_all() {
         const std::uint64_t one = 1;
         (void)!::write(wake_fd_, &one, sizeof(one));
     }
+    if (ring_thread_.joinable()) {
+        ring_thread_.join();  // a scan shorter than the ring's set-up waits for its end here
+    }
     if (close_detached_) {
         if (thread_.joinable()) {
             thread_.join();
         }
         rx_.admit_nothing();
+        early_.admit_nothing();
         if (neighbour_rx_) {
             neighbour_rx_->admit_nothing();
         }
-        const std::array<int, 3> fds{tx_.fd(), rx_.fd(), neighbour_rx_ ? neighbour_rx_->fd() : -1};
+        const std::array<int, 4> fds{tx_.fd(), rx_.fd(), early_.fd(), neighbour_rx_ ? neighbour_rx_->fd() : -1};
         if (auto children = io::DetachedClose::start(fds)) {
             { io::TxSocket tx = std::move(tx_); }  // our copies: their closes wait for nothing
             { io::RxSocket rx = std::move(rx_); }
+            { io::RxSocket early = std::move(early_); }
             neighbour_rx_.reset();
             return;  // and the children close theirs, the last ones
         }
     }
     // Closing a packet socket waits for RCU grace periods (two with a ring, ~8 ms each, more
-    // under load): close them all at once; the ring's once the receive thread is out.
+    // under load): close them all at once; the receive sockets once the receive thread is out.
     std::thread tx_closer([tx = std::move(tx_)]() mutable { (void)tx; });
     std::thread neighbour_closer([rx = std::move(neighbour_rx_)]() mutable { rx.reset(); });
     if (thread_.joinable()) {
         thread_.join();
     }
+    std::thread early_closer([early = std::move(early_)]() mutable { (void)early; });
     { io::RxSocket rx = std::move(rx_); }
+    early_closer.join();
     neighbour_closer.join();
     tx_closer.join();
 }
@@ -161,9 +186,10 @@ void LinkIo::release() {
         return;
     }
     const auto ring = rx_.take_stats();
+    const auto early = early_.take_stats();
     {
         const std::lock_guard lock(mutex_);
-        stats_.ring_drops += ring.drops;
+        stats_.ring_drops += ring.drops + early.drops;
         released_ = true;
     }
     closer_ = std::thread([this] { close_all(); });
@@ -191,8 +217,8 @@ Result<std::size_t> LinkIo::send(std::span<const net::ConstBytes> frames) {
     return sent;
 }
 
-void LinkIo::on_frame(net::ConstBytes frame, Clock::time_point at, std::vector<CapturedReply>& batch,
-                      RawIoStats& counts) {
+void LinkIo::on_frame(net::ConstBytes frame, bool checksum_known, Clock::time_point at,
+                      std::vector<CapturedReply>& batch, RawIoStats& counts) {
     ++counts.frames_seen;
     const auto packet = net::parse_frame(frame, link_type_);
     if (!packet) {
@@ -207,7 +233,7 @@ void LinkIo::on_frame(net::ConstBytes frame, Clock::time_point at, std::vector<C
     if (trace_) {
         trace("RCVD", frame);
     }
-    if (!rx_.checksum_known() && !net::checksums_ok(frame, *packet)) {
+    if (!checksum_known && !net::checksums_ok(frame, *packet)) {
         ++counts.unmatched;
         ++counts.bad_checksum;
         return;
@@ -225,19 +251,70 @@ void LinkIo::on_frame(net::ConstBytes frame, Clock::time_point at, std::vector<C
     }
 }
 
+bool LinkIo::read_before(net::ConstBytes frame) {
+    if (handover_keys_.empty()) {
+        return false;
+    }
+    if (Clock::now() > handover_until_) {
+        handover_keys_.clear();
+        return false;
+    }
+    const auto it = handover_keys_.find(net::siphash24(context_.key, frame));
+    if (it == handover_keys_.end()) {
+        return false;
+    }
+    handover_keys_.erase(it);
+    return true;
+}
+
+void LinkIo::hand_over(std::vector<CapturedReply>& batch, RawIoStats& counts) {
+    early_.admit_nothing();  // at once; frames already queued stay, and are read now
+    const Clock::time_point at = Clock::now();
+    const auto drained = early_.poll(std::chrono::milliseconds(0), [&](net::ConstBytes frame) {
+        handover_keys_.insert(net::siphash24(context_.key, frame));
+        on_frame(frame, early_.checksum_known(), at, batch, counts);
+    });
+    if (!drained) {
+        const std::lock_guard lock(mutex_);
+        rx_error_ = drained.error().message;
+        ready_.notify_all();
+        return;
+    }
+    on_ring_ = true;
+    // The ring's copies of those frames arrive within the hand-over's few milliseconds; a
+    // later equal frame (a retransmission) is a frame of its own.
+    handover_until_ = at + std::chrono::milliseconds(100);
+}
+
 void LinkIo::receive_loop() {
     std::vector<CapturedReply> batch;
     while (!stop_.load(std::memory_order_relaxed)) {
         batch.clear();
         Clock::time_point at{};
         RawIoStats counts;
+        if (!on_ring_ && ring_state_.load(std::memory_order_acquire) == kRingLive) {
+            hand_over(batch, counts);
+            if (!on_ring_) {
+                return;
+            }
+        }
+        io::RxSocket& from = on_ring_ ? rx_ : early_;
         const auto each_frame = [&](net::ConstBytes frame) {
             if (at == Clock::time_point{}) {
                 at = Clock::now();
             }
-            on_frame(frame, at, batch, counts);
+            if (on_ring_) {
+                if (read_before(frame)) {
+                    return;
+                }
+            } else if (const int state = ring_state_.load(std::memory_order_acquire);
+                       state == kRingBinding || state == kRingLive) {
+                handover_keys_.insert(net::siphash24(context_.key, frame));  // may reach the ring too
+            }
+            on_frame(frame, from.checksum_known(), at, batch, counts);
         };
-        auto got = rx_.poll(std::chrono::milliseconds(5), each_frame, wake_fd_);
+        auto got = from.poll(std::chrono::milliseconds(on_ring_ || ring_state_.load() == kRingFailed ? 5 : 1),
+                             each_frame, wake_fd_);
         if (!got) {
             const std::lock_guard lock(mutex_);
             rx_error_ = got.error().message;
@@ -271,7 +348,7 @@ void LinkIo::take_replies(std::vector<CapturedReply>& out, Clock::time_point dea
 RawIoStats LinkIo::stats() {
     const std::lock_guard lock(mutex_);
     if (!released_) {
-        stats_.ring_drops += rx_.take_stats().drops;
+        stats_.ring_drops += rx_.take_stats().drops + early_.take_stats().drops;
     }
     return stats_;
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/raw/raw_io.hpp"
@@ -29,11 +30,21 @@ class LinkIo final : public RawIo {
 public:
     // Opens the sockets on the route's interface. `modules` validate replies (first match per
     // module); `context` is copied.
-    // `prepared`: a receive ring set up ahead (RawPrepared), used if it suits the link.
+    // Replies are read at once from a ring-less socket (its set-up waits for nothing); the
+    // ring's socket is only opened here, and set up by start_ring().
     static Result<std::unique_ptr<LinkIo>> open(const io::Route& route, const techniques::ScanContext& context,
-                                                std::vector<const techniques::Module*> modules,
-                                                std::optional<io::RxSocket> prepared = std::nullopt);
+                                                std::vector<const techniques::Module*> modules);
     ~LinkIo() override;
+
+    // Sets the receive ring up on a thread of its own (it waits for an RCU grace period, ~8-16
+    // ms) and hands reading over to it once it is live; until then, and if it fails, the
+    // ring-less socket is read. Call it after a privilege drop, not before: set*id waits for
+    // every thread, and a thread in synchronize_net() answers only when its wait is over.
+    // Frames both sockets received during the hand-over are delivered once (the ring's copy
+    // of a frame the first socket delivered is skipped: keyed hash of its bytes).
+    void start_ring();
+    // Whether start_ring()'s ring is live (for tests).
+    bool ring_live() const { return ring_state_.load() == kRingLive; }
 
     Result<std::size_t> send(std::span<const net::ConstBytes> frames) override;
     void take_replies(std::vector<CapturedReply>& out, std::chrono::steady_clock::time_point deadline) override;
@@ -59,17 +70,37 @@ public:
     void set_neighbour_rx(std::unique_ptr<io::RxSocket> rx) { neighbour_rx_ = std::move(rx); }
 
 private:
-    LinkIo(io::TxSocket tx, io::RxSocket rx, const techniques::ScanContext& context,
+    LinkIo(io::TxSocket tx, io::RxSocket rx, io::RxSocket early, const techniques::ScanContext& context,
            std::vector<const techniques::Module*> modules);
     void receive_loop();
+    // The receive thread's move from the ring-less socket to the ring: the first admits
+    // nothing more, what it holds is read, and from now on the ring is read.
+    void hand_over(std::vector<CapturedReply>& batch, RawIoStats& counts);
+    // Whether `frame`, from the ring just after the hand-over, is a copy of one read already.
+    bool read_before(net::ConstBytes frame);
     // Joins the receive thread, then closes every socket, concurrently.
     void close_all();
     // Validates one frame; a reply goes to `batch`, a rejected frame is counted in `counts`.
-    void on_frame(net::ConstBytes frame, std::chrono::steady_clock::time_point at,
+    void on_frame(net::ConstBytes frame, bool checksum_known, std::chrono::steady_clock::time_point at,
                   std::vector<CapturedReply>& batch, RawIoStats& counts);
 
+    static constexpr int kRingNone = 0;     // not started
+    static constexpr int kRingBinding = 1;  // being bound: frames read now may reach the ring too
+    static constexpr int kRingLive = 2;
+    static constexpr int kRingFailed = 3;   // the ring-less socket stays
+
     io::TxSocket tx_;
-    io::RxSocket rx_;
+    io::RxSocket rx_;     // the ring, once ring_state_ is kRingLive
+    io::RxSocket early_;  // ring-less, read until then (admits nothing after)
+    io::Route route_;     // of the ring's bind
+    std::string filter_;
+    std::atomic<int> ring_state_{kRingNone};
+    std::thread ring_thread_;
+    bool on_ring_ = false;  // receive thread only
+    // Receive thread only: keys of the frames read while the ring was being bound, and until
+    // when the ring's first frames are looked up in them.
+    std::unordered_multiset<std::uint64_t> handover_keys_;
+    std::chrono::steady_clock::time_point handover_until_{};
     techniques::ScanContext context_;  // a copy: the environment holding the original moves
     std::vector<const techniques::Module*> modules_;
     net::LinkType link_type_;

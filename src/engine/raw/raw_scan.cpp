@@ -131,7 +131,7 @@ Result<RawScanSetup> set_up(const ScanRequest& request, const ScanRuntime& runti
     s.scan_module = s.custom_module ? s.custom_module.get()
                                     : &techniques::module_for(connect ? Technique::udp : request.technique);
     auto env = open_raw_environment(request.targets, request.timing, udp || request.with_udp, scan_modules(request, *s.scan_module),
-                                    request.raw_source, request.traceroute ? kTraceTries : 0, runtime.prepared.get());
+                                    request.raw_source, request.traceroute ? kTraceTries : 0);
     if (!env) {
         return tl::unexpected(env.error());
     }
@@ -143,6 +143,7 @@ Result<RawScanSetup> set_up(const ScanRequest& request, const ScanRuntime& runti
             return tl::unexpected(dropped.error());
         }
     }
+    s.env.io->start_ring();  // after the drop: its thread waits for a grace period
     if (auto made = make_columns(request, s); !made) {
         return tl::unexpected(made.error());
     }

@@ -1,6 +1,5 @@
 #include "engine/raw/raw_setup.hpp"
 
-#include "engine/raw/raw_prepare.hpp"
 
 #include <net/if.h>
 
@@ -83,7 +82,7 @@ Result<void> apply_source_options(RawEnvironment& env, const RawSourceOptions& s
 
 Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timing& timing, bool udp,
                                             const std::vector<const techniques::Module*>& modules,
-                                            const RawSourceOptions& source, int min_tries, RawPrepared* prepared) {
+                                            const RawSourceOptions& source, int min_tries) {
     RawEnvironment env;
     env.context.key = random_key();
     const int tries = udp ? 60 : std::clamp(timing.max_retries + 1, 1, 60);
@@ -128,11 +127,11 @@ Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timi
     env.ifindex = first->ifindex;
     env.ifname = first->ifname;
     // Setting up the receive ring waits for an RCU grace period (packet_set_ring() calls
-    // synchronize_net(), ~8-16 ms): a ring prepared ahead (RawPrepared) has waited already.
-    // The neighbour socket has no ring, and waits for nothing; it is bound only when a next hop
-    // must be asked on the wire (until then no frame of the scan goes through its filter).
-    auto link = LinkIo::open(*first, env.context, modules,
-                             prepared != nullptr ? prepared->take_link(env.link) : std::nullopt);
+    // synchronize_net(), ~8-16 ms): the link reads a ring-less socket until the caller's
+    // start_ring() has it (after the privilege drop). The neighbour socket has no ring, and
+    // waits for nothing; it is bound only when a next hop must be asked on the wire (until
+    // then no frame of the scan goes through its filter).
+    auto link = LinkIo::open(*first, env.context, modules);
     if (!link) {
         return fail(fmt::format("{}: {}", first->ifname, link.error().message));
     }

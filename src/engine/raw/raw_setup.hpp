@@ -35,13 +35,12 @@ struct RawEnvironment {
 // Routes for the families in `targets`, the context and the sockets. `modules` are every module
 // the scan will use (scan and ping). Errors: one line, naming the target or interface.
 // `min_tries`: the context allows at least this many tries (--traceroute carries the TTL in the
-// try field). `prepared`: receive rings set up ahead, taken if they suit the link.
+// try field).
 // `source`: -S/-e/-g/--ttl (routes are asked for the -e interface; -S replaces the route's
 // source address in the probes and the capture filter).
 Result<RawEnvironment> open_raw_environment(const TargetSet& targets, const Timing& timing, bool udp,
                                             const std::vector<const techniques::Module*>& modules,
-                                            const RawSourceOptions& source = {}, int min_tries = 0,
-                                            RawPrepared* prepared = nullptr);
+                                            const RawSourceOptions& source = {}, int min_tries = 0);
 
 // The templates for `columns` in the families the environment has.
 Result<RawTemplates> make_templates(const RawEnvironment& env, const std::vector<RawColumn>& columns);
