@@ -176,6 +176,9 @@ def main():
     targets = [a for role in ("plain", "firewalled") for a in truth.hosts[role]]
     os.makedirs(args.workdir, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="slurm.", dir=os.path.abspath(args.workdir))
+    # The tasks run here (--chdir): the killed one writes its resume point here as nobody (it
+    # drops root), not into /tmp, and it goes with the directory.
+    os.chmod(tmp, 0o1777)
     t = sc.Checks()
     cluster = Cluster(tmp)
     try:
