@@ -153,6 +153,9 @@ void LinkIo::close_all() {
         if (thread_.joinable()) {
             thread_.join();
         }
+        if (early_closer_.joinable()) {
+            early_closer_.join();
+        }
         rx_.admit_nothing();
         early_.admit_nothing();
         if (neighbour_rx_) {
@@ -174,6 +177,9 @@ void LinkIo::close_all() {
     if (thread_.joinable()) {
         thread_.join();
     }
+    if (early_closer_.joinable()) {
+        early_closer_.join();
+    }
     std::thread early_closer([early = std::move(early_)]() mutable { (void)early; });
     { io::RxSocket rx = std::move(rx_); }
     early_closer.join();
@@ -186,10 +192,9 @@ void LinkIo::release() {
         return;
     }
     const auto ring = rx_.take_stats();
-    const auto early = early_.take_stats();
     {
-        const std::lock_guard lock(mutex_);
-        stats_.ring_drops += ring.drops + early.drops;
+        const std::lock_guard lock(mutex_);  // the receive thread may be closing early_
+        stats_.ring_drops += ring.drops + early_.take_stats().drops;
         released_ = true;
     }
     closer_ = std::thread([this] { close_all(); });
@@ -261,8 +266,14 @@ bool LinkIo::read_before(net::ConstBytes frame) {
     }
     const auto it = handover_keys_.find(net::siphash24(context_.key, frame));
     if (it == handover_keys_.end()) {
+        // The copies come first in the ring (give or take frames two CPUs delivered at once):
+        // after a run of frames that are no copies, the rest are none either.
+        if (++handover_misses_ >= kHandoverMissRun) {
+            handover_keys_.clear();
+        }
         return false;
     }
+    handover_misses_ = 0;
     handover_keys_.erase(it);
     return true;
 }
@@ -284,6 +295,11 @@ void LinkIo::hand_over(std::vector<CapturedReply>& batch, RawIoStats& counts) {
     // The ring's copies of those frames arrive within the hand-over's few milliseconds; a
     // later equal frame (a retransmission) is a frame of its own.
     handover_until_ = at + std::chrono::milliseconds(100);
+    // Closed on a thread of its own: the close unhooks it from the interface at once (no more
+    // filter run per frame), then waits for a grace period.
+    const std::lock_guard lock(mutex_);
+    stats_.ring_drops += early_.take_stats().drops;
+    early_closer_ = std::thread([early = std::move(early_)]() mutable { (void)early; });
 }
 
 void LinkIo::receive_loop() {

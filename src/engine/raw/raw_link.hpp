@@ -91,7 +91,7 @@ private:
 
     io::TxSocket tx_;
     io::RxSocket rx_;     // the ring, once ring_state_ is kRingLive
-    io::RxSocket early_;  // ring-less, read until then (admits nothing after)
+    io::RxSocket early_;  // ring-less, read until then (then closed: under mutex_)
     io::Route route_;     // of the ring's bind
     std::string filter_;
     std::atomic<int> ring_state_{kRingNone};
@@ -101,6 +101,9 @@ private:
     // when the ring's first frames are looked up in them.
     std::unordered_multiset<std::uint64_t> handover_keys_;
     std::chrono::steady_clock::time_point handover_until_{};
+    std::size_t handover_misses_ = 0;  // ring frames in a row that were no copies
+    static constexpr std::size_t kHandoverMissRun = 256;
+    std::thread early_closer_;  // closes early_ once the ring is read (under mutex_: the move)
     techniques::ScanContext context_;  // a copy: the environment holding the original moves
     std::vector<const techniques::Module*> modules_;
     net::LinkType link_type_;

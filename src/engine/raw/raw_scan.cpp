@@ -15,6 +15,7 @@ namespace portwarden::engine {
 namespace {
 
 constexpr int kTraceTries = 31;  // --traceroute: TTLs up to 30 ride in the try field
+constexpr std::uint64_t kRingProbes = 16384;  // from this many probes (first tries) on, a receive ring
 
 Result<void> check_request(const ScanRequest& request) {
     const bool udp = request.technique == Technique::udp;
@@ -143,9 +144,15 @@ Result<RawScanSetup> set_up(const ScanRequest& request, const ScanRuntime& runti
             return tl::unexpected(dropped.error());
         }
     }
-    s.env.io->start_ring();  // after the drop: its thread waits for a grace period
     if (auto made = make_columns(request, s); !made) {
         return tl::unexpected(made.error());
+    }
+    // A big scan's replies are read from a receive ring, set up now (after the drop: its
+    // thread waits for a grace period). A small scan is read from the ring-less socket to its
+    // end: no ring to set up, nor to close, each waiting for grace periods.
+    const std::uint64_t per_host = s.columns.size() + (request.skip_host_discovery ? 0 : s.ping_columns.size());
+    if (request.targets.size() >= kRingProbes / std::max<std::uint64_t>(per_host, 1)) {
+        s.env.io->start_ring();
     }
     return s;
 }
