@@ -19,8 +19,9 @@ bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
+// By port, then protocol: nmap-services' own order, so its lines need no sorting.
 std::uint32_t key_of(std::uint16_t port, Proto proto) {
-    return (std::uint32_t{static_cast<std::uint8_t>(proto)} << 16) | port;
+    return (std::uint32_t{port} << 8) | static_cast<std::uint8_t>(proto);
 }
 
 // The first three whitespace-separated fields of a line (comment already removed).
@@ -74,28 +75,42 @@ std::optional<PortProto> parse_port_proto(std::string_view text) {
     return std::nullopt;
 }
 
+constexpr std::uint32_t kFrequencyScale = 1'000'000'000;  // frequencies in billionths
+
 // nmap-services' third field, the fraction of scanned hosts where the port was open
-// ("0.484143"); nullopt for anything else (/etc/services puts aliases there).
-std::optional<double> frequency(std::string_view field) {
+// ("0.484143"), in billionths; nullopt for anything else (/etc/services puts aliases there).
+std::optional<std::uint32_t> frequency(std::string_view field) {
+    // nmap's own form, "0." or "1." and up to 9 digits, without a floating-point parse.
+    if (field.size() >= 3 && field.size() <= 11 && (field[0] == '0' || field[0] == '1') && field[1] == '.') {
+        std::uint32_t value = field[0] == '1' ? kFrequencyScale : 0;
+        std::uint32_t unit = kFrequencyScale / 10;
+        bool digits = true;
+        for (const char c : field.substr(2)) {
+            digits = digits && c >= '0' && c <= '9';
+            value += digits ? static_cast<std::uint32_t>(c - '0') * unit : 0;
+            unit /= 10;
+        }
+        if (digits && value <= kFrequencyScale) {
+            return value;
+        }
+        if (digits) {
+            return std::nullopt;  // above 1
+        }
+    }
     double value = 0;
     const auto [ptr, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
     if (field.empty() || ec != std::errc{} || ptr != field.data() + field.size() || !(value >= 0 && value <= 1)) {
         return std::nullopt;
     }
-    return value;
+    return static_cast<std::uint32_t>(value * kFrequencyScale + 0.5);
 }
-
-struct Ranked {
-    double frequency;
-    std::uint16_t port;
-};
 
 // One "name port/proto" line: where its name is, and its frequency column if it has one.
 struct PortLine {
     std::uint32_t key;
     std::uint32_t offset;
     Proto proto;
-    std::optional<double> frequency;
+    std::optional<std::uint32_t> frequency;
 };
 
 struct PortIndex {
@@ -104,15 +119,14 @@ struct PortIndex {
     std::vector<std::uint16_t> ranked_udp;
 };
 
-// Most often open first; equal frequencies by port (what nmap's --top-ports picks).
-std::vector<std::uint16_t> by_frequency(std::vector<Ranked> entries) {
-    std::sort(entries.begin(), entries.end(), [](const Ranked& a, const Ranked& b) {
-        return a.frequency != b.frequency ? a.frequency > b.frequency : a.port < b.port;
-    });
+// Most often open first; equal frequencies by port (what nmap's --top-ports picks). `entries`:
+// (kFrequencyScale - frequency) << 16 | port, so that plain integer order is that order.
+std::vector<std::uint16_t> by_frequency(std::vector<std::uint64_t> entries) {
+    std::sort(entries.begin(), entries.end());
     std::vector<std::uint16_t> ports;
     ports.reserve(entries.size());
-    for (const Ranked& r : entries) {
-        ports.push_back(r.port);
+    for (const std::uint64_t e : entries) {
+        ports.push_back(static_cast<std::uint16_t>(e & 0xffffU));
     }
     return ports;
 }
@@ -120,12 +134,16 @@ std::vector<std::uint16_t> by_frequency(std::vector<Ranked> entries) {
 // The first line of a port wins (its name, and its frequency for the ranking).
 PortIndex index_ports(std::vector<PortLine> lines) {
     // Offsets grow line by line: (key, offset) order keeps a port's lines in file order.
-    std::sort(lines.begin(), lines.end(), [](const PortLine& a, const PortLine& b) {
+    // nmap-services is in that order already.
+    const auto before = [](const PortLine& a, const PortLine& b) {
         return a.key != b.key ? a.key < b.key : a.offset < b.offset;
-    });
+    };
+    if (!std::is_sorted(lines.begin(), lines.end(), before)) {
+        std::sort(lines.begin(), lines.end(), before);
+    }
     PortIndex index;
-    std::vector<Ranked> tcp_ranked;
-    std::vector<Ranked> udp_ranked;
+    std::vector<std::uint64_t> tcp_ranked;
+    std::vector<std::uint64_t> udp_ranked;
     index.by_port.reserve(lines.size());
     for (const PortLine& line : lines) {
         if (!index.by_port.empty() && index.by_port.back().first == line.key) {
@@ -133,8 +151,9 @@ PortIndex index_ports(std::vector<PortLine> lines) {
         }
         index.by_port.emplace_back(line.key, line.offset);
         if (line.frequency) {
-            const auto port = static_cast<std::uint16_t>(line.key & 0xffffU);
-            (line.proto == Proto::tcp ? tcp_ranked : udp_ranked).push_back(Ranked{*line.frequency, port});
+            const std::uint64_t port = line.key >> 8;
+            (line.proto == Proto::tcp ? tcp_ranked : udp_ranked)
+                .push_back((std::uint64_t{kFrequencyScale - *line.frequency} << 16) | port);
         }
     }
     index.ranked_tcp = by_frequency(std::move(tcp_ranked));
@@ -147,6 +166,12 @@ PortIndex index_ports(std::vector<PortLine> lines) {
 ServiceNames ServiceNames::parse(std::string_view text) {
     ServiceNames names;
     std::vector<PortLine> lines;
+    // nmap-services' lines average ~37 bytes, and its names ~9: room for a file like it
+    // without regrowing (page faults were a tenth of a parse).
+    lines.reserve(text.size() / 32);
+    names.names_.reserve(text.size() / 4);
+    names.tcp_by_name_.reserve(text.size() / 64);
+    names.udp_by_name_.reserve(text.size() / 64);
     std::size_t start = 0;
     while (start < text.size()) {
         std::size_t end = text.find('\n', start);
