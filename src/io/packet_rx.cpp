@@ -119,15 +119,9 @@ std::size_t walk_block(net::ConstBytes block,
 
 }  // namespace
 
-Result<RxSocket> RxSocket::create(LinkKind kind, const RxOptions& options) {
-    auto socket = set_up(0, kind, options, false);
-    if (socket && socket->ring_ == nullptr && options.block_count != 0) {
-        socket->ring_pending_ = true;
-    }
-    return socket;
-}
+Result<RxSocket> RxSocket::create(LinkKind kind, const RxOptions& options) { return set_up(0, kind, options); }
 
-Result<RxSocket> RxSocket::set_up(int ifindex, LinkKind kind, const RxOptions& options, bool with_ring) {
+Result<RxSocket> RxSocket::set_up(int ifindex, LinkKind kind, const RxOptions& options) {
     const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
     if (options.block_count != 0 &&
         (options.block_size < page || options.block_size % page != 0 || options.block_size % kFrameSize != 0 ||
@@ -160,14 +154,8 @@ Result<RxSocket> RxSocket::set_up(int ifindex, LinkKind kind, const RxOptions& o
         }
         // Not zeroed: only the pages frames are written to are ever touched.
         socket.buffer_ = std::make_unique_for_overwrite<std::uint8_t[]>(std::size_t{kSnapLength} * kQueueBatch);
-        return socket;
     }
-    if (with_ring) {
-        if (auto ring = socket.set_up_ring(); !ring) {
-            return tl::unexpected(ring.error());
-        }
-    }
-    return socket;
+    return socket;  // a ring is set up by set_up_ring(), or by the attach at the latest
 }
 
 Result<bool> RxSocket::set_up_ring() {
@@ -198,7 +186,6 @@ Result<bool> RxSocket::set_up_ring() {
     ring_size_ = ring_size;
     block_size_ = options_.block_size;
     block_count_ = options_.block_count;
-    ring_pending_ = false;
     return true;
 }
 
@@ -214,7 +201,7 @@ Result<bool> RxSocket::attach_code(int ifindex, LinkKind kind, std::vector<sock_
     if (!prepared_ || socket_type(kind) != socket_type(kind_)) {
         return fail(detail::socket_error(ifindex, "attach", EINVAL));
     }
-    if (ring_pending_) {  // create()d: the ring first, so that no frame is queued without it
+    if (ring_pending()) {  // the ring first, so that no frame is queued without it
         ifindex_ = ifindex;  // for its messages
         if (auto ring = set_up_ring(); !ring) {
             return tl::unexpected(ring.error());
@@ -296,7 +283,6 @@ RxSocket::RxSocket(RxSocket&& other) noexcept
       options_(other.options_),
       prepared_(std::exchange(other.prepared_, false)),
       buffer_(std::move(other.buffer_)),
-      ring_pending_(std::exchange(other.ring_pending_, false)),
       deferred_(std::exchange(other.deferred_, std::nullopt)) {}
 
 RxSocket& RxSocket::operator=(RxSocket&& other) noexcept {
@@ -313,7 +299,6 @@ RxSocket& RxSocket::operator=(RxSocket&& other) noexcept {
         options_ = other.options_;
         prepared_ = std::exchange(other.prepared_, false);
         buffer_ = std::move(other.buffer_);
-        ring_pending_ = std::exchange(other.ring_pending_, false);
         deferred_ = std::exchange(other.deferred_, std::nullopt);
     }
     return *this;
@@ -384,15 +369,16 @@ Result<std::size_t> RxSocket::read_queued(const std::function<void(net::ConstByt
     std::array<mmsghdr, kQueueBatch> messages{};
     std::array<iovec, kQueueBatch> vectors{};
     std::array<std::array<std::uint8_t, kControl>, kQueueBatch> controls{};
+    for (std::size_t i = 0; i < kQueueBatch; ++i) {
+        vectors[i] = iovec{buffer_.get() + i * kSnapLength, kSnapLength};
+        messages[i].msg_hdr.msg_iov = &vectors[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+        messages[i].msg_hdr.msg_control = controls[i].data();
+    }
     std::size_t delivered = 0;
     for (;;) {
-        for (std::size_t i = 0; i < kQueueBatch; ++i) {
-            vectors[i] = iovec{buffer_.get() + i * kSnapLength, kSnapLength};
-            messages[i] = mmsghdr{};
-            messages[i].msg_hdr.msg_iov = &vectors[i];
-            messages[i].msg_hdr.msg_iovlen = 1;
-            messages[i].msg_hdr.msg_control = controls[i].data();
-            messages[i].msg_hdr.msg_controllen = kControl;
+        for (mmsghdr& m : messages) {
+            m.msg_hdr.msg_controllen = kControl;  // the kernel leaves there what it wrote
         }
         const int got = ::recvmmsg(fd_, messages.data(), kQueueBatch, MSG_DONTWAIT, nullptr);
         if (got < 0) {
@@ -434,6 +420,9 @@ bool RxSocket::admit_nothing() {
 }
 
 RxStats RxSocket::take_stats() {
+    if (fd_ < 0) {
+        return {};  // moved from (closed elsewhere)
+    }
     tpacket_stats_v3 stats{};
     socklen_t length = sizeof(stats);
     if (::getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &stats, &length) != 0) {

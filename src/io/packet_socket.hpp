@@ -105,7 +105,7 @@ public:
     static Result<RxSocket> create(LinkKind kind, const RxOptions& options);
     // The ring of a create()d socket; true at once for one that has it or is ring-less.
     Result<bool> set_up_ring();
-    bool ring_pending() const { return ring_pending_; }
+    bool ring_pending() const { return fd_ >= 0 && ring_ == nullptr && options_.block_count != 0; }
     Result<bool> attach(int ifindex, LinkKind kind, const std::string& filter);
 
     // open() whose attach waits for the first ensure_attached() (a bad filter still fails now).
@@ -159,15 +159,14 @@ private:
     bool prepared_ = false;  // create()d and not attached yet
     bool checksum_known_ = false;  // of the frame on_frame is seeing
     std::unique_ptr<std::uint8_t[]> buffer_;  // no ring: room for a batch of frames read with recvmmsg()
-    bool ring_pending_ = false;  // create()d: the ring is for set_up_ring()
     struct Deferred {
         int ifindex = 0;
         std::vector<sock_filter> code;  // compiled by open_deferred
     };
     std::optional<Deferred> deferred_;  // open_deferred(): what ensure_attached() attaches
 
-    // create() (with its ring unless `with_ring` is false), naming `ifindex` (0: none yet) in its errors.
-    static Result<RxSocket> set_up(int ifindex, LinkKind kind, const RxOptions& options, bool with_ring = true);
+    // create(), naming `ifindex` (0: none yet) in its errors.
+    static Result<RxSocket> set_up(int ifindex, LinkKind kind, const RxOptions& options);
     // attach() with the filter compiled.
     Result<bool> attach_code(int ifindex, LinkKind kind, std::vector<sock_filter> code);
     // No ring: hands every frame queued on the socket to on_frame, without waiting.

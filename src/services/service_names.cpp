@@ -90,11 +90,8 @@ std::optional<std::uint32_t> frequency(std::string_view field) {
             value += digits ? static_cast<std::uint32_t>(c - '0') * unit : 0;
             unit /= 10;
         }
-        if (digits && value <= kFrequencyScale) {
-            return value;
-        }
-        if (digits) {
-            return std::nullopt;  // above 1
+        if (digits) {  // above 1 ("1.5") is no frequency
+            return value <= kFrequencyScale ? std::optional<std::uint32_t>(value) : std::nullopt;
         }
     }
     double value = 0;

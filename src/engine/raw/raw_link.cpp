@@ -76,12 +76,16 @@ io::RxOptions neighbour_ring_options() {
     return small;
 }
 
+namespace {
+
 io::RxOptions early_queue_options() {
     io::RxOptions early;  // the replies of the ring's first ~15 ms: 8 MiB hold ~20 000
     early.block_count = 0;
     early.queue_bytes = std::size_t{8} << 20;
     return early;
 }
+
+}  // namespace
 
 Result<std::unique_ptr<LinkIo>> LinkIo::open(const io::Route& route, const techniques::ScanContext& context,
                                              std::vector<const techniques::Module*> modules) {
@@ -119,6 +123,7 @@ void LinkIo::start_ring() {
     if (ring_thread_.joinable() || stop_.load()) {
         return;
     }
+    ring_state_.store(kRingSettingUp);
     ring_thread_ = std::thread([this] {
         if (!rx_.set_up_ring()) {  // the wait for a grace period
             ring_state_.store(kRingFailed);
@@ -150,12 +155,7 @@ void LinkIo::close_all() {
         ring_thread_.join();  // a scan shorter than the ring's set-up waits for its end here
     }
     if (close_detached_) {
-        if (thread_.joinable()) {
-            thread_.join();
-        }
-        if (early_closer_.joinable()) {
-            early_closer_.join();
-        }
+        join_receiving();
         rx_.admit_nothing();
         early_.admit_nothing();
         if (neighbour_rx_) {
@@ -174,17 +174,21 @@ void LinkIo::close_all() {
     // under load): close them all at once; the receive sockets once the receive thread is out.
     std::thread tx_closer([tx = std::move(tx_)]() mutable { (void)tx; });
     std::thread neighbour_closer([rx = std::move(neighbour_rx_)]() mutable { rx.reset(); });
-    if (thread_.joinable()) {
-        thread_.join();
-    }
-    if (early_closer_.joinable()) {
-        early_closer_.join();
-    }
+    join_receiving();
     std::thread early_closer([early = std::move(early_)]() mutable { (void)early; });
     { io::RxSocket rx = std::move(rx_); }
     early_closer.join();
     neighbour_closer.join();
     tx_closer.join();
+}
+
+void LinkIo::join_receiving() {
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+    if (early_closer_.joinable()) {  // started by the receive thread
+        early_closer_.join();
+    }
 }
 
 void LinkIo::release() {
@@ -264,7 +268,7 @@ bool LinkIo::read_before(net::ConstBytes frame) {
         handover_keys_.clear();
         return false;
     }
-    const auto it = handover_keys_.find(net::siphash24(context_.key, frame));
+    const auto it = handover_keys_.find(frame_key(frame));
     if (it == handover_keys_.end()) {
         // The copies come first in the ring (give or take frames two CPUs delivered at once):
         // after a run of frames that are no copies, the rest are none either.
@@ -282,7 +286,7 @@ void LinkIo::hand_over(std::vector<CapturedReply>& batch, RawIoStats& counts) {
     early_.admit_nothing();  // at once; frames already queued stay, and are read now
     const Clock::time_point at = Clock::now();
     const auto drained = early_.poll(std::chrono::milliseconds(0), [&](net::ConstBytes frame) {
-        handover_keys_.insert(net::siphash24(context_.key, frame));
+        handover_keys_.insert(frame_key(frame));
         on_frame(frame, early_.checksum_known(), at, batch, counts);
     });
     if (!drained) {
@@ -325,12 +329,14 @@ void LinkIo::receive_loop() {
                 }
             } else if (const int state = ring_state_.load(std::memory_order_acquire);
                        state == kRingBinding || state == kRingLive) {
-                handover_keys_.insert(net::siphash24(context_.key, frame));  // may reach the ring too
+                handover_keys_.insert(frame_key(frame));  // may reach the ring too
             }
             on_frame(frame, from.checksum_known(), at, batch, counts);
         };
-        auto got = from.poll(std::chrono::milliseconds(on_ring_ || ring_state_.load() == kRingFailed ? 5 : 1),
-                             each_frame, wake_fd_);
+        // While a ring is on its way, short waits: the switch follows its going live sooner.
+        const int state = ring_state_.load(std::memory_order_relaxed);
+        const bool coming = !on_ring_ && (state == kRingSettingUp || state == kRingBinding || state == kRingLive);
+        auto got = from.poll(std::chrono::milliseconds(coming ? 1 : 5), each_frame, wake_fd_);
         if (!got) {
             const std::lock_guard lock(mutex_);
             rx_error_ = got.error().message;

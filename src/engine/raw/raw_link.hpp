@@ -78,16 +78,21 @@ private:
     void hand_over(std::vector<CapturedReply>& batch, RawIoStats& counts);
     // Whether `frame`, from the ring just after the hand-over, is a copy of one read already.
     bool read_before(net::ConstBytes frame);
+    // What a frame is known by during the hand-over (keyed: a sender cannot aim at a collision).
+    std::uint64_t frame_key(net::ConstBytes frame) const { return net::siphash24(context_.key, frame); }
+    // Joins the receive thread and the first socket's closer, which it may have started.
+    void join_receiving();
     // Joins the receive thread, then closes every socket, concurrently.
     void close_all();
     // Validates one frame; a reply goes to `batch`, a rejected frame is counted in `counts`.
     void on_frame(net::ConstBytes frame, bool checksum_known, std::chrono::steady_clock::time_point at,
                   std::vector<CapturedReply>& batch, RawIoStats& counts);
 
-    static constexpr int kRingNone = 0;     // not started
-    static constexpr int kRingBinding = 1;  // being bound: frames read now may reach the ring too
-    static constexpr int kRingLive = 2;
-    static constexpr int kRingFailed = 3;   // the ring-less socket stays
+    static constexpr int kRingNone = 0;       // not asked for: the ring-less socket is read to the end
+    static constexpr int kRingSettingUp = 1;  // start_ring(): waiting for the grace period
+    static constexpr int kRingBinding = 2;    // being bound: frames read now may reach the ring too
+    static constexpr int kRingLive = 3;
+    static constexpr int kRingFailed = 4;     // the ring-less socket stays
 
     io::TxSocket tx_;
     io::RxSocket rx_;     // the ring, once ring_state_ is kRingLive
